@@ -1,0 +1,353 @@
+"""The catalog: what a marketer can filter on, with types, labels and the SQL behind each name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+
+from .errors import ConfigError
+from .workspace import Workspace
+
+TYPES = ("string", "number", "boolean", "date", "timestamp")
+CUSTOMER_ALIAS = "c"
+FEATURE_ALIAS = "f"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One filterable value: a customer column, a derived feature, or an event property."""
+
+    name: str
+    type: str
+    label: str
+    description: str = ""
+    pii: bool = False
+    table: str = "customers"  # customers | features | an event source name
+    column: str | None = None  # physical column, after mapping
+    sql: str | None = None  # a custom SQL expression from kizuna.toml
+
+    def expr(self, alias: str) -> exp.Expression:
+        """The SQL expression that reads this field from the relation aliased `alias`."""
+        if self.sql is not None:
+            parsed = sqlglot.parse_one(self.sql, read="duckdb")
+            for col in parsed.find_all(exp.Column):
+                if not col.table:
+                    col.set("table", exp.to_identifier(alias))
+            return parsed
+        return exp.column(self.column or self.name, table=alias, quoted=True)
+
+
+@dataclass(frozen=True)
+class EventSource:
+    """Many rows per customer with a time column, e.g. orders or web events."""
+
+    name: str
+    label: str
+    time_field: str
+    description: str
+    fields: dict[str, Field]
+    relation: exp.Expression  # a SELECT with columns customer_id, <time_field>, *fields
+
+
+# name: (type, label, description, pii)
+CUSTOMER_COLUMNS: dict[str, tuple[str, str, str, bool]] = {
+    "customer_id": ("string", "Customer ID", "Unique customer identifier", False),
+    "email": ("string", "Email", "Email address", True),
+    "phone": ("string", "Phone", "Mobile number in E.164 form", True),
+    "line_user_id": ("string", "LINE user ID", "LINE messaging id (U…), when linked", True),
+    "family_name": ("string", "Family name", "姓", True),
+    "given_name": ("string", "Given name", "名", True),
+    "gender": ("string", "Gender", "female / male / other", False),
+    "birth_date": ("date", "Birth date", "Date of birth", True),
+    "prefecture": ("string", "Prefecture", "都道府県 of the home address", False),
+    "signup_at": ("timestamp", "Signed up", "When the customer registered", False),
+    "signup_channel": ("string", "Signup channel", "store / web / app / referral", False),
+    "loyalty_tier": ("string", "Loyalty tier", "regular / silver / gold / platinum", False),
+    "points": ("number", "Points", "Loyalty points balance", False),
+    "email_opt_in": ("boolean", "Email opt-in", "Consents to marketing email", False),
+    "sms_opt_in": ("boolean", "SMS opt-in", "Consents to marketing SMS", False),
+    "line_opt_in": ("boolean", "LINE opt-in", "Consents to LINE messages", False),
+    "preferred_channel": ("string", "Preferred channel", "email / sms / line", False),
+}
+
+FEATURE_COLUMNS: dict[str, tuple[str, str, str]] = {
+    "order_count": ("number", "Orders", "Number of orders up to the as-of date"),
+    "total_spend": ("number", "Total spend (¥)", "Sum of order totals up to the as-of date"),
+    "first_order_at": ("timestamp", "First order", "Time of the first order"),
+    "last_order_at": ("timestamp", "Last order", "Time of the most recent order"),
+    "recency_days": ("number", "Days since last order", "As-of day minus last order day"),
+    "avg_order_value": ("number", "Average order value (¥)", "total_spend / order_count"),
+    "age": ("number", "Age", "Age in whole years on the as-of date"),
+    "rfm_r": ("number", "RFM recency score", "1..5, 5 = most recent (quintiles of buyers)"),
+    "rfm_f": ("number", "RFM frequency score", "1..5, 5 = most orders (quintiles of buyers)"),
+    "rfm_m": ("number", "RFM monetary score", "1..5, 5 = highest spend (quintiles of buyers)"),
+    "rfm_segment": (
+        "string",
+        "RFM segment",
+        "champions / loyal / potential_loyalist / new / promising / need_attention / "
+        "at_risk / cant_lose / hibernating / lost",
+    ),
+    "lifecycle_stage": (
+        "string",
+        "Lifecycle stage",
+        "prospect (no order) / new (first order ≤30d) / active (≤90d) / at_risk (≤180d) / "
+        "dormant (≤365d) / churned (>365d)",
+    ),
+    "contacts_7d": ("number", "Contacts, 7 days", "Messages sent in the 7 days ending as-of"),
+    "contacts_30d": ("number", "Contacts, 30 days", "Messages sent in the 30 days ending as-of"),
+    "last_contacted_at": ("timestamp", "Last contacted", "Time of the latest message sent"),
+    "nps_last_score": ("number", "Last NPS score", "Most recent NPS answer, 0..10"),
+    "nps_category": ("string", "NPS category", "promoter (9–10) / passive (7–8) / detractor"),
+    "favorite_category": (
+        "string",
+        "Favourite category",
+        "Category with the most items bought (ties: alphabetical)",
+    ),
+    "email_open_rate_90d": (
+        "number",
+        "Email open rate, 90 days",
+        "Opened / sent for email in the last 90 days (0..1; empty when none sent)",
+    ),
+    "next_best_category": (
+        "string",
+        "Next best category",
+        "Not-yet-bought category most co-bought by buyers of this customer's categories",
+    ),
+}
+
+# source: (label, time field, description, {field: (type, label, physical expression owner)})
+EVENT_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
+    "orders": {
+        "order_id": ("string", "Order ID"),
+        "total": ("number", "Order total (¥)"),
+        "channel": ("string", "Channel (store/web/app)"),
+        "coupon_code": ("string", "Coupon code"),
+    },
+    "purchases": {
+        "order_id": ("string", "Order ID"),
+        "product_id": ("string", "Product ID"),
+        "product_name": ("string", "Product name"),
+        "category": ("string", "Category"),
+        "brand": ("string", "Brand"),
+        "quantity": ("number", "Quantity"),
+        "unit_price": ("number", "Unit price (¥)"),
+        "channel": ("string", "Channel (store/web/app)"),
+    },
+    "web": {
+        "event_type": ("string", "Event type"),
+        "product_id": ("string", "Product ID"),
+        "category": ("string", "Category of the product"),
+        "search_term": ("string", "Search term"),
+    },
+    "messages": {
+        "channel": ("string", "Channel (email/sms/line)"),
+        "campaign_id": ("string", "Campaign ID"),
+        "opened": ("boolean", "Opened"),
+        "clicked": ("boolean", "Clicked"),
+    },
+    "nps": {"score": ("number", "Score 0..10")},
+}
+EVENT_META: dict[str, tuple[str, str, str]] = {
+    "orders": ("Orders", "ordered_at", "One row per order"),
+    "purchases": ("Purchases", "ordered_at", "One row per order item, with its product"),
+    "web": ("Web & app events", "event_at", "Page/product views, cart adds, searches, app opens"),
+    "messages": ("Messages received", "sent_at", "Contact history from the sending systems"),
+    "nps": ("NPS responses", "responded_at", "Net Promoter Score survey answers"),
+}
+
+
+class Mapping:
+    """Logical → physical table and column names from the workspace's kizuna.toml."""
+
+    def __init__(self, tables: dict[str, str] | None = None, columns: dict | None = None):
+        self.tables = tables or {}
+        self.columns = columns or {}
+
+    def table(self, logical: str, alias: str | None = None) -> exp.Table:
+        """A quoted table reference for a logical table name (may be db.schema.table)."""
+        physical = self.tables.get(logical, logical)
+        parts = physical.split(".")
+        table = exp.Table(
+            this=exp.to_identifier(parts[-1], quoted=True),
+            db=exp.to_identifier(parts[-2], quoted=True) if len(parts) >= 2 else None,
+            catalog=exp.to_identifier(parts[-3], quoted=True) if len(parts) >= 3 else None,
+        )
+        if alias:
+            table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+        return table
+
+    def column(self, logical_table: str, logical_column: str) -> str:
+        return self.columns.get(logical_table, {}).get(logical_column, logical_column)
+
+    def col(self, logical_table: str, logical_column: str, alias: str) -> exp.Column:
+        return exp.column(self.column(logical_table, logical_column), table=alias, quoted=True)
+
+    def fingerprint(self) -> str:
+        return repr((sorted(self.tables.items()), sorted(self.columns.items())))
+
+
+def _project(mapping: Mapping, table: str, alias: str, cols: list[str]) -> list[exp.Expression]:
+    return [exp.alias_(mapping.col(table, c, alias), c, quoted=True) for c in cols]
+
+
+def _event_relations(m: Mapping) -> dict[str, exp.Expression]:
+    """Build the SELECT behind each event source in terms of the mapped schema."""
+    orders = exp.select(
+        *_project(m, "orders", "o", ["customer_id", "ordered_at", "order_id", "total", "channel"]),
+        *_project(m, "orders", "o", ["coupon_code"]),
+    ).from_(m.table("orders", "o"))
+    purchases = (
+        exp.select(
+            *_project(m, "orders", "o", ["customer_id", "ordered_at", "order_id"]),
+            *_project(m, "order_items", "i", ["product_id", "quantity", "unit_price"]),
+            exp.alias_(m.col("products", "name", "p"), "product_name", quoted=True),
+            *_project(m, "products", "p", ["category", "brand"]),
+            *_project(m, "orders", "o", ["channel"]),
+        )
+        .from_(m.table("order_items", "i"))
+        .join(
+            m.table("orders", "o"),
+            on=exp.EQ(
+                this=m.col("order_items", "order_id", "i"),
+                expression=m.col("orders", "order_id", "o"),
+            ),
+        )
+        .join(
+            m.table("products", "p"),
+            on=exp.EQ(
+                this=m.col("order_items", "product_id", "i"),
+                expression=m.col("products", "product_id", "p"),
+            ),
+            join_type="left",
+        )
+    )
+    web = (
+        exp.select(
+            *_project(
+                m, "web_events", "w", ["customer_id", "event_at", "event_type", "product_id"]
+            ),
+            *_project(m, "products", "p", ["category"]),
+            *_project(m, "web_events", "w", ["search_term"]),
+        )
+        .from_(m.table("web_events", "w"))
+        .join(
+            m.table("products", "p"),
+            on=exp.EQ(
+                this=m.col("web_events", "product_id", "w"),
+                expression=m.col("products", "product_id", "p"),
+            ),
+            join_type="left",
+        )
+    )
+    messages = exp.select(
+        *_project(m, "messages", "m", ["customer_id", "sent_at", "channel", "campaign_id"]),
+        exp.alias_(
+            exp.Not(this=exp.Is(this=m.col("messages", "opened_at", "m"), expression=exp.Null())),
+            "opened",
+            quoted=True,
+        ),
+        exp.alias_(
+            exp.Not(this=exp.Is(this=m.col("messages", "clicked_at", "m"), expression=exp.Null())),
+            "clicked",
+            quoted=True,
+        ),
+    ).from_(m.table("messages", "m"))
+    nps = exp.select(
+        *_project(m, "nps_responses", "n", ["customer_id", "responded_at", "score"])
+    ).from_(m.table("nps_responses", "n"))
+    return {"orders": orders, "purchases": purchases, "web": web, "messages": messages, "nps": nps}
+
+
+@dataclass
+class Catalog:
+    """Customer fields and event sources, resolved against one workspace's mapping."""
+
+    fields: dict[str, Field]
+    events: dict[str, EventSource]
+    mapping: Mapping = field(default_factory=Mapping)
+
+    def field_names(self) -> list[str]:
+        return list(self.fields)
+
+    def fingerprint(self) -> str:
+        """A stable text describing the catalog, for cache keys and approvals."""
+        parts = [f"{f.name}:{f.type}:{f.table}:{f.column}:{f.sql}" for f in self.fields.values()]
+        return "|".join(parts) + "#" + self.mapping.fingerprint()
+
+    @property
+    def customers(self) -> exp.Table:
+        return self.mapping.table("customers", CUSTOMER_ALIAS)
+
+    def customer_id(self, alias: str = CUSTOMER_ALIAS) -> exp.Column:
+        return self.mapping.col("customers", "customer_id", alias)
+
+
+def build_catalog(ws: Workspace | None = None) -> Catalog:
+    """Build the catalog for a workspace: defaults, then its mapping and custom fields."""
+    mapping = Mapping(ws.tables if ws else None, ws.columns if ws else None)
+    fields: dict[str, Field] = {}
+    for name, (typ, label, desc, pii) in CUSTOMER_COLUMNS.items():
+        fields[name] = Field(
+            name, typ, label, desc, pii, "customers", mapping.column("customers", name)
+        )
+    for name, (typ, label, desc) in FEATURE_COLUMNS.items():
+        fields[name] = Field(name, typ, label, desc, False, "features", name)
+    for name, spec in (ws.fields if ws else {}).items():
+        if (
+            not isinstance(spec, dict)
+            or "type" not in spec
+            or ("sql" not in spec and "column" not in spec)
+        ):
+            raise ConfigError(f"kizuna.toml [fields.{name}] needs `type` and `sql` or `column`")
+        if spec["type"] not in TYPES:
+            raise ConfigError(f"kizuna.toml [fields.{name}] type must be one of {', '.join(TYPES)}")
+        fields[name] = Field(
+            name,
+            spec["type"],
+            spec.get("label", name),
+            spec.get("description", ""),
+            bool(spec.get("pii", False)),
+            "customers",
+            spec.get("column"),
+            spec.get("sql"),
+        )
+    relations = _event_relations(mapping)
+    events: dict[str, EventSource] = {}
+    for name, (label, time_field, desc) in EVENT_META.items():
+        efields = {
+            fname: Field(fname, typ, flabel, "", False, name, fname)
+            for fname, (typ, flabel) in EVENT_FIELDS[name].items()
+        }
+        efields[time_field] = Field(time_field, "timestamp", "Time", "", False, name, time_field)
+        events[name] = EventSource(name, label, time_field, desc, efields, relations[name])
+    return Catalog(fields, events, mapping)
+
+
+# The logical columns of every snapshot table, as the features SQL and exports read them.
+TABLE_COLUMNS: dict[str, list[str]] = {
+    "customers": list(CUSTOMER_COLUMNS),
+    "orders": ["order_id", "customer_id", "ordered_at", "channel", "total", "coupon_code"],
+    "order_items": ["order_id", "product_id", "quantity", "unit_price"],
+    "products": ["product_id", "name", "category", "brand", "price"],
+    "web_events": ["customer_id", "event_at", "event_type", "product_id", "search_term"],
+    "messages": [
+        "message_id",
+        "customer_id",
+        "campaign_id",
+        "channel",
+        "sent_at",
+        "opened_at",
+        "clicked_at",
+    ],
+    "nps_responses": ["customer_id", "responded_at", "score"],
+    "suppression_list": ["customer_id", "email", "channel", "reason", "added_at"],
+}
+
+
+def logical_view(mapping: Mapping, table: str) -> exp.Select:
+    """SELECT the mapped physical table under its logical column names."""
+    return exp.select(*_project(mapping, table, "t", TABLE_COLUMNS[table])).from_(
+        mapping.table(table, "t")
+    )

@@ -1,0 +1,295 @@
+"""Compile a segment tree into one sqlglot expression, portable across engines (DESIGN: Engines)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlglot import exp
+
+from .catalog import CUSTOMER_ALIAS, FEATURE_ALIAS, Catalog, EventSource, Field
+from .errors import Location, SegmentError
+from .ops import NEGATIVE, check_value
+from .segment import Aggregate, Compare, EventCond, FieldCond, Group, Node, Not, SegmentRef, as_date
+from .timewin import Window, anniversary_month_days
+
+LIKE_ESCAPE = "!"
+EVENT_ALIAS = "e"
+DEFAULT_FEATURES = exp.Table(this=exp.to_identifier("features", quoted=True))
+
+
+def lit(value: Any) -> exp.Expression:
+    """A user value as a SQL literal, always through sqlglot (never pasted into SQL text)."""
+    if isinstance(value, date):
+        return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"))
+    return exp.convert(value)
+
+
+def complement(positive: exp.Expression) -> exp.Expression:
+    """NOT of a condition where NULL counts as not matching: `!=` includes people with no value."""
+    return exp.not_(exp.func("COALESCE", exp.paren(positive, copy=False), exp.false()))
+
+
+def like_pattern(text: str, prefix: bool, suffix: bool) -> str:
+    """Escape %, _ and the escape char in user text, then add wildcards."""
+    esc = (
+        text.lower()
+        .replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )
+    return ("%" if prefix else "") + esc + ("%" if suffix else "")
+
+
+def like(expr: exp.Expression, pattern: str) -> exp.Expression:
+    """LIKE with an explicit ESCAPE, case-insensitive through LOWER on both sides."""
+    return exp.Escape(
+        this=exp.Like(this=exp.Lower(this=expr), expression=exp.Literal.string(pattern)),
+        expression=exp.Literal.string(LIKE_ESCAPE),
+    )
+
+
+def as_day(expr: exp.Expression, type_: str) -> exp.Expression:
+    """Compare by calendar day: timestamps are cast to DATE first."""
+    return exp.cast(expr, exp.DataType.build("DATE")) if type_ == "timestamp" else expr
+
+
+def compare(expr: exp.Expression, op: str, value: Any) -> exp.Expression:
+    """expr <op> value for the comparison operators, with `between` inclusive."""
+    if op == "between":
+        return exp.Between(this=expr, low=lit(value[0]), high=lit(value[1]))
+    ops = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+    return ops[op](this=expr, expression=lit(value))
+
+
+def holds(op: str, left: Any, value: Any) -> bool:
+    """Evaluate a comparison in Python (for zero-event customers); None never holds."""
+    if left is None:
+        return False
+    if op == "between":
+        return value[0] <= left <= value[1]
+    return {
+        "=": left == value,
+        "!=": left != value,
+        "<": left < value,
+        "<=": left <= value,
+        ">": left > value,
+        ">=": left >= value,
+    }[op]
+
+
+@dataclass
+class Compiler:
+    """Turns nodes into boolean sqlglot expressions over customers `c` (and features `f`)."""
+
+    catalog: Catalog
+    as_of: date
+    resolver: Any = None  # SegmentResolver for {segment: NAME}
+    file: str | None = None
+    features_table: exp.Expression = field(default_factory=lambda: DEFAULT_FEATURES.copy())
+    needs_features: bool = False
+
+    # -- the audience query ----------------------------------------------------------------
+    def base_from(self, select: exp.Select) -> exp.Select:
+        """FROM customers c, joined to the features cache only when a feature is used."""
+        select = select.from_(self.catalog.customers.copy())
+        if self.needs_features:
+            ftable = self.features_table.copy()
+            ftable.set("alias", exp.TableAlias(this=exp.to_identifier(FEATURE_ALIAS)))
+            select = select.join(
+                ftable,
+                on=exp.EQ(
+                    this=exp.column("customer_id", FEATURE_ALIAS, quoted=True),
+                    expression=self.catalog.customer_id(),
+                ),
+                join_type="left",
+            )
+        return select
+
+    def field_expr(self, f: Field) -> exp.Expression:
+        if f.table == "features":
+            self.needs_features = True
+            return f.expr(FEATURE_ALIAS)
+        return f.expr(CUSTOMER_ALIAS)
+
+    # -- nodes -----------------------------------------------------------------------------
+    def node(self, node: Node, event: EventSource | None = None) -> exp.Expression:
+        if isinstance(node, Group):
+            if not node.children:
+                return exp.true() if node.kind == "all" else exp.false()
+            parts = [self.node(c, event) for c in node.children]
+            if len(parts) == 1:
+                return parts[0]
+            return exp.and_(*parts) if node.kind == "all" else exp.or_(*parts)
+        if isinstance(node, Not):
+            return complement(self.node(node.child, event))
+        if isinstance(node, FieldCond):
+            if event is not None:
+                f = event.fields[node.field]
+                return self.field_cond(f, f.expr(EVENT_ALIAS), node)
+            f = self.catalog.fields[node.field]
+            return self.field_cond(f, self.field_expr(f), node)
+        if isinstance(node, EventCond):
+            return self.event_cond(node)
+        if isinstance(node, SegmentRef):
+            if self.resolver is None:
+                raise SegmentError(
+                    f"segment reference `{node.segment}` needs a workspace",
+                    Location(self.file, node.line, "segment"),
+                )
+            seg = self.resolver.enter(node, self.file)
+            saved = self.file
+            self.file = str(seg.path) if seg.path else saved
+            try:
+                return exp.paren(self.node(seg.where), copy=False)
+            finally:
+                self.file = saved
+                self.resolver.leave()
+        raise TypeError(f"not a segment node: {node!r}")
+
+    def field_cond(self, f: Field, x: exp.Expression, node: FieldCond) -> exp.Expression:
+        op = node.op
+        if op in NEGATIVE:
+            positive = FieldCond(node.field, NEGATIVE[op], node.value)
+            return complement(self.field_cond(f, x, positive))
+        value = check_value(f.type, op, node.value)
+        if op == "is_null":
+            return exp.Is(this=x, expression=exp.Null())
+        if op == "is_not_null":
+            return exp.not_(exp.Is(this=x, expression=exp.Null()))
+        if op == "is_true":
+            return exp.EQ(this=x, expression=exp.true())
+        if op == "is_false":
+            return exp.EQ(this=x, expression=exp.false())
+        if op == "in":
+            return exp.In(this=x, expressions=[lit(v) for v in value])
+        if op == "contains":
+            return like(x, like_pattern(value, True, True))
+        if op == "starts_with":
+            return like(x, like_pattern(value, False, True))
+        if op == "ends_with":
+            return like(x, like_pattern(value, True, False))
+        if f.type in ("date", "timestamp"):
+            return self.date_cond(as_day(x, f.type), op, value)
+        return compare(x, op, value)
+
+    def date_cond(self, d: exp.Expression, op: str, value: Any) -> exp.Expression:
+        if op == "before":
+            return exp.LT(this=d, expression=lit(value))
+        if op == "after":
+            return exp.GT(this=d, expression=lit(value))
+        if op == "on":
+            return exp.EQ(this=d, expression=lit(value))
+        if op == "between":
+            return exp.Between(this=d, low=lit(value[0]), high=lit(value[1]))
+        if op == "in_last":
+            w = Window.parse(value)
+            return exp.Between(this=d, low=lit(w.start(self.as_of)), high=lit(self.as_of))
+        if op == "more_than_ago":
+            return exp.LTE(this=d, expression=lit(Window.parse(value).cutoff(self.as_of)))
+        if op == "anniversary_within":
+            codes = anniversary_month_days(self.as_of, Window.parse(value).days(self.as_of))
+            mmdd = exp.Add(
+                this=exp.Mul(this=exp.Month(this=d.copy()), expression=exp.Literal.number(100)),
+                expression=exp.Day(this=d.copy()),
+            )
+            return exp.In(this=exp.paren(mmdd, copy=False), expressions=[lit(c) for c in codes])
+        if op == "month_in":
+            return exp.In(this=exp.Month(this=d), expressions=[lit(m) for m in value])
+        raise AssertionError(op)
+
+    # -- events ----------------------------------------------------------------------------
+    def time_filter(self, src: EventSource, within: Any) -> exp.Expression:
+        """Events on days inside the window; never after the as-of day."""
+        day = exp.cast(
+            exp.column(src.time_field, EVENT_ALIAS, quoted=True), exp.DataType.build("DATE")
+        )
+        if within is None:
+            return exp.LTE(this=day, expression=lit(self.as_of))
+        if isinstance(within, dict):
+            lo, hi = as_date(within["from"]), min(as_date(within["to"]), self.as_of)
+            return exp.Between(this=day, low=lit(lo), high=lit(hi))
+        start = Window.parse(within).start(self.as_of)
+        return exp.Between(this=day, low=lit(start), high=lit(self.as_of))
+
+    def event_filters(self, node: EventCond) -> tuple[EventSource, exp.Expression]:
+        src = self.catalog.events[node.event]
+        filters = [self.time_filter(src, node.within)]
+        if node.where is not None:
+            filters.append(self.node(node.where, src))
+        return src, exp.and_(*filters)
+
+    def agg_expr(self, agg: Aggregate) -> exp.Expression:
+        col = exp.column(agg.field, EVENT_ALIAS, quoted=True)
+        if agg.fn == "count_distinct":
+            return exp.Count(this=exp.Distinct(expressions=[col]))
+        if agg.fn == "sum":
+            return exp.func("COALESCE", exp.Sum(this=col), exp.Literal.number(0))
+        return {"avg": exp.Avg, "min": exp.Min, "max": exp.Max}[agg.fn](this=col)
+
+    def having(self, node: EventCond) -> tuple[exp.Expression | None, bool]:
+        """The HAVING predicate over matching events, and whether zero events satisfy it."""
+        preds: list[exp.Expression] = []
+        zero_ok = True
+        cnt = node.effective_count
+        if cnt is not None:
+            preds.append(compare(exp.Count(this=exp.Star()), cnt.op, cnt.value))
+            zero_ok = zero_ok and holds(cnt.op, 0, cnt.value)
+        if node.aggregate is not None:
+            a = node.aggregate
+            preds.append(compare(self.agg_expr(a), a.op, a.value))
+            zero_val = 0 if a.fn in ("sum", "count_distinct") else None
+            zero_ok = zero_ok and holds(a.op, zero_val, a.value)
+        return exp.and_(*preds), zero_ok
+
+    def event_cond(self, node: EventCond) -> exp.Expression:
+        src, filters = self.event_filters(node)
+        having, zero_ok = self.having(node)
+        rel = exp.paren(src.relation.copy(), copy=False).as_(EVENT_ALIAS)
+        e_id = exp.column("customer_id", EVENT_ALIAS, quoted=True)
+        simple_exists = node.aggregate is None and node.effective_count == Compare(">=", 1)
+        simple_none = node.aggregate is None and node.effective_count in (
+            Compare("<", 1),
+            Compare("=", 0),
+            Compare("<=", 0),
+        )
+        if simple_exists:
+            sub = exp.select(e_id.copy()).from_(rel).where(filters)
+            return exp.In(this=self.catalog.customer_id(), query=exp.Subquery(this=sub))
+        correlated = exp.and_(
+            exp.EQ(this=e_id.copy(), expression=self.catalog.customer_id()), filters
+        )
+        if simple_none:
+            sub = exp.select(exp.Literal.number(1)).from_(rel).where(correlated)
+            return exp.not_(exp.Exists(this=sub))
+        if not zero_ok:
+            sub = (
+                exp.select(e_id.copy())
+                .from_(rel)
+                .where(filters)
+                .group_by(e_id.copy())
+                .having(having)
+            )
+            return exp.In(this=self.catalog.customer_id(), query=exp.Subquery(this=sub))
+        sub = (
+            exp.select(exp.Literal.number(1))
+            .from_(rel)
+            .where(correlated)
+            .group_by(e_id.copy())
+            .having(exp.not_(exp.func("COALESCE", exp.paren(having, copy=False), exp.false())))
+        )
+        return exp.not_(exp.Exists(this=sub))
+
+    def event_value(self, node: EventCond) -> exp.Expression:
+        """A scalar subquery: the count (or aggregate) of matching events for customer `c`."""
+        src, filters = self.event_filters(node)
+        rel = exp.paren(src.relation.copy(), copy=False).as_(EVENT_ALIAS)
+        e_id = exp.column("customer_id", EVENT_ALIAS, quoted=True)
+        value = (
+            self.agg_expr(node.aggregate)
+            if node.aggregate is not None
+            else exp.Count(this=exp.Star())
+        )
+        where = exp.and_(exp.EQ(this=e_id, expression=self.catalog.customer_id()), filters)
+        return exp.Subquery(this=exp.select(value).from_(rel).where(where))

@@ -1,0 +1,349 @@
+"""Answer "how many, who, why" for a segment on one read-only snapshot connection."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlglot import exp
+
+from .catalog import Catalog
+from .compile import Compiler, like, like_pattern
+from .describe import describe
+from .errors import CustomerNotFound, UnknownField
+from .jobs import Job
+from .mask import mask_value
+from .parse import suggest
+from .segment import EventCond, FieldCond, Group, Node, Not, Segment, top_level, walk
+from .snapshot import FEATURES_TABLE, Snapshot
+from .store import SegmentStore
+
+SAMPLE_COLUMNS = [
+    "customer_id",
+    "family_name",
+    "given_name",
+    "email",
+    "phone",
+    "prefecture",
+    "loyalty_tier",
+    "lifecycle_stage",
+    "total_spend",
+]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One row of the waterfall: the audience after this condition, and who it removed."""
+
+    label: str
+    count: int
+    removed: int
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """A value (or bucket) of a field: people with it in the audience and in the whole base."""
+
+    value: Any
+    audience: int
+    base: int
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why-view line: one condition, its depth in the tree, verdict and the deciding value."""
+
+    depth: int
+    label: str
+    verdict: bool
+    value: Any
+
+
+class Runner:
+    """Compiles segments and runs the queries behind count, waterfall, sample, why, ..."""
+
+    def __init__(self, snapshot: Snapshot, store: SegmentStore | None = None):
+        self.snapshot = snapshot
+        self.catalog: Catalog = snapshot.catalog
+        self.store = store or SegmentStore(snapshot.ws.segments_dir, snapshot.catalog)
+
+    @property
+    def as_of(self) -> date:
+        return self.snapshot.as_of
+
+    def compiler(
+        self, seg: Segment | None = None, features: exp.Expression | None = None
+    ) -> Compiler:
+        return Compiler(
+            self.catalog,
+            self.as_of,
+            self.store.resolver(seg),
+            str(seg.path) if seg and seg.path else None,
+            features.copy() if features is not None else FEATURES_TABLE.copy(),
+        )
+
+    def _run(self, sql: str, job: Job | None) -> list[Any]:
+        return (job or Job()).run(self.snapshot.cursor, sql)
+
+    # -- queries ---------------------------------------------------------------------------
+    def audience_query(
+        self,
+        seg: Segment,
+        columns: list[exp.Expression] | None = None,
+        features: exp.Expression | None = None,
+    ) -> exp.Select:
+        """SELECT the segment's members (customer_id, or the given columns)."""
+        comp = self.compiler(seg, features)
+        where = comp.node(seg.where)
+        cols = columns or [exp.alias_(self.catalog.customer_id(), "customer_id", quoted=True)]
+        return comp.base_from(exp.select(*cols)).where(where)
+
+    def sql(self, seg: Segment, dialect: str = "duckdb", pretty: bool = True) -> str:
+        """The audience query printed for an engine (features read from a `features` table)."""
+        feats = (
+            None
+            if dialect == "duckdb"
+            else exp.Table(this=exp.to_identifier("features", quoted=True))
+        )
+        query = self.audience_query(seg, features=feats)
+        order = self.catalog.customer_id()
+        return query.order_by(order).sql(dialect=dialect, pretty=pretty)
+
+    def count(self, seg: Segment, job: Job | None = None) -> int:
+        query = self.audience_query(seg, [exp.func("count", exp.Star())])
+        return int(self._run(query.sql("duckdb"), job)[0][0])
+
+    def waterfall(self, seg: Segment, job: Job | None = None) -> tuple[int, list[Step]]:
+        """Base size and the audience after each top-level condition, in one scan."""
+        comp = self.compiler(seg)
+        conds = top_level(seg.where)
+        preds = [comp.node(c) for c in conds]
+        cols: list[exp.Expression] = [exp.func("count", exp.Star())]
+        running: list[exp.Expression] = []
+        for p in preds:
+            running.append(p)
+            cols.append(
+                exp.Sum(
+                    this=exp.If(
+                        this=exp.and_(*[r.copy() for r in running]),
+                        true=exp.Literal.number(1),
+                        false=exp.Literal.number(0),
+                    )
+                )
+            )
+        row = self._run(comp.base_from(exp.select(*cols)).sql("duckdb"), job)[0]
+        base = int(row[0])
+        steps, prev = [], base
+        for cond, value in zip(conds, row[1:]):
+            n = int(value or 0)
+            steps.append(Step(describe(cond), n, prev - n))
+            prev = n
+        return base, steps
+
+    def sample(
+        self,
+        seg: Segment,
+        n: int = 20,
+        unmask: bool = False,
+        job: Job | None = None,
+        columns: list[str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """A stable sample: members ordered by md5 of their id, PII masked unless asked."""
+        names = list(columns or SAMPLE_COLUMNS)
+        for node in walk(seg.where):
+            if isinstance(node, FieldCond) and node.field not in names:
+                names.append(node.field)
+        comp = self.compiler(seg)
+        where = comp.node(seg.where)
+        cols = [exp.alias_(comp.field_expr(self.catalog.fields[c]), c, quoted=True) for c in names]
+        order = exp.func("md5", exp.cast(self.catalog.customer_id(), "VARCHAR"))
+        query = (
+            comp.base_from(exp.select(*cols))
+            .where(where)
+            .order_by(order, self.catalog.customer_id())
+            .limit(n)
+        )
+        rows = self._run(query.sql("duckdb"), job)
+        out = []
+        for row in rows:
+            rec = dict(zip(names, row))
+            if not unmask:
+                for k, v in rec.items():
+                    if self.catalog.fields[k].pii and k != "customer_id":
+                        rec[k] = mask_value(k, v)
+            out.append(rec)
+        return out
+
+    def _field(self, name: str):
+        if name not in self.catalog.fields:
+            raise UnknownField(
+                f"unknown field `{name}`", hint=suggest(name, list(self.catalog.fields))
+            )
+        return self.catalog.fields[name]
+
+    def breakdown(
+        self, seg: Segment, field: str, top: int = 12, job: Job | None = None
+    ) -> list[BreakdownRow]:
+        """The audience against the base by a field's values (numbers bucketed, dates by year)."""
+        f = self._field(field)
+        comp = self.compiler(seg)
+        where = comp.node(seg.where)
+        x = comp.field_expr(f)
+        if f.type in ("date", "timestamp"):
+            key: exp.Expression = exp.Year(this=x)
+        elif f.type == "number":
+            key = self._number_bucket(comp, x)
+        else:
+            key = x
+        in_aud = exp.Sum(
+            this=exp.If(this=where, true=exp.Literal.number(1), false=exp.Literal.number(0))
+        )
+        query = (
+            comp.base_from(exp.select(exp.alias_(key, "k"), in_aud, exp.func("count", exp.Star())))
+            .group_by(exp.column("k"))
+            .order_by(exp.column("k"))
+        )
+        rows = self._run(query.sql("duckdb"), job)
+        result = [BreakdownRow(k, int(a or 0), int(b)) for k, a, b in rows]
+        if f.type in ("string", "boolean") and len(result) > top:
+            result.sort(key=lambda r: (-r.base, str(r.value)))
+            head, rest = result[:top], result[top:]
+            head.append(
+                BreakdownRow("(other)", sum(r.audience for r in rest), sum(r.base for r in rest))
+            )
+            return head
+        return result
+
+    def _number_bucket(self, comp: Compiler, x: exp.Expression) -> exp.Expression:
+        """Buckets of a numeric field: its values when few, else 10 equal-width bands from 0."""
+        stats_q = comp.base_from(
+            exp.select(
+                exp.func("count", exp.Distinct(expressions=[x.copy()])),
+                exp.Min(this=x.copy()),
+                exp.Max(this=x.copy()),
+            )
+        )
+        distinct, lo, hi = self._run(stats_q.sql("duckdb"), None)[0]
+        if distinct is None or distinct <= 12 or lo is None:
+            return x
+        span = float(hi) - min(float(lo), 0.0)
+        step = _nice_step(span / 10)
+        return exp.Mul(
+            this=exp.Floor(this=exp.Div(this=x, expression=exp.Literal.number(step))),
+            expression=exp.Literal.number(step),
+        )
+
+    def values(
+        self,
+        field: str,
+        limit: int = 20,
+        prefix: str | None = None,
+        event: str | None = None,
+        job: Job | None = None,
+    ) -> list[tuple[Any, int]]:
+        """Distinct values of a field with how many customers (or events) have each."""
+        if event is not None:
+            src = self.catalog.events[event]
+            if field not in src.fields:
+                raise UnknownField(
+                    f"unknown field `{field}` in event `{event}`",
+                    hint=suggest(field, list(src.fields)),
+                )
+            x: exp.Expression = exp.column(field, "e", quoted=True)
+            base = exp.select(exp.alias_(x, "v"), exp.func("count", exp.Star())).from_(
+                exp.paren(src.relation.copy(), copy=False).as_("e")
+            )
+        else:
+            f = self._field(field)
+            comp = self.compiler()
+            x = comp.field_expr(f)
+            base = comp.base_from(exp.select(exp.alias_(x, "v"), exp.func("count", exp.Star())))
+        query = base.where(exp.not_(exp.Is(this=x.copy(), expression=exp.Null())))
+        if prefix:
+            query = query.where(
+                like(exp.cast(x.copy(), "VARCHAR"), like_pattern(prefix, False, True))
+            )
+        query = (
+            query.group_by(exp.column("v"))
+            .order_by(exp.Ordered(this=exp.func("count", exp.Star()), desc=True), exp.column("v"))
+            .limit(limit)
+        )
+        return [(v, int(n)) for v, n in self._run(query.sql("duckdb"), job)]
+
+    def overlap(self, a: Segment, b: Segment, job: Job | None = None) -> tuple[int, int, int]:
+        """How many are in A, in B, and in both."""
+        comp = self.compiler(a)
+        pa = comp.node(a.where)
+        comp_b = self.compiler(b)
+        pb = comp_b.node(b.where)
+        comp.needs_features = comp.needs_features or comp_b.needs_features
+
+        def n(p: exp.Expression) -> exp.Expression:
+            return exp.Sum(
+                this=exp.If(this=p, true=exp.Literal.number(1), false=exp.Literal.number(0))
+            )
+
+        q = comp.base_from(exp.select(n(pa), n(pb), n(exp.and_(pa.copy(), pb.copy()))))
+        ra, rb, both = self._run(q.sql("duckdb"), job)[0]
+        return int(ra or 0), int(rb or 0), int(both or 0)
+
+    # -- why -------------------------------------------------------------------------------
+    def why(
+        self, seg: Segment, customer_id: str, job: Job | None = None
+    ) -> tuple[bool, list[Verdict]]:
+        """Each condition's verdict for one customer, and the value that decided it."""
+        comp = self.compiler(seg)
+        items: list[tuple[int, Node]] = []
+        self._flatten(seg.where, 0, items, comp)
+        cols: list[exp.Expression] = [exp.func("COALESCE", comp.node(seg.where), exp.false())]
+        for _, node in items:
+            cols.append(exp.func("COALESCE", comp.node(node), exp.false()))
+            cols.append(self._deciding_value(comp, node))
+        cid = self.catalog.customer_id()
+        query = comp.base_from(exp.select(*cols)).where(
+            exp.EQ(this=cid, expression=exp.convert(str(customer_id)))
+        )
+        rows = self._run(query.sql("duckdb"), job)
+        if not rows:
+            raise CustomerNotFound(f"no customer with id `{customer_id}` in the snapshot")
+        row = rows[0]
+        verdicts = [
+            Verdict(depth, describe(node), bool(row[1 + 2 * i]), row[2 + 2 * i])
+            for i, (depth, node) in enumerate(items)
+        ]
+        return bool(row[0]), verdicts
+
+    def _flatten(self, node: Node, depth: int, out: list, comp: Compiler) -> None:
+        """List the conditions to explain: the root `all`'s children and their descendants."""
+        for cond in top_level(node):
+            out.append((depth, cond))
+            self._children(cond, depth + 1, out)
+
+    def _children(self, node: Node, depth: int, out: list) -> None:
+        if isinstance(node, Group):
+            for c in node.children:
+                out.append((depth, c))
+                self._children(c, depth + 1, out)
+        elif isinstance(node, Not):
+            out.append((depth, node.child))
+            self._children(node.child, depth + 1, out)
+
+    def _deciding_value(self, comp: Compiler, node: Node) -> exp.Expression:
+        if isinstance(node, FieldCond):
+            return exp.cast(comp.field_expr(self.catalog.fields[node.field]), "VARCHAR")
+        if isinstance(node, EventCond):
+            return exp.cast(comp.event_value(node), "VARCHAR")
+        return exp.Null()
+
+
+def _nice_step(raw: float) -> float:
+    """Round a bucket width up to 1, 2 or 5 times a power of ten."""
+    if raw <= 0:
+        return 1
+    mag = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if raw <= m * mag:
+            return int(m * mag) if m * mag >= 1 else m * mag
+    return 10 * mag

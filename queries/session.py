@@ -1,0 +1,49 @@
+"""One entry point for the CLI and the TUI: workspace + snapshot + segments + runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from .catalog import Catalog
+from .runner import Runner
+from .segment import Segment
+from .snapshot import Snapshot
+from .store import SegmentStore
+from .workspace import Workspace, load_workspace
+
+
+@dataclass
+class Session:
+    """An open workspace: everything a command needs to answer questions about segments."""
+
+    ws: Workspace
+    snapshot: Snapshot
+    store: SegmentStore
+    runner: Runner
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.snapshot.catalog
+
+    def segment(self, ref: str | Path) -> Segment:
+        """Load a segment by workspace name or file path."""
+        return self.store.load(ref)
+
+    def close(self) -> None:
+        self.snapshot.close()
+
+
+def open_session(
+    workspace: Path | None = None,
+    db: Path | None = None,
+    as_of: date | str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Session:
+    """Open the workspace and its snapshot (read-only), building the features cache if needed."""
+    ws = load_workspace(workspace, db, as_of)
+    snap = Snapshot(ws, progress=progress)
+    store = SegmentStore(ws.segments_dir, snap.catalog)
+    return Session(ws, snap, store, Runner(snap, store))

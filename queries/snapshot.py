@@ -1,0 +1,216 @@
+"""Open a snapshot read-only and locked down, find its as-of date, attach the features cache."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+from sqlglot import exp
+
+from .catalog import TABLE_COLUMNS, Catalog, build_catalog, logical_view
+from .errors import ConfigError, SnapshotError, SnapshotLocked
+from .workspace import Workspace
+
+SQL_DIR = Path(__file__).parent / "sql"
+CACHE_ALIAS = "kz_cache"
+FEATURES_TABLE = exp.Table(
+    this=exp.to_identifier("features", quoted=True), db=exp.to_identifier(CACHE_ALIAS, quoted=True)
+)
+
+
+@dataclass(frozen=True)
+class SnapshotIdentity:
+    """What makes a snapshot this snapshot: path, size, mtime and the as-of in force."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    as_of: date
+
+    def key(self, extra: str = "") -> str:
+        raw = f"{self.path}|{self.size}|{self.mtime_ns}|{self.as_of.isoformat()}|{extra}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+def _connect_read_only(path: Path, retries: int = 4) -> duckdb.DuckDBPyConnection:
+    """Connect read-only, retrying with backoff while a writer holds the lock."""
+    if not path.is_file():
+        raise SnapshotError(f"snapshot {path} does not exist")
+    delay = 0.25
+    for attempt in range(retries + 1):
+        try:
+            return duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise SnapshotError(f"cannot open snapshot {path}: {exc}") from None
+            if attempt == retries:
+                raise SnapshotLocked(
+                    f"snapshot {path} is being refreshed (another program is writing it); "
+                    "try again in a minute"
+                ) from None
+            time.sleep(delay)
+            delay *= 2
+        except duckdb.Error as exc:
+            raise SnapshotError(f"cannot open snapshot {path}: {exc}") from None
+    raise AssertionError("unreachable")
+
+
+def _lit(value: date) -> str:
+    return exp.cast(exp.Literal.string(value.isoformat()), "DATE").sql("duckdb")
+
+
+class Snapshot:
+    """One read-only connection to a snapshot; hand out a fresh cursor per job."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        catalog: Catalog | None = None,
+        progress: Callable[[str], None] | None = None,
+    ):
+        self.ws = ws
+        self.catalog = catalog or build_catalog(ws)
+        self.path = ws.db_path.resolve()
+        self.conn = _connect_read_only(self.path)
+        try:
+            self._check_tables()
+            self.meta_as_of = self._read_as_of()
+            self.as_of: date = ws.as_of or self.meta_as_of
+            st = self.path.stat()
+            self.identity = SnapshotIdentity(str(self.path), st.st_size, st.st_mtime_ns, self.as_of)
+            self.features_path, self.features_built_s = self._ensure_features(progress)
+            self.conn.execute(
+                f"ATTACH '{self.features_path.as_posix()}' AS {CACHE_ALIAS} (READ_ONLY)"
+            )
+            self._lock_down()
+        except Exception:
+            self.conn.close()
+            raise
+        self.base_size = self._count_base()
+
+    # -- opening ---------------------------------------------------------------------------
+    def _check_tables(self) -> None:
+        rows = self.conn.execute(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns"
+        ).fetchall()
+        have: dict[str, set[str]] = {}
+        for schema, table, column in rows:
+            have.setdefault(table, set()).add(column)
+            have.setdefault(f"{schema}.{table}", set()).add(column)
+        m = self.catalog.mapping
+        for table, cols in TABLE_COLUMNS.items():
+            physical = m.tables.get(table, table)
+            if physical not in have:
+                raise ConfigError(
+                    f"snapshot {self.path.name} has no table `{physical}` (Kizuna's `{table}`); "
+                    f"map it in kizuna.toml under [tables]"
+                )
+            missing = [c for c in cols if m.column(table, c) not in have[physical]]
+            if missing:
+                raise ConfigError(
+                    f"table `{physical}` in {self.path.name} lacks column(s) "
+                    + ", ".join(f"`{m.column(table, c)}`" for c in missing)
+                    + f"; map them in kizuna.toml under [columns.{table}]"
+                )
+
+    def _read_as_of(self) -> date:
+        m = self.catalog.mapping
+        try:
+            meta = m.table("snapshot_meta").sql("duckdb")
+            row = self.conn.execute(f"SELECT max(as_of) FROM {meta}").fetchall()
+            if row and row[0][0] is not None:
+                return _to_date(row[0][0])
+        except duckdb.CatalogException:
+            pass
+        latest = []
+        for table, col in (
+            ("orders", "ordered_at"),
+            ("web_events", "event_at"),
+            ("messages", "sent_at"),
+        ):
+            q = exp.select(exp.func("max", m.col(table, col, "t"))).from_(m.table(table, "t"))
+            value = self.conn.execute(q.sql("duckdb")).fetchall()[0][0]
+            if value is not None:
+                latest.append(_to_date(value))
+        if not latest:
+            raise SnapshotError(f"snapshot {self.path.name} has no as-of date and no events")
+        return max(latest)
+
+    def _ensure_features(self, progress: Callable[[str], None] | None) -> tuple[Path, float]:
+        sql_text = (SQL_DIR / "features.sql").read_text(encoding="utf-8")
+        key = self.identity.key(
+            hashlib.sha256((sql_text + self.catalog.fingerprint()).encode()).hexdigest()
+        )
+        cache_dir = self.ws.cache_dir
+        final = cache_dir / f"features-{key}.duckdb"
+        if final.is_file():
+            return final, 0.0
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = cache_dir / f"features-{key}.{os.getpid()}.partial"
+        partial.unlink(missing_ok=True)
+        if progress:
+            progress(f"Computing customer features for {self.path.name} as of {self.as_of} …")
+        start = time.perf_counter()
+        cur = self.conn.cursor()
+        try:
+            for table in TABLE_COLUMNS:
+                view = logical_view(self.catalog.mapping, table).sql("duckdb")
+                cur.execute(f'CREATE OR REPLACE TEMP VIEW "kz_{table}" AS {view}')
+            body = sql_text.replace(":as_of", _lit(self.as_of))
+            cur.execute(f"ATTACH '{partial.as_posix()}' AS kz_build (READ_WRITE)")
+            cur.execute(f"CREATE TABLE kz_build.features AS {body}")
+            cur.execute("DETACH kz_build")
+        except duckdb.Error as exc:
+            partial.unlink(missing_ok=True)
+            raise SnapshotError(f"computing customer features failed: {exc}") from None
+        finally:
+            cur.close()
+        os.replace(partial, final)
+        Path(str(partial) + ".wal").unlink(missing_ok=True)
+        return final, time.perf_counter() - start
+
+    def _lock_down(self) -> None:
+        allowed = [
+            self.ws.root.resolve().as_posix() + "/",
+            self.features_path.parent.as_posix() + "/",
+        ]
+        lst = ", ".join("'" + a.replace("'", "''") + "'" for a in allowed)
+        self.conn.execute(f"SET allowed_directories = [{lst}]")
+        self.conn.execute("SET enable_external_access = false")
+        self.conn.execute("SET python_enable_replacements = false")
+        self.conn.execute("SET autoinstall_known_extensions = false")
+        self.conn.execute("SET lock_configuration = true")
+
+    def _count_base(self) -> int:
+        q = exp.select(exp.func("count", exp.Star())).from_(self.catalog.customers)
+        return int(self.cursor().execute(q.sql("duckdb")).fetchall()[0][0])
+
+    # -- use -------------------------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A fresh cursor for one job, so it can be interrupted on its own."""
+        return self.conn.cursor()
+
+    @property
+    def stale_days(self) -> int:
+        return (datetime.now(timezone.utc).date() - self.meta_as_of).days
+
+    @property
+    def is_stale(self) -> bool:
+        return self.stale_days > self.ws.stale_after_days
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _to_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])

@@ -1,0 +1,169 @@
+"""Find the workspace (kizuna.toml) and read its settings: snapshot path, as-of, schema mapping."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_NAME = "kizuna.toml"
+PACKAGE_DATA = Path(__file__).parent / "data"
+DEFAULT_CONFIG = """\
+# Kizuna workspace settings.
+[snapshot]
+path = "{db}"
+# as_of = "2026-11-20"      # override the snapshot's as-of date (backtesting)
+# stale_after_days = 7      # warn when the snapshot is older than this
+
+# Map another schema onto Kizuna's without code changes:
+# [tables]
+# customers = "crm.customer_master"
+# [columns.customers]
+# loyalty_tier = "tier_code"
+"""
+
+
+@dataclass
+class Workspace:
+    """A folder holding kizuna.toml, segments/, campaigns/, templates/ and Kizuna's own state."""
+
+    root: Path
+    db_path: Path
+    as_of: date | None = None
+    stale_after_days: int = 7
+    tables: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def segments_dir(self) -> Path:
+        return self.root / "segments"
+
+    @property
+    def campaigns_dir(self) -> Path:
+        return self.root / "campaigns"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def state_dir(self) -> Path:
+        """Where Kizuna keeps caches, approvals and the ledger."""
+        return self.root / ".kizuna"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.state_dir / "cache"
+
+
+def find_root(start: Path) -> Path | None:
+    """Return the nearest folder at or above `start` that holds kizuna.toml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def demo_workspace() -> Path:
+    """Return a writable copy of the packaged demo workspace (made on first use)."""
+    base = Path.home() / ".local" / "share" / "kizuna" / "demo"
+    if not (base / CONFIG_NAME).is_file():
+        packaged = PACKAGE_DATA / "workspace"
+        base.mkdir(parents=True, exist_ok=True)
+        for sub in ("segments", "campaigns", "templates"):
+            if (packaged / sub).is_dir() and not (base / sub).exists():
+                shutil.copytree(packaged / sub, base / sub)
+        db = PACKAGE_DATA / "demo.duckdb"
+        (base / CONFIG_NAME).write_text(DEFAULT_CONFIG.format(db=db.as_posix()), encoding="utf-8")
+    return base
+
+
+def _parse_date(value: Any, where: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f"{where}: `{value}` is not a date (use YYYY-MM-DD)") from None
+
+
+def load_workspace(
+    workspace: Path | None = None, db: Path | None = None, as_of: date | str | None = None
+) -> Workspace:
+    """Load the workspace from `workspace`, the nearest kizuna.toml, or the bundled demo."""
+    if workspace is not None:
+        root = Path(workspace).resolve()
+        if not root.is_dir():
+            raise ConfigError(f"workspace folder {root} does not exist")
+    else:
+        found = find_root(Path.cwd())
+        root = found if found is not None else demo_workspace()
+    cfg_path = root / CONFIG_NAME
+    raw: dict[str, Any] = {}
+    if cfg_path.is_file():
+        try:
+            raw = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{cfg_path}: {exc}") from None
+    snap = raw.get("snapshot", {})
+    if not isinstance(snap, dict):
+        raise ConfigError(f"{cfg_path}: [snapshot] must be a table")
+    if db is not None:
+        db_path = Path(db).resolve()
+    elif "path" in snap:
+        db_path = (root / str(snap["path"])).resolve()
+    elif (root / "demo.duckdb").is_file():
+        db_path = root / "demo.duckdb"
+    else:
+        db_path = PACKAGE_DATA / "demo.duckdb"
+    ws_as_of = None
+    if as_of is not None:
+        ws_as_of = _parse_date(as_of, "--as-of")
+    elif "as_of" in snap:
+        ws_as_of = _parse_date(snap["as_of"], f"{cfg_path} [snapshot].as_of")
+    columns = raw.get("columns", {})
+    for table, mapping in columns.items():
+        if not isinstance(mapping, dict):
+            raise ConfigError(f"{cfg_path}: [columns.{table}] must be a table of name = column")
+    return Workspace(
+        root=root,
+        db_path=db_path,
+        as_of=ws_as_of,
+        stale_after_days=int(snap.get("stale_after_days", 7)),
+        tables={str(k): str(v) for k, v in raw.get("tables", {}).items()},
+        columns={str(t): {str(k): str(v) for k, v in m.items()} for t, m in columns.items()},
+        fields=dict(raw.get("fields", {})),
+        raw=raw,
+    )
+
+
+def init_workspace(folder: Path, db: Path | None = None) -> Path:
+    """Create a new workspace folder with kizuna.toml and empty segments/campaigns/templates."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg = folder / CONFIG_NAME
+    if cfg.exists():
+        raise ConfigError(f"{cfg} already exists; not overwriting it")
+    for sub in ("segments", "campaigns", "templates"):
+        (folder / sub).mkdir(exist_ok=True)
+    target = Path(db).resolve() if db else PACKAGE_DATA / "demo.duckdb"
+    if not target.exists() and db is None:
+        here = Path(__file__).resolve().parent.parent / "demo.duckdb"
+        target = here
+    cfg.write_text(DEFAULT_CONFIG.format(db=target.as_posix()), encoding="utf-8")
+    (folder / ".gitignore").write_text(".kizuna/cache/\nexports/\n", encoding="utf-8")
+    return folder

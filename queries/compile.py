@@ -123,6 +123,8 @@ class Compiler:
                 return parts[0]
             return exp.and_(*parts) if node.kind == "all" else exp.or_(*parts)
         if isinstance(node, Not):
+            if isinstance(node.child, EventCond) and event is None:
+                return self.event_cond(node.child, negate=True)
             return complement(self.node(node.child, event))
         if isinstance(node, FieldCond):
             if event is not None:
@@ -243,42 +245,50 @@ class Compiler:
             zero_ok = zero_ok and holds(a.op, zero_val, a.value)
         return exp.and_(*preds), zero_ok
 
-    def event_cond(self, node: EventCond) -> exp.Expression:
+    def event_cond(self, node: EventCond, negate: bool = False) -> exp.Expression:
+        """Membership in (or, negated, absence from) the set of customers whose events qualify."""
         src, filters = self.event_filters(node)
         having, zero_ok = self.having(node)
-        rel = exp.paren(src.relation.copy(), copy=False).as_(EVENT_ALIAS)
-        e_id = exp.column("customer_id", EVENT_ALIAS, quoted=True)
-        simple_exists = node.aggregate is None and node.effective_count == Compare(">=", 1)
+        simple_any = node.aggregate is None and node.effective_count == Compare(">=", 1)
         simple_none = node.aggregate is None and node.effective_count in (
             Compare("<", 1),
             Compare("=", 0),
             Compare("<=", 0),
         )
-        if simple_exists:
-            sub = exp.select(e_id.copy()).from_(rel).where(filters)
-            return exp.In(this=self.catalog.customer_id(), query=exp.Subquery(this=sub))
-        correlated = exp.and_(
-            exp.EQ(this=e_id.copy(), expression=self.catalog.customer_id()), filters
+        if simple_any or simple_none:
+            # S = customers with at least one matching event
+            inside, having_q = simple_any, None
+        elif not zero_ok:
+            inside, having_q = True, having
+        else:
+            # zero events qualify, so members are those NOT having a failing group
+            inside = False
+            having_q = exp.not_(exp.func("COALESCE", exp.paren(having, copy=False), exp.false()))
+        if negate:
+            inside = not inside
+        return (
+            self._in_set(src, filters, having_q)
+            if inside
+            else self._not_in_set(src, filters, having_q)
         )
-        if simple_none:
-            sub = exp.select(exp.Literal.number(1)).from_(rel).where(correlated)
-            return exp.not_(exp.Exists(this=sub))
-        if not zero_ok:
-            sub = (
-                exp.select(e_id.copy())
-                .from_(rel)
-                .where(filters)
-                .group_by(e_id.copy())
-                .having(having)
-            )
-            return exp.In(this=self.catalog.customer_id(), query=exp.Subquery(this=sub))
-        sub = (
-            exp.select(exp.Literal.number(1))
-            .from_(rel)
-            .where(correlated)
-            .group_by(e_id.copy())
-            .having(exp.not_(exp.func("COALESCE", exp.paren(having, copy=False), exp.false())))
-        )
+
+    def _in_set(self, src: EventSource, filters: exp.Expression, having: exp.Expression | None):
+        """c.customer_id IN (customers with matching events [grouped, HAVING])."""
+        rel = exp.paren(src.relation.copy(), copy=False).as_(EVENT_ALIAS)
+        e_id = exp.column("customer_id", EVENT_ALIAS, quoted=True)
+        sub = exp.select(e_id.copy()).from_(rel).where(filters)
+        if having is not None:
+            sub = sub.group_by(e_id.copy()).having(having)
+        return exp.In(this=self.catalog.customer_id(), query=exp.Subquery(this=sub))
+
+    def _not_in_set(self, src: EventSource, filters: exp.Expression, having: exp.Expression | None):
+        """NOT EXISTS (matching events of this customer [grouped, HAVING]), never NOT IN."""
+        rel = exp.paren(src.relation.copy(), copy=False).as_(EVENT_ALIAS)
+        e_id = exp.column("customer_id", EVENT_ALIAS, quoted=True)
+        corr = exp.and_(exp.EQ(this=e_id.copy(), expression=self.catalog.customer_id()), filters)
+        sub = exp.select(exp.Literal.number(1)).from_(rel).where(corr)
+        if having is not None:
+            sub = sub.group_by(e_id.copy()).having(having)
         return exp.not_(exp.Exists(this=sub))
 
     def event_value(self, node: EventCond) -> exp.Expression:

@@ -1,0 +1,305 @@
+"""The `kizuna` command: the headless twin of the TUI, over the same `queries` functions."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from queries.errors import KizunaError
+from queries.session import Session, open_session
+
+from . import render
+
+app = typer.Typer(
+    name="kizuna",
+    help="Kizuna: segment customers, preview messages and hand off campaigns, from a terminal.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+T = TypeVar("T")
+
+WorkspaceOpt = Annotated[
+    Path | None, typer.Option("--workspace", "-w", help="Workspace folder (holds kizuna.toml).")
+]
+DbOpt = Annotated[Path | None, typer.Option("--db", help="Snapshot file to open instead.")]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="Pretend today is this date (YYYY-MM-DD).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+def fail(exc: KizunaError) -> None:
+    """Print a user error as a short paragraph and exit with its code."""
+    err.print(f"[bold red]error:[/] {exc.render()}", soft_wrap=True)
+    raise typer.Exit(exc.exit_code)
+
+
+def guarded(fn: Callable[[], T]) -> T:
+    """Run a command body, turning user errors and Ctrl-C into messages and exit codes."""
+    try:
+        return fn()
+    except KizunaError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise typer.Exit(130) from None
+    raise AssertionError("unreachable")
+
+
+def session(workspace: Path | None, db: Path | None, as_of: str | None = None) -> Session:
+    """Open the workspace, showing progress while the features cache is built."""
+    status = None
+
+    def progress(msg: str) -> None:
+        nonlocal status
+        if err.is_terminal:
+            status = err.status(msg)
+            status.start()
+        else:
+            err.print(msg)
+
+    try:
+        return open_session(workspace, db, as_of, progress)
+    finally:
+        if status is not None:
+            status.stop()
+
+
+def _json(data: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(ctx: typer.Context) -> None:
+    """Without a command, open the TUI on the workspace (the bundled demo when none)."""
+    if ctx.invoked_subcommand is None:
+        from .launch import launch
+
+        guarded(lambda: launch(None, None, None))
+
+
+@app.command()
+def tui(workspace: WorkspaceOpt = None, db: DbOpt = None, as_of: AsOfOpt = None) -> None:
+    """Open the segment builder TUI."""
+    from .launch import launch
+
+    guarded(lambda: launch(workspace, db, as_of))
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder for the new workspace.")],
+    db: DbOpt = None,
+) -> None:
+    """Create a workspace: kizuna.toml, segments/, campaigns/, templates/."""
+    from queries.workspace import init_workspace
+
+    path = guarded(lambda: init_workspace(folder, db))
+    out.print(f"Created workspace {path}")
+
+
+@app.command()
+def fields(workspace: WorkspaceOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """List the catalog: customer fields and event sources."""
+
+    def body() -> None:
+        s = session(workspace, db)
+        if as_json:
+            _json(render.catalog_json(s.catalog))
+        else:
+            render.print_catalog(out, s.catalog)
+
+    guarded(body)
+
+
+@app.command()
+def count(
+    segment: Annotated[str, typer.Argument(help="Segment file or name in the workspace.")],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
+    as_json: JsonOpt = False,
+    waterfall: Annotated[
+        bool, typer.Option("--waterfall", help="Show the count after each condition.")
+    ] = False,
+) -> None:
+    """Count a segment's audience exactly."""
+
+    def body() -> None:
+        s = session(workspace, db, as_of)
+        seg = s.segment(segment)
+        start = time.perf_counter()
+        if waterfall:
+            base, steps = s.runner.waterfall(seg)
+            n = steps[-1].count if steps else base
+        else:
+            base, steps, n = s.snapshot.base_size, [], s.runner.count(seg)
+        elapsed = time.perf_counter() - start
+        if as_json:
+            data: dict[str, Any] = {
+                "segment": seg.name,
+                "count": n,
+                "base": base,
+                "percent_of_base": round(100 * n / base, 2) if base else 0.0,
+                "as_of": s.snapshot.as_of.isoformat(),
+                "elapsed_ms": round(elapsed * 1000, 1),
+            }
+            if waterfall:
+                data["waterfall"] = [
+                    {"condition": st.label, "count": st.count, "removed": st.removed}
+                    for st in steps
+                ]
+            _json(data)
+        else:
+            render.print_count(out, s, seg, n, base, steps if waterfall else None, elapsed)
+
+    guarded(body)
+
+
+@app.command()
+def sample(
+    segment: Annotated[str, typer.Argument(help="Segment file or name in the workspace.")],
+    n: Annotated[int, typer.Option("-n", help="How many members.", min=1, max=10000)] = 20,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
+    as_json: JsonOpt = False,
+    unmask: Annotated[bool, typer.Option("--unmask", help="Show personal data in clear.")] = False,
+) -> None:
+    """Show a stable sample of members (personal data masked unless --unmask)."""
+
+    def body() -> None:
+        s = session(workspace, db, as_of)
+        seg = s.segment(segment)
+        rows = s.runner.sample(seg, n, unmask)
+        if as_json:
+            _json({"segment": seg.name, "count": len(rows), "masked": not unmask, "rows": rows})
+        else:
+            render.print_rows(out, rows, f"{seg.name}: sample of {len(rows)}")
+
+    guarded(body)
+
+
+@app.command()
+def why(
+    segment: Annotated[str, typer.Argument(help="Segment file or name in the workspace.")],
+    customer_id: Annotated[str, typer.Argument(help="The customer to explain.")],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Explain, condition by condition, why a customer is in or out of a segment."""
+
+    def body() -> None:
+        s = session(workspace, db, as_of)
+        seg = s.segment(segment)
+        member, verdicts = s.runner.why(seg, customer_id)
+        if as_json:
+            _json(
+                {
+                    "segment": seg.name,
+                    "customer_id": customer_id,
+                    "member": member,
+                    "conditions": [
+                        {
+                            "depth": v.depth,
+                            "condition": v.label,
+                            "verdict": v.verdict,
+                            "value": v.value,
+                        }
+                        for v in verdicts
+                    ],
+                }
+            )
+        else:
+            render.print_why(out, seg, customer_id, member, verdicts)
+
+    guarded(body)
+
+
+DIALECTS = ["duckdb", "spark", "trino", "bigquery", "snowflake", "postgres"]
+
+
+@app.command()
+def sql(
+    segment: Annotated[str, typer.Argument(help="Segment file or name in the workspace.")],
+    dialect: Annotated[
+        str, typer.Option("--dialect", "-d", help="duckdb|spark|trino|bigquery|snowflake|postgres")
+    ] = "duckdb",
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Print the SQL that selects the segment's members, for an engine."""
+    if dialect not in DIALECTS:
+        err.print(f"error: unknown dialect `{dialect}`; use one of {', '.join(DIALECTS)}")
+        raise typer.Exit(2)
+
+    def body() -> None:
+        s = session(workspace, db, as_of)
+        sys.stdout.write(s.runner.sql(s.segment(segment), dialect) + "\n")
+
+    guarded(body)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Segment files to check.")],
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Check segment files against the catalog without opening the snapshot."""
+    from queries.validate import validate_file
+
+    def body() -> None:
+        bad = 0
+        for f in files:
+            try:
+                validate_file(f, workspace)
+                out.print(f"[green]ok[/]  {f}")
+            except KizunaError as exc:
+                bad += 1
+                err.print(f"[bold red]error:[/] {exc.render()}", soft_wrap=True)
+        if bad:
+            raise typer.Exit(1)
+
+    guarded(body)
+
+
+@app.command()
+def demo(
+    customers: Annotated[int, typer.Option("--customers", min=10)] = 25_000,
+    out_path: Annotated[Path, typer.Option("--out")] = Path("demo.duckdb"),
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+) -> None:
+    """Generate the demo snapshot, or a scale one for benchmarks (--customers 1000000)."""
+    from queries.demo import generate_demo
+
+    def body() -> None:
+        start = time.perf_counter()
+        generate_demo(out_path, customers=customers, seed=seed, progress=lambda m: err.print(m))
+        took = time.perf_counter() - start
+        out.print(f"Wrote {out_path} ({customers:,} customers, seed {seed}) in {took:.1f}s")
+
+    guarded(body)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+def parse_date(value: str) -> date:
+    return date.fromisoformat(value)

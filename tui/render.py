@@ -1,0 +1,132 @@
+"""Rich renderings of engine results for the CLI (tables, waterfall, why)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from queries.catalog import Catalog
+from queries.runner import Step, Verdict
+from queries.segment import Segment
+from queries.session import Session
+
+
+def catalog_json(cat: Catalog) -> dict[str, Any]:
+    return {
+        "fields": [
+            {
+                "name": f.name,
+                "type": f.type,
+                "label": f.label,
+                "description": f.description,
+                "pii": f.pii,
+                "source": f.table,
+            }
+            for f in cat.fields.values()
+        ],
+        "events": [
+            {
+                "name": e.name,
+                "label": e.label,
+                "time": e.time_field,
+                "description": e.description,
+                "fields": [
+                    {"name": f.name, "type": f.type, "label": f.label} for f in e.fields.values()
+                ],
+            }
+            for e in cat.events.values()
+        ],
+    }
+
+
+def print_catalog(console: Console, cat: Catalog) -> None:
+    table = Table(title="Customer fields", title_justify="left", expand=False)
+    for col in ("field", "type", "label", "description", "pii"):
+        table.add_column(col, overflow="fold")
+    for f in cat.fields.values():
+        table.add_row(f.name, f.type, Text(f.label), Text(f.description), "PII" if f.pii else "")
+    console.print(table)
+    ev = Table(title="Event sources", title_justify="left")
+    for col in ("event", "time", "fields", "description"):
+        ev.add_column(col, overflow="fold")
+    for e in cat.events.values():
+        names = ", ".join(
+            f"{f.name} ({f.type})" for f in e.fields.values() if f.name != e.time_field
+        )
+        ev.add_row(e.name, e.time_field, Text(names), Text(e.description))
+    console.print(ev)
+
+
+def print_count(
+    console: Console,
+    s: Session,
+    seg: Segment,
+    n: int,
+    base: int,
+    steps: list[Step] | None,
+    elapsed: float,
+) -> None:
+    pct = 100 * n / base if base else 0.0
+    console.print(Text.assemble((seg.name, "bold"), f"  as of {s.snapshot.as_of}"))
+    if s.ws.as_of is not None:
+        console.print(
+            Text(
+                "backtest: events as they were that day; customer attributes are current values",
+                style="yellow",
+            )
+        )
+    if steps:
+        table = Table(show_edge=False)
+        table.add_column("#", justify="right")
+        table.add_column("condition")
+        table.add_column("audience", justify="right")
+        table.add_column("removed", justify="right")
+        table.add_row("", "all customers", f"{base:,}", "")
+        for i, st in enumerate(steps, 1):
+            table.add_row(str(i), Text(st.label), f"{st.count:,}", f"−{st.removed:,}")
+        console.print(table)
+    console.print(
+        Text.assemble(
+            ("audience ", ""),
+            (f"{n:,}", "bold green"),
+            f" of {base:,} ({pct:.1f}%)  ",
+            (f"{elapsed * 1000:.0f} ms", "dim"),
+        )
+    )
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
+    return str(v)
+
+
+def print_rows(console: Console, rows: list[dict[str, Any]], title: str) -> None:
+    if not rows:
+        console.print(f"{title}: no members")
+        return
+    table = Table(title=Text(title), title_justify="left")
+    for k in rows[0]:
+        table.add_column(k, no_wrap=True, overflow="ellipsis", min_width=min(len(k), 6))
+    for r in rows:
+        table.add_row(*(Text(_cell(v)) for v in r.values()))
+    console.print(table)
+
+
+def print_why(
+    console: Console, seg: Segment, customer_id: str, member: bool, verdicts: list[Verdict]
+) -> None:
+    head = "is IN" if member else "is NOT in"
+    style = "bold green" if member else "bold red"
+    console.print(Text.assemble((customer_id, "bold"), " ", (head, style), f" {seg.name}"))
+    for v in verdicts:
+        mark = Text("✓ ", style="green") if v.verdict else Text("✗ ", style="red")
+        value = Text(f"  ← {_cell(v.value)}", style="dim") if v.value is not None else Text("")
+        console.print(Text("  " * (v.depth + 1)) + mark + Text(v.label) + value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -89,6 +90,8 @@ class Compiler:
     file: str | None = None
     features_table: exp.Expression = field(default_factory=lambda: DEFAULT_FEATURES.copy())
     needs_features: bool = False
+    # swaps an event condition for a lookup in a cached member table (see condcache.py)
+    substitute: Callable[[EventCond, bool], exp.Expression | None] | None = None
 
     # -- the audience query ----------------------------------------------------------------
     def base_from(self, select: exp.Select) -> exp.Select:
@@ -124,7 +127,8 @@ class Compiler:
             return exp.and_(*parts) if node.kind == "all" else exp.or_(*parts)
         if isinstance(node, Not):
             if isinstance(node.child, EventCond) and event is None:
-                return self.event_cond(node.child, negate=True)
+                cached = self.substitute(node.child, True) if self.substitute else None
+                return cached if cached is not None else self.event_cond(node.child, negate=True)
             return complement(self.node(node.child, event))
         if isinstance(node, FieldCond):
             if event is not None:
@@ -133,7 +137,8 @@ class Compiler:
             f = self.catalog.fields[node.field]
             return self.field_cond(f, self.field_expr(f), node)
         if isinstance(node, EventCond):
-            return self.event_cond(node)
+            cached = self.substitute(node, False) if self.substitute else None
+            return cached if cached is not None else self.event_cond(node)
         if isinstance(node, SegmentRef):
             if self.resolver is None:
                 raise SegmentError(

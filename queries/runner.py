@@ -11,6 +11,7 @@ from sqlglot import exp
 
 from .catalog import Catalog
 from .compile import Compiler, like, like_pattern
+from .condcache import MEM_DB, condition_key
 from .describe import describe
 from .errors import CustomerNotFound, UnknownField
 from .jobs import Job
@@ -111,13 +112,65 @@ class Runner:
         order = self.catalog.customer_id()
         return query.order_by(order).sql(dialect=dialect, pretty=pretty)
 
-    def count(self, seg: Segment, job: Job | None = None) -> int:
-        query = self.audience_query(seg, [exp.func("count", exp.Star())])
+    def count(self, seg: Segment, job: Job | None = None, cached: bool = False) -> int:
+        """The audience size; `cached` reuses materialised event conditions (for live edits)."""
+        comp = self._cached_compiler(seg, job) if cached else self.compiler(seg)
+        where = comp.node(seg.where)
+        query = comp.base_from(exp.select(exp.func("count", exp.Star()))).where(where)
         return int(self._run(query.sql("duckdb"), job)[0][0])
 
-    def waterfall(self, seg: Segment, job: Job | None = None) -> tuple[int, list[Step]]:
-        """Base size and the audience after each top-level condition, in one scan."""
+    # -- per-condition cache ---------------------------------------------------------------
+    def _cached_compiler(self, seg: Segment, job: Job | None) -> Compiler:
+        """A compiler whose event conditions read cached member tables, filling misses first."""
+        cache = self.snapshot.cond_cache
+        missing: dict[str, EventCond] = {}
+
+        def probe(node: EventCond, negate: bool) -> exp.Expression | None:
+            key = condition_key(node)
+            if key not in cache:
+                missing[key] = node
+                return None
+            return self._lookup(cache.table_for(key), negate)
+
+        probe_comp = self.compiler(seg)
+        probe_comp.substitute = probe
+        probe_comp.node(seg.where)
+        for key, node in missing.items():
+            self._materialise(key, node, seg, job)
         comp = self.compiler(seg)
+        comp.substitute = lambda node, negate: (
+            self._lookup(cache.table_for(condition_key(node)), negate)
+            if condition_key(node) in cache
+            else None
+        )
+        return comp
+
+    def _lookup(self, table: exp.Table, negate: bool) -> exp.Expression:
+        cid = self.catalog.customer_id()
+        if not negate:
+            sub = exp.select(exp.column("customer_id", quoted=True)).from_(table.copy())
+            return exp.In(this=cid, query=exp.Subquery(this=sub))
+        t = table.copy()
+        t.set("alias", exp.TableAlias(this=exp.to_identifier("m")))
+        corr = exp.EQ(this=exp.column("customer_id", "m", quoted=True), expression=cid)
+        return exp.not_(exp.Exists(this=exp.select(exp.Literal.number(1)).from_(t).where(corr)))
+
+    def _materialise(self, key: str, node: EventCond, seg: Segment, job: Job | None) -> None:
+        cache = self.snapshot.cond_cache
+        comp = self.compiler(seg)
+        select = comp.base_from(
+            exp.select(exp.alias_(self.catalog.customer_id(), "customer_id", quoted=True))
+        ).where(comp.node(node))
+        table = cache.table_for(key).sql("duckdb")
+        self._run(f"CREATE OR REPLACE TABLE {table} AS {select.sql('duckdb')}", job)
+        for old in cache.put(key, 0):
+            self._run(f'DROP TABLE IF EXISTS "{MEM_DB}"."{old}"', None)
+
+    def waterfall(
+        self, seg: Segment, job: Job | None = None, cached: bool = False
+    ) -> tuple[int, list[Step]]:
+        """Base size and the audience after each top-level condition, in one scan."""
+        comp = self._cached_compiler(seg, job) if cached else self.compiler(seg)
         conds = top_level(seg.where)
         preds = [comp.node(c) for c in conds]
         cols: list[exp.Expression] = [exp.func("count", exp.Star())]

@@ -14,6 +14,7 @@ import duckdb
 from sqlglot import exp
 
 from .catalog import TABLE_COLUMNS, Catalog, build_catalog, logical_view
+from .condcache import MEM_DB, ConditionCache
 from .errors import ConfigError, SnapshotError, SnapshotLocked
 from .workspace import Workspace
 
@@ -88,10 +89,12 @@ class Snapshot:
             self.conn.execute(
                 f"ATTACH '{self.features_path.as_posix()}' AS {CACHE_ALIAS} (READ_ONLY)"
             )
+            self.conn.execute(f"ATTACH ':memory:' AS {MEM_DB} (READ_WRITE)")
             self._lock_down()
         except Exception:
             self.conn.close()
             raise
+        self.cond_cache = ConditionCache()
         self.base_size = self._count_base()
 
     # -- opening ---------------------------------------------------------------------------

@@ -303,3 +303,7 @@ def main() -> None:
 
 def parse_date(value: str) -> date:
     return date.fromisoformat(value)
+
+
+# campaign commands (preview, approve, export) live in their own module
+from . import cli_campaign  # noqa: E402,F401

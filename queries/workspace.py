@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -78,16 +79,24 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
+def bundled_demo() -> tuple[Path, Path]:
+    """The shipped demo snapshot and the folder holding its example segments/campaigns."""
+    if (PACKAGE_DATA / "demo.duckdb").is_file():  # a regular (non-editable) install
+        return PACKAGE_DATA / "demo.duckdb", PACKAGE_DATA / "workspace"
+    repo = Path(__file__).resolve().parent.parent  # an editable install or a checkout
+    return repo / "demo.duckdb", repo
+
+
 def demo_workspace() -> Path:
-    """Return a writable copy of the packaged demo workspace (made on first use)."""
-    base = Path.home() / ".local" / "share" / "kizuna" / "demo"
+    """Return a writable copy of the bundled demo workspace (made on first use)."""
+    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    base = data_home / "kizuna" / "demo"
     if not (base / CONFIG_NAME).is_file():
-        packaged = PACKAGE_DATA / "workspace"
+        db, examples = bundled_demo()
         base.mkdir(parents=True, exist_ok=True)
         for sub in ("segments", "campaigns", "templates"):
-            if (packaged / sub).is_dir() and not (base / sub).exists():
-                shutil.copytree(packaged / sub, base / sub)
-        db = PACKAGE_DATA / "demo.duckdb"
+            if (examples / sub).is_dir() and not (base / sub).exists():
+                shutil.copytree(examples / sub, base / sub)
         (base / CONFIG_NAME).write_text(DEFAULT_CONFIG.format(db=db.as_posix()), encoding="utf-8")
     return base
 
@@ -129,7 +138,7 @@ def load_workspace(
     elif (root / "demo.duckdb").is_file():
         db_path = root / "demo.duckdb"
     else:
-        db_path = PACKAGE_DATA / "demo.duckdb"
+        db_path = bundled_demo()[0]
     ws_as_of = None
     if as_of is not None:
         ws_as_of = _parse_date(as_of, "--as-of")
@@ -160,10 +169,7 @@ def init_workspace(folder: Path, db: Path | None = None) -> Path:
         raise ConfigError(f"{cfg} already exists; not overwriting it")
     for sub in ("segments", "campaigns", "templates"):
         (folder / sub).mkdir(exist_ok=True)
-    target = Path(db).resolve() if db else PACKAGE_DATA / "demo.duckdb"
-    if not target.exists() and db is None:
-        here = Path(__file__).resolve().parent.parent / "demo.duckdb"
-        target = here
+    target = Path(db).resolve() if db else bundled_demo()[0]
     cfg.write_text(DEFAULT_CONFIG.format(db=target.as_posix()), encoding="utf-8")
     (folder / ".gitignore").write_text(".kizuna/cache/\nexports/\n", encoding="utf-8")
     return folder

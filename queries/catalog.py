@@ -40,6 +40,16 @@ class Field:
 
 
 @dataclass(frozen=True)
+class EventJoin:
+    """A table joined into an event source only when one of its columns is used."""
+
+    alias: str
+    table: exp.Table
+    on: exp.Expression
+    kind: str = ""  # "" (inner) or "left"
+
+
+@dataclass(frozen=True)
 class EventSource:
     """Many rows per customer with a time column, e.g. orders or web events."""
 
@@ -48,7 +58,32 @@ class EventSource:
     time_field: str
     description: str
     fields: dict[str, Field]
-    relation: exp.Expression  # a SELECT with columns customer_id, <time_field>, *fields
+    base: exp.Table  # the driving table, aliased
+    joins: tuple[EventJoin, ...]
+    columns: dict[str, exp.Expression]  # logical name → expression over the aliases
+
+    def col(self, name: str) -> exp.Expression:
+        """The expression for a logical column (customer_id, the time field, or a field)."""
+        return self.columns[name].copy()
+
+    def from_(self, select: exp.Select, used: set[str]) -> exp.Select:
+        """Add FROM base plus only the joins the used columns need (no wrapping subquery)."""
+        need = {
+            col.table
+            for name in used | {"customer_id", self.time_field}
+            for col in self.columns[name].find_all(exp.Column)
+        }
+        select = select.from_(self.base.copy())
+        for j in self.joins:
+            if j.alias in need:
+                select = select.join(j.table.copy(), on=j.on.copy(), join_type=j.kind or None)
+        return select
+
+    @property
+    def relation(self) -> exp.Select:
+        """All columns under their logical names, as one SELECT (for browsing values)."""
+        cols = [exp.alias_(e.copy(), n, quoted=True) for n, e in self.columns.items()]
+        return self.from_(exp.select(*cols), set(self.columns))
 
 
 # name: (type, label, description, pii)
@@ -192,72 +227,81 @@ def _project(mapping: Mapping, table: str, alias: str, cols: list[str]) -> list[
     return [exp.alias_(mapping.col(table, c, alias), c, quoted=True) for c in cols]
 
 
-def _event_relations(m: Mapping) -> dict[str, exp.Expression]:
-    """Build the SELECT behind each event source in terms of the mapped schema."""
-    orders = exp.select(
-        *_project(m, "orders", "o", ["customer_id", "ordered_at", "order_id", "total", "channel"]),
-        *_project(m, "orders", "o", ["coupon_code"]),
-    ).from_(m.table("orders", "o"))
-    purchases = (
-        exp.select(
-            *_project(m, "orders", "o", ["customer_id", "ordered_at", "order_id"]),
-            *_project(m, "order_items", "i", ["product_id", "quantity", "unit_price"]),
-            exp.alias_(m.col("products", "name", "p"), "product_name", quoted=True),
-            *_project(m, "products", "p", ["category", "brand"]),
-            *_project(m, "orders", "o", ["channel"]),
-        )
-        .from_(m.table("order_items", "i"))
-        .join(
+def _on(m: Mapping, left: tuple[str, str, str], right: tuple[str, str, str]) -> exp.EQ:
+    return exp.EQ(this=m.col(*left), expression=m.col(*right))
+
+
+def _event_sources(m: Mapping) -> dict[str, tuple[exp.Table, tuple[EventJoin, ...], dict]]:
+    """The tables, lazy joins and column expressions behind each event source (mapped)."""
+
+    def cols(table: str, alias: str, names: list[str]) -> dict[str, exp.Expression]:
+        return {n: m.col(table, n, alias) for n in names}
+
+    products_for = {
+        "i": EventJoin(
+            "p",
+            m.table("products", "p"),
+            _on(m, ("order_items", "product_id", "i"), ("products", "product_id", "p")),
+            "left",
+        ),
+        "w": EventJoin(
+            "p",
+            m.table("products", "p"),
+            _on(m, ("web_events", "product_id", "w"), ("products", "product_id", "p")),
+            "left",
+        ),
+    }
+    orders_join = EventJoin(
+        "o",
+        m.table("orders", "o"),
+        _on(m, ("order_items", "order_id", "i"), ("orders", "order_id", "o")),
+    )
+    not_null = lambda c: exp.not_(exp.Is(this=c, expression=exp.Null()))  # noqa: E731
+    return {
+        "orders": (
             m.table("orders", "o"),
-            on=exp.EQ(
-                this=m.col("order_items", "order_id", "i"),
-                expression=m.col("orders", "order_id", "o"),
+            (),
+            cols(
+                "orders",
+                "o",
+                ["customer_id", "ordered_at", "order_id", "total", "channel", "coupon_code"],
             ),
-        )
-        .join(
-            m.table("products", "p"),
-            on=exp.EQ(
-                this=m.col("order_items", "product_id", "i"),
-                expression=m.col("products", "product_id", "p"),
-            ),
-            join_type="left",
-        )
-    )
-    web = (
-        exp.select(
-            *_project(
-                m, "web_events", "w", ["customer_id", "event_at", "event_type", "product_id"]
-            ),
-            *_project(m, "products", "p", ["category"]),
-            *_project(m, "web_events", "w", ["search_term"]),
-        )
-        .from_(m.table("web_events", "w"))
-        .join(
-            m.table("products", "p"),
-            on=exp.EQ(
-                this=m.col("web_events", "product_id", "w"),
-                expression=m.col("products", "product_id", "p"),
-            ),
-            join_type="left",
-        )
-    )
-    messages = exp.select(
-        *_project(m, "messages", "m", ["customer_id", "sent_at", "channel", "campaign_id"]),
-        exp.alias_(
-            exp.Not(this=exp.Is(this=m.col("messages", "opened_at", "m"), expression=exp.Null())),
-            "opened",
-            quoted=True,
         ),
-        exp.alias_(
-            exp.Not(this=exp.Is(this=m.col("messages", "clicked_at", "m"), expression=exp.Null())),
-            "clicked",
-            quoted=True,
+        "purchases": (
+            m.table("order_items", "i"),
+            (orders_join, products_for["i"]),
+            {
+                **cols("orders", "o", ["customer_id", "ordered_at", "order_id"]),
+                **cols("order_items", "i", ["product_id", "quantity", "unit_price"]),
+                "product_name": m.col("products", "name", "p"),
+                **cols("products", "p", ["category", "brand"]),
+                **cols("orders", "o", ["channel"]),
+            },
         ),
-    ).from_(m.table("messages", "m"))
-    nps = exp.select(
-        *_project(m, "nps_responses", "n", ["customer_id", "responded_at", "score"])
-    ).from_(m.table("nps_responses", "n"))
-    return {"orders": orders, "purchases": purchases, "web": web, "messages": messages, "nps": nps}
+        "web": (
+            m.table("web_events", "w"),
+            (products_for["w"],),
+            {
+                **cols("web_events", "w", ["customer_id", "event_at", "event_type", "product_id"]),
+                **cols("products", "p", ["category"]),
+                **cols("web_events", "w", ["search_term"]),
+            },
+        ),
+        "messages": (
+            m.table("messages", "m"),
+            (),
+            {
+                **cols("messages", "m", ["customer_id", "sent_at", "channel", "campaign_id"]),
+                "opened": not_null(m.col("messages", "opened_at", "m")),
+                "clicked": not_null(m.col("messages", "clicked_at", "m")),
+            },
+        ),
+        "nps": (
+            m.table("nps_responses", "n"),
+            (),
+            cols("nps_responses", "n", ["customer_id", "responded_at", "score"]),
+        ),
+    }
 
 
 @dataclass
@@ -313,7 +357,7 @@ def build_catalog(ws: Workspace | None = None) -> Catalog:
             spec.get("column"),
             spec.get("sql"),
         )
-    relations = _event_relations(mapping)
+    sources = _event_sources(mapping)
     events: dict[str, EventSource] = {}
     for name, (label, time_field, desc) in EVENT_META.items():
         efields = {
@@ -321,7 +365,8 @@ def build_catalog(ws: Workspace | None = None) -> Catalog:
             for fname, (typ, flabel) in EVENT_FIELDS[name].items()
         }
         efields[time_field] = Field(time_field, "timestamp", "Time", "", False, name, time_field)
-        events[name] = EventSource(name, label, time_field, desc, efields, relations[name])
+        base, joins, columns = sources[name]
+        events[name] = EventSource(name, label, time_field, desc, efields, base, joins, columns)
     return Catalog(fields, events, mapping)
 
 

@@ -12,7 +12,18 @@ from sqlglot import exp
 from .catalog import CUSTOMER_ALIAS, FEATURE_ALIAS, Catalog, EventSource, Field
 from .errors import Location, SegmentError
 from .ops import NEGATIVE, check_value
-from .segment import Aggregate, Compare, EventCond, FieldCond, Group, Node, Not, SegmentRef, as_date
+from .segment import (
+    Aggregate,
+    Compare,
+    EventCond,
+    FieldCond,
+    Group,
+    Node,
+    Not,
+    SegmentRef,
+    as_date,
+    walk,
+)
 from .timewin import Window, anniversary_month_days
 
 LIKE_ESCAPE = "!"
@@ -132,8 +143,7 @@ class Compiler:
             return complement(self.node(node.child, event))
         if isinstance(node, FieldCond):
             if event is not None:
-                f = event.fields[node.field]
-                return self.field_cond(f, f.expr(EVENT_ALIAS), node)
+                return self.field_cond(event.fields[node.field], event.col(node.field), node)
             f = self.catalog.fields[node.field]
             return self.field_cond(f, self.field_expr(f), node)
         if isinstance(node, EventCond):
@@ -209,9 +219,7 @@ class Compiler:
     # -- events ----------------------------------------------------------------------------
     def time_filter(self, src: EventSource, within: Any) -> exp.Expression:
         """Events on days inside the window; never after the as-of day."""
-        day = exp.cast(
-            exp.column(src.time_field, EVENT_ALIAS, quoted=True), exp.DataType.build("DATE")
-        )
+        day = exp.cast(src.col(src.time_field), exp.DataType.build("DATE"))
         if within is None:
             return exp.LTE(this=day, expression=lit(self.as_of))
         if isinstance(within, dict):
@@ -220,22 +228,27 @@ class Compiler:
         start = Window.parse(within).start(self.as_of)
         return exp.Between(this=day, low=lit(start), high=lit(self.as_of))
 
-    def event_filters(self, node: EventCond) -> tuple[EventSource, exp.Expression]:
+    def event_filters(self, node: EventCond) -> tuple[EventSource, exp.Expression, set[str]]:
+        """The source, the row filter (window + where) and the event columns it uses."""
         src = self.catalog.events[node.event]
         filters = [self.time_filter(src, node.within)]
+        used: set[str] = set()
         if node.where is not None:
             filters.append(self.node(node.where, src))
-        return src, exp.and_(*filters)
+            used |= {n.field for n in walk(node.where) if isinstance(n, FieldCond)}
+        if node.aggregate is not None:
+            used.add(node.aggregate.field)
+        return src, exp.and_(*filters), used
 
-    def agg_expr(self, agg: Aggregate) -> exp.Expression:
-        col = exp.column(agg.field, EVENT_ALIAS, quoted=True)
+    def agg_expr(self, src: EventSource, agg: Aggregate) -> exp.Expression:
+        col = src.col(agg.field)
         if agg.fn == "count_distinct":
             return exp.Count(this=exp.Distinct(expressions=[col]))
         if agg.fn == "sum":
             return exp.func("COALESCE", exp.Sum(this=col), exp.Literal.number(0))
         return {"avg": exp.Avg, "min": exp.Min, "max": exp.Max}[agg.fn](this=col)
 
-    def having(self, node: EventCond) -> tuple[exp.Expression | None, bool]:
+    def having(self, src: EventSource, node: EventCond) -> tuple[exp.Expression, bool]:
         """The HAVING predicate over matching events, and whether zero events satisfy it."""
         preds: list[exp.Expression] = []
         zero_ok = True
@@ -245,21 +258,22 @@ class Compiler:
             zero_ok = zero_ok and holds(cnt.op, 0, cnt.value)
         if node.aggregate is not None:
             a = node.aggregate
-            preds.append(compare(self.agg_expr(a), a.op, a.value))
+            preds.append(compare(self.agg_expr(src, a), a.op, a.value))
             zero_val = 0 if a.fn in ("sum", "count_distinct") else None
             zero_ok = zero_ok and holds(a.op, zero_val, a.value)
         return exp.and_(*preds), zero_ok
 
     def event_cond(self, node: EventCond, negate: bool = False) -> exp.Expression:
         """Membership in (or, negated, absence from) the set of customers whose events qualify."""
-        src, filters = self.event_filters(node)
-        having, zero_ok = self.having(node)
+        src, filters, used = self.event_filters(node)
+        having, zero_ok = self.having(src, node)
         simple_any = node.aggregate is None and node.effective_count == Compare(">=", 1)
         simple_none = node.aggregate is None and node.effective_count in (
             Compare("<", 1),
             Compare("=", 0),
             Compare("<=", 0),
         )
+        having_q: exp.Expression | None
         if simple_any or simple_none:
             # S = customers with at least one matching event
             inside, having_q = simple_any, None
@@ -271,40 +285,46 @@ class Compiler:
             having_q = exp.not_(exp.func("COALESCE", exp.paren(having, copy=False), exp.false()))
         if negate:
             inside = not inside
-        return (
-            self._in_set(src, filters, having_q)
-            if inside
-            else self._not_in_set(src, filters, having_q)
-        )
+        if inside:
+            return self._in_set(src, filters, used, having_q)
+        return self._not_in_set(src, filters, used, having_q)
 
-    def _in_set(self, src: EventSource, filters: exp.Expression, having: exp.Expression | None):
+    def _in_set(
+        self,
+        src: EventSource,
+        filters: exp.Expression,
+        used: set[str],
+        having: exp.Expression | None,
+    ) -> exp.Expression:
         """c.customer_id IN (customers with matching events [grouped, HAVING])."""
-        rel = exp.paren(src.relation.copy(), copy=False).as_(EVENT_ALIAS)
-        e_id = exp.column("customer_id", EVENT_ALIAS, quoted=True)
-        sub = exp.select(e_id.copy()).from_(rel).where(filters)
+        e_id = src.col("customer_id")
+        sub = src.from_(exp.select(e_id.copy()), used).where(filters)
         if having is not None:
             sub = sub.group_by(e_id.copy()).having(having)
         return exp.In(this=self.catalog.customer_id(), query=exp.Subquery(this=sub))
 
-    def _not_in_set(self, src: EventSource, filters: exp.Expression, having: exp.Expression | None):
+    def _not_in_set(
+        self,
+        src: EventSource,
+        filters: exp.Expression,
+        used: set[str],
+        having: exp.Expression | None,
+    ) -> exp.Expression:
         """NOT EXISTS (matching events of this customer [grouped, HAVING]), never NOT IN."""
-        rel = exp.paren(src.relation.copy(), copy=False).as_(EVENT_ALIAS)
-        e_id = exp.column("customer_id", EVENT_ALIAS, quoted=True)
+        e_id = src.col("customer_id")
         corr = exp.and_(exp.EQ(this=e_id.copy(), expression=self.catalog.customer_id()), filters)
-        sub = exp.select(exp.Literal.number(1)).from_(rel).where(corr)
+        sub = src.from_(exp.select(exp.Literal.number(1)), used).where(corr)
         if having is not None:
             sub = sub.group_by(e_id.copy()).having(having)
         return exp.not_(exp.Exists(this=sub))
 
     def event_value(self, node: EventCond) -> exp.Expression:
         """A scalar subquery: the count (or aggregate) of matching events for customer `c`."""
-        src, filters = self.event_filters(node)
-        rel = exp.paren(src.relation.copy(), copy=False).as_(EVENT_ALIAS)
-        e_id = exp.column("customer_id", EVENT_ALIAS, quoted=True)
+        src, filters, used = self.event_filters(node)
         value = (
-            self.agg_expr(node.aggregate)
+            self.agg_expr(src, node.aggregate)
             if node.aggregate is not None
             else exp.Count(this=exp.Star())
         )
-        where = exp.and_(exp.EQ(this=e_id, expression=self.catalog.customer_id()), filters)
-        return exp.Subquery(this=exp.select(value).from_(rel).where(where))
+        corr = exp.EQ(this=src.col("customer_id"), expression=self.catalog.customer_id())
+        return exp.Subquery(this=src.from_(exp.select(value), used).where(exp.and_(corr, filters)))

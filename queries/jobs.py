@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,10 +26,19 @@ class Job:
             self.cancelled = True
             cur = self._cursor
         if cur is not None:
+            threading.Thread(target=self._interrupt_until_done, args=(cur,), daemon=True).start()
+
+    def _interrupt_until_done(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Interrupt until run() lets go of the cursor (one sent before a query starts is lost)."""
+        while True:
+            with self._lock:
+                if self._cursor is not cur:
+                    return
             try:
                 cur.interrupt()
             except duckdb.Error:
-                pass
+                return
+            time.sleep(0.02)
 
     def run(self, cursor_factory: Callable[[], duckdb.DuckDBPyConnection], sql: str) -> list[Any]:
         """Execute `sql` on a fresh cursor and fetch every row, unless cancelled."""
@@ -39,7 +49,10 @@ class Job:
                 raise QueryCancelled("cancelled")
             self._cursor = cur
         try:
-            return cur.execute(sql).fetchall()
+            rows = cur.execute(sql).fetchall()
+            if self.cancelled:
+                raise QueryCancelled("cancelled")
+            return rows
         except duckdb.InterruptException:
             raise QueryCancelled("cancelled") from None
         except duckdb.Error as exc:

@@ -28,6 +28,8 @@ def mask_phone(value: str) -> str:
 def mask_text(value: str) -> str:
     if not value:
         return value
+    if len(value) == 1:
+        return "*"
     return value[:1] + "*" * min(max(len(value) - 1, 1), 8)
 
 

@@ -306,7 +306,9 @@ class Runner:
                 )
             x: exp.Expression = exp.column(field, "e", quoted=True)
             base = exp.select(exp.alias_(x, "v"), exp.func("count", exp.Star())).from_(
-                exp.paren(src.relation.copy(), copy=False).as_("e")
+                exp.paren(
+                    src.relation.where(self.compiler().time_filter(src, None)), copy=False
+                ).as_("e")
             )
         else:
             f = self._field(field)

@@ -20,6 +20,7 @@ from .workspace import Workspace
 
 SQL_DIR = Path(__file__).parent / "sql"
 CACHE_ALIAS = "kz_cache"
+SNAPSHOT_ALIAS = "snapshot"
 FEATURES_TABLE = exp.Table(
     this=exp.to_identifier("features", quoted=True), db=exp.to_identifier(CACHE_ALIAS, quoted=True)
 )
@@ -45,9 +46,16 @@ def _connect_read_only(path: Path, retries: int = 4) -> duckdb.DuckDBPyConnectio
         raise SnapshotError(f"snapshot {path} does not exist")
     delay = 0.25
     for attempt in range(retries + 1):
+        # a private in-memory instance per session: DuckDB shares one instance per file path
+        # within a process, and this session's lock-down must not leak into another's
+        con = duckdb.connect(":memory:")
         try:
-            return duckdb.connect(str(path), read_only=True)
+            quoted = path.as_posix().replace("'", "''")
+            con.execute(f"ATTACH '{quoted}' AS {SNAPSHOT_ALIAS} (READ_ONLY)")
+            con.execute(f"USE {SNAPSHOT_ALIAS}")
+            return con
         except duckdb.IOException as exc:
+            con.close()
             if "lock" not in str(exc).lower():
                 raise SnapshotError(f"cannot open snapshot {path}: {exc}") from None
             if attempt == retries:
@@ -58,6 +66,7 @@ def _connect_read_only(path: Path, retries: int = 4) -> duckdb.DuckDBPyConnectio
             time.sleep(delay)
             delay *= 2
         except duckdb.Error as exc:
+            con.close()
             raise SnapshotError(f"cannot open snapshot {path}: {exc}") from None
     raise AssertionError("unreachable")
 
@@ -160,7 +169,7 @@ class Snapshot:
         if progress:
             progress(f"Computing customer features for {self.path.name} as of {self.as_of} …")
         start = time.perf_counter()
-        cur = self.conn.cursor()
+        cur = self.cursor()
         try:
             for table in TABLE_COLUMNS:
                 view = logical_view(self.catalog.mapping, table).sql("duckdb")
@@ -186,7 +195,7 @@ class Snapshot:
         lst = ", ".join("'" + a.replace("'", "''") + "'" for a in allowed)
         self.conn.execute(f"SET allowed_directories = [{lst}]")
         self.conn.execute("SET enable_external_access = false")
-        self.conn.execute("SET python_enable_replacements = false")
+        self.conn.execute("SET GLOBAL python_enable_replacements = false")
         self.conn.execute("SET autoinstall_known_extensions = false")
         self.conn.execute("SET lock_configuration = true")
 
@@ -197,7 +206,9 @@ class Snapshot:
     # -- use -------------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A fresh cursor for one job, so it can be interrupted on its own."""
-        return self.conn.cursor()
+        cur = self.conn.cursor()
+        cur.execute(f"USE {SNAPSHOT_ALIAS}")  # USE is per connection; cursors start in memory
+        return cur
 
     @property
     def stale_days(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,19 @@ class Lines:
         return Location(self.file, self.line(path), dotted.replace(".[", "["))
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans only: `on`, `yes`, `no` stay text (`op: on`)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 def _convert(node: yaml.Node, path: Path_, lines: Lines, loader: yaml.SafeLoader) -> Any:
     lines.by_path.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
@@ -59,7 +73,7 @@ def load_yaml(text: str, file: str | None = None) -> tuple[Any, Lines]:
     """Parse YAML text into plain values and a Lines index; syntax errors name the line."""
     lines = Lines(file)
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
             if node is None:

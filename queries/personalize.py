@@ -1,0 +1,371 @@
+"""Liquid templates for messages: a locked-down environment, clear errors, fallback tracking."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from liquid import Environment, StrictUndefined
+from liquid.ast import Node
+from liquid.builtin.content import ContentNode
+from liquid.builtin.expressions import FilteredExpression, Path
+from liquid.builtin.expressions.filtered import Filter
+from liquid.builtin.expressions.primitive import Literal, Nil
+from liquid.builtin.output import OutputNode
+from liquid.context import RenderContext
+from liquid.exceptions import LiquidError, LiquidSyntaxError, UndefinedError
+from liquid.stream import TokenStream
+from liquid.stringify import to_liquid_string
+from liquid.tag import Tag
+from liquid.template import BoundTemplate
+
+from .errors import Location, SegmentError
+from .parse import suggest
+
+CAMPAIGN_FIELDS = ("coupon", "variant", "send_date", "campaign_name")
+_HTML = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*\b[^>]*|/[a-zA-Z][a-zA-Z0-9]*\s*)>")
+_OUTPUT = re.compile(r"\{\{.*?\}\}", re.S)
+_ESCAPED = re.compile("[&<>\"']")
+
+
+class TemplateError(SegmentError):
+    """A template does not parse, names an unknown variable, or uses a forbidden construct."""
+
+    def __init__(
+        self,
+        message: str,
+        loc: Location,
+        hint: str | None = None,
+        template_line: int | None = None,
+        column: int | None = None,
+    ):
+        self.template_line, self.column = template_line, column
+        super().__init__(message, loc, hint)
+
+
+class _Forbidden(Tag):
+    """`include` and `render` would read other files; templates are self-contained."""
+
+    block = False
+
+    def parse(self, stream: TokenStream) -> Node:
+        raise LiquidSyntaxError(
+            f"`{self.name}` is not allowed: a message template cannot load other templates "
+            "(paste the shared text in, or use a variable)",
+            token=stream.current,
+        )
+
+
+class _NoInclude(_Forbidden):
+    name = "include"
+
+
+class _NoRender(_Forbidden):
+    name = "render"
+
+
+class MessageEnvironment(Environment):
+    """python-liquid with strict undefined, resource limits and no file loader."""
+
+    loop_iteration_limit = 10_000
+    output_stream_limit = 500_000
+    context_depth_limit = 20
+    local_namespace_limit = 200_000
+
+    def __init__(self, autoescape: bool = False):
+        super().__init__(undefined=StrictUndefined, autoescape=autoescape, strict_filters=True)
+        self.add_tag(_NoInclude)
+        self.add_tag(_NoRender)
+
+
+PLAIN_ENV = MessageEnvironment(autoescape=False)
+HTML_ENV = MessageEnvironment(autoescape=True)
+
+# The fallback sites that fired during the current render (token start index of each).
+_FIRED: ContextVar[list[int] | None] = ContextVar("kizuna_fallbacks_fired", default=None)
+
+
+class _TrackedDefault(Filter):
+    """The `default` filter, recording each time its fallback is used."""
+
+    __slots__ = ()
+
+    def evaluate(self, left: object, context: RenderContext) -> object:
+        out = super().evaluate(left, context)
+        if out is not left:
+            fired = _FIRED.get()
+            if fired is not None:
+                fired.append(self.token.start_index)
+        return out
+
+
+@dataclass(frozen=True)
+class FallbackSite:
+    """One `| default:` in a template: what it guards, and where."""
+
+    label: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class OutputPart:
+    """`{{ field | filter: literal ... }}`: a lookup plus filters with constant arguments."""
+
+    field: str
+    filters: tuple[tuple[Any, tuple, dict, int | None], ...]  # func, args, kwargs, site
+
+
+@dataclass
+class MessageTemplate:
+    """One compiled part (subject, body or text) of one variant."""
+
+    source: str
+    part: str
+    bound: BoundTemplate
+    autoescape: bool
+    fields: list[str]
+    sites: dict[int, FallbackSite] = field(default_factory=dict)
+    parts: list[str | OutputPart] | None = None  # set when the template is simple
+
+    def render(self, context: dict[str, Any]) -> tuple[str, list[int]]:
+        """Render for one recipient; returns the text and the fallback sites that fired."""
+        fired: list[int] = []
+        token = _FIRED.set(fired)
+        try:
+            return self.bound.render(**context), fired
+        finally:
+            _FIRED.reset(token)
+
+    def location(self, index: int) -> tuple[int, int]:
+        """1-based line and column of a source index."""
+        before = self.source[:index]
+        return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def is_html(source: str) -> bool:
+    """A body is HTML (and its values get HTML-escaped) when it contains a tag."""
+    return bool(_HTML.search(source))
+
+
+def _line_col(source: str, index: int) -> tuple[int, int]:
+    before = source[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def _error_index(env: Environment, source: str, err: LiquidError) -> int | None:
+    """Where a syntax error is: its token, else the first output or unclosed block that fails."""
+    if err.token is not None and err.token.start_index >= 0 and err.token.source == source:
+        return err.token.start_index
+    for m in _OUTPUT.finditer(source):
+        try:
+            env.from_string(m.group(0))
+        except LiquidError:
+            return m.start()
+    closing = re.search(r"expected tag end(\w+)", str(err.message))
+    if closing:
+        opener = list(re.finditer(r"\{%-?\s*" + closing.group(1) + r"\b", source))
+        if opener:
+            return opener[-1].start()
+    return None
+
+
+def _fail(
+    msg: str, source: str, index: int | None, loc: Location, inline: bool, hint: str | None = None
+) -> TemplateError:
+    if index is None:
+        line = source.count("\n") + 1
+        return TemplateError(f"{msg} (at the end of the template, line {line})", loc, hint, line)
+    line, col = _line_col(source, index)
+    where = f"template line {line}, column {col}" if inline else f"column {col}"
+    if not inline:
+        loc = Location(loc.file, line, loc.field)
+    return TemplateError(f"{msg} ({where})", loc, hint, line, col)
+
+
+def compile_template(
+    source: str,
+    part: str,
+    loc: Location,
+    available: Iterable[str],
+    autoescape: bool = False,
+    inline: bool = True,
+) -> MessageTemplate:
+    """Parse and check a template; errors name the file, line and column."""
+    env = HTML_ENV if autoescape else PLAIN_ENV
+    if not isinstance(source, str):
+        raise TemplateError("a template must be text", loc)
+    try:
+        bound = env.from_string(source, name=part)
+    except LiquidError as err:
+        msg = str(err.message)
+        unclosed = re.fullmatch(r"expected tag end(\w+), found end of expression", msg)
+        if unclosed:
+            kind = unclosed.group(1)
+            msg = f"`{{% {kind} %}}` is never closed: add `{{% end{kind} %}}`"
+        raise _fail(msg, source, _error_index(env, source, err), loc, inline) from None
+    names = set(available)
+    analysis = bound.analyze(include_partials=False)
+    for name, uses in analysis.globals.items():
+        if name not in names:
+            raise _fail(
+                f"unknown variable `{name}`",
+                source,
+                uses[0].span.index,
+                loc,
+                inline,
+                suggest(name, sorted(names)) or "run `kizuna fields` to list customer fields",
+            )
+    tpl = MessageTemplate(source, part, bound, autoescape, sorted(analysis.globals))
+    for fname, spans in analysis.filters.items():
+        if fname not in env.filters:
+            raise _fail(
+                f"unknown filter `{fname}`",
+                source,
+                spans[0].index,
+                loc,
+                inline,
+                suggest(fname, sorted(env.filters)),
+            )
+    ctx = RenderContext(bound)
+    _walk(bound.nodes, tpl, ctx)
+    tpl.parts = _simple_parts(bound.nodes, env, tpl)
+    return tpl
+
+
+def _walk(nodes: Iterable[Node], tpl: MessageTemplate, ctx: RenderContext) -> None:
+    for node in nodes:
+        for expr in node.expressions():
+            _walk_expr(expr, tpl)
+        _walk(node.children(ctx, include_partials=False), tpl, ctx)
+
+
+def _walk_expr(expr: Any, tpl: MessageTemplate) -> None:
+    filters = getattr(expr, "filters", None)
+    if isinstance(filters, list):
+        for i, f in enumerate(filters):
+            if type(f) is Filter and f.name == "default":
+                f.__class__ = _TrackedDefault
+                line, col = tpl.location(f.token.start_index)
+                chain = " | ".join(str(x) for x in filters[: i + 1])
+                label = f"{getattr(expr, 'left', '?')} | {chain}"
+                tpl.sites[f.token.start_index] = FallbackSite(label, line, col)
+    for child in expr.children() or ():
+        _walk_expr(child, tpl)
+
+
+def _simple_parts(nodes: list[Node], env: Environment, tpl: MessageTemplate):
+    """Text and `{{ field | filters }}` only? Then the preflight can render column by column."""
+    parts: list[str | OutputPart] = []
+    for node in nodes:
+        if isinstance(node, ContentNode):
+            parts.append(node.text)
+            continue
+        if not isinstance(node, OutputNode) or type(node.expression) is not FilteredExpression:
+            return None
+        expr = node.expression
+        left = expr.left
+        if not isinstance(left, Path) or len(left.path) != 1 or not isinstance(left.path[0], str):
+            return None
+        chain = []
+        for f in expr.filters or []:
+            func = env.filters.get(f.name)
+            if func is None or getattr(func, "with_context", False):
+                return None
+            args, kwargs = [], {}
+            if getattr(func, "with_environment", False):
+                kwargs["environment"] = env
+            for arg in f.args:
+                value = getattr(arg, "value", None)
+                if not isinstance(value, (Literal, Nil)):
+                    return None
+                v = None if isinstance(value, Nil) else value.value
+                if getattr(arg, "name", None):
+                    kwargs[arg.name] = v
+                else:
+                    args.append(v)
+            site = f.token.start_index if f.name == "default" else None
+            chain.append((func, tuple(args), kwargs, site))
+        parts.append(OutputPart(left.path[0], tuple(chain)))
+    return parts
+
+
+class NotSimple(Exception):
+    """A value made a filter fail: render this template the ordinary way instead."""
+
+
+def _needs_escape(values: Sequence[str]) -> bool:
+    return _ESCAPED.search("".join(values)) is not None
+
+
+def render_column(
+    part: OutputPart, values: Sequence[Any], autoescape: bool, fired: dict[int, int]
+) -> list[str]:
+    """Render one `{{ field | filters }}` for a whole column, once per distinct value."""
+    kinds = set(map(type, values))
+    if not part.filters and kinds == {str} and not (autoescape and _needs_escape(values)):
+        return list(values)  # text needing no escaping renders as itself
+    if len(kinds - {type(None)}) > 1:
+        raise NotSimple("mixed types in a column")  # 1 == True == 1.0 would share an entry
+    table: dict[Any, str] = {}
+    distinct = dict.fromkeys(values)
+    for v in distinct:
+        out = v
+        for func, args, kwargs, site in part.filters:
+            try:
+                new = func(out, *args, **kwargs)
+            except Exception as exc:  # any filter failure: render the slow way
+                raise NotSimple(str(exc)) from None
+            if site is not None and new is not out:
+                fired[site] = fired.get(site, 0) + values.count(v)
+            out = new
+        if type(out) is str and not (autoescape and _ESCAPED.search(out)):
+            table[v] = out  # what to_liquid_string returns for it, without the Markup detour
+        elif type(out) is int or type(out) is float:
+            table[v] = str(out)  # digits need no escaping either
+        else:
+            table[v] = to_liquid_string(out, autoescape)
+    return list(map(table.__getitem__, values))
+
+
+def render_columns(
+    tpl: MessageTemplate, columns: dict[str, Sequence[Any]], n: int, fired: dict[int, int]
+) -> list[str]:
+    """Render a simple template for `n` recipients given each field's column of values."""
+    assert tpl.parts is not None
+    fmt, cols = [], []
+    for p in tpl.parts:
+        if isinstance(p, str):
+            fmt.append(p.replace("{", "{{").replace("}", "}}"))
+        else:
+            fmt.append("{" + str(len(cols)) + "}")
+            cols.append(render_column(p, columns[p.field], tpl.autoescape, fired))
+    template = "".join(fmt)
+    if not cols:
+        return [template.format()] * n
+    return list(map(template.format, *cols))
+
+
+def describe_error(tpl: MessageTemplate, err: LiquidError) -> str:
+    """`'x' is undefined (line 2, column 5)` for a render-time error."""
+    msg = str(err.message)
+    if err.token is not None and err.token.start_index >= 0 and err.token.source == tpl.source:
+        line, col = tpl.location(err.token.start_index)
+        return f"{msg} (line {line}, column {col})"
+    return msg
+
+
+__all__ = [
+    "CAMPAIGN_FIELDS",
+    "LiquidError",
+    "MessageTemplate",
+    "TemplateError",
+    "UndefinedError",
+    "compile_template",
+    "describe_error",
+    "is_html",
+    "render_columns",
+]

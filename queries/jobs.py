@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import duckdb
@@ -53,6 +53,36 @@ class Job:
             if self.cancelled:
                 raise QueryCancelled("cancelled")
             return rows
+        except duckdb.InterruptException:
+            raise QueryCancelled("cancelled") from None
+        except duckdb.Error as exc:
+            if self.cancelled:
+                raise QueryCancelled("cancelled") from None
+            raise SnapshotError(f"query failed: {exc}") from None
+        finally:
+            with self._lock:
+                self._cursor = None
+            cur.close()
+
+    def stream(
+        self, cursor_factory: Callable[[], duckdb.DuckDBPyConnection], sql: str, size: int
+    ) -> Iterator[list[tuple]]:
+        """Fetch a query's rows in batches of `size`, checking for cancel between batches."""
+        cur = cursor_factory()
+        with self._lock:
+            if self.cancelled:
+                cur.close()
+                raise QueryCancelled("cancelled")
+            self._cursor = cur
+        try:
+            cur.execute(sql)
+            while True:
+                if self.cancelled:
+                    raise QueryCancelled("cancelled")
+                rows = cur.fetchmany(size)
+                if not rows:
+                    return
+                yield rows
         except duckdb.InterruptException:
             raise QueryCancelled("cancelled") from None
         except duckdb.Error as exc:

@@ -14,13 +14,10 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-import duckdb
-
 from .assign import HOLDOUT
 from .campaign import Campaign
 from .channels import budget, unencodable
 from .coupons import CodeAllocator, PoolAllocator, load_pool
-from .errors import QueryCancelled, SnapshotError
 from .jobs import Job
 from .personalize import (
     LiquidError,
@@ -114,31 +111,7 @@ def stream(
     job: Job, cursor_factory: Callable[[], Any], sql: str, size: int
 ) -> Iterator[list[tuple]]:
     """Fetch a query's rows in batches on one cursor the job can interrupt."""
-    cur = cursor_factory()
-    with job._lock:  # Job has no streaming API yet (see the report)
-        if job.cancelled:
-            cur.close()
-            raise QueryCancelled("cancelled")
-        job._cursor = cur
-    try:
-        cur.execute(sql)
-        while True:
-            if job.cancelled:
-                raise QueryCancelled("cancelled")
-            rows = cur.fetchmany(size)
-            if not rows:
-                return
-            yield rows
-    except duckdb.InterruptException:
-        raise QueryCancelled("cancelled") from None
-    except duckdb.Error as exc:
-        if job.cancelled:
-            raise QueryCancelled("cancelled") from None
-        raise SnapshotError(f"query failed: {exc}") from None
-    finally:
-        with job._lock:
-            job._cursor = None
-        cur.close()
+    yield from job.stream(cursor_factory, sql, size)
 
 
 class _Checker:

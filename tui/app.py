@@ -1,0 +1,227 @@
+"""Kizuna's Textual app: open the workspace in the background, then list and build segments."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App
+
+from queries.errors import KizunaError
+from queries.segment import Segment
+from queries.session import Session, open_session
+
+from .commands import KizunaCommands
+from .keymap import bind, binding_ids, read_keymap
+from .messages import SessionFailed, SessionOpened, SessionProgressed
+from .screens.builder import BuilderScreen
+from .screens.condition import ConditionScreen
+from .screens.dialogs import ConfirmScreen, PromptScreen, SegmentPickerScreen
+from .screens.event import EventScreen
+from .screens.field_picker import FieldPickerScreen
+from .screens.help import HelpScreen
+from .screens.segment_list import SegmentListScreen
+from .widgets.segment_tree import SegmentTree
+from .widgets.value_editor import CheckList
+from .workers import cancel_all
+
+BINDING_OWNERS = [
+    SegmentTree,
+    CheckList,
+    SegmentListScreen,
+    BuilderScreen,
+    ConditionScreen,
+    EventScreen,
+    FieldPickerScreen,
+    ConfirmScreen,
+    PromptScreen,
+    SegmentPickerScreen,
+    HelpScreen,
+]
+THEMES = ("textual-dark", "textual-light")
+
+
+def utc_today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+class KizunaApp(App[None]):
+    """The segment builder: compose, count, look, save — live, at 80x24 over SSH."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Kizuna"
+    COMMANDS = App.COMMANDS | {KizunaCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        bind("f1,question_mark", "help", "Help", id="app.help", key_display="F1"),
+        bind("ctrl+t", "toggle_theme", "Theme", id="app.theme", show=False),
+        bind("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
+    ]
+
+    def __init__(
+        self,
+        workspace: Path | None = None,
+        db: Path | None = None,
+        as_of: str | None = None,
+        *,
+        today: Callable[[], date] | None = None,
+        monotonic: Callable[[], float] | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.workspace_arg = workspace
+        self.db_arg = db
+        self.as_of_arg = as_of
+        self.session: Session | None = None
+        self.today = today or utc_today  # staleness is relative to this (tests freeze it)
+        self.monotonic = monotonic or time.monotonic  # elapsed "counting…" time
+        self.values_cache: dict[tuple[str | None, str], list] = {}
+        self.keymap: dict[str, str] = {}
+        self._counts: dict[str, tuple[int, int]] = {}
+        self.last_stem: str | None = None  # the segment last opened or saved
+        self.theme = THEMES[0]
+
+    # -- opening the workspace -------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.push_screen(SegmentListScreen())
+        self.open_session()
+
+    @work(thread=True, exclusive=True, group="open-session")
+    def open_session(self) -> None:
+        def progress(text: str) -> None:
+            self.post_message(SessionProgressed(text))
+
+        try:
+            session = open_session(self.workspace_arg, self.db_arg, self.as_of_arg, progress)
+        except KizunaError as exc:
+            self.post_message(SessionFailed(exc))
+            return
+        except Exception as exc:  # never a traceback on screen
+            self.post_message(SessionFailed(KizunaError(f"unexpected error: {exc!r}")))
+            return
+        self.post_message(SessionOpened(session))
+
+    def _list_screen(self) -> SegmentListScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, SegmentListScreen):
+                return screen
+        return None
+
+    @on(SessionProgressed)
+    def _progress(self, event: SessionProgressed) -> None:
+        screen = self._list_screen()
+        if screen is not None:
+            screen.session_progress(event.text)
+
+    @on(SessionOpened)
+    def _opened(self, event: SessionOpened) -> None:
+        self.session = event.session
+        self.apply_keys()
+        screen = self._list_screen()
+        if screen is not None:
+            screen.session_ready()
+
+    @on(SessionFailed)
+    def _failed(self, event: SessionFailed) -> None:
+        self.notify(event.error.render(), title="Cannot open", severity="error", timeout=15)
+        screen = self._list_screen()
+        if screen is not None:
+            screen.session_failed(event.error)
+
+    def apply_keys(self) -> None:
+        """Rebind keys from `[keys]` in kizuna.toml (binding id → key)."""
+        if self.session is None:
+            return
+        known = binding_ids([type(self), *BINDING_OWNERS])
+        keymap, problems = read_keymap(self.session.ws.raw.get("keys", {}), known)
+        self.keymap = keymap
+        self.set_keymap(keymap)
+        for problem in problems:
+            self.notify(problem, severity="warning", timeout=10)
+
+    # -- navigation ------------------------------------------------------------------------
+    def open_builder(self, segment: Segment | None) -> None:
+        if segment is not None and segment.path is not None:
+            self.last_stem = segment.path.stem
+        self.push_screen(BuilderScreen(segment))
+
+    def open_stem(self, stem: str) -> None:
+        """Open a saved segment by file stem, leaving the current builder first."""
+
+        def go() -> None:
+            while isinstance(self.screen, BuilderScreen):
+                self.pop_screen()
+            try:
+                seg = self.session.store.load(stem)
+            except KizunaError as exc:
+                self.notify(exc.render(), severity="error", timeout=10)
+                return
+            self.open_builder(seg)
+
+        if isinstance(self.screen, BuilderScreen):
+            self.screen.leave(go)
+        else:
+            go()
+
+    def new_segment(self) -> None:
+        if isinstance(self.screen, BuilderScreen):
+            self.screen.leave(lambda: (self.pop_screen(), self.open_builder(None)))
+        elif self.session is not None:
+            self.open_builder(None)
+
+    def refresh_title(self, builder: BuilderScreen) -> None:
+        self.sub_title = builder.seg_name + (" *" if builder.dirty else "")
+
+    # -- the list's count cache (by file modification time) --------------------------------
+    def _mtime(self, stem: str) -> int | None:
+        path = self.session.ws.segments_dir / f"{stem}.yaml"
+        try:
+            return path.stat().st_mtime_ns
+        except OSError:
+            return None
+
+    def cached_count(self, stem: str) -> int | None:
+        hit = self._counts.get(stem)
+        return hit[1] if hit and hit[0] == self._mtime(stem) else None
+
+    def remember_count(self, stem: str, count: int) -> None:
+        mtime = self._mtime(stem)
+        if mtime is not None:
+            self._counts[stem] = (mtime, count)
+
+    def segments_changed(self) -> None:
+        """A segment file was written or removed: references may have changed, recount all."""
+        self._counts.clear()
+
+    # -- app actions -----------------------------------------------------------------------
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = THEMES[1] if self.current_theme.dark else THEMES[0]
+
+    async def action_quit(self) -> None:
+        builders = [s for s in self.screen_stack if isinstance(s, BuilderScreen) and s.dirty]
+        if builders and not isinstance(self.screen, (ConfirmScreen, PromptScreen)):
+            if self.screen is not builders[-1]:
+                while self.screen is not builders[-1]:
+                    self.pop_screen()
+            builders[-1].leave(self._quit_now)
+            return
+        self._quit_now()
+
+    def _quit_now(self) -> None:
+        cancel_all()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        cancel_all()
+        if self.session is not None:
+            try:
+                self.session.close()
+            except Exception:
+                pass

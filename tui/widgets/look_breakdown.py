@@ -1,0 +1,82 @@
+"""Breakdown tab: the audience against the base by one field, as horizontal bar charts."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Label, Select, Static
+
+from queries.segment import Segment
+
+from ..messages import BreakdownLoaded
+from .bars import BreakdownChart
+from .look_pane import LookPane
+
+DEFAULT_FIELD = "loyalty_tier"
+
+
+class BreakdownPane(LookPane):
+    """Pick a field; see each value's share of the audience next to its share of the base."""
+
+    what = "breakdown"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.field: str | None = None
+
+    def compose(self) -> ComposeResult:
+        fields = [
+            f
+            for f in self.app.session.catalog.fields.values()
+            if not f.pii and f.name != "customer_id"
+        ]
+        names = [f.name for f in fields]
+        self.field = DEFAULT_FIELD if DEFAULT_FIELD in names else (names[0] if names else None)
+        with Horizontal(classes="pane-bar"):
+            yield Label("By ", classes="form-label-short")
+            yield Select(
+                [(f.label, f.name) for f in fields],
+                value=self.field or Select.NULL,
+                allow_blank=False,
+                id="breakdown-field",
+                compact=True,
+            )
+        with VerticalScroll(id="breakdown-scroll"):
+            yield Static("", id="breakdown-chart")
+
+    def load(self, seg: Segment, generation: int) -> None:
+        field = self.field
+        if field is None:
+            return
+        runner = self.app.session.runner
+        self.query_one("#breakdown-chart", Static).update(
+            Content.styled("computing breakdown…", "italic")
+        )
+
+        def body(job):
+            return BreakdownLoaded(generation, field, runner.breakdown(seg, field, job=job))
+
+        self.start(body, generation)
+
+    @on(Select.Changed, "#breakdown-field")
+    def _field(self, event: Select.Changed) -> None:
+        event.stop()
+        if isinstance(event.value, str) and event.value != self.field:
+            self.field = event.value
+            self.generation += 1
+            self.reload()
+
+    def show_field(self, name: str) -> None:
+        self.query_one("#breakdown-field", Select).value = name
+
+    @on(BreakdownLoaded)
+    def _loaded(self, event: BreakdownLoaded) -> None:
+        event.stop()
+        if event.generation != self.generation:
+            return
+        label = self.app.session.catalog.fields[event.field].label
+        accent = self.app.theme_variables.get("accent", "")
+        chart = BreakdownChart(event.rows, label, accent)
+        self.query_one("#breakdown-chart", Static).update(chart)

@@ -1,0 +1,175 @@
+"""Customer tab: one customer's profile, recent history, and why they are in or out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group as RichGroup
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Input, Label, Static
+
+from queries.catalog import Catalog
+from queries.errors import CustomerNotFound, KizunaError
+from queries.runner import Verdict
+from queries.segment import Segment
+
+from ..messages import CustomerExplained
+from ..workers import customer_history, customer_profile
+from .labels import value_text
+from .look_pane import LookPane
+
+HISTORY_TITLES = {
+    "orders": "Recent orders",
+    "web": "Recent web & app events",
+    "messages": "Recent messages",
+}
+
+
+def verdict_styles(app) -> tuple[str, str]:
+    """Styles for ✓ and ✗: theme colours, or bold / reverse when NO_COLOR is set."""
+    if getattr(app, "no_color", False):
+        return "bold", "bold reverse"
+    colours = app.theme_variables
+    return (
+        f"bold {colours.get('text-success', 'green')}",
+        f"bold {colours.get('text-error', 'red')}",
+    )
+
+
+def why_table(verdicts: list[Verdict], styles: tuple[str, str] = ("bold", "bold")) -> Table:
+    """✓/✗ per condition, indented by depth, with the value that decided it."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True)
+    table.add_column(ratio=1)
+    table.add_column(justify="right", style="dim")
+    for v in verdicts:
+        mark = Text("✓", style=styles[0]) if v.verdict else Text("✗", style=styles[1])
+        value = "" if v.value is None else value_text(v.value)
+        table.add_row(mark, Text("  " * v.depth + v.label), Text(value))
+    return table
+
+
+def profile_table(profile: dict[str, Any], catalog: Catalog, pairs: int = 1) -> Table:
+    """Field label → value, in one or two column pairs (Rich measures Japanese by cells)."""
+    table = Table.grid(padding=(0, 2, 0, 0))
+    for _ in range(pairs):
+        table.add_column(style="dim", no_wrap=True)
+        table.add_column(ratio=1)
+    items = [
+        (catalog.fields[k].label if k in catalog.fields else k, value_text(v))
+        for k, v in profile.items()
+    ]
+    rows = (len(items) + pairs - 1) // pairs
+    for i in range(rows):
+        cells: list[str] = []
+        for p in range(pairs):
+            j = i + p * rows
+            cells += list(items[j]) if j < len(items) else ["", ""]
+        table.add_row(*cells)
+    return table
+
+
+def history_table(rows: list[dict[str, Any]]) -> Table | Text:
+    if not rows:
+        return Text("  none up to the as-of date", style="dim")
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="dim")
+    for name in rows[0]:
+        table.add_column(name)
+    for row in rows:
+        table.add_row(*[value_text(v) for v in row.values()])
+    return table
+
+
+class CustomerPane(LookPane):
+    """Type a customer id (or press Enter on a sample row) and see the verdicts."""
+
+    what = "customer"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.customer_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="pane-bar"):
+            yield Label("Customer ", classes="form-label-short")
+            yield Input(placeholder="customer id, then enter", id="customer-id", compact=True)
+        with VerticalScroll(id="customer-scroll"):
+            yield Static(
+                Content.styled("Enter a customer id to see why they are in or out.", "dim"),
+                id="customer-result",
+            )
+
+    def explain(self, customer_id: str, focus: bool = False) -> None:
+        self.customer_id = customer_id.strip()
+        self.query_one("#customer-id", Input).value = self.customer_id
+        self.generation += 1
+        self.reload()
+        if focus:
+            self.query_one("#customer-scroll").focus()
+
+    @on(Input.Submitted, "#customer-id")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.explain(event.value)
+
+    def load(self, seg: Segment, generation: int) -> None:
+        cid = self.customer_id
+        if not cid:
+            return
+        session = self.app.session
+        unmask = self.unmasked
+        self.query_one("#customer-result", Static).update(Content.styled("explaining…", "italic"))
+
+        def body(job):
+            member, verdicts = session.runner.why(seg, cid, job)
+            profile = customer_profile(session, cid, unmask, job)
+            history = customer_history(session, cid, job)
+            return CustomerExplained(generation, cid, member, verdicts, profile, history)
+
+        self.start(body, generation)
+
+    def failed(self, error: KizunaError) -> None:
+        text = Text("✗ " + error.render(), style="bold")
+        if isinstance(error, CustomerNotFound):
+            text.append("\n  check the id (they are case-sensitive)", style="dim")
+        self.query_one("#customer-result", Static).update(text)
+
+    @on(CustomerExplained)
+    def _explained(self, event: CustomerExplained) -> None:
+        event.stop()
+        if event.generation != self.generation:
+            return
+        seg_name = self.seg.name if self.seg else "the segment"
+        styles = verdict_styles(self.app)
+        head = Text()
+        head.append(f"{event.customer_id}  ", style="bold")
+        if event.member:
+            head.append(f"✓ IN {seg_name}", style=styles[0])
+        else:
+            head.append(f"✗ NOT in {seg_name}", style=styles[1])
+        catalog = self.app.session.catalog
+        parts: list = [
+            head,
+            Text(""),
+            Text("Why", style="bold underline"),
+            why_table(event.verdicts, styles),
+        ]
+        masked = "" if self.unmasked else "  (personal data masked · u unmasks)"
+        parts += [
+            Text(""),
+            Text.assemble(("Profile", "bold underline"), (masked, "dim")),
+            profile_table(event.profile, catalog, 2 if self.size.width >= 100 else 1),
+        ]
+        for src, rows in event.history.items():
+            parts += [
+                Text(""),
+                Text(HISTORY_TITLES.get(src, src), style="bold underline"),
+                history_table(rows),
+            ]
+        self.query_one("#customer-result", Static).update(RichGroup(*parts))

@@ -1,0 +1,85 @@
+"""Sample tab: a stable sample of members in a table, personal data masked unless unmasked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.widgets import DataTable, Static
+
+from queries.segment import Segment
+
+from ..messages import CustomerPicked, SampleLoaded
+from .labels import value_text
+from .look_pane import LookPane
+
+SAMPLE_SIZE = 20
+
+
+def cell(value: Any) -> Text:
+    """A table cell: numbers right-aligned, empty shown as —."""
+    text = Text(value_text(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        text.justify = "right"
+    if value is None:
+        text.stylize("dim")
+    return text
+
+
+class SamplePane(LookPane):
+    """Members ordered by a hash of their id (the same sample every time); Enter opens one."""
+
+    what = "sample"
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="sample-status", classes="pane-status")
+        yield DataTable(id="sample-table", cursor_type="row", zebra_stripes=True)
+
+    def load(self, seg: Segment, generation: int) -> None:
+        session = self.app.session
+        unmask = self.unmasked
+        self.query_one("#sample-status", Static).update(Content.styled("loading sample…", "italic"))
+
+        def body(job):
+            rows = session.runner.sample(seg, SAMPLE_SIZE, unmask, job)
+            return SampleLoaded(generation, rows, unmask)
+
+        self.start(body, generation)
+
+    @on(SampleLoaded)
+    def _loaded(self, event: SampleLoaded) -> None:
+        event.stop()
+        if event.generation != self.generation:
+            return
+        fields = self.app.session.catalog.fields
+        table = self.query_one("#sample-table", DataTable)
+        table.clear(columns=True)
+        names = list(event.rows[0]) if event.rows else []
+        for name in names:
+            f = fields.get(name)
+            table.add_column(f.label if f else name, key=name)
+        for row in event.rows:
+            table.add_row(*[cell(row[n]) for n in names], key=str(row.get("customer_id")))
+        mask = (
+            ("UNMASKED personal data", "bold reverse")
+            if event.unmasked
+            else ("personal data masked", "")
+        )
+        self.query_one("#sample-status", Static).update(
+            Content.assemble(
+                f"{len(event.rows)} members · ",
+                mask,
+                (" · u toggles · enter explains a member", "dim"),
+            )
+            if event.rows
+            else Content.styled("No members: the audience is empty.", "italic")
+        )
+
+    @on(DataTable.RowSelected, "#sample-table")
+    def _picked(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.post_message(CustomerPicked(event.row_key.value))

@@ -1,0 +1,158 @@
+"""Database work for the TUI: thin thread workers around `queries`, each with a cancel token.
+
+A `JobSlot` holds at most one running job per concern (the live count, the sample, ...):
+starting a new one cancels the previous (its DuckDB cursor is interrupted, its worker
+flagged), and whatever the cancelled job would have posted is dropped. Workers only call
+the engine and post a message; the screens' handlers own the state.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from sqlglot import exp
+from textual.dom import DOMNode
+from textual.message import Message
+from textual.worker import Worker
+
+from queries.errors import KizunaError, QueryCancelled
+from queries.jobs import Job
+from queries.segment import FieldCond, Segment
+from queries.session import Session
+
+HISTORY_SOURCES = ("orders", "web", "messages")
+_SLOTS: weakref.WeakSet[JobSlot] = weakref.WeakSet()
+
+
+def cancel_all() -> None:
+    """Interrupt every running job (on quit), so no query outlives the app."""
+    for slot in list(_SLOTS):
+        slot.cancel()
+
+
+class JobSlot:
+    """One concern's database job: `start` cancels the one before, `cancel` stops it."""
+
+    def __init__(self, owner: DOMNode, group: str) -> None:
+        self.owner = owner
+        self.group = group
+        self.job: Job | None = None
+        self.worker: Worker[None] | None = None
+        self._lock = threading.Lock()
+        _SLOTS.add(self)
+
+    @property
+    def running(self) -> bool:
+        return self.job is not None
+
+    def start(
+        self,
+        body: Callable[[Job], Message | list[Message] | None],
+        on_error: Callable[[KizunaError], Message | None] | None = None,
+    ) -> Job:
+        """Run `body(job)` in a thread; post what it returns unless the job was cancelled."""
+        self.cancel()
+        job = Job()
+        with self._lock:
+            self.job = job
+
+        def work() -> None:
+            try:
+                out = body(job)
+            except QueryCancelled:
+                return
+            except KizunaError as exc:
+                if job.cancelled or on_error is None:
+                    return
+                out = on_error(exc)
+            except Exception as exc:  # an engine bug must not take the app down
+                if job.cancelled or on_error is None:
+                    return
+                out = on_error(KizunaError(f"unexpected error: {exc!r}"))
+            finally:
+                self._finished(job)
+            if job.cancelled or out is None:
+                return
+            for msg in out if isinstance(out, list) else [out]:
+                self.owner.post_message(msg)
+
+        worker = self.owner.run_worker(
+            work, thread=True, group=self.group, exit_on_error=False, name=self.group
+        )
+        with self._lock:
+            if self.job is job:
+                self.worker = worker
+        return job
+
+    def _finished(self, job: Job) -> None:
+        with self._lock:
+            if self.job is job:
+                self.job = None
+                self.worker = None
+
+    def cancel(self) -> bool:
+        """Interrupt the running job, if any; True when there was one."""
+        with self._lock:
+            job, worker = self.job, self.worker
+            self.job = None
+            self.worker = None
+        if job is None:
+            return False
+        job.cancel()
+        if worker is not None:
+            worker.cancel()
+        return True
+
+
+# -- customer view -------------------------------------------------------------------------
+def customer_profile(session: Session, customer_id: str, unmask: bool, job: Job) -> dict[str, Any]:
+    """Every catalog field of one customer (PII masked unless asked), via the sample query."""
+    cat = session.catalog
+    probe = Segment("profile", FieldCond("customer_id", "=", customer_id))
+    rows = session.runner.sample(probe, 1, unmask, job, columns=list(cat.fields))
+    return rows[0] if rows else {}
+
+
+def recent_events(
+    session: Session, customer_id: str, source: str, n: int, job: Job
+) -> list[dict[str, Any]]:
+    """The customer's latest `n` rows of an event source up to the as-of day, newest first.
+
+    Proposed for the engine as `Runner.recent_events(customer_id, event, n, job)`.
+    """
+    src = session.catalog.events[source]
+    names = [src.time_field, *(f for f in src.fields if f != src.time_field)]
+    rel = exp.paren(src.relation.copy(), copy=False).as_("e")
+    t = exp.column(src.time_field, "e", quoted=True)
+    as_of = exp.cast(exp.Literal.string(session.snapshot.as_of.isoformat()), "DATE")
+    query = (
+        exp.select(*[exp.column(c, "e", quoted=True) for c in names])
+        .from_(rel)
+        .where(
+            exp.and_(
+                exp.EQ(
+                    this=exp.column("customer_id", "e", quoted=True),
+                    expression=exp.convert(str(customer_id)),
+                ),
+                exp.LTE(this=exp.cast(t.copy(), "DATE"), expression=as_of),
+            )
+        )
+        .order_by(exp.Ordered(this=t.copy(), desc=True))
+        .limit(n)
+    )
+    rows = job.run(session.snapshot.cursor, query.sql("duckdb"))
+    return [dict(zip(names, row)) for row in rows]
+
+
+def customer_history(
+    session: Session, customer_id: str, job: Job, n: int = 5
+) -> dict[str, list[dict[str, Any]]]:
+    """Recent orders, web events and messages of one customer."""
+    return {
+        src: recent_events(session, customer_id, src, n, job)
+        for src in HISTORY_SOURCES
+        if src in session.catalog.events
+    }

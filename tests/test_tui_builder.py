@@ -124,10 +124,10 @@ async def test_stale_results_are_dropped(workspace, monkeypatch):
         real = runner.count
         release = threading.Event()
 
-        def count(seg, job=None):
+        def count(seg, job=None, **kw):
             if any(getattr(c, "value", None) == 1 for c in seg.where.children):
                 release.wait(5)  # the older query is slow
-            return real(seg, job)
+            return real(seg, job, **kw)
 
         monkeypatch.setattr(runner, "count", count)
         builder.request_count(Group("all", (FieldCond("points", ">=", 1),)), immediate=True)

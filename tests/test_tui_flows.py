@@ -39,7 +39,7 @@ async def test_escape_cancels_a_slow_count(workspace, monkeypatch):
         builder = app.screen
         started = []
 
-        def slow_count(seg, job=None):
+        def slow_count(seg, job=None, **kw):
             started.append(job)
             while not job.cancelled:  # a query that only ends when interrupted
                 time.sleep(0.01)
@@ -72,7 +72,9 @@ async def test_invalid_values_are_refused_with_a_reason(workspace, monkeypatch):
         asked = []
         real = app.session.runner.count
         monkeypatch.setattr(
-            app.session.runner, "count", lambda seg, job=None: asked.append(seg) or real(seg, job)
+            app.session.runner,
+            "count",
+            lambda seg, job=None, **kw: asked.append(seg) or real(seg, job, **kw),
         )
         await add_field(pilot, "points", "5千")
         await settle(pilot)

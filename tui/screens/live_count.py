@@ -101,9 +101,9 @@ class LiveCountMixin(Screen):
             bar.start()
 
         def body(job):
-            count = runner.count(seg, job)
+            count = runner.count(seg, job, cached=True)  # reuses unchanged event conditions
             self.post_message(AudienceCounted(gen, count, runner.snapshot.base_size))
-            base, steps = runner.waterfall(seg, job)
+            base, steps = runner.waterfall(seg, job, cached=True)
             return WaterfallComputed(gen, base, steps)
 
         self.count_slot.start(body, lambda exc: QueryFailed(gen, "count", exc))

@@ -34,7 +34,8 @@ class AudienceBar(Static):
         self.note: str | None = None
 
     def on_mount(self) -> None:
-        self._timer = self.set_interval(0.1, self._redraw, pause=True)
+        # coarse ticks: every redraw under a modal dialog re-composites the screen behind it
+        self._timer = self.set_interval(0.5, self._redraw, pause=True)
         self._redraw()
 
     # -- state changes ---------------------------------------------------------------------

@@ -27,7 +27,6 @@ from .personalize import (
     describe_error,
     render_columns,
 )
-from .preview import CampaignQuery
 from .session import Session
 
 Progress = Callable[[int, int], None]
@@ -231,7 +230,9 @@ def preflight(
     """
     start = time.perf_counter()
     job = job or Job()
-    q = CampaignQuery(session, c)
+    from .funnel import policy_query
+
+    q = policy_query(session, c)  # the policy funnel's final audience, as the export sends
     arms = q.arm_counts(job)
     enc = encoding or c.encoding
     report = PreflightReport(c.name, enc, holdout=arms.pop(HOLDOUT, 0), by_variant=arms)

@@ -162,6 +162,7 @@ class Preview:
     funnel: list[FunnelStep]
     arms: dict[str, int]
     samples: list[SampleMessage]
+    policies_off: list[str] = field(default_factory=list)
 
     @property
     def audience(self) -> int:
@@ -226,9 +227,11 @@ def preview(
     encoding: str | None = None,
 ) -> Preview:
     """Audience steps, arm sizes and `n` stable-sample recipients (or one chosen customer)."""
-    q = CampaignQuery(session, c)
-    base, steps = funnel(session, c, job)
-    arms = q.arm_counts(job)
+    from .funnel import policy_funnel
+
+    pf = policy_funnel(session, c, job)
+    q, arms, base = pf.query, pf.arms, pf.base
+    steps = [FunnelStep(s.label, s.count, s.removed) for s in pf.steps]
     member_col = exp.alias_(
         exp.func("COALESCE", q.member.copy(), exp.false()), "kz_member", quoted=True
     )
@@ -269,7 +272,7 @@ def preview(
                 render_for(c, values, shown, encoding),
             )
         )
-    return Preview(c, session.snapshot.as_of, base, steps, arms, samples)
+    return Preview(c, session.snapshot.as_of, base, steps, arms, samples, pf.policies_off)
 
 
 _BREAK = re.compile(r"<\s*br\b[^>]*>", re.I)

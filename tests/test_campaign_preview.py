@@ -30,6 +30,7 @@ what:
     - {name: B, weight: 1, subject: "{{ given_name | default: 'お客' }}様", body: "hi {{ coupon }}"}
   coupon: {prefix: SP, length: 6}
 holdout: {percent: 0, salt: spring}
+policy: {require_consent: false, suppression: false, max_contacts: none, dedupe_by: none}
 """
 
 
@@ -56,8 +57,10 @@ def test_preview_json(ws: Path) -> None:
     data = json.loads(res.stdout)
     # email opt-in: C01 C02 C04 C07 C08 (C05 is NULL); minus platinum C02
     assert data["count"] == 4 and data["base"] == 8
-    assert [s["count"] for s in data["funnel"]] == [5, 4]
-    assert data["funnel"][1]["label"] == "exclude: loyalty_tier is platinum"
+    assert len(data["policies_off"]) == 4  # every policy switched off is listed
+    steps = {s["label"]: s["count"] for s in data["funnel"]}
+    assert data["funnel"][0]["count"] == 5  # the who: email opt-in
+    assert steps["exclusions (1)"] == 4  # minus platinum C02
     assert sum(data["arms"].values()) == 4 and data["arms"]["holdout"] == 0
     assert len(data["samples"]) == 3
     sample = data["samples"][0]

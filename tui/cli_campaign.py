@@ -194,6 +194,8 @@ def preview(
             Panel(_summary(c, p, encoding), title=Text(c.name, style="bold"), title_align="left")
         )
         out.print(_funnel(p))
+        for off in p.policies_off:
+            out.print(Text(f"⚠ POLICY OFF: {off}", style="bold reverse red"))
         for sm in p.samples:
             out.print(_message(sm, raw))
         if report is not None:
@@ -214,6 +216,7 @@ def _preview_json(p: Preview, report: PreflightReport | None) -> dict[str, Any]:
         "count": p.audience,
         "base": p.base,
         "funnel": [vars(s) for s in p.funnel],
+        "policies_off": p.policies_off,
         "arms": p.arms,
         "samples": [
             {

@@ -1,0 +1,303 @@
+"""The funnel's SQL: one statement giving each segment member the first policy step that removed
+them (`kz_step`, NULL for the final audience), why (`kz_reason`) and their arm (`kz_arm`).
+
+Policy order (DESIGN, Funnel): consent and a usable address → suppression → frequency cap →
+duplicates → exclusions; holdout and variants by the md5 rule. Every value reaches SQL as a
+sqlglot literal; the statement prints for every engine (features and ledger named per engine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlglot import exp
+
+from . import ledger
+from .assign import arm_sql
+from .campaign import ADDRESS, Campaign
+from .compile import like, lit
+from .preview import audience_segment
+from .session import Session
+from .timewin import Window
+
+OPT_IN = {"email": "email_opt_in", "sms": "sms_opt_in", "line": "line_opt_in"}
+S = "kz_s"  # alias of the per-member status rows
+
+
+def _s(name: str) -> exp.Column:
+    return exp.column(name, S, quoted=True)
+
+
+def _str(text: str) -> exp.Literal:
+    return exp.Literal.string(text)
+
+
+def _case(*whens: tuple[exp.Expression, exp.Expression]) -> exp.Expression:
+    if not whens:
+        return exp.Null()
+    case = exp.Case()
+    for cond, value in whens:
+        case = case.when(cond, value)
+    return case
+
+
+def _is_null(x: exp.Expression) -> exp.Expression:
+    return exp.Is(this=x, expression=exp.Null())
+
+
+def _set(name: str) -> exp.Expression:
+    return exp.not_(_is_null(_s(name)))
+
+
+def _table(name: str, alias: str) -> exp.Table:
+    return exp.Table(
+        this=exp.to_identifier(name), alias=exp.TableAlias(this=exp.to_identifier(alias))
+    )
+
+
+def _true(x: exp.Expression) -> exp.Expression:
+    """x is TRUE (NULL counts as false)."""
+    return exp.func("COALESCE", exp.paren(x, copy=False), exp.false())
+
+
+def _norm(x: exp.Expression) -> exp.Expression:
+    return exp.Lower(this=exp.Trim(this=x))
+
+
+class FunnelSQL:
+    """Builds the status query of a campaign for one dialect (features/ledger named per engine)."""
+
+    def __init__(self, session: Session, c: Campaign, dialect: str = "duckdb"):
+        self.c, self.dialect = c, dialect
+        self.catalog = session.catalog
+        self.mapping = self.catalog.mapping
+        self.as_of = session.snapshot.as_of
+        feats = None if dialect == "duckdb" else exp.Table(this=exp.to_identifier("features"))
+        self.comp = session.runner.compiler(audience_segment(c), feats)
+        self.cid = self.catalog.customer_id()
+        self.channel = c.how.channel
+        self.ledger_files = [str(p) for p in ledger.other_files(session.ws, c.stem)]
+
+    def field(self, name: str) -> exp.Expression:
+        return self.comp.field_expr(self.catalog.fields[name])
+
+    # -- per-member columns ----------------------------------------------------------------
+    def consent(self) -> exp.Expression:
+        """NULL when the customer opted in and has a usable address, else the reason."""
+        addr = self.field(ADDRESS[self.channel])
+        usable: exp.Expression
+        if self.channel == "email":
+            usable = like(exp.Trim(this=addr), "%_@_%")
+        elif self.channel == "line":
+            usable = like(exp.Trim(this=addr), "u%")
+        else:
+            usable = exp.NEQ(this=exp.Trim(this=addr), expression=_str(""))
+        opt = exp.EQ(this=self.field(OPT_IN[self.channel]), expression=exp.true())
+        return _case(
+            (exp.not_(_true(opt)), _str(f"no {OPT_IN[self.channel]}")),
+            (exp.not_(_true(usable)), _str(f"no usable {ADDRESS[self.channel]}")),
+        )
+
+    def suppressed(self) -> exp.Expression:
+        """The suppression reason matching the customer by id, else by email; else NULL.
+
+        Two equality-correlated lookups (not one with OR), so engines join them by hash.
+        """
+        m = self.mapping
+
+        def lookup(match: exp.Expression) -> exp.Expression:
+            chan = _norm(m.col("suppression_list", "channel", "s"))
+            reason = m.col("suppression_list", "reason", "s")
+            sub = (
+                exp.select(exp.Min(this=exp.func("COALESCE", reason, _str("(no reason)"))))
+                .from_(m.table("suppression_list", "s"), copy=False)
+                .where(exp.In(this=chan, expressions=[_str("all"), _str(self.channel)]), copy=False)
+                .where(match, copy=False)
+            )
+            return exp.Subquery(this=sub)
+
+        by_id = exp.EQ(
+            this=m.col("suppression_list", "customer_id", "s"), expression=self.cid.copy()
+        )
+        by_email = exp.EQ(
+            this=_norm(m.col("suppression_list", "email", "s")),
+            expression=_norm(self.field("email")),
+        )
+        return exp.func("COALESCE", lookup(by_id), lookup(by_email))
+
+    def contacts(self) -> exp.Expression:
+        """Contacts in the cap window: snapshot messages plus other campaigns' ledger rows."""
+        mc = self.c.policy.max_contacts
+        assert mc is not None
+        m = self.mapping
+        start = Window.parse(mc.within).start(self.as_of)
+        chans = [_str(ch) for ch in mc.channels] if mc.channels else None
+        day = exp.cast(m.col("messages", "sent_at", "m"), exp.DataType.build("DATE"))
+        conds = [
+            exp.EQ(this=m.col("messages", "customer_id", "m"), expression=self.cid.copy()),
+            exp.Between(this=day, low=lit(start), high=lit(self.as_of)),
+        ]
+        if chans:
+            conds.append(exp.In(this=_norm(m.col("messages", "channel", "m")), expressions=chans))
+        hist = exp.select(exp.func("count", exp.Star())).from_(m.table("messages", "m"), copy=False)
+        total: exp.Expression = exp.Subquery(this=hist.where(exp.and_(*conds), copy=False))
+        rel = ledger.relation(self.ledger_files, "l", self.dialect)
+        if rel is None:
+            return total
+        l_id = exp.column("customer_id", "l", quoted=True)
+        l_camp = exp.column("campaign", "l", quoted=True)
+        back = exp.select(exp.Literal.number(1)).from_(m.table("messages", "m2"), copy=False)
+        back = back.where(
+            exp.and_(
+                exp.EQ(this=m.col("messages", "customer_id", "m2"), expression=l_id.copy()),
+                exp.EQ(this=m.col("messages", "campaign_id", "m2"), expression=l_camp.copy()),
+            )
+        )
+        lconds = [
+            exp.EQ(
+                this=l_id,
+                expression=exp.cast(self.cid.copy(), exp.DataType.build("VARCHAR")),
+            ),
+            exp.GTE(
+                this=exp.cast(
+                    exp.column("contacted_at", "l", quoted=True), exp.DataType.build("DATE")
+                ),
+                expression=lit(start),
+            ),
+            exp.NEQ(this=l_camp, expression=_str(self.c.stem)),
+            exp.not_(exp.Exists(this=back)),  # already back in the snapshot's history
+        ]
+        if chans:
+            lconds.append(
+                exp.In(this=_norm(exp.column("channel", "l", quoted=True)), expressions=chans)
+            )
+        led = exp.select(exp.func("count", exp.Star())).from_(rel, copy=False)
+        led = led.where(exp.and_(*lconds), copy=False)
+        return exp.Add(this=total, expression=exp.Subquery(this=led))
+
+    def dedupe_key(self, key: str) -> exp.Expression:
+        x = self.field(key)
+        if key == "email":
+            return _norm(x)
+        if key == "phone":
+            stripped = exp.func(
+                "REPLACE",
+                exp.func("REPLACE", exp.Trim(this=x), _str(" "), _str("")),
+                _str("-"),
+                _str(""),
+            )
+            return stripped
+        return exp.Trim(this=exp.cast(x, exp.DataType.build("VARCHAR")))
+
+    def excluded(self) -> exp.Expression:
+        """The index (as text) of the first exclusion the customer matches, else NULL."""
+        return _case(
+            *(
+                (_true(self.comp.node(node)), _str(str(i)))
+                for i, node in enumerate(self.c.who.exclude)
+            )
+        )
+
+    # -- the statement ---------------------------------------------------------------------
+    def members(self, extra: Sequence[tuple[str, exp.Expression]] = ()) -> exp.Select:
+        """Segment members with the columns each policy step tests (and any `extra` ones)."""
+        c, pol = self.c, self.c.policy
+        base = audience_segment(c).where.children[0]  # type: ignore[attr-defined]
+        cols: list[exp.Expression] = [exp.alias_(self.cid.copy(), "customer_id", quoted=True)]
+        if pol.require_consent:
+            cols.append(exp.alias_(self.consent(), "kz_consent", quoted=True))
+        if pol.suppression:
+            cols.append(exp.alias_(self.suppressed(), "kz_suppressed", quoted=True))
+        if pol.max_contacts is not None:
+            cols.append(exp.alias_(self.contacts(), "kz_contacts", quoted=True))
+        key = pol.dedupe_field(c.how.channel)
+        if key is not None:
+            cols.append(exp.alias_(self.dedupe_key(key), "kz_key", quoted=True))
+        if c.who.exclude:
+            cols.append(exp.alias_(self.excluded(), "kz_excluded", quoted=True))
+        cols.append(exp.alias_(arm_sql(self.cid.copy(), c.plan(), self.dialect), "kz_arm"))
+        cols += [exp.alias_(e, name, quoted=True) for name, e in extra]
+        return self.comp.base_from(exp.select(*cols)).where(self.comp.node(base), copy=False)
+
+    def status(self, extra: Sequence[tuple[str, exp.Expression]] = ()) -> exp.Select:
+        """customer_id, kz_step, kz_reason, kz_arm (then `extra`) per member of the segment.
+
+        `extra` are (name, expression over the customer) columns carried through, e.g. the
+        columns of an export file, so one scan computes the funnel and the file's values.
+        """
+        pol = self.c.policy
+        pre: list[tuple[exp.Expression, str, exp.Expression]] = []
+        if pol.require_consent:
+            pre.append((_set("kz_consent"), "consent", _s("kz_consent")))
+        if pol.suppression:
+            pre.append((_set("kz_suppressed"), "suppression", _s("kz_suppressed")))
+        if pol.max_contacts is not None:
+            n = exp.Literal.number(pol.max_contacts.count)
+            pre.append((exp.GTE(this=_s("kz_contacts"), expression=n), "frequency_cap", exp.Null()))
+        passed = exp.select(
+            exp.Column(this=exp.Star(), table=exp.to_identifier(S)),
+            exp.alias_(_case(*((w, _str(k)) for w, k, _ in pre)), "kz_pre", quoted=True),
+            exp.alias_(_case(*((w.copy(), r) for w, _, r in pre)), "kz_pre_reason", quoted=True),
+        ).from_(_table("kz_m", S), copy=False)
+        pre_step, pre_reason = (
+            exp.column("kz_pre", "p", quoted=True),
+            exp.column("kz_pre_reason", "p", quoted=True),
+        )
+        steps = [(exp.not_(_is_null(pre_step.copy())), pre_step.copy())]
+        reasons = [(exp.not_(_is_null(pre_step.copy())), pre_reason)]
+        final = exp.select(
+            exp.column("customer_id", "p", quoted=True),
+        ).from_(_table("kz_p", "p"), copy=False)
+        ctes = [("kz_m", self.members(extra)), ("kz_p", passed)]
+        if pol.dedupe_field(self.c.how.channel) is not None:
+            key, cid = exp.column("kz_key", quoted=True), exp.column("customer_id", quoted=True)
+            rank = exp.Window(
+                this=exp.RowNumber(), partition_by=[key], order=exp.Order(expressions=[cid])
+            )
+            ranked = (
+                exp.select(cid.copy(), exp.alias_(rank, "kz_rank", quoted=True))
+                .from_("kz_p")
+                .where(
+                    exp.and_(
+                        _is_null(exp.column("kz_pre", quoted=True)), exp.not_(_is_null(key.copy()))
+                    )
+                )
+            )
+            ctes.append(("kz_d", ranked))
+            dup = exp.GT(
+                this=exp.column("kz_rank", "d", quoted=True), expression=exp.Literal.number(1)
+            )
+            steps.append((dup, _str("dedupe")))
+            reasons.append((dup.copy(), exp.Null()))
+            on = exp.EQ(
+                this=exp.column("customer_id", "d", quoted=True),
+                expression=exp.column("customer_id", "p", quoted=True),
+            )
+            final = final.join(_table("kz_d", "d"), on=on, join_type="left", copy=False)
+        if self.c.who.exclude:
+            excl = exp.column("kz_excluded", "p", quoted=True)
+            steps.append((exp.not_(_is_null(excl.copy())), _str("exclusions")))
+            reasons.append((exp.not_(_is_null(excl.copy())), excl))
+        final = final.select(
+            exp.alias_(_case(*steps), "kz_step", quoted=True),
+            exp.alias_(_case(*reasons), "kz_reason", quoted=True),
+            exp.alias_(exp.column("kz_arm", "p", quoted=True), "kz_arm", quoted=True),
+            *(exp.column(name, "p", quoted=True) for name, _ in extra),
+            copy=False,
+        )
+        for name, body in ctes:
+            final = final.with_(name, as_=body, copy=False)
+        return final
+
+    def audience_sql(self, pretty: bool = True) -> str:
+        """The final audience with each member's arm (holdout or a variant), for this engine."""
+        q = (
+            exp.select(
+                exp.column("customer_id", quoted=True),
+                exp.alias_(exp.column("kz_arm", quoted=True), "arm", quoted=True),
+            )
+            .from_(self.status().subquery("kz_f", copy=False), copy=False)
+            .where(_is_null(exp.column("kz_step", quoted=True)))
+            .order_by(exp.column("customer_id", quoted=True))
+        )
+        return q.sql(self.dialect, pretty=pretty)

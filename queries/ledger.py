@@ -1,0 +1,164 @@
+"""The workspace contact ledger: whom each campaign's latest export contacts, for frequency caps.
+
+One Parquet file per campaign, `.kizuna/ledger/<campaign>.parquet`, with the columns in
+`COLUMNS`. A re-export replaces its campaign's file, so a handoff is never counted twice. The
+file is staged next to its final name and committed only once the export folder exists;
+`recover` finishes or discards a commit a crash interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from .assign import HOLDOUT
+from .workspace import Workspace
+
+COLUMNS = ("campaign", "customer_id", "channel", "contacted_at", "export_id")
+STALE_S = 3600  # a staged file this old with no pending note is a crashed export's
+TABLE = "kizuna_contact_ledger"  # the ledger's name when the funnel is printed for other engines
+
+
+def folder(ws: Workspace) -> Path:
+    return ws.state_dir / "ledger"
+
+
+def file_for(ws: Workspace, stem: str) -> Path:
+    return folder(ws) / f"{stem}.parquet"
+
+
+def other_files(ws: Workspace, stem: str) -> list[Path]:
+    """Every campaign's ledger file except this campaign's own (its re-export replaces it)."""
+    d = folder(ws)
+    if not d.is_dir():
+        return []
+    return sorted(p.resolve() for p in d.glob("*.parquet") if p.stem != stem)
+
+
+def relation(files: list[str] | list[Path], alias: str, dialect: str) -> exp.Expression | None:
+    """The ledger as a table: read_parquet over the files in DuckDB, a table elsewhere."""
+    if not files:
+        return None
+    if dialect == "duckdb":
+        paths = exp.Array(expressions=[exp.Literal.string(str(p)) for p in files])
+        this: exp.Expression = exp.Anonymous(this="read_parquet", expressions=[paths])
+    else:
+        this = exp.to_identifier(TABLE)
+    return exp.Table(this=this, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
+def rows_select(
+    status: exp.Expression, stem: str, channel: str, contacted_at: datetime, export_id: str
+) -> exp.Select:
+    """The ledger rows of one export: every recipient (holdout excluded) of a status relation."""
+    cid = exp.column("customer_id", quoted=True)
+    ts = exp.cast(
+        exp.Literal.string(contacted_at.strftime("%Y-%m-%d %H:%M:%S")),
+        exp.DataType.build("TIMESTAMP"),
+    )
+    return (
+        exp.select(
+            exp.alias_(exp.Literal.string(stem), "campaign", quoted=True),
+            exp.alias_(exp.cast(cid.copy(), exp.DataType.build("VARCHAR")), "customer_id"),
+            exp.alias_(exp.Literal.string(channel), "channel", quoted=True),
+            exp.alias_(ts, "contacted_at", quoted=True),
+            exp.alias_(exp.Literal.string(export_id), "export_id", quoted=True),
+        )
+        .from_(status)
+        .where(
+            exp.and_(
+                exp.Is(this=exp.column("kz_step", quoted=True), expression=exp.Null()),
+                exp.NEQ(
+                    this=exp.column("kz_arm", quoted=True), expression=exp.Literal.string(HOLDOUT)
+                ),
+            )
+        )
+        .order_by(cid)
+    )
+
+
+def _pending(ws: Workspace, stem: str) -> Path:
+    return folder(ws) / f"{stem}.pending.json"
+
+
+def stage(cursor: Any, select: exp.Select, ws: Workspace, stem: str, meta: dict) -> Path:
+    """Write the export's ledger rows beside the final file; `commit` puts them in force."""
+    d = folder(ws)
+    d.mkdir(parents=True, exist_ok=True)
+    partial = d / f".{stem}.{meta['export_id']}.parquet.partial"
+    target = exp.Literal.string(str(partial)).sql("duckdb")
+    cursor.execute(f"COPY ({select.sql('duckdb')}) TO {target} (FORMAT parquet)")
+    os.chmod(partial, 0o600)
+    _fsync(partial)
+    note = {**meta, "partial": str(partial)}
+    tmp = _pending(ws, stem).with_suffix(".json.partial")
+    tmp.write_text(json.dumps(note), encoding="utf-8")
+    _fsync(tmp)
+    os.replace(tmp, _pending(ws, stem))
+    _fsync(d)
+    return partial
+
+
+def commit(ws: Workspace, stem: str) -> None:
+    """Replace the campaign's ledger file with the staged one."""
+    pending = _pending(ws, stem)
+    note = json.loads(pending.read_text(encoding="utf-8"))
+    os.replace(note["partial"], file_for(ws, stem))
+    pending.unlink()
+    _fsync(folder(ws))
+
+
+def discard(ws: Workspace, stem: str) -> None:
+    """Drop a staged ledger file (the export did not finish)."""
+    pending = _pending(ws, stem)
+    try:
+        note = json.loads(pending.read_text(encoding="utf-8"))
+        Path(note["partial"]).unlink(missing_ok=True)
+    except (OSError, ValueError, KeyError):
+        pass
+    pending.unlink(missing_ok=True)
+
+
+def recover(ws: Workspace) -> list[str]:
+    """Finish commits whose export folder exists, discard the others; returns what was done."""
+    done: list[str] = []
+    d = folder(ws)
+    if not d.is_dir():
+        return done
+    for pending in sorted(d.glob("*.pending.json")):
+        stem = pending.name[: -len(".pending.json")]
+        try:
+            note = json.loads(pending.read_text(encoding="utf-8"))
+            finished = Path(note["folder"]).is_dir() and Path(note["partial"]).is_file()
+        except (OSError, ValueError, KeyError):
+            finished = False
+        if finished:
+            commit(ws, stem)
+            done.append(f"committed {stem}")
+        else:
+            discard(ws, stem)
+            done.append(f"discarded {stem}")
+    staged = set()
+    for pending in d.glob("*.pending.json"):
+        try:
+            staged.add(json.loads(pending.read_text(encoding="utf-8"))["partial"])
+        except (OSError, ValueError, KeyError):
+            pass
+    for stray in d.glob(".*.parquet.partial"):
+        if str(stray) not in staged and time.time() - stray.stat().st_mtime > STALE_S:
+            stray.unlink(missing_ok=True)
+    return done
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,70 @@
+"""Every preset writes exactly the header docs/presets.md documents for the example campaigns."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from queries.campaign import DESTINATIONS
+from queries.export_write import write_export
+from queries.presets import PRESETS, PRESETS_DATA
+from queries.session import Session
+
+from .handoff_tools import approved, write_campaign
+
+ROOT = Path(__file__).resolve().parent.parent
+LINE = """\
+name: line
+who: {where: {all: []}}
+how: {channel: line, destination: line_audience}
+what:
+  variants:
+    - {name: main, text: "{{ family_name }}様"}
+policy: {max_contacts: none}
+"""
+
+
+def documented() -> dict[str, str]:
+    text = (ROOT / "docs" / "presets.md").read_text("utf-8")
+    return dict(re.findall(r"^## `(\w+)`\n.*?^```header\n(.*?)\n```", text, re.S | re.M))
+
+
+def test_every_preset_is_documented_and_offered_by_campaigns() -> None:
+    assert set(documented()) == set(PRESETS) == set(PRESETS_DATA) == set(DESTINATIONS)
+
+
+def _header(folder: Path, name: str) -> str:
+    path = folder / name
+    if name.endswith(".parquet"):
+        cur = duckdb.connect().execute(f"SELECT * FROM read_parquet('{path}') LIMIT 0")
+        return ",".join(d[0] for d in cur.description)
+    if name.endswith(".jsonl"):
+        return ",".join(json.loads(path.read_text("utf-8").splitlines()[0]))
+    first = path.read_bytes().split(b"\r\n", 1)[0]
+    enc = "utf-8-sig" if first.startswith(b"\xef\xbb\xbf") else "utf-8"
+    return first.decode(enc)
+
+
+@pytest.mark.parametrize("name", [p for p in PRESETS if p != "line_audience"])
+def test_preset_writes_its_documented_header(name: str, workspace: Path, session: Session) -> None:
+    write_campaign(workspace, name, dest=name, encoding="utf-8" if name == "excel_ja" else None)
+    c, rec = approved(session, name)
+    m = write_export(session, c, rec, workspace / "exports", "E1")
+    files = [f["name"] for f in m["files"]]
+    audience = next(f for f in files if f.startswith("audience."))
+    assert audience == f"audience.{PRESETS[name].ext}" and f"holdout.{PRESETS[name].ext}" in files
+    assert _header(Path(m["folder"]), audience) == documented()[name]
+
+
+def test_line_audience_is_ids_only(workspace: Path, session: Session) -> None:
+    (workspace / "campaigns").mkdir()
+    (workspace / "campaigns" / "line.yaml").write_text(LINE, "utf-8")
+    c, rec = approved(session, "line")
+    m = write_export(session, c, rec, workspace / "exports", "E1")
+    assert documented()["line_audience"] == "(no header)"
+    lines = (Path(m["folder"]) / "audience.txt").read_text().split("\n")
+    assert lines[-1] == "" and lines[:-1] == ["Uaaa", "Uddd"]  # C01, C04: the LINE ids

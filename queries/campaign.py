@@ -17,7 +17,7 @@ from .errors import SegmentError
 from .parse import suggest
 from .personalize import MessageTemplate
 from .segment import Node, node_to_dict, slugify
-from .yamlio import Flow, dump_yaml, load_yaml, load_yaml_file
+from .yamlio import Flow, dump_yaml, load_yaml, load_yaml_file, write_atomic
 
 CHANNELS = ("email", "sms", "line")
 # export preset → the channels it serves (None: any) and its text encoding
@@ -226,10 +226,7 @@ class Campaign:
     def save(self, path: Path | None = None) -> Path:
         """Write the campaign as YAML (atomically), keeping the key order it was loaded with."""
         target = Path(path or self.path or f"{self.stem}.yaml")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".partial")
-        tmp.write_text(self.to_yaml(), encoding="utf-8")
-        tmp.replace(target)
+        write_atomic(target, self.to_yaml())
         self.path = target
         return target
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -40,8 +41,11 @@ class Job:
                 return
             time.sleep(0.02)
 
-    def run(self, cursor_factory: Callable[[], duckdb.DuckDBPyConnection], sql: str) -> list[Any]:
-        """Execute `sql` on a fresh cursor and fetch every row, unless cancelled."""
+    @contextmanager
+    def claim(
+        self, cursor_factory: Callable[[], duckdb.DuckDBPyConnection]
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A fresh cursor that cancel() interrupts; DuckDB errors become Kizuna errors."""
         cur = cursor_factory()
         with self._lock:
             if self.cancelled:
@@ -49,10 +53,9 @@ class Job:
                 raise QueryCancelled("cancelled")
             self._cursor = cur
         try:
-            rows = cur.execute(sql).fetchall()
+            yield cur
             if self.cancelled:
                 raise QueryCancelled("cancelled")
-            return rows
         except duckdb.InterruptException:
             raise QueryCancelled("cancelled") from None
         except duckdb.Error as exc:
@@ -64,17 +67,17 @@ class Job:
                 self._cursor = None
             cur.close()
 
+    def run(self, cursor_factory: Callable[[], duckdb.DuckDBPyConnection], sql: str) -> list[Any]:
+        """Execute `sql` on a fresh cursor and fetch every row, unless cancelled."""
+        with self.claim(cursor_factory) as cur:
+            rows = cur.execute(sql).fetchall()
+        return rows
+
     def stream(
         self, cursor_factory: Callable[[], duckdb.DuckDBPyConnection], sql: str, size: int
     ) -> Iterator[list[tuple]]:
         """Fetch a query's rows in batches of `size`, checking for cancel between batches."""
-        cur = cursor_factory()
-        with self._lock:
-            if self.cancelled:
-                cur.close()
-                raise QueryCancelled("cancelled")
-            self._cursor = cur
-        try:
+        with self.claim(cursor_factory) as cur:
             cur.execute(sql)
             while True:
                 if self.cancelled:
@@ -83,13 +86,3 @@ class Job:
                 if not rows:
                     return
                 yield rows
-        except duckdb.InterruptException:
-            raise QueryCancelled("cancelled") from None
-        except duckdb.Error as exc:
-            if self.cancelled:
-                raise QueryCancelled("cancelled") from None
-            raise SnapshotError(f"query failed: {exc}") from None
-        finally:
-            with self._lock:
-                self._cursor = None
-            cur.close()

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .yamlio import Flow, dump_yaml
+from .yamlio import Flow, dump_yaml, write_atomic
 
 
 @dataclass(frozen=True)
@@ -113,10 +113,7 @@ class Segment:
     def save(self, path: Path | None = None) -> Path:
         """Write the segment as YAML (atomically) and remember the path."""
         target = Path(path or self.path or f"{self.stem}.yaml")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".partial")
-        tmp.write_text(self.to_yaml(), encoding="utf-8")
-        tmp.replace(target)
+        write_atomic(target, self.to_yaml())
         self.path = target
         return target
 

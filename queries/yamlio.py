@@ -136,3 +136,12 @@ _Dumper.add_representer(date, yaml.SafeDumper.represent_date)
 def dump_yaml(data: Any) -> str:
     """Dump plain values as YAML, keeping key order and Japanese text readable."""
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+def write_atomic(target: Path, text: str) -> Path:
+    """Write a text file through a `.partial` sibling and a rename, so it is never half-written."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".partial")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+    return target

@@ -23,7 +23,7 @@ from .campaign import Campaign
 from .export_errors import ChangedSinceApproval, NotApproved, PreflightFailed
 from .export_rows import Rows
 from .fingerprint import Fingerprint, fingerprint
-from .funnel import Funnel, FunnelSQL, build_funnel, counts_query, policy_query, workspace_rel
+from .funnel import Funnel, FunnelSQL, count_funnel, policy_query, workspace_rel
 from .jobs import Job
 from .preflight import PreflightReport
 from .presets import PRESETS, columns_for, mask_for
@@ -104,6 +104,9 @@ class Review:
     definition_changes: list[str]
 
 
+LAST_EXPORT = "kizuna_last_export"  # the campaign's own ledger file, loaded into other engines
+
+
 def audience_changes(
     session: Session, c: Campaign, status: exp.Expression, job: Job
 ) -> AudienceChanges | None:
@@ -111,9 +114,12 @@ def audience_changes(
     path = ledger.file_for(session.ws, c.stem)
     if not path.is_file():
         return None
-    last = ledger.relation([path], "l", "duckdb")
+    engine = session.engine
+    if engine.dialect != "duckdb":
+        engine.register_parquet(LAST_EXPORT, [str(path)], ledger.column_types())
+    last = ledger.relation([path], "l", engine.dialect, LAST_EXPORT)
     assert last is not None
-    run = lambda sql: job.run(session.snapshot.cursor, sql)  # noqa: E731
+    run = lambda q: session.runner.execute(q, job)  # noqa: E731
     lid = exp.column("customer_id", "l", quoted=True)
     sid = exp.cast(exp.column("customer_id", "s", quoted=True), exp.DataType.build("VARCHAR"))
     step, arm = exp.column("kz_step", "s", quoted=True), exp.column("kz_arm", "s", quoted=True)
@@ -124,9 +130,9 @@ def audience_changes(
     s_rel = status.copy()
     s_rel.set("alias", exp.TableAlias(this=exp.to_identifier("s")))
     ((prev, export_id),) = run(
-        exp.select(exp.func("count", exp.Star()), exp.Max(this=exp.column("export_id", "l")))
-        .from_(last.copy())
-        .sql("duckdb")
+        exp.select(exp.func("count", exp.Star()), exp.Max(this=exp.column("export_id", "l"))).from_(
+            last.copy()
+        )
     )
     out = AudienceChanges(export_id, int(prev))
     seen = exp.Exists(
@@ -137,8 +143,11 @@ def audience_changes(
     entered = (
         exp.select(sid.copy()).from_(s_rel.copy()).where(exp.and_(recipient.copy(), exp.not_(seen)))
     )
-    ids = [str(r[0]) for r in run(entered.order_by(sid.copy()).sql("duckdb"))]
-    out.entered, out.entered_ids = len(ids), ids[:SHOW]
+    # counts and the first few ids only: the lists stay on the engine however long they are
+    out.entered = int(
+        run(exp.select(exp.func("count", exp.Star())).from_(entered.subquery("e")))[0][0]
+    )
+    out.entered_ids = [str(r[0]) for r in run(entered.order_by(sid.copy()).limit(SHOW))]
     why = exp.Case(
         ifs=[
             exp.If(
@@ -154,16 +163,22 @@ def audience_changes(
         default=exp.Literal.string(HOLDOUT),
     )
     left = (
-        exp.select(lid.copy(), exp.alias_(why, "why"))
+        exp.select(exp.alias_(lid.copy(), "id", quoted=True), exp.alias_(why, "why", quoted=True))
         .from_(last.copy())
         .join(s_rel.copy(), on=exp.EQ(this=sid.copy(), expression=lid.copy()), join_type="left")
         .where(exp.not_(exp.func("COALESCE", exp.paren(recipient.copy(), copy=False), exp.false())))
-        .order_by(lid.copy())
     )
-    rows = run(left.sql("duckdb"))
-    out.left, out.left_ids = len(rows), [str(r[0]) for r in rows[:SHOW]]
-    for _, reason in rows:
-        out.left_by_step[reason] = out.left_by_step.get(reason, 0) + 1
+    why_col = exp.column("why", "g", quoted=True)
+    by_step = (
+        exp.select(why_col.copy(), exp.func("count", exp.Star()))
+        .from_(left.subquery("g"))
+        .group_by(why_col.copy())
+    )
+    out.left_by_step = {str(w): int(n) for w, n in sorted(run(by_step))}
+    out.left = sum(out.left_by_step.values())
+    first = exp.column("id", "g", quoted=True)
+    listed = exp.select(first.copy()).from_(left.subquery("g")).order_by(first.copy()).limit(SHOW)
+    out.left_ids = [str(r[0]) for r in run(listed)]
     return out
 
 
@@ -198,9 +213,7 @@ def review(session: Session, c: Campaign, job: Job | None = None, progress: Any 
     ledger.recover(session.ws)
     fs = FunnelSQL(session, c)
     status = fs.status().subquery("kz_f")
-    funnel = build_funnel(
-        session, c, job.run(session.snapshot.cursor, counts_query(status)), fs.ledger_files
-    )
+    funnel = count_funnel(session, c, fs, status, job)
     q = policy_query(session, c, status.copy())
     funnel.query = q
     report = policy_preflight(session, c, q, funnel, job, progress)

@@ -194,15 +194,29 @@ EVENT_META: dict[str, tuple[str, str, str]] = {
 
 
 class Mapping:
-    """Logical → physical table and column names from the workspace's kizuna.toml."""
+    """Logical → physical table and column names from the workspace's kizuna.toml.
 
-    def __init__(self, tables: dict[str, str] | None = None, columns: dict | None = None):
+    `locations` says where each table is on the engine in use (a Spark view over Parquet
+    files, a warehouse schema); it overrides `tables` but is not part of the fingerprint, so
+    the same definitions approved on one engine stay approved on another.
+    """
+
+    def __init__(
+        self,
+        tables: dict[str, str] | None = None,
+        columns: dict | None = None,
+        locations: dict[str, str] | None = None,
+    ):
         self.tables = tables or {}
         self.columns = columns or {}
+        self.locations = locations or {}
+
+    def physical(self, logical: str) -> str:
+        return self.locations.get(logical) or self.tables.get(logical, logical)
 
     def table(self, logical: str, alias: str | None = None) -> exp.Table:
         """A quoted table reference for a logical table name (may be db.schema.table)."""
-        physical = self.tables.get(logical, logical)
+        physical = self.physical(logical)
         parts = physical.split(".")
         table = exp.Table(
             this=exp.to_identifier(parts[-1], quoted=True),
@@ -328,9 +342,11 @@ class Catalog:
         return self.mapping.col("customers", "customer_id", alias)
 
 
-def build_catalog(ws: Workspace | None = None) -> Catalog:
-    """Build the catalog for a workspace: defaults, then its mapping and custom fields."""
-    mapping = Mapping(ws.tables if ws else None, ws.columns if ws else None)
+def build_catalog(ws: Workspace | None = None, locations: dict[str, str] | None = None) -> Catalog:
+    """Build the catalog for a workspace: defaults, then its mapping and custom fields.
+
+    `locations` places the logical tables on a non-DuckDB engine (see Mapping)."""
+    mapping = Mapping(ws.tables if ws else None, ws.columns if ws else None, locations)
     fields: dict[str, Field] = {}
     for name, (typ, label, desc, pii) in CUSTOMER_COLUMNS.items():
         fields[name] = Field(

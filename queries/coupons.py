@@ -64,8 +64,10 @@ class CodeAllocator:
     def codes(self, customer_ids: Iterable[object]) -> list[str]:
         return [self.code(cid) for cid in customer_ids]
 
-    def accept(self, customer_ids: list, firsts: list[str]) -> list[str]:
+    def accept(self, customer_ids: list, firsts: list[str | None]) -> list[str]:
         """Codes for a batch whose first candidates came from SQL (`coupon_sql`)."""
+        if None in firsts:  # no SQL candidates (an engine without coupon_sql): derive here
+            return [self.code(cid, first) for cid, first in zip(customer_ids, firsts)]
         if len(set(firsts)) == len(firsts) and self.taken.isdisjoint(firsts):
             self.taken.update(firsts)
             return firsts

@@ -144,7 +144,8 @@ def export_campaign(
     export_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     req = {
         "workspace": str(ws.root),
-        "db": str(session.snapshot.path),
+        "db": str(session.ws.db_path),
+        "engine": session.engine.kind,
         "as_of": ws.as_of.isoformat() if ws.as_of else None,
         "campaign": str(c.path),
         "approval": approval,

@@ -28,7 +28,8 @@ from .session import Session
 def usable(session: Session, c: Campaign, preset: Preset, messages: bool, partial: Path) -> bool:
     """Whether DuckDB can write this file exactly as the Python writer would."""
     return (
-        not messages
+        session.engine.kind == "duckdb"  # COPY runs beside the snapshot
+        and not messages
         and preset.format in ("csv", "tsv")
         and c.encoding == "utf-8"
         and not (preset.bom or preset.mask_pii or preset.formula_guard or preset.max_field_bytes)

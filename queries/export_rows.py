@@ -87,11 +87,11 @@ class Rows:
     def batches(self, job: Job, size: int, messages: bool) -> Iterator[tuple[tuple, list[tuple]]]:
         """(customer ids, rows) per batch, every row in the order of `cols`."""
         q, c = self.q, self.c
-        sql = q.select(q.recipients(), self.sql_cols).order_by(q.cid.copy()).sql("duckdb")
+        query = q.select(q.recipients(), self.sql_cols).order_by(q.cid.copy())
         coupons = self._coupons()
         send_date = c.send_date(self.session.snapshot.as_of)
         nf, done = len(q.fields), 0
-        for rows in job.stream(self.session.snapshot.cursor, sql, size):
+        for rows in self.session.runner.stream(query, job, size):
             n = len(rows)
             ids, arms, first, *rest = zip(*rows)
             fields = dict(zip(q.fields, rest[:nf]))

@@ -41,6 +41,7 @@ def run(req: dict[str, Any]) -> dict[str, Any]:
         Path(req["db"]),
         req.get("as_of"),
         lambda msg: _emit({"phase": "features", "message": msg}),
+        engine=req.get("engine"),
     )
     try:
         c = load_campaign(Path(req["campaign"]), session.catalog, session.ws.root, session.store)

@@ -22,12 +22,11 @@ from sqlglot import exp
 from . import export_fast, ledger
 from .approval import check_unchanged
 from .campaign import Campaign
-from .condcache import MEM_DB
 from .export_errors import DriftExceeded
 from .export_format import Sink, Writer, file_info
 from .export_rows import Rows, column_sql, holdout_select
 from .fingerprint import Fingerprint
-from .funnel import Funnel, FunnelSQL, build_funnel, counts_query, dialect_sql, policy_query
+from .funnel import Funnel, FunnelSQL, count_funnel, dialect_sql, policy_query
 from .jobs import Job
 from .presets import PRESETS, OutColumn, Preset, columns_for, holdout_header, mask_for
 from .preview import CampaignQuery
@@ -85,18 +84,11 @@ def write_export(
     fp = check_unchanged(session, c, approval)
     with_messages = preset.messages if messages is None else (messages and preset.messages)
     say({"phase": "funnel"})
-    table = exp.Table(
-        this=exp.to_identifier(f"kz_export_{os.getpid()}", quoted=True),
-        db=exp.to_identifier(MEM_DB, quoted=True),
-    )
+    engine = session.engine
     fs = FunnelSQL(session, c)
-    job.run(
-        session.snapshot.cursor,
-        f"CREATE OR REPLACE TABLE {table.sql('duckdb')} AS {fs.status().sql('duckdb')}",
-    )
-    funnel = build_funnel(
-        session, c, job.run(session.snapshot.cursor, counts_query(table.copy())), fs.ledger_files
-    )
+    # the funnel computed once where the engine keeps results; every file reads it
+    table = engine.materialise(f"kz_export_{os.getpid()}", fs.status(), job)
+    funnel = count_funnel(session, c, fs, table.copy(), job)
     approved = int(approval.get("recipients", 0))
     moved = drift(approved, funnel.recipients)
     if moved > c.drift_limit and not force:
@@ -172,12 +164,15 @@ def write_export(
         lap("holdout_and_json")
         contacted = c.when.send_at.astimezone(timezone.utc) if c.when.send_at else created
         select = ledger.rows_select(table.copy(), stem, c.how.channel, contacted, final_name)
-        cur = session.snapshot.cursor()
-        try:
-            note = {"export_id": final_name, "folder": str(root / final_name)}
-            ledger.stage(cur, select, ws, stem, note)
-        finally:
-            cur.close()
+        note = {"export_id": final_name, "folder": str(root / final_name)}
+        if engine.kind == "duckdb":
+            cur = session.snapshot.cursor()
+            try:
+                ledger.stage(cur, select, ws, stem, note)
+            finally:
+                cur.close()
+        else:
+            ledger.stage_rows(session.runner.stream(select, job), ws, stem, note)
         for f in [*files, {"name": "manifest.json"}]:
             os.replace(partial / f"{f['name']}.partial", partial / f["name"])
         fsync_dir(partial)
@@ -190,10 +185,7 @@ def write_export(
         ledger.discard(ws, stem)
         raise
     finally:
-        try:
-            job.run(session.snapshot.cursor, f"DROP TABLE IF EXISTS {table.sql('duckdb')}")
-        except Exception:  # the job may be cancelled; the table dies with the process anyway
-            pass
+        engine.drop(table)  # (if this fails, the table dies with the process anyway)
     manifest["folder"] = str(root / final_name)
     manifest["elapsed_s"] = round(time.perf_counter() - start, 3)
     manifest["timings_s"] = laps  # (not in manifest.json) where the time went
@@ -226,7 +218,8 @@ def _audience(
             return [file_info(path, name, total)], True
     mask = mask_for(preset, cols, session.catalog)
     rows = Rows(session, c, q, cols)
-    types = _types(session, q, cols) if preset.format == "parquet" else None
+    parquet = preset.format == "parquet" and session.engine.kind == "duckdb"
+    types = _types(session, q, cols) if parquet else None  # elsewhere: text columns
     headers = [col.header for col in cols]
     writer = Writer(partial, "audience", preset, c.encoding, headers, mask, types, total)
     try:
@@ -270,7 +263,7 @@ def _holdout(
         partial, "holdout", dataclasses.replace(preset, split_rows=None), encoding, [head]
     )
     try:
-        for rows in job.stream(session.snapshot.cursor, holdout_select(q).sql("duckdb"), 50_000):
+        for rows in session.runner.stream(holdout_select(q), job, 50_000):
             writer.write([r[0] for r in rows], rows)
         return writer.close()
     finally:
@@ -280,6 +273,7 @@ def _holdout(
 def _identity(session: Session) -> dict[str, Any]:
     ident = dataclasses.asdict(session.snapshot.identity)
     ident["as_of"] = str(ident["as_of"])
+    ident["engine"] = session.engine.describe()
     ident["meta_as_of"] = str(session.snapshot.meta_as_of)
     return ident
 

@@ -127,12 +127,19 @@ def labels(c: Campaign) -> dict[str, str]:
     }
 
 
-def counts_query(status: exp.Expression) -> str:
+def counts_query(status: exp.Expression) -> exp.Select:
     """Members per (step, reason, arm) of a status relation."""
     cols = [exp.column(n, quoted=True) for n in ("kz_step", "kz_reason", "kz_arm")]
     q = exp.select(*cols, exp.func("count", exp.Star())).from_(status, copy=False)
-    q = q.group_by(*cols, copy=False)
-    return q.sql("duckdb")
+    return q.group_by(*cols, copy=False)
+
+
+def count_funnel(
+    session: Session, c: Campaign, fs: FunnelSQL, status: exp.Expression, job: Job | None
+) -> Funnel:
+    """Run `counts_query` over a status relation on the session's engine; the Funnel."""
+    rows = session.runner.execute(counts_query(status), job)
+    return build_funnel(session, c, rows, fs.ledger_files)
 
 
 def build_funnel(
@@ -180,10 +187,18 @@ def policy_funnel(session: Session, c: Campaign, job: Job | None = None) -> Funn
     """Count every step of the campaign's policy funnel; `.query` selects the final audience."""
     fs = FunnelSQL(session, c)
     status = fs.status().subquery("kz_f")
-    rows = (job or Job()).run(session.snapshot.cursor, counts_query(status))
-    f = build_funnel(session, c, rows, fs.ledger_files)
+    f = count_funnel(session, c, fs, status, job)
     f.query = policy_query(session, c, status.copy())
     return f
+
+
+def final_audience(session: Session, c: Campaign, job: Job | None = None) -> list[tuple[str, str]]:
+    """(customer_id, arm) of everyone past the policy steps, holdout included, by id.
+
+    Small audiences only on a distributed engine (it caps what comes back); exports stream."""
+    fs = FunnelSQL(session, c)
+    rows = session.runner.execute(fs.audience_select(), job)
+    return [(str(cid), str(arm)) for cid, arm in rows]
 
 
 def dialect_sql(session: Session, c: Campaign) -> dict[str, str]:
@@ -214,7 +229,7 @@ def customer_step(
         .from_(status)
         .where(exp.EQ(this=cid, expression=exp.convert(str(customer_id))))
     )
-    rows = (job or Job()).run(session.snapshot.cursor, q.sql("duckdb"))
+    rows = session.runner.execute(q, job)
     if not rows:
         return "segment", None, None
     step, reason, arm = rows[0]

@@ -16,6 +16,8 @@ from . import ledger
 from .assign import arm_sql
 from .campaign import ADDRESS, Campaign
 from .compile import like, lit
+from .engines.base import UnsupportedConstruct
+from .engines.dialects import render
 from .preview import audience_segment
 from .session import Session
 from .timewin import Window
@@ -60,6 +62,26 @@ def _true(x: exp.Expression) -> exp.Expression:
     return exp.func("COALESCE", exp.paren(x, copy=False), exp.false())
 
 
+def _has_inner_at(text: exp.Expression) -> exp.Expression:
+    """`text LIKE '%_@_%'` (an @ with a character either side) without LIKE wildcards inside
+    the pattern, which BigQuery cannot express: an @ within characters 2 … n−1."""
+    n = exp.Length(this=text.copy())
+    inner = exp.Substring(
+        this=text.copy(),
+        start=exp.Literal.number(2),
+        length=exp.Sub(this=n.copy(), expression=exp.Literal.number(2)),
+    )
+    found = exp.GT(
+        this=exp.StrPosition(this=inner, substr=_str("@")), expression=exp.Literal.number(0)
+    )
+    long_enough = exp.GTE(this=n, expression=exp.Literal.number(3))
+    return exp.Case().when(long_enough, found).else_(exp.false())  # no negative length
+
+
+def _zero() -> exp.Literal:
+    return exp.Literal.number(0)
+
+
 def _norm(x: exp.Expression) -> exp.Expression:
     return exp.Lower(this=exp.Trim(this=x))
 
@@ -67,16 +89,25 @@ def _norm(x: exp.Expression) -> exp.Expression:
 class FunnelSQL:
     """Builds the status query of a campaign for one dialect (features/ledger named per engine)."""
 
-    def __init__(self, session: Session, c: Campaign, dialect: str = "duckdb"):
-        self.c, self.dialect = c, dialect
+    def __init__(self, session: Session, c: Campaign, dialect: str | None = None):
+        """`dialect` None builds what runs on the session's engine (the ledger loaded there);
+        another dialect prints the portable form, features read from a `features` table."""
+        engine = session.engine
+        self.c, self.dialect = c, dialect or engine.dialect
         self.catalog = session.catalog
         self.mapping = self.catalog.mapping
         self.as_of = session.snapshot.as_of
-        feats = None if dialect == "duckdb" else exp.Table(this=exp.to_identifier("features"))
+        running = dialect is None or dialect == engine.dialect
+        feats = None if running else exp.Table(this=exp.to_identifier("features"))
         self.comp = session.runner.compiler(audience_segment(c), feats)
         self.cid = self.catalog.customer_id()
         self.channel = c.how.channel
         self.ledger_files = [str(p) for p in ledger.other_files(session.ws, c.stem)]
+        if running and self.dialect != "duckdb" and self.ledger_files and self._capped():
+            engine.register_parquet(ledger.TABLE, self.ledger_files, ledger.column_types())
+
+    def _capped(self) -> bool:
+        return self.c.policy.max_contacts is not None
 
     def field(self, name: str) -> exp.Expression:
         return self.comp.field_expr(self.catalog.fields[name])
@@ -87,7 +118,7 @@ class FunnelSQL:
         addr = self.field(ADDRESS[self.channel])
         usable: exp.Expression
         if self.channel == "email":
-            usable = like(exp.Trim(this=addr), "%_@_%")
+            usable = _has_inner_at(exp.Trim(this=addr))
         elif self.channel == "line":
             usable = like(exp.Trim(this=addr), "u%")
         else:
@@ -125,25 +156,36 @@ class FunnelSQL:
         )
         return exp.func("COALESCE", lookup(by_id), lookup(by_email))
 
-    def contacts(self) -> exp.Expression:
-        """Contacts in the cap window: snapshot messages plus other campaigns' ledger rows."""
+    def contacts(self) -> tuple[exp.Expression, list[tuple[exp.Expression, exp.Expression]]]:
+        """Contacts in the cap window (snapshot messages plus other campaigns' ledger rows),
+        and the LEFT JOINs it reads: per-customer counts aggregated once, so every engine
+        hash-joins them (a correlated count scans the history once per member on Postgres).
+        """
         mc = self.c.policy.max_contacts
         assert mc is not None
         m = self.mapping
         start = Window.parse(mc.within).start(self.as_of)
         chans = [_str(ch) for ch in mc.channels] if mc.channels else None
         day = exp.cast(m.col("messages", "sent_at", "m"), exp.DataType.build("DATE"))
-        conds = [
-            exp.EQ(this=m.col("messages", "customer_id", "m"), expression=self.cid.copy()),
-            exp.Between(this=day, low=lit(start), high=lit(self.as_of)),
-        ]
+        conds = [exp.Between(this=day, low=lit(start), high=lit(self.as_of))]
         if chans:
             conds.append(exp.In(this=_norm(m.col("messages", "channel", "m")), expressions=chans))
-        hist = exp.select(exp.func("count", exp.Star())).from_(m.table("messages", "m"), copy=False)
-        total: exp.Expression = exp.Subquery(this=hist.where(exp.and_(*conds), copy=False))
+        m_id = m.col("messages", "customer_id", "m")
+        hist = (
+            exp.select(exp.alias_(m_id.copy(), "customer_id", quoted=True))
+            .select(exp.alias_(exp.func("count", exp.Star()), "n", quoted=True))
+            .from_(m.table("messages", "m"), copy=False)
+            .where(exp.and_(*conds), copy=False)
+            .group_by(m_id, copy=False)
+        )
+        h_on = exp.EQ(
+            this=exp.column("customer_id", "kz_h", quoted=True), expression=self.cid.copy()
+        )
+        joins: list[tuple[exp.Expression, exp.Expression]] = [(hist.subquery("kz_h"), h_on)]
+        total: exp.Expression = exp.func("COALESCE", exp.column("n", "kz_h", quoted=True), _zero())
         rel = ledger.relation(self.ledger_files, "l", self.dialect)
         if rel is None:
-            return total
+            return total, joins
         l_id = exp.column("customer_id", "l", quoted=True)
         l_camp = exp.column("campaign", "l", quoted=True)
         back = exp.select(exp.Literal.number(1)).from_(m.table("messages", "m2"), copy=False)
@@ -154,10 +196,6 @@ class FunnelSQL:
             )
         )
         lconds = [
-            exp.EQ(
-                this=l_id,
-                expression=exp.cast(self.cid.copy(), exp.DataType.build("VARCHAR")),
-            ),
             exp.GTE(
                 this=exp.cast(
                     exp.column("contacted_at", "l", quoted=True), exp.DataType.build("DATE")
@@ -171,9 +209,20 @@ class FunnelSQL:
             lconds.append(
                 exp.In(this=_norm(exp.column("channel", "l", quoted=True)), expressions=chans)
             )
-        led = exp.select(exp.func("count", exp.Star())).from_(rel, copy=False)
-        led = led.where(exp.and_(*lconds), copy=False)
-        return exp.Add(this=total, expression=exp.Subquery(this=led))
+        led = (
+            exp.select(exp.alias_(l_id.copy(), "customer_id", quoted=True))
+            .select(exp.alias_(exp.func("count", exp.Star()), "n", quoted=True))
+            .from_(rel, copy=False)
+            .where(exp.and_(*lconds), copy=False)
+            .group_by(l_id.copy(), copy=False)
+        )
+        total = exp.Add(
+            this=total,
+            expression=exp.func("COALESCE", exp.column("n", "kz_l", quoted=True), _zero()),
+        )
+        as_text = exp.cast(self.cid.copy(), exp.DataType.build("VARCHAR"))
+        l_on = exp.EQ(this=exp.column("customer_id", "kz_l", quoted=True), expression=as_text)
+        return total, [*joins, (led.subquery("kz_l"), l_on)]
 
     def dedupe_key(self, key: str) -> exp.Expression:
         x = self.field(key)
@@ -208,8 +257,10 @@ class FunnelSQL:
             cols.append(exp.alias_(self.consent(), "kz_consent", quoted=True))
         if pol.suppression:
             cols.append(exp.alias_(self.suppressed(), "kz_suppressed", quoted=True))
+        joins: list[tuple[exp.Expression, exp.Expression]] = []
         if pol.max_contacts is not None:
-            cols.append(exp.alias_(self.contacts(), "kz_contacts", quoted=True))
+            contacts, joins = self.contacts()
+            cols.append(exp.alias_(contacts, "kz_contacts", quoted=True))
         key = pol.dedupe_field(c.how.channel)
         if key is not None:
             cols.append(exp.alias_(self.dedupe_key(key), "kz_key", quoted=True))
@@ -217,7 +268,11 @@ class FunnelSQL:
             cols.append(exp.alias_(self.excluded(), "kz_excluded", quoted=True))
         cols.append(exp.alias_(arm_sql(self.cid.copy(), c.plan(), self.dialect), "kz_arm"))
         cols += [exp.alias_(e, name, quoted=True) for name, e in extra]
-        return self.comp.base_from(exp.select(*cols)).where(self.comp.node(base), copy=False)
+        where = self.comp.node(base)  # first: compiling decides whether features are joined
+        select = self.comp.base_from(exp.select(*cols))
+        for relation, on in joins:
+            select = select.join(relation, on=on, join_type="left", copy=False)
+        return select.where(where, copy=False)
 
     def status(self, extra: Sequence[tuple[str, exp.Expression]] = ()) -> exp.Select:
         """customer_id, kz_step, kz_reason, kz_arm (then `extra`) per member of the segment.
@@ -289,9 +344,9 @@ class FunnelSQL:
             final = final.with_(name, as_=body, copy=False)
         return final
 
-    def audience_sql(self, pretty: bool = True) -> str:
-        """The final audience with each member's arm (holdout or a variant), for this engine."""
-        q = (
+    def audience_select(self) -> exp.Select:
+        """The final audience with each member's arm (holdout or a variant), by customer id."""
+        return (
             exp.select(
                 exp.column("customer_id", quoted=True),
                 exp.alias_(exp.column("kz_arm", quoted=True), "arm", quoted=True),
@@ -300,4 +355,10 @@ class FunnelSQL:
             .where(_is_null(exp.column("kz_step", quoted=True)))
             .order_by(exp.column("customer_id", quoted=True))
         )
-        return q.sql(self.dialect, pretty=pretty)
+
+    def audience_sql(self, pretty: bool = True) -> str:
+        """`audience_select` printed for this dialect (through Kizuna's dialect classes)."""
+        try:
+            return render(self.audience_select(), self.dialect, pretty)
+        except UnsupportedConstruct as exc:
+            return f"-- cannot print for {self.dialect}: {exc}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,15 +42,27 @@ def other_files(ws: Workspace, stem: str) -> list[Path]:
     return sorted(p.resolve() for p in d.glob("*.parquet") if p.stem != stem)
 
 
-def relation(files: list[str] | list[Path], alias: str, dialect: str) -> exp.Expression | None:
-    """The ledger as a table: read_parquet over the files in DuckDB, a table elsewhere."""
+TYPES = {"contacted_at": "TIMESTAMP"}  # every other column is VARCHAR
+
+
+def column_types() -> list[tuple[str, str]]:
+    """(name, DuckDB type) of the ledger columns, for loading it into another engine."""
+    return [(c, TYPES.get(c, "VARCHAR")) for c in COLUMNS]
+
+
+def relation(
+    files: list[str] | list[Path], alias: str, dialect: str, table: str = TABLE
+) -> exp.Expression | None:
+    """The ledger as a table: read_parquet over the files in DuckDB, a table elsewhere.
+
+    On another engine the files are loaded as `table` first (`Engine.register_parquet`)."""
     if not files:
         return None
     if dialect == "duckdb":
         paths = exp.Array(expressions=[exp.Literal.string(str(p)) for p in files])
         this: exp.Expression = exp.Anonymous(this="read_parquet", expressions=[paths])
     else:
-        this = exp.to_identifier(TABLE)
+        this = exp.to_identifier(table)
     return exp.Table(this=this, alias=exp.TableAlias(this=exp.to_identifier(alias)))
 
 
@@ -89,11 +102,41 @@ def _pending(ws: Workspace, stem: str) -> Path:
 
 def stage(cursor: Any, select: exp.Select, ws: Workspace, stem: str, meta: dict) -> Path:
     """Write the export's ledger rows beside the final file; `commit` puts them in force."""
-    d = folder(ws)
-    d.mkdir(parents=True, exist_ok=True)
-    partial = d / f".{stem}.{meta['export_id']}.parquet.partial"
+    partial = _partial(ws, stem, meta)
     target = exp.Literal.string(str(partial)).sql("duckdb")
     cursor.execute(f"COPY ({select.sql('duckdb')}) TO {target} (FORMAT parquet)")
+    return _staged(ws, stem, meta, partial)
+
+
+def stage_rows(batches: Iterable[list[tuple]], ws: Workspace, stem: str, meta: dict) -> Path:
+    """`stage` for rows that come from another engine (a local DuckDB writes the file)."""
+    import duckdb
+
+    partial = _partial(ws, stem, meta)
+    con = duckdb.connect(":memory:")
+    try:
+        defs = ", ".join(f'"{n}" {t}' for n, t in column_types())
+        con.execute(f"CREATE TABLE l ({defs})")
+        unnest = ", ".join(f"unnest(?::{t}[])" for _, t in column_types())
+        for rows in batches:
+            if rows:  # one column list per parameter: far faster than executemany
+                con.execute(f"INSERT INTO l SELECT {unnest}", [list(c) for c in zip(*rows)])
+        target = exp.Literal.string(str(partial)).sql("duckdb")
+        con.execute(f"COPY (SELECT * FROM l ORDER BY customer_id) TO {target} (FORMAT parquet)")
+    finally:
+        con.close()
+    return _staged(ws, stem, meta, partial)
+
+
+def _partial(ws: Workspace, stem: str, meta: dict) -> Path:
+    d = folder(ws)
+    d.mkdir(parents=True, exist_ok=True)
+    return d / f".{stem}.{meta['export_id']}.parquet.partial"
+
+
+def _staged(ws: Workspace, stem: str, meta: dict, partial: Path) -> Path:
+    """fsync the staged file and note it as pending, so `recover` can finish or discard it."""
+    d = folder(ws)
     os.chmod(partial, 0o600)
     _fsync(partial)
     note = {**meta, "partial": str(partial)}

@@ -9,7 +9,7 @@ recipient with python-liquid. Both paths give identical text (tested).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -104,13 +104,6 @@ class PreflightReport:
             "coupon_collisions": self.coupon_collisions,
             "elapsed_s": round(self.elapsed, 3),
         }
-
-
-def stream(
-    job: Job, cursor_factory: Callable[[], Any], sql: str, size: int
-) -> Iterator[list[tuple]]:
-    """Fetch a query's rows in batches on one cursor the job can interrupt."""
-    yield from job.stream(cursor_factory, sql, size)
 
 
 class _Checker:
@@ -247,11 +240,11 @@ def preflight(
     else:
         coupons = None
     send_date = c.send_date(session.snapshot.as_of)
-    sql = q.select(q.recipients()).order_by(q.cid.copy()).sql("duckdb")
+    query = q.select(q.recipients()).order_by(q.cid.copy())
     done = 0
     if progress:
         progress(0, total)
-    for rows in stream(job, session.snapshot.cursor, sql, batch_size):
+    for rows in session.runner.stream(query, job, batch_size):
         n = len(rows)
         ids, arm_col, coupon_col, *field_cols = zip(*rows)
         if isinstance(coupons, PoolAllocator):

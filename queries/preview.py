@@ -12,7 +12,7 @@ from sqlglot import exp
 from .assign import HOLDOUT, arm_sql
 from .campaign import Campaign
 from .channels import budget, unencodable
-from .coupons import coupon_sql, load_pool
+from .coupons import candidate, coupon_sql, load_pool
 from .describe import describe
 from .errors import CustomerNotFound
 from .jobs import Job
@@ -59,12 +59,15 @@ class CampaignQuery:
         self.member = self.comp.node(self.segment.where)
         self.cid = self.catalog.customer_id()
         self.plan = campaign.plan()
-        self.arm = arm_sql(self.cid.copy(), self.plan)
+        self.dialect = session.engine.dialect
+        self.arm = arm_sql(self.cid.copy(), self.plan, self.dialect)
         self.fields = [f for f in campaign.template_fields() if f not in CAMPAIGN_FIELDS]
         cp = campaign.coupon
+        # the first coupon candidate in SQL where the engine has DuckDB's 64-bit hex casts;
+        # elsewhere NULL, and CodeAllocator derives the same code in Python
         coupon: exp.Expression = (
             coupon_sql(self.cid.copy(), campaign.salt, cp.prefix, cp.length)
-            if cp and not cp.pool_file
+            if cp and not cp.pool_file and self.dialect == "duckdb"
             else exp.Null()
         )
         # customer_id, arm, first coupon candidate, then the fields the templates read
@@ -99,7 +102,7 @@ class CampaignQuery:
             .where(self.member.copy())
             .group_by(exp.column("a"))
         )
-        rows = (job or Job()).run(self.session.snapshot.cursor, q.sql("duckdb"))
+        rows = self.session.runner.execute(q, job)
         counts = {HOLDOUT: 0, **{name: 0 for name, _ in self.plan.arms}}
         counts.update({a: int(n) for a, n in rows})
         return counts
@@ -125,7 +128,7 @@ class CampaignQuery:
             .from_(inner.subquery("t"))
             .where(exp.column("id").isin(*[exp.Literal.string(str(i)) for i in ids]))
         )
-        rows = (job or Job()).run(self.session.snapshot.cursor, q.sql("duckdb"))
+        rows = self.session.runner.execute(q, job)
         return {str(i): int(r) for i, r in rows}
 
 
@@ -242,7 +245,7 @@ def preview(
     else:
         order = exp.func("md5", exp.cast(q.cid.copy(), "VARCHAR"))
         sel = q.select(q.recipients(), [member_col]).order_by(order, q.cid.copy()).limit(n)
-    rows = (job or Job()).run(session.snapshot.cursor, sel.sql("duckdb"))
+    rows = session.runner.execute(sel, job)
     if customer is not None and not rows:
         raise CustomerNotFound(f"no customer with id `{customer}` in the snapshot")
     ids = [str(r[0]) for r in rows]
@@ -257,6 +260,8 @@ def preview(
         if pool is not None:
             r = ranks.get(str(cid))
             coupon = pool[r] if r is not None and r < len(pool) else None
+        elif c.coupon and coupon is None:  # no SQL candidate on this engine: same code in Python
+            coupon = c.coupon.prefix + candidate(c.salt, cid, c.coupon.length)
         values.update(campaign_values(c, session, arm, coupon))
         shown = dict(values)
         if not unmask:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -13,12 +14,15 @@ from .catalog import Catalog
 from .compile import Compiler, like, like_pattern
 from .condcache import MEM_DB, condition_key
 from .describe import describe
+from .engines.base import Engine
+from .engines.dialects import render
+from .engines.remote import EngineSnapshot
 from .errors import CustomerNotFound, UnknownField
 from .jobs import Job
 from .mask import mask_value
 from .parse import suggest
 from .segment import EventCond, FieldCond, Group, Node, Not, Segment, top_level, walk
-from .snapshot import FEATURES_TABLE, Snapshot
+from .snapshot import Snapshot
 from .store import SegmentStore
 
 SAMPLE_COLUMNS = [
@@ -65,8 +69,9 @@ class Verdict:
 class Runner:
     """Compiles segments and runs the queries behind count, waterfall, sample, why, ..."""
 
-    def __init__(self, snapshot: Snapshot, store: SegmentStore | None = None):
+    def __init__(self, snapshot: Snapshot | EngineSnapshot, store: SegmentStore | None = None):
         self.snapshot = snapshot
+        self.engine: Engine = snapshot.engine
         self.catalog: Catalog = snapshot.catalog
         self.store = store or SegmentStore(snapshot.ws.segments_dir, snapshot.catalog)
 
@@ -82,11 +87,30 @@ class Runner:
             self.as_of,
             self.store.resolver(seg),
             str(seg.path) if seg and seg.path else None,
-            features.copy() if features is not None else FEATURES_TABLE.copy(),
+            features.copy() if features is not None else self.engine.features_table,
         )
 
     def _run(self, sql: str, job: Job | None) -> list[Any]:
-        return (job or Job()).run(self.snapshot.cursor, sql)
+        """Run SQL already rendered for this engine's dialect."""
+        return self.engine.run(sql, job)
+
+    def _exec(self, query: exp.Expression, job: Job | None) -> list[Any]:
+        """Render a query for the engine (checking it is portable there) and run it."""
+        return self.engine.run(self.engine.render(query), job)
+
+    def execute(self, query: exp.Expression, job: Job | None = None) -> list[Any]:
+        """Run any query built with this runner's compiler on the session's engine.
+
+        For campaign code (funnel, preview, export): build the sqlglot tree, let the engine
+        render and check it. Only small results come back on a distributed engine; stream
+        or `engine.write` audiences."""
+        return self._exec(query, job)
+
+    def stream(
+        self, query: exp.Expression, job: Job | None = None, size: int = 10_000
+    ) -> Iterator[list[Any]]:
+        """Rows in batches on engines that can stream them (DuckDB, the DB-API warehouses)."""
+        return self.engine.stream(self.engine.render(query), job, size)
 
     # -- queries ---------------------------------------------------------------------------
     def audience_query(
@@ -101,27 +125,36 @@ class Runner:
         cols = columns or [exp.alias_(self.catalog.customer_id(), "customer_id", quoted=True)]
         return comp.base_from(exp.select(*cols)).where(where)
 
-    def sql(self, seg: Segment, dialect: str = "duckdb", pretty: bool = True) -> str:
-        """The audience query printed for an engine (features read from a `features` table)."""
-        feats = (
-            None
-            if dialect == "duckdb"
-            else exp.Table(this=exp.to_identifier("features", quoted=True))
-        )
-        query = self.audience_query(seg, features=feats)
-        order = self.catalog.customer_id()
-        return query.order_by(order).sql(dialect=dialect, pretty=pretty)
+    def sql(self, seg: Segment, dialect: str | None = None, pretty: bool = True) -> str:
+        """The audience query, ordered by customer id.
+
+        Without `dialect` (or with this engine's own): exactly what runs on this session's
+        engine. With another dialect: printed for that engine with the features read from a
+        plain `features` table, checked against that dialect's allow-list.
+        """
+        if dialect is None or dialect == self.engine.dialect:
+            query = self.audience_query(seg).order_by(self.catalog.customer_id())
+            return self.engine.render(query, pretty=pretty)
+        feats = exp.Table(this=exp.to_identifier("features", quoted=True))
+        query = self.audience_query(seg, features=feats).order_by(self.catalog.customer_id())
+        return render(query, dialect, pretty=pretty)
+
+    def members(self, seg: Segment, job: Job | None = None) -> list[Any]:
+        """The audience's customer ids, sorted (small audiences: the engine caps what returns)."""
+        return [row[0] for row in self._run(self.sql(seg, pretty=False), job)]
 
     def count(self, seg: Segment, job: Job | None = None, cached: bool = False) -> int:
         """The audience size; `cached` reuses materialised event conditions (for live edits)."""
         comp = self._cached_compiler(seg, job) if cached else self.compiler(seg)
         where = comp.node(seg.where)
         query = comp.base_from(exp.select(exp.func("count", exp.Star()))).where(where)
-        return int(self._run(query.sql("duckdb"), job)[0][0])
+        return int(self._exec(query, job)[0][0])
 
     # -- per-condition cache ---------------------------------------------------------------
     def _cached_compiler(self, seg: Segment, job: Job | None) -> Compiler:
         """A compiler whose event conditions read cached member tables, filling misses first."""
+        if not self.engine.cond_cache:
+            return self.compiler(seg)  # only DuckDB keeps member tables beside the snapshot
         cache = self.snapshot.cond_cache
         missing: dict[str, EventCond] = {}
 
@@ -186,7 +219,7 @@ class Runner:
                     )
                 )
             )
-        row = self._run(comp.base_from(exp.select(*cols)).sql("duckdb"), job)[0]
+        row = self._exec(comp.base_from(exp.select(*cols)), job)[0]
         base = int(row[0])
         steps, prev = [], base
         for cond, value in zip(conds, row[1:]):
@@ -218,7 +251,7 @@ class Runner:
             .order_by(order, self.catalog.customer_id())
             .limit(n)
         )
-        rows = self._run(query.sql("duckdb"), job)
+        rows = self._exec(query, job)
         out = []
         for row in rows:
             rec = dict(zip(names, row))
@@ -254,11 +287,13 @@ class Runner:
             this=exp.If(this=where, true=exp.Literal.number(1), false=exp.Literal.number(0))
         )
         query = (
-            comp.base_from(exp.select(exp.alias_(key, "k"), in_aud, exp.func("count", exp.Star())))
-            .group_by(exp.column("k"))
+            comp.base_from(
+                exp.select(exp.alias_(key.copy(), "k"), in_aud, exp.func("count", exp.Star()))
+            )
+            .group_by(key)  # the expression, not its alias: Trino cannot group by an alias
             .order_by(exp.column("k"))
         )
-        rows = self._run(query.sql("duckdb"), job)
+        rows = self._exec(query, job)
         result = [BreakdownRow(k, int(a or 0), int(b)) for k, a, b in rows]
         if f.type in ("string", "boolean") and len(result) > top:
             result.sort(key=lambda r: (-r.base, str(r.value)))
@@ -278,7 +313,7 @@ class Runner:
                 exp.Max(this=x.copy()),
             )
         )
-        distinct, lo, hi = self._run(stats_q.sql("duckdb"), None)[0]
+        distinct, lo, hi = self._exec(stats_q, None)[0]
         if distinct is None or distinct <= 12 or lo is None:
             return x
         span = float(hi) - min(float(lo), 0.0)
@@ -321,11 +356,11 @@ class Runner:
                 like(exp.cast(x.copy(), "VARCHAR"), like_pattern(prefix, False, True))
             )
         query = (
-            query.group_by(exp.column("v"))
+            query.group_by(x.copy())
             .order_by(exp.Ordered(this=exp.func("count", exp.Star()), desc=True), exp.column("v"))
             .limit(limit)
         )
-        return [(v, int(n)) for v, n in self._run(query.sql("duckdb"), job)]
+        return [(v, int(n)) for v, n in self._exec(query, job)]
 
     def overlap(self, a: Segment, b: Segment, job: Job | None = None) -> tuple[int, int, int]:
         """How many are in A, in B, and in both."""
@@ -341,7 +376,7 @@ class Runner:
             )
 
         q = comp.base_from(exp.select(n(pa), n(pb), n(exp.and_(pa.copy(), pb.copy()))))
-        ra, rb, both = self._run(q.sql("duckdb"), job)[0]
+        ra, rb, both = self._exec(q, job)[0]
         return int(ra or 0), int(rb or 0), int(both or 0)
 
     # -- why -------------------------------------------------------------------------------
@@ -360,7 +395,7 @@ class Runner:
         query = comp.base_from(exp.select(*cols)).where(
             exp.EQ(this=cid, expression=exp.convert(str(customer_id)))
         )
-        rows = self._run(query.sql("duckdb"), job)
+        rows = self._exec(query, job)
         if not rows:
             raise CustomerNotFound(f"no customer with id `{customer_id}` in the snapshot")
         row = rows[0]

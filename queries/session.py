@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 from .catalog import Catalog
+from .engines import Engine, engine_settings, make_engine
+from .engines.remote import EngineSnapshot
 from .runner import Runner
 from .segment import Segment
 from .snapshot import Snapshot
@@ -20,13 +22,18 @@ class Session:
     """An open workspace: everything a command needs to answer questions about segments."""
 
     ws: Workspace
-    snapshot: Snapshot
+    snapshot: Snapshot | EngineSnapshot
     store: SegmentStore
     runner: Runner
 
     @property
     def catalog(self) -> Catalog:
         return self.snapshot.catalog
+
+    @property
+    def engine(self) -> Engine:
+        """Where this session's queries run (DuckDB unless kizuna.toml or --engine says)."""
+        return self.snapshot.engine
 
     def segment(self, ref: str | Path) -> Segment:
         """Load a segment by workspace name or file path."""
@@ -41,9 +48,23 @@ def open_session(
     db: Path | None = None,
     as_of: date | str | None = None,
     progress: Callable[[str], None] | None = None,
+    engine: str | Engine | None = None,
 ) -> Session:
-    """Open the workspace and its snapshot (read-only), building the features cache if needed."""
+    """Open the workspace and its snapshot (read-only), building the features cache if needed.
+
+    `engine` picks where queries run: a kind (`"spark"`, `"postgres"`, ...) configured in
+    kizuna.toml [engine], an Engine object (e.g. around a SparkSession you already have), or
+    None for the workspace's default (DuckDB unless [engine].kind says otherwise).
+    """
     ws = load_workspace(workspace, db, as_of)
-    snap = Snapshot(ws, progress=progress)
+    snap: Snapshot | EngineSnapshot
+    if isinstance(engine, Engine):
+        snap = EngineSnapshot(ws, engine, progress=progress)
+    else:
+        kind, settings = engine_settings(ws.raw, engine)
+        if kind == "duckdb":
+            snap = Snapshot(ws, progress=progress)
+        else:
+            snap = EngineSnapshot(ws, make_engine(kind, settings), progress=progress)
     store = SegmentStore(ws.segments_dir, snap.catalog)
     return Session(ws, snap, store, Runner(snap, store))

@@ -105,6 +105,9 @@ class Snapshot:
             raise
         self.cond_cache = ConditionCache()
         self.base_size = self._count_base()
+        from .engines.duckdb import DuckDBEngine
+
+        self.engine = DuckDBEngine(self)
 
     # -- opening ---------------------------------------------------------------------------
     def _check_tables(self) -> None:

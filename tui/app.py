@@ -18,6 +18,11 @@ from .commands import KizunaCommands
 from .keymap import bind, binding_ids, read_keymap
 from .messages import SessionFailed, SessionOpened, SessionProgressed
 from .screens.builder import BuilderScreen
+from .screens.campaign_approve import ApproveScreen
+from .screens.campaign_edit import CampaignEditScreen
+from .screens.campaign_export import ExportScreen
+from .screens.campaign_list import CampaignListScreen
+from .screens.campaign_preflight import CampaignPreflightScreen
 from .screens.condition import ConditionScreen
 from .screens.dialogs import ConfirmScreen, PromptScreen, SegmentPickerScreen
 from .screens.event import EventScreen
@@ -40,6 +45,11 @@ BINDING_OWNERS = [
     PromptScreen,
     SegmentPickerScreen,
     HelpScreen,
+    CampaignListScreen,
+    CampaignEditScreen,
+    CampaignPreflightScreen,
+    ApproveScreen,
+    ExportScreen,
 ]
 THEMES = ("textual-dark", "textual-light")
 
@@ -205,7 +215,11 @@ class KizunaApp(App[None]):
         self.theme = THEMES[1] if self.current_theme.dark else THEMES[0]
 
     async def action_quit(self) -> None:
-        builders = [s for s in self.screen_stack if isinstance(s, BuilderScreen) and s.dirty]
+        builders = [
+            s
+            for s in self.screen_stack
+            if isinstance(s, (BuilderScreen, CampaignEditScreen)) and s.dirty
+        ]
         if builders and not isinstance(self.screen, (ConfirmScreen, PromptScreen)):
             if self.screen is not builders[-1]:
                 while self.screen is not builders[-1]:

@@ -38,6 +38,15 @@ AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="Pretend today is this date (YYYY-MM-DD).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+EngineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        "-e",
+        help="Run on this engine (kizuna.toml [engine] says where its tables are): "
+        "duckdb|spark|postgres|trino|bigquery|snowflake.",
+    ),
+]
 
 
 def fail(exc: KizunaError) -> None:
@@ -58,7 +67,12 @@ def guarded(fn: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def session(workspace: Path | None, db: Path | None, as_of: str | None = None) -> Session:
+def session(
+    workspace: Path | None,
+    db: Path | None,
+    as_of: str | None = None,
+    engine: str | None = None,
+) -> Session:
     """Open the workspace, showing progress while the features cache is built."""
     status = None
 
@@ -71,7 +85,7 @@ def session(workspace: Path | None, db: Path | None, as_of: str | None = None) -
             err.print(msg)
 
     try:
-        return open_session(workspace, db, as_of, progress)
+        return open_session(workspace, db, as_of, progress, engine=engine)
     finally:
         if status is not None:
             status.stop()
@@ -134,11 +148,13 @@ def count(
     waterfall: Annotated[
         bool, typer.Option("--waterfall", help="Show the count after each condition.")
     ] = False,
+    engine: EngineOpt = None,
 ) -> None:
     """Count a segment's audience exactly."""
+    _check_engine(engine)
 
     def body() -> None:
-        s = session(workspace, db, as_of)
+        s = session(workspace, db, as_of, engine)
         seg = s.segment(segment)
         start = time.perf_counter()
         if waterfall:
@@ -154,6 +170,7 @@ def count(
                 "base": base,
                 "percent_of_base": round(100 * n / base, 2) if base else 0.0,
                 "as_of": s.snapshot.as_of.isoformat(),
+                "engine": s.engine.kind,
                 "elapsed_ms": round(elapsed * 1000, 1),
             }
             if waterfall:
@@ -177,11 +194,13 @@ def sample(
     as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
     unmask: Annotated[bool, typer.Option("--unmask", help="Show personal data in clear.")] = False,
+    engine: EngineOpt = None,
 ) -> None:
     """Show a stable sample of members (personal data masked unless --unmask)."""
+    _check_engine(engine)
 
     def body() -> None:
-        s = session(workspace, db, as_of)
+        s = session(workspace, db, as_of, engine)
         seg = s.segment(segment)
         rows = s.runner.sample(seg, n, unmask)
         if as_json:
@@ -200,11 +219,13 @@ def why(
     db: DbOpt = None,
     as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
+    engine: EngineOpt = None,
 ) -> None:
     """Explain, condition by condition, why a customer is in or out of a segment."""
+    _check_engine(engine)
 
     def body() -> None:
-        s = session(workspace, db, as_of)
+        s = session(workspace, db, as_of, engine)
         seg = s.segment(segment)
         member, verdicts = s.runner.why(seg, customer_id)
         if as_json:
@@ -233,24 +254,44 @@ def why(
 DIALECTS = ["duckdb", "spark", "trino", "bigquery", "snowflake", "postgres"]
 
 
+def _check_engine(engine: str | None) -> None:
+    if engine is not None and engine not in DIALECTS:
+        err.print(f"error: unknown engine `{engine}`; use one of {', '.join(DIALECTS)}")
+        raise typer.Exit(2)
+
+
 @app.command()
 def sql(
     segment: Annotated[str, typer.Argument(help="Segment file or name in the workspace.")],
     dialect: Annotated[
-        str, typer.Option("--dialect", "-d", help="duckdb|spark|trino|bigquery|snowflake|postgres")
-    ] = "duckdb",
+        str | None,
+        typer.Option("--dialect", "-d", help="duckdb|spark|trino|bigquery|snowflake|postgres"),
+    ] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     as_of: AsOfOpt = None,
+    engine: EngineOpt = None,
 ) -> None:
-    """Print the SQL that selects the segment's members, for an engine."""
-    if dialect not in DIALECTS:
+    """Print the SQL that selects the segment's members.
+
+    --engine prints exactly what runs on that engine (its tables, its features view);
+    --dialect prints the portable form for a dialect, reading features from `features`.
+    """
+    if dialect is not None and dialect not in DIALECTS:
         err.print(f"error: unknown dialect `{dialect}`; use one of {', '.join(DIALECTS)}")
+        raise typer.Exit(2)
+    _check_engine(engine)
+    if engine is not None and dialect is not None and engine != dialect:
+        err.print(f"error: --engine {engine} runs {engine} SQL; leave out --dialect {dialect}")
         raise typer.Exit(2)
 
     def body() -> None:
-        s = session(workspace, db, as_of)
-        sys.stdout.write(s.runner.sql(s.segment(segment), dialect) + "\n")
+        if dialect is not None and dialect != "duckdb" and engine is None:
+            s = session(workspace, db, as_of)  # the portable form: no engine needed
+        else:
+            s = session(workspace, db, as_of, engine)
+        target = None if engine is not None else dialect
+        sys.stdout.write(s.runner.sql(s.segment(segment), target) + "\n")
 
     guarded(body)
 

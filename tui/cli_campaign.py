@@ -19,7 +19,7 @@ from queries.preflight import PreflightReport, preflight
 from queries.preview import Preview, html_to_text
 from queries.preview import preview as build_preview
 
-from .cli import _json, app, err, guarded, out, session
+from .cli import EngineOpt, _check_engine, _json, app, err, guarded, out, session
 
 
 def _summary(c: Campaign, p: Preview, encoding: str | None) -> Table:
@@ -170,14 +170,17 @@ def preview(
     no_preflight: Annotated[
         bool, typer.Option("--no-preflight", help="Skip rendering for every recipient.")
     ] = False,
+    engine: EngineOpt = None,
 ) -> None:
     """Preview a campaign: 3W1H, audience, sample messages per variant, and the preflight."""
     if encoding is not None and encoding not in ENCODINGS:
         err.print(f"error: unknown encoding `{encoding}`; use {' or '.join(ENCODINGS)}")
         raise typer.Exit(2)
 
+    _check_engine(engine)
+
     def body() -> None:
-        s = session(workspace, db, as_of)
+        s = session(workspace, db, as_of, engine)
         path = find_campaign(campaign, s.ws.campaigns_dir)
         c = load_campaign(path, s.catalog, s.ws.root, s.store)
         job = Job()

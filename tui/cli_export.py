@@ -26,7 +26,7 @@ from queries.export_errors import PreflightFailed
 from queries.funnel import Funnel, labels
 from queries.jobs import Job
 
-from .cli import _json, app, err, guarded, out, session
+from .cli import EngineOpt, _check_engine, _json, app, err, guarded, out, session
 from .cli_campaign import print_preflight
 
 WorkspaceOpt = Annotated[
@@ -115,6 +115,7 @@ def approve_cmd(
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     as_of: AsOfOpt = None,
+    engine: EngineOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Review a campaign (funnel, preflight, who entered and left) and record its approval."""
@@ -122,8 +123,10 @@ def approve_cmd(
         err.print("error: --by needs the approver's name")
         raise typer.Exit(2)
 
+    _check_engine(engine)
+
     def body() -> None:
-        s = session(workspace, db, as_of)
+        s = session(workspace, db, as_of, engine)
         c = _load(s, campaign)
         job = Job()
         try:
@@ -216,12 +219,15 @@ def export_cmd(
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     as_of: AsOfOpt = None,
+    engine: EngineOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write the approved campaign's audience, holdout, campaign.json and manifest.json."""
 
+    _check_engine(engine)
+
     def body() -> None:
-        s = session(workspace, db, as_of)
+        s = session(workspace, db, as_of, engine)
         c = _load(s, campaign)
         res = _export(s, c, out=out_dir, force=force, messages=False if no_messages else None)
         m = res.manifest

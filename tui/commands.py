@@ -28,6 +28,9 @@ class KizunaCommands(Provider):
         if session is None:
             return out
         out.append(("New segment", app.new_segment, "start from an empty ALL group"))
+        from .screens.campaign_list import open_campaigns
+
+        out.append(("Campaigns: messages, preview, preflight", partial(open_campaigns, app), "c"))
         for stem in session.store.names():
             try:
                 name = session.store.load(stem).name

@@ -37,7 +37,8 @@ class SegmentListScreen(SegmentFilesMixin):
         bind("d", "duplicate", "Duplicate", id="list.duplicate"),
         bind("r", "rename", "Rename", id="list.rename"),
         bind("delete,x", "delete", "Delete", id="list.delete", key_display="del"),
-        bind("c", "recount", "Recount", id="list.recount", show=False),
+        bind("c", "campaigns", "Campaigns", id="list.campaigns"),
+        bind("ctrl+r", "recount", "Recount", id="list.recount", show=False),
         bind("escape", "stop", "Stop counting", id="list.stop", show=False),
         bind("R", "retry", "Retry opening", id="list.retry", show=False),
     ]
@@ -241,6 +242,11 @@ class SegmentListScreen(SegmentFilesMixin):
         self.refill()
 
     # -- opening ---------------------------------------------------------------------------
+    def action_campaigns(self) -> None:
+        from .campaign_list import open_campaigns
+
+        open_campaigns(self.app)
+
     def action_new(self) -> None:
         if self.app.session is not None:
             self.app.open_builder(None)

@@ -1,0 +1,97 @@
+"""The embedded default: the read-only DuckDB snapshot, one fresh cursor per job."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+from sqlglot import exp
+
+from ..errors import QueryCancelled, SnapshotError
+from ..jobs import Job
+from .base import Engine, EngineError, Written
+
+if TYPE_CHECKING:
+    from ..snapshot import Snapshot
+
+FORMATS = {"parquet": "FORMAT parquet", "csv": "FORMAT csv, HEADER true", "jsonl": "FORMAT json"}
+
+
+class DuckDBEngine(Engine):
+    """Runs on the snapshot's own connection; features come from the workspace cache file."""
+
+    kind = "duckdb"
+    dialect = "duckdb"
+    cond_cache = True
+
+    def __init__(self, snapshot: Snapshot):
+        super().__init__()
+        self.snapshot = snapshot
+
+    def describe(self) -> str:
+        return f"duckdb {Path(self.snapshot.path).name}"
+
+    @property
+    def features_table(self) -> exp.Table:
+        from ..snapshot import FEATURES_TABLE
+
+        return FEATURES_TABLE.copy()
+
+    def run(self, sql: str, job: Job | None = None) -> list[tuple]:
+        return (job or Job()).run(self.snapshot.cursor, sql)
+
+    def stream(self, sql: str, job: Job | None = None, size: int = 10_000) -> Iterator[list[tuple]]:
+        job = job or Job()
+        cur = self.snapshot.cursor()
+        with job._lock:  # the same hand-over Job.run does, for a cursor kept open while streaming
+            if job.cancelled:
+                cur.close()
+                raise QueryCancelled("cancelled")
+            job._cursor = cur
+        try:
+            cur.execute(sql)
+            while True:
+                if job.cancelled:
+                    raise QueryCancelled("cancelled")
+                rows = cur.fetchmany(size)
+                if not rows:
+                    return
+                yield rows
+        except duckdb.InterruptException:
+            raise QueryCancelled("cancelled") from None
+        except duckdb.Error as exc:
+            raise SnapshotError(f"query failed: {exc}") from None
+        finally:
+            with job._lock:
+                job._cursor = None
+            cur.close()
+
+    def execute(self, sql: str) -> None:
+        self.run(sql)
+
+    def materialise(self, name: str, select: exp.Select, job: Job | None = None) -> exp.Expression:
+        """An in-memory table beside the read-only snapshot (it dies with the process)."""
+        from ..condcache import MEM_DB
+
+        table = exp.Table(
+            this=exp.to_identifier(name, quoted=True), db=exp.to_identifier(MEM_DB, quoted=True)
+        )
+        self.run(f"CREATE OR REPLACE TABLE {table.sql('duckdb')} AS {select.sql('duckdb')}", job)
+        return table
+
+    def drop(self, relation: exp.Expression) -> None:
+        if isinstance(relation, exp.Table):
+            try:
+                self.run(f"DROP TABLE IF EXISTS {relation.sql('duckdb')}")
+            except Exception:  # the table dies with the process anyway
+                pass
+
+    def write(self, query: str, path: str, format: str = "parquet") -> Written:
+        """COPY the query's rows to a file inside the workspace (the only writable place)."""
+        if format not in FORMATS:
+            raise EngineError(f"duckdb cannot write `{format}`; use one of {', '.join(FORMATS)}")
+        target = str(path).replace("'", "''")
+        rows = self.run(f"COPY ({query}) TO '{target}' ({FORMATS[format]})")
+        return Written(str(path), format, int(rows[0][0]) if rows else None, [str(path)])

@@ -1,0 +1,129 @@
+"""The 3W1H form of the campaign editor: who, how, when, holdout, and the variant being edited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Input, Label, Select, Static
+
+from queries.campaign import CHANNELS, DESTINATIONS
+from queries.describe import describe
+from queries.segment import Node
+
+INLINE = "(inline where)"  # the Who select's value when the campaign has its own `where`
+
+
+class CampaignForm(Vertical):
+    """Compact one-line rows; its inputs post the usual Changed messages to the screen."""
+
+    DEFAULT_CSS = """
+    CampaignForm { height: auto; padding: 0 1; }
+    CampaignForm .cmp-row { height: 1; }
+    CampaignForm .cmp-label { width: 8; color: $text-muted; }
+    CampaignForm .cmp-label2 { width: auto; color: $text-muted; margin: 0 1 0 2; }
+    CampaignForm .cmp-unit { width: auto; color: $text-muted; margin-left: 1; }
+    CampaignForm #cmp-segment { width: 26; }
+    CampaignForm #cmp-channel { width: 11; }
+    CampaignForm #cmp-destination { width: 17; }
+    CampaignForm #cmp-send-at { width: 28; }
+    CampaignForm #cmp-holdout { width: 7; }
+    CampaignForm #cmp-variant { width: 12; }
+    CampaignForm #cmp-weight { width: 7; }
+    CampaignForm #cmp-subject { width: 1fr; }
+    CampaignForm #cmp-exclude, CampaignForm #cmp-source {
+        width: 1fr; height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    CampaignForm #cmp-source { margin-left: 2; }
+    CampaignForm .-invalid { background: $error 30%; }
+    """
+
+    def __init__(self, segments: Iterable[str], variants: Iterable[str], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.segments = list(segments)
+        self.variants = list(variants) or ["main"]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="cmp-row"):
+            yield Label("Who", classes="cmp-label")
+            yield Select(
+                [(s, s) for s in self.segments], id="cmp-segment", compact=True, allow_blank=True
+            )
+            yield Label("How", classes="cmp-label2")
+            yield Select(
+                [(c, c) for c in CHANNELS], id="cmp-channel", compact=True, allow_blank=False
+            )
+            yield Label("→", classes="cmp-label2")
+            yield Select(
+                [(d, d) for d in DESTINATIONS],
+                id="cmp-destination",
+                compact=True,
+                allow_blank=False,
+            )
+        with Horizontal(classes="cmp-row"):
+            yield Label("When", classes="cmp-label")
+            yield Input(id="cmp-send-at", compact=True, placeholder="YYYY-MM-DDTHH:MM+09:00")
+            yield Label("Holdout", classes="cmp-label2")
+            yield Input(id="cmp-holdout", compact=True, placeholder="0", restrict=r"[0-9.%]*")
+            yield Label("%", classes="cmp-unit")
+        with Horizontal(classes="cmp-row"):
+            yield Label("minus", classes="cmp-label")
+            yield Static(id="cmp-exclude", markup=False)
+        with Horizontal(classes="cmp-row"):
+            yield Label("What", classes="cmp-label")
+            yield Select(
+                [(n, n) for n in self.variants], id="cmp-variant", compact=True, allow_blank=False
+            )
+            yield Label("weight", classes="cmp-label2")
+            yield Input(id="cmp-weight", compact=True, placeholder="1", restrict=r"[0-9.]*")
+            yield Static(id="cmp-source", markup=False)
+        with Horizontal(classes="cmp-row", id="cmp-subject-row"):
+            yield Label("Subject", classes="cmp-label")
+            yield Input(id="cmp-subject", compact=True)
+
+    # -- attributes down -------------------------------------------------------------------
+    def fill(
+        self,
+        segment: str | None,
+        channel: str,
+        destination: str,
+        send_at: str,
+        holdout: str,
+        exclude: tuple[Node, ...],
+    ) -> None:
+        """Set the campaign-wide fields (values equal to the draft's post no real change)."""
+        seg = self.query_one("#cmp-segment", Select)
+        if segment is None:
+            seg.set_options([(INLINE, INLINE), *((s, s) for s in self.segments)])
+            seg.value = INLINE
+        elif segment in self.segments:
+            seg.value = segment
+        self.query_one("#cmp-channel", Select).value = channel
+        self.query_one("#cmp-destination", Select).value = destination
+        self.query_one("#cmp-send-at", Input).value = send_at
+        self.query_one("#cmp-holdout", Input).value = holdout
+        text = " · ".join(describe(n) for n in exclude) if exclude else "nobody excluded"
+        self.query_one("#cmp-exclude", Static).update(text)
+
+    def fill_variants(self, names: list[str], current: str) -> None:
+        select = self.query_one("#cmp-variant", Select)
+        select.set_options([(n, n) for n in names])
+        select.value = current
+
+    def fill_variant(self, weight: str, subject: str | None, source: Content | str) -> None:
+        """The selected variant's weight, subject (None: the channel has none) and source."""
+        self.query_one("#cmp-weight", Input).value = weight
+        self.query_one("#cmp-subject-row").display = subject is not None
+        if subject is not None:
+            self.query_one("#cmp-subject", Input).value = subject
+        self.query_one("#cmp-source", Static).update(source)
+
+    def mark_invalid(self, widget_id: str | None) -> None:
+        """Highlight the field an error is about (and only that one)."""
+        for w in self.query(".-invalid"):
+            w.remove_class("-invalid")
+        if widget_id:
+            for w in self.query(f"#{widget_id}"):
+                w.add_class("-invalid")

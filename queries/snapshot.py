@@ -7,12 +7,13 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import duckdb
 from sqlglot import exp
 
+from .asof import Staleness, to_date
 from .catalog import TABLE_COLUMNS, Catalog, build_catalog, logical_view
 from .condcache import MEM_DB, ConditionCache
 from .errors import ConfigError, SnapshotError, SnapshotLocked
@@ -75,7 +76,7 @@ def _lit(value: date) -> str:
     return exp.cast(exp.Literal.string(value.isoformat()), "DATE").sql("duckdb")
 
 
-class Snapshot:
+class Snapshot(Staleness):
     """One read-only connection to a snapshot; hand out a fresh cursor per job."""
 
     def __init__(
@@ -140,7 +141,7 @@ class Snapshot:
             meta = m.table("snapshot_meta").sql("duckdb")
             row = self.conn.execute(f"SELECT max(as_of) FROM {meta}").fetchall()
             if row and row[0][0] is not None:
-                return _to_date(row[0][0])
+                return to_date(row[0][0])
         except duckdb.CatalogException:
             pass
         latest = []
@@ -152,7 +153,7 @@ class Snapshot:
             q = exp.select(exp.func("max", m.col(table, col, "t"))).from_(m.table(table, "t"))
             value = self.conn.execute(q.sql("duckdb")).fetchall()[0][0]
             if value is not None:
-                latest.append(_to_date(value))
+                latest.append(to_date(value))
         if not latest:
             raise SnapshotError(f"snapshot {self.path.name} has no as-of date and no events")
         return max(latest)
@@ -213,21 +214,5 @@ class Snapshot:
         cur.execute(f"USE {SNAPSHOT_ALIAS}")  # USE is per connection; cursors start in memory
         return cur
 
-    @property
-    def stale_days(self) -> int:
-        return (datetime.now(timezone.utc).date() - self.meta_as_of).days
-
-    @property
-    def is_stale(self) -> bool:
-        return self.stale_days > self.ws.stale_after_days
-
     def close(self) -> None:
         self.conn.close()
-
-
-def _to_date(value: object) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])

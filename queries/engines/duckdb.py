@@ -6,10 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
 from sqlglot import exp
 
-from ..errors import QueryCancelled, SnapshotError
 from ..jobs import Job
 from .base import Engine, EngineError, Written
 
@@ -43,30 +41,8 @@ class DuckDBEngine(Engine):
         return (job or Job()).run(self.snapshot.cursor, sql)
 
     def stream(self, sql: str, job: Job | None = None, size: int = 10_000) -> Iterator[list[tuple]]:
-        job = job or Job()
-        cur = self.snapshot.cursor()
-        with job._lock:  # the same hand-over Job.run does, for a cursor kept open while streaming
-            if job.cancelled:
-                cur.close()
-                raise QueryCancelled("cancelled")
-            job._cursor = cur
-        try:
-            cur.execute(sql)
-            while True:
-                if job.cancelled:
-                    raise QueryCancelled("cancelled")
-                rows = cur.fetchmany(size)
-                if not rows:
-                    return
-                yield rows
-        except duckdb.InterruptException:
-            raise QueryCancelled("cancelled") from None
-        except duckdb.Error as exc:
-            raise SnapshotError(f"query failed: {exc}") from None
-        finally:
-            with job._lock:
-                job._cursor = None
-            cur.close()
+        """Batches from one cursor the job can interrupt (Job.stream)."""
+        yield from (job or Job()).stream(self.snapshot.cursor, sql, size)
 
     def execute(self, sql: str) -> None:
         self.run(sql)

@@ -7,12 +7,13 @@ base size, identity — with the features computed inside the engine before the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
 from sqlglot import exp
 
+from ..asof import Staleness, to_date
 from ..catalog import Catalog, build_catalog
 from ..condcache import ConditionCache
 from ..errors import SnapshotError
@@ -21,15 +22,7 @@ from .base import Engine, EngineError
 from .features import features_select
 
 
-def _to_date(value: object) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-class EngineSnapshot:
+class EngineSnapshot(Staleness):
     """The snapshot's tables on `engine`, under the workspace's catalog and as-of."""
 
     def __init__(
@@ -67,7 +60,7 @@ class EngineSnapshot:
         try:
             value = self._scalar(meta)
             if value is not None:
-                return _to_date(value)
+                return to_date(value)
         except EngineError:
             pass  # no snapshot_meta table on this engine
         latest = []
@@ -79,7 +72,7 @@ class EngineSnapshot:
             q = exp.select(exp.func("max", m.col(table, col, "t"))).from_(m.table(table, "t"))
             value = self._scalar(q)
             if value is not None:
-                latest.append(_to_date(value))
+                latest.append(to_date(value))
         if not latest:
             raise SnapshotError(f"{self.engine.describe()} has no as-of date and no events")
         return max(latest)
@@ -98,14 +91,6 @@ class EngineSnapshot:
             f"this needs the DuckDB engine; the session runs on {self.engine.describe()} "
             "(run it through the runner, or open the workspace with --engine duckdb)"
         )
-
-    @property
-    def stale_days(self) -> int:
-        return (datetime.now(timezone.utc).date() - self.meta_as_of).days
-
-    @property
-    def is_stale(self) -> bool:
-        return self.stale_days > self.ws.stale_after_days
 
     def close(self) -> None:
         self.engine.close()

@@ -30,7 +30,7 @@ from liquid import Environment, StrictUndefined  # noqa: E402
 from queries.campaign import load_campaign  # noqa: E402
 from queries.demo import generate_demo  # noqa: E402
 from queries.jobs import Job  # noqa: E402
-from queries.preflight import preflight, stream  # noqa: E402
+from queries.preflight import preflight  # noqa: E402
 from queries.preview import CampaignQuery  # noqa: E402
 from queries.session import open_session  # noqa: E402
 
@@ -87,9 +87,9 @@ def plain_liquid(session, c, limit: int | None) -> tuple[int, float]:
         for (name, part), tpl in c.templates.items()
     }
     send_date = c.send_date(session.snapshot.as_of)
-    sql = q.select(q.recipients()).order_by(q.cid.copy()).sql("duckdb")
+    query = q.select(q.recipients()).order_by(q.cid.copy())
     start, n = time.perf_counter(), 0
-    for rows in stream(Job(), session.snapshot.cursor, sql, 50_000):
+    for rows in session.runner.stream(query, Job(), 50_000):
         for _cid, arm, coupon, *vals in rows:
             ctx = dict(zip(q.fields, vals))
             ctx.update(coupon=coupon, variant=arm, send_date=send_date, campaign_name=c.name)

@@ -149,3 +149,22 @@ def test_export_on_spark_and_postgres_writes_the_same_files(duck, spark, pg, app
         manifest = json.loads((got["_folder"] / "manifest.json").read_text(encoding="utf-8"))
         assert manifest["snapshot"]["engine"].startswith(s.engine.kind)
         assert manifest["counts"]["recipients"] == want["audience.csv"]["rows"]
+
+
+def test_cli_preview_on_postgres_matches_duckdb(duck, pg, parity_ws):
+    """`kizuna preview --engine postgres --json` shows DuckDB's funnel, arms and samples."""
+    from typer.testing import CliRunner
+
+    from tui.cli import app
+
+    def run(*extra: str) -> dict:
+        args = ["preview", "cart_sms", "-n", "2", "--json", "-w", str(parity_ws), *extra]
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0, res.output
+        return json.loads(res.stdout)
+
+    want, got = run(), run("--engine", "postgres")
+    for key in ("count", "base", "funnel", "arms", "samples"):
+        assert got[key] == want[key], key
+    assert got["preflight"]["recipients"] == want["preflight"]["recipients"]
+    assert got["preflight"]["ok"] == want["preflight"]["ok"]

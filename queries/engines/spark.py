@@ -8,9 +8,11 @@ come back to the driver, and audiences are written by Spark itself (`write`).
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
@@ -19,6 +21,9 @@ from ..jobs import Job
 from .base import FEATURES_NAME, Engine, EngineError, Written, first_line, missing_extra
 from .dialects import render
 
+# the driver JVM logs errors only (a session it starts itself; user conf can override)
+LOG4J = Path(__file__).with_name("spark_conf") / "log4j2.properties"
+QUIET_LOG4J = f"-Dlog4j2.configurationFile={LOG4J}"
 FILE_FORMATS = ("parquet", "orc", "csv", "json", "delta")
 SPARK_TYPES = {"VARCHAR": "STRING", "TIMESTAMP": "TIMESTAMP", "DATE": "DATE", "BIGINT": "BIGINT"}
 PATH_RE = re.compile(r"^([a-z][a-z0-9+.-]*://|/|\./|\.\./|~)|\.(parquet|orc|csv|json)$", re.I)
@@ -102,10 +107,12 @@ class SparkEngine(Engine):
                     .config("spark.ui.showConsoleProgress", "false")
                 )
                 if master.startswith("local"):  # one process: stay on loopback, no web UI
+                    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
                     builder = (
                         builder.config("spark.ui.enabled", "false")
                         .config("spark.driver.bindAddress", "127.0.0.1")
                         .config("spark.driver.host", "127.0.0.1")
+                        .config("spark.driver.extraJavaOptions", QUIET_LOG4J)
                     )
             for key, value in self.conf.items():
                 builder = builder.config(key, value)

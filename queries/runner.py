@@ -379,6 +379,38 @@ class Runner:
         ra, rb, both = self._exec(q, job)[0]
         return int(ra or 0), int(rb or 0), int(both or 0)
 
+    def recent_events(
+        self, customer_id: str, source: str, n: int = 5, job: Job | None = None
+    ) -> list[dict[str, Any]]:
+        """The customer's latest `n` rows of an event source up to the as-of day, newest first."""
+        src = self.catalog.events[source]
+        names = [src.time_field, *(f for f in src.fields if f != src.time_field)]
+        rel = exp.paren(src.relation.copy(), copy=False).as_("e")
+        t = exp.column(src.time_field, "e", quoted=True)
+        as_of = exp.cast(exp.Literal.string(self.as_of.isoformat()), "DATE")
+        query = (
+            exp.select(*[exp.column(c, "e", quoted=True) for c in names])
+            .from_(rel)
+            .where(
+                exp.and_(
+                    exp.EQ(
+                        this=exp.column("customer_id", "e", quoted=True),
+                        expression=exp.convert(str(customer_id)),
+                    ),
+                    exp.LTE(this=exp.cast(t.copy(), "DATE"), expression=as_of),
+                )
+            )
+            .order_by(
+                exp.Ordered(this=t.copy(), desc=True, nulls_first=False),
+                *(  # ties broken by every column, so each engine lists the same rows
+                    exp.Ordered(this=exp.column(c, "e", quoted=True), nulls_first=False)
+                    for c in names[1:]
+                ),
+            )
+            .limit(n)
+        )
+        return [dict(zip(names, row)) for row in self._exec(query, job)]
+
     # -- why -------------------------------------------------------------------------------
     def why(
         self, seg: Segment, customer_id: str, job: Job | None = None

@@ -87,6 +87,10 @@ def test_sample_breakdown_why_overlap_agree(duck, spark, pg):
     cid = want_sample[0]
     want_why = duck.runner.why(seg(duck, "lapsed_gold"), cid)
     want_overlap = duck.runner.overlap(seg(duck, "vip"), seg(duck, name))
+    want_recent = {
+        src: [{k: norm(v) for k, v in r.items()} for r in duck.runner.recent_events(cid, src)]
+        for src in ("orders", "messages")
+    }
     for s in (spark, pg):
         assert [r["customer_id"] for r in s.runner.sample(seg(s, name), 15)] == want_sample
         bd = s.runner.breakdown(seg(s, name), "loyalty_tier")
@@ -97,6 +101,9 @@ def test_sample_breakdown_why_overlap_agree(duck, spark, pg):
         assert member == want_why[0]
         assert [v.verdict for v in verdicts] == [v.verdict for v in want_why[1]]
         assert s.runner.overlap(seg(s, "vip"), seg(s, name)) == want_overlap
+        for src in ("orders", "messages"):
+            got = [{k: norm(v) for k, v in r.items()} for r in s.runner.recent_events(cid, src)]
+            assert got == want_recent[src], (s.engine.kind, src)
 
 
 def test_values_agree(duck, spark, pg):

@@ -13,7 +13,6 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from sqlglot import exp
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.worker import Worker
@@ -116,43 +115,12 @@ def customer_profile(session: Session, customer_id: str, unmask: bool, job: Job)
     return rows[0] if rows else {}
 
 
-def recent_events(
-    session: Session, customer_id: str, source: str, n: int, job: Job
-) -> list[dict[str, Any]]:
-    """The customer's latest `n` rows of an event source up to the as-of day, newest first.
-
-    Proposed for the engine as `Runner.recent_events(customer_id, event, n, job)`.
-    """
-    src = session.catalog.events[source]
-    names = [src.time_field, *(f for f in src.fields if f != src.time_field)]
-    rel = exp.paren(src.relation.copy(), copy=False).as_("e")
-    t = exp.column(src.time_field, "e", quoted=True)
-    as_of = exp.cast(exp.Literal.string(session.snapshot.as_of.isoformat()), "DATE")
-    query = (
-        exp.select(*[exp.column(c, "e", quoted=True) for c in names])
-        .from_(rel)
-        .where(
-            exp.and_(
-                exp.EQ(
-                    this=exp.column("customer_id", "e", quoted=True),
-                    expression=exp.convert(str(customer_id)),
-                ),
-                exp.LTE(this=exp.cast(t.copy(), "DATE"), expression=as_of),
-            )
-        )
-        .order_by(exp.Ordered(this=t.copy(), desc=True))
-        .limit(n)
-    )
-    rows = job.run(session.snapshot.cursor, query.sql("duckdb"))
-    return [dict(zip(names, row)) for row in rows]
-
-
 def customer_history(
     session: Session, customer_id: str, job: Job, n: int = 5
 ) -> dict[str, list[dict[str, Any]]]:
     """Recent orders, web events and messages of one customer."""
     return {
-        src: recent_events(session, customer_id, src, n, job)
+        src: session.runner.recent_events(customer_id, src, n, job)
         for src in HISTORY_SOURCES
         if src in session.catalog.events
     }

@@ -25,6 +25,7 @@ from queries.session import open_session
 from tui.cli import app
 
 from .segtools import private_workspace
+from .test_tui_support import async_test, make_app, settle
 
 ROOT = Path(__file__).resolve().parent.parent
 OTHERS = [d for d in DIALECT_NAMES if d != "duckdb"]
@@ -98,8 +99,7 @@ def ws(tmp_path_factory, fixture_db) -> Path:
     ws = private_workspace(tmp_path_factory.mktemp("engines"), fixture_db)
     with (ws / "kizuna.toml").open("a", encoding="utf-8") as fh:
         fh.write(
-            '\n[fields.email_host]\ntype = "string"\n'
-            "sql = \"regexp_extract(email, '@(.*)$', 1)\"\n"
+            '\n[fields.email_host]\ntype = "string"\nsql = "regexp_extract(email, \'@(.*)$\', 1)"\n'
         )
     (ws / "segments" / "hosts.yaml").write_text(
         "name: hosts\nwhere: {all: [{field: email_host, op: '=', value: example.jp}]}\n",
@@ -252,7 +252,7 @@ def cli(ws: Path, *args: str):
 
 def test_cli_engine_and_dialect_flags(ws):
     r = cli(ws, "sql", "gold", "--dialect", "postgres")
-    assert r.exit_code == 0 and "LEFT JOIN \"features\" AS f" in r.stdout
+    assert r.exit_code == 0 and 'LEFT JOIN "features" AS f' in r.stdout
     r = cli(ws, "sql", "gold", "--engine", "duckdb")
     assert r.exit_code == 0 and '"kz_cache"."features"' in r.stdout
     r = cli(ws, "sql", "gold", "--engine", "spark", "--dialect", "postgres")
@@ -263,6 +263,18 @@ def test_cli_engine_and_dialect_flags(ws):
     assert r.exit_code == 0 and json.loads(r.stdout)["engine"] == "duckdb"
     r = cli(ws, "sql", "hosts", "--dialect", "spark")
     assert r.exit_code == 1 and "REGEXP_EXTRACT" in r.stderr and "spark" in r.stderr
+    for cmd in (["tui"], ["preview", "x"], ["approve", "x", "--by", "me"], ["export", "x"]):
+        r = cli(ws, *cmd, "--engine", "oracle")
+        assert r.exit_code == 2 and "unknown engine" in r.stderr, cmd
+
+
+@async_test
+async def test_tui_opens_on_the_engine_it_is_given(ws):
+    """`kizuna tui --engine K` opens the session on K (here DuckDB, named explicitly)."""
+    app = make_app(ws, engine="duckdb")
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.session is not None and app.session.engine.kind == "duckdb"
 
 
 def test_cli_engine_that_cannot_connect_is_a_user_error(ws, tmp_path):

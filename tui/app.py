@@ -76,6 +76,7 @@ class KizunaApp(App[None]):
         workspace: Path | None = None,
         db: Path | None = None,
         as_of: str | None = None,
+        engine: str | None = None,
         *,
         today: Callable[[], date] | None = None,
         monotonic: Callable[[], float] | None = None,
@@ -85,6 +86,7 @@ class KizunaApp(App[None]):
         self.workspace_arg = workspace
         self.db_arg = db
         self.as_of_arg = as_of
+        self.engine_arg = engine
         self.session: Session | None = None
         self.today = today or utc_today  # staleness is relative to this (tests freeze it)
         self.monotonic = monotonic or time.monotonic  # elapsed "counting…" time
@@ -105,7 +107,9 @@ class KizunaApp(App[None]):
             self.post_message(SessionProgressed(text))
 
         try:
-            session = open_session(self.workspace_arg, self.db_arg, self.as_of_arg, progress)
+            session = open_session(
+                self.workspace_arg, self.db_arg, self.as_of_arg, progress, self.engine_arg
+            )
         except KizunaError as exc:
             self.post_message(SessionFailed(exc))
             return

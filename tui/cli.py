@@ -105,11 +105,17 @@ def main_callback(ctx: typer.Context) -> None:
 
 
 @app.command()
-def tui(workspace: WorkspaceOpt = None, db: DbOpt = None, as_of: AsOfOpt = None) -> None:
+def tui(
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
+    engine: EngineOpt = None,
+) -> None:
     """Open the segment builder TUI."""
     from .launch import launch
 
-    guarded(lambda: launch(workspace, db, as_of))
+    _check_engine(engine)
+    guarded(lambda: launch(workspace, db, as_of, engine))
 
 
 @app.command()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def launch(workspace: Path | None, db: Path | None, as_of: str | None) -> None:
-    """Open the segment builder TUI."""
+def launch(
+    workspace: Path | None, db: Path | None, as_of: str | None, engine: str | None = None
+) -> None:
+    """Open the segment builder TUI (on `engine` when given, else the workspace's)."""
     from .app import KizunaApp
 
-    KizunaApp(workspace=workspace, db=db, as_of=as_of).run()
+    KizunaApp(workspace=workspace, db=db, as_of=as_of, engine=engine).run()

@@ -11,7 +11,8 @@ from typing import Any
 from textual.message import Message
 
 from queries.errors import KizunaError
-from queries.runner import BreakdownRow, Step, Verdict
+from queries.explain import Verdict
+from queries.runner import BreakdownRow, Step
 from queries.session import Session
 
 

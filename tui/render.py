@@ -9,7 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from queries.catalog import Catalog
-from queries.runner import Step, Verdict
+from queries.explain import Verdict
+from queries.runner import Step
 from queries.segment import Segment
 from queries.session import Session
 

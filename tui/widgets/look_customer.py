@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, Static
 
 from queries.catalog import Catalog
 from queries.errors import CustomerNotFound, KizunaError
-from queries.runner import Verdict
+from queries.explain import Verdict
 from queries.segment import Segment
 
 from ..messages import CustomerExplained

@@ -42,7 +42,7 @@ def _col(name: str, table: str = "r") -> exp.Column:
     return exp.column(name, table, quoted=True)
 
 
-def _recipients(session: Session, c: Campaign, status: exp.Table, job: Job) -> exp.Table:
+def _recipients(session: Session, c: Campaign, status: exp.Expression, job: Job) -> exp.Table:
     """customer_id, arm and first-candidate coupon of every recipient, in a table."""
     table = exp.Table(
         this=exp.to_identifier(f"{status.name}_r", quoted=True),
@@ -128,7 +128,7 @@ def copy_audience(
     q: CampaignQuery,
     cols: list[OutColumn],
     preset: Preset,
-    status: exp.Table,
+    status: exp.Expression,
     path: Path,
     job: Job,
 ) -> bool:

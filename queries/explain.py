@@ -37,7 +37,9 @@ class CustomerExplainer:
     ) -> Compiler:  # pragma: no cover - the Runner's
         raise NotImplementedError
 
-    def _exec(self, query: exp.Expression, job: Job | None) -> list[Any]:  # pragma: no cover
+    def execute(
+        self, query: exp.Expression, job: Job | None = None
+    ) -> list[Any]:  # pragma: no cover
         raise NotImplementedError
 
     def recent_events(
@@ -70,7 +72,7 @@ class CustomerExplainer:
             )
             .limit(n)
         )
-        return [dict(zip(names, row)) for row in self._exec(query, job)]
+        return [dict(zip(names, row)) for row in self.execute(query, job)]
 
     # -- why -------------------------------------------------------------------------------
     def why(
@@ -88,7 +90,7 @@ class CustomerExplainer:
         query = comp.base_from(exp.select(*cols)).where(
             exp.EQ(this=cid, expression=exp.convert(str(customer_id)))
         )
-        rows = self._exec(query, job)
+        rows = self.execute(query, job)
         if not rows:
             raise CustomerNotFound(f"no customer with id `{customer_id}` in the snapshot")
         row = rows[0]

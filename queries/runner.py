@@ -85,17 +85,12 @@ class Runner(CustomerExplainer):
         """Run SQL already rendered for this engine's dialect."""
         return self.engine.run(sql, job)
 
-    def _exec(self, query: exp.Expression, job: Job | None) -> list[Any]:
-        """Render a query for the engine (checking it is portable there) and run it."""
-        return self.engine.run(self.engine.render(query), job)
-
     def execute(self, query: exp.Expression, job: Job | None = None) -> list[Any]:
-        """Run any query built with this runner's compiler on the session's engine.
+        """Render a query tree for the session's engine (checking it is portable there), run it.
 
-        For campaign code (funnel, preview, export): build the sqlglot tree, let the engine
-        render and check it. Only small results come back on a distributed engine; stream
-        or `engine.write` audiences."""
-        return self._exec(query, job)
+        Every query of the runner and the campaign code (funnel, preview, export) goes through
+        here. Only small results come back on a distributed engine; stream audiences."""
+        return self.engine.run(self.engine.render(query), job)
 
     def stream(
         self, query: exp.Expression, job: Job | None = None, size: int = 10_000
@@ -139,7 +134,7 @@ class Runner(CustomerExplainer):
         comp = self._cached_compiler(seg, job) if cached else self.compiler(seg)
         where = comp.node(seg.where)
         query = comp.base_from(exp.select(exp.func("count", exp.Star()))).where(where)
-        return int(self._exec(query, job)[0][0])
+        return int(self.execute(query, job)[0][0])
 
     # -- per-condition cache ---------------------------------------------------------------
     def _cached_compiler(self, seg: Segment, job: Job | None) -> Compiler:
@@ -210,7 +205,7 @@ class Runner(CustomerExplainer):
                     )
                 )
             )
-        row = self._exec(comp.base_from(exp.select(*cols)), job)[0]
+        row = self.execute(comp.base_from(exp.select(*cols)), job)[0]
         base = int(row[0])
         steps, prev = [], base
         for cond, value in zip(conds, row[1:]):
@@ -242,7 +237,7 @@ class Runner(CustomerExplainer):
             .order_by(order, self.catalog.customer_id())
             .limit(n)
         )
-        rows = self._exec(query, job)
+        rows = self.execute(query, job)
         out = []
         for row in rows:
             rec = dict(zip(names, row))
@@ -284,7 +279,7 @@ class Runner(CustomerExplainer):
             .group_by(key)  # the expression, not its alias: Trino cannot group by an alias
             .order_by(exp.column("k"))
         )
-        rows = self._exec(query, job)
+        rows = self.execute(query, job)
         result = [BreakdownRow(k, int(a or 0), int(b)) for k, a, b in rows]
         if f.type in ("string", "boolean") and len(result) > top:
             result.sort(key=lambda r: (-r.base, str(r.value)))
@@ -304,7 +299,7 @@ class Runner(CustomerExplainer):
                 exp.Max(this=x.copy()),
             )
         )
-        distinct, lo, hi = self._exec(stats_q, None)[0]
+        distinct, lo, hi = self.execute(stats_q, None)[0]
         if distinct is None or distinct <= 12 or lo is None:
             return x
         span = float(hi) - min(float(lo), 0.0)
@@ -351,7 +346,7 @@ class Runner(CustomerExplainer):
             .order_by(exp.Ordered(this=exp.func("count", exp.Star()), desc=True), exp.column("v"))
             .limit(limit)
         )
-        return [(v, int(n)) for v, n in self._exec(query, job)]
+        return [(v, int(n)) for v, n in self.execute(query, job)]
 
     def overlap(self, a: Segment, b: Segment, job: Job | None = None) -> tuple[int, int, int]:
         """How many are in A, in B, and in both."""
@@ -367,7 +362,7 @@ class Runner(CustomerExplainer):
             )
 
         q = comp.base_from(exp.select(n(pa), n(pb), n(exp.and_(pa.copy(), pb.copy()))))
-        ra, rb, both = self._exec(q, job)[0]
+        ra, rb, both = self.execute(q, job)[0]
         return int(ra or 0), int(rb or 0), int(both or 0)
 
 

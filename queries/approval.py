@@ -114,10 +114,7 @@ def audience_changes(
     path = ledger.file_for(session.ws, c.stem)
     if not path.is_file():
         return None
-    engine = session.engine
-    if engine.dialect != "duckdb":
-        engine.register_parquet(LAST_EXPORT, [str(path)], ledger.column_types())
-    last = ledger.relation([path], "l", engine.dialect, LAST_EXPORT)
+    last = ledger.on_engine(session.engine, [path], "l", LAST_EXPORT)
     assert last is not None
     run = lambda q: session.runner.execute(q, job)  # noqa: E731
     lid = exp.column("customer_id", "l", quoted=True)
@@ -143,11 +140,10 @@ def audience_changes(
     entered = (
         exp.select(sid.copy()).from_(s_rel.copy()).where(exp.and_(recipient.copy(), exp.not_(seen)))
     )
-    # counts and the first few ids only: the lists stay on the engine however long they are
-    out.entered = int(
-        run(exp.select(exp.func("count", exp.Star())).from_(entered.subquery("e")))[0][0]
-    )
-    out.entered_ids = [str(r[0]) for r in run(entered.order_by(sid.copy()).limit(SHOW))]
+    # the first few ids and the total in one query: the list stays on the engine
+    total = exp.Window(this=exp.func("count", exp.Star()))  # over every row, before LIMIT
+    rows = run(entered.select(total).order_by(sid.copy()).limit(SHOW))
+    out.entered, out.entered_ids = (int(rows[0][1]) if rows else 0), [str(r[0]) for r in rows]
     why = exp.Case(
         ifs=[
             exp.If(

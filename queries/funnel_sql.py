@@ -103,11 +103,7 @@ class FunnelSQL:
         self.cid = self.catalog.customer_id()
         self.channel = c.how.channel
         self.ledger_files = [str(p) for p in ledger.other_files(session.ws, c.stem)]
-        if running and self.dialect != "duckdb" and self.ledger_files and self._capped():
-            engine.register_parquet(ledger.TABLE, self.ledger_files, ledger.column_types())
-
-    def _capped(self) -> bool:
-        return self.c.policy.max_contacts is not None
+        self.engine = engine if running else None  # where the statement runs, if it does
 
     def field(self, name: str) -> exp.Expression:
         return self.comp.field_expr(self.catalog.fields[name])
@@ -183,7 +179,11 @@ class FunnelSQL:
         )
         joins: list[tuple[exp.Expression, exp.Expression]] = [(hist.subquery("kz_h"), h_on)]
         total: exp.Expression = exp.func("COALESCE", exp.column("n", "kz_h", quoted=True), _zero())
-        rel = ledger.relation(self.ledger_files, "l", self.dialect)
+        rel = (
+            ledger.on_engine(self.engine, self.ledger_files, "l")
+            if self.engine is not None
+            else ledger.relation(self.ledger_files, "l", self.dialect)
+        )
         if rel is None:
             return total, joins
         l_id = exp.column("customer_id", "l", quoted=True)

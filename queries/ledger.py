@@ -53,9 +53,8 @@ def column_types() -> list[tuple[str, str]]:
 def relation(
     files: list[str] | list[Path], alias: str, dialect: str, table: str = TABLE
 ) -> exp.Expression | None:
-    """The ledger as a table: read_parquet over the files in DuckDB, a table elsewhere.
-
-    On another engine the files are loaded as `table` first (`Engine.register_parquet`)."""
+    """The ledger as a table: read_parquet over the files in DuckDB, `table` elsewhere (what
+    the funnel prints for another dialect; `on_engine` also loads it where it runs)."""
     if not files:
         return None
     if dialect == "duckdb":
@@ -64,6 +63,16 @@ def relation(
     else:
         this = exp.to_identifier(table)
     return exp.Table(this=this, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
+def on_engine(
+    engine: Any, files: list[str] | list[Path], alias: str, table: str = TABLE
+) -> exp.Expression | None:
+    """The ledger as a relation the engine reads: read_parquet on DuckDB; elsewhere the files
+    are loaded as `table` first (once per set of files)."""
+    if files and engine.dialect != "duckdb":
+        engine.register_parquet(table, [str(f) for f in files], column_types())
+    return relation(files, alias, engine.dialect, table)
 
 
 def rows_select(

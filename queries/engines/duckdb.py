@@ -68,6 +68,6 @@ class DuckDBEngine(Engine):
         """COPY the query's rows to a file inside the workspace (the only writable place)."""
         if format not in FORMATS:
             raise EngineError(f"duckdb cannot write `{format}`; use one of {', '.join(FORMATS)}")
-        target = str(path).replace("'", "''")
-        rows = self.run(f"COPY ({query}) TO '{target}' ({FORMATS[format]})")
+        target = exp.Literal.string(str(path)).sql("duckdb")
+        rows = self.run(f"COPY ({query}) TO {target} ({FORMATS[format]})")
         return Written(str(path), format, int(rows[0][0]) if rows else None, [str(path)])

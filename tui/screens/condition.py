@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from queries.catalog import Field
 from queries.ops import OP_LABELS, OPS, value_kind
 from queries.segment import FieldCond
+from queries.window_dates import covered_days
 
 from ..keymap import bind
 from ..messages import ValuesLoaded
@@ -180,6 +181,9 @@ class ConditionScreen(ModalScreen[FieldCond | None]):
             return None
         cond = FieldCond(self.cond.field, str(op), value)
         parts = field_parts(cond, self.app.session.catalog, self.event)
+        days = covered_days(cond.op, cond.value, self.app.session.snapshot.as_of)
+        if days:
+            parts.append((f"  ({days})", "dim"))
         line.update(Content.assemble(("✓ ", "bold $text-success"), *parts))
         line.set_class(False, "-invalid")
         if self.draft is not None:

@@ -65,7 +65,8 @@ async def test_anniversary_within_shows_the_days_it_covers(workspace):
     from tui.screens.condition import ConditionScreen
     from tui.widgets.segment_tree import SegmentTree
 
-    seg = Segment("Birthdays", Group("all", (FieldCond("birth_date", "anniversary_within", "14d"),)))
+    cond = FieldCond("birth_date", "anniversary_within", "14d")
+    seg = Segment("Birthdays", Group("all", (cond,)))
     seg.save(workspace / "segments" / "birthdays.yaml")
     app = make_app(workspace)
     async with app.run_test(size=(80, 24)) as pilot:

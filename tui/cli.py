@@ -11,14 +11,45 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+import typer.main
 from rich.console import Console
+from typer.core import TyperGroup
 
 from queries.errors import KizunaError
 from queries.session import Session, open_session
 
 from . import render
 
+# modules whose commands load only when asked for (or for help): a plain `kizuna count` does
+# not pay for Liquid, the campaign model, approval and export
+LAZY_COMMAND_MODULES = ("cli_campaign", "cli_export", "cli_history", "cli_measure")
+
+
+class LazyGroup(TyperGroup):
+    """The root command group: loads the campaign commands' modules on first need."""
+
+    def _load_all(self) -> None:
+        import importlib
+
+        before = len(app.registered_commands)
+        for name in LAZY_COMMAND_MODULES:
+            importlib.import_module(f"{__package__}.{name}")
+        if len(app.registered_commands) != before:
+            for name, cmd in typer.main.get_group(app).commands.items():
+                self.commands.setdefault(name, cmd)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands:
+            self._load_all()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        self._load_all()
+        return super().list_commands(ctx)
+
+
 app = typer.Typer(
+    cls=LazyGroup,
     name="kizuna",
     help="Kizuna: segment customers, preview messages and hand off campaigns, from a terminal.",
     no_args_is_help=False,
@@ -84,6 +115,15 @@ def session(
         else:
             err.print(msg)
 
+    if workspace is None:
+        from queries.workspace import find_root
+
+        if find_root(Path.cwd()) is None:
+            err.print(
+                "note: no kizuna.toml in this folder or above: using the bundled demo workspace "
+                "(make your own with `kizuna init DIR`)",
+                soft_wrap=True,
+            )
     try:
         return open_session(workspace, db, as_of, progress, engine=engine)
     finally:
@@ -95,11 +135,21 @@ def _json(data: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
 
 
+def _interactive() -> bool:
+    """Both stdin and stdout are terminals (a pipe or a cron job cannot drive the TUI)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 @app.callback(invoke_without_command=True)
 def main_callback(ctx: typer.Context) -> None:
     """Without a command, open the TUI on the workspace (the bundled demo when none)."""
     if ctx.invoked_subcommand is None:
         from .launch import launch
+
+        if not _interactive():
+            err.print(ctx.get_help())
+            err.print("\nerror: the TUI needs a terminal; give a command (e.g. `kizuna count vip`)")
+            raise typer.Exit(2)
 
         guarded(lambda: launch(None, None, None))
 
@@ -210,7 +260,15 @@ def sample(
         seg = s.segment(segment)
         rows = s.runner.sample(seg, n, unmask)
         if as_json:
-            _json({"segment": seg.name, "count": len(rows), "masked": not unmask, "rows": rows})
+            _json(
+                {
+                    "segment": seg.name,
+                    "count": s.runner.count(seg),  # the audience size, as everywhere
+                    "sample_size": len(rows),
+                    "masked": not unmask,
+                    "rows": rows,
+                }
+            )
         else:
             render.print_rows(out, rows, f"{seg.name}: sample of {len(rows)}")
 
@@ -233,12 +291,13 @@ def why(
     def body() -> None:
         s = session(workspace, db, as_of, engine)
         seg = s.segment(segment)
-        member, verdicts = s.runner.why(seg, customer_id)
+        cid = s.runner.resolve_customer(customer_id)
+        member, verdicts = s.runner.why(seg, cid)
         if as_json:
             _json(
                 {
                     "segment": seg.name,
-                    "customer_id": customer_id,
+                    "customer_id": cid,
                     "member": member,
                     "conditions": [
                         {
@@ -252,7 +311,7 @@ def why(
                 }
             )
         else:
-            render.print_why(out, seg, customer_id, member, verdicts)
+            render.print_why(out, seg, cid, member, verdicts)
 
     guarded(body)
 
@@ -383,7 +442,3 @@ def main() -> None:
 
 def parse_date(value: str) -> date:
     return date.fromisoformat(value)
-
-
-# campaign commands (preview, approve, export) live in their own module
-from . import cli_campaign, cli_export, cli_measure  # noqa: E402,F401

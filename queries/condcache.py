@@ -84,6 +84,13 @@ class ConditionCache:
                 evicted.append(old.table)
             return evicted
 
+    def clear(self) -> list[str]:
+        """Forget every entry; return their tables (to drop)."""
+        with self._lock:
+            tables = [e.table for e in self._entries.values()]
+            self._entries.clear()
+            return tables
+
     def __contains__(self, key: str) -> bool:
         with self._lock:
             return key in self._entries

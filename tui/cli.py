@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+import typer.main
 from rich.console import Console
+from typer.core import TyperGroup
 
 from queries.errors import KizunaError
 from queries.session import Session, open_session
@@ -19,7 +21,36 @@ from queries.session import Session, open_session
 from . import render
 from .entry import interrupted
 
+# modules whose commands load only when asked for (or for help): a plain `kizuna count` does
+# not pay for Liquid, the campaign model, approval and export
+LAZY_COMMAND_MODULES = ("cli_campaign", "cli_export")
+
+
+class LazyGroup(TyperGroup):
+    """The root command group: loads the campaign commands' modules on first need."""
+
+    def _load_all(self) -> None:
+        import importlib
+
+        before = len(app.registered_commands)
+        for name in LAZY_COMMAND_MODULES:
+            importlib.import_module(f"{__package__}.{name}")
+        if len(app.registered_commands) != before:
+            for name, cmd in typer.main.get_group(app).commands.items():
+                self.commands.setdefault(name, cmd)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands:
+            self._load_all()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        self._load_all()
+        return super().list_commands(ctx)
+
+
 app = typer.Typer(
+    cls=LazyGroup,
     name="kizuna",
     help="Kizuna: segment customers, preview messages and hand off campaigns, from a terminal.",
     no_args_is_help=False,
@@ -354,6 +385,3 @@ def main() -> None:
 def parse_date(value: str) -> date:
     return date.fromisoformat(value)
 
-
-# campaign commands (preview, approve, export) live in their own module
-from . import cli_campaign, cli_export  # noqa: E402,F401

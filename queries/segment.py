@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -118,15 +119,19 @@ class Segment:
         return target
 
 
+STEM_MAX = 60  # characters; a Japanese stem of 60 stays far below 255 bytes of UTF-8
+
+
 def slugify(name: str) -> str:
-    """A file stem for a segment name: lowercase ascii words joined by underscores."""
-    out = []
-    for ch in name.strip().lower():
-        if ch.isascii() and ch.isalnum():
+    """A file stem that keeps a name's meaning: its letters and digits in any script (誕生日 too),
+    lower-cased, NFKC-normalised; spaces and path-unsafe characters become single underscores."""
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFKC", name).strip().lower():
+        if ch.isalnum() or unicodedata.category(ch) in ("Mn", "Mc"):
             out.append(ch)
         elif out and out[-1] != "_":
             out.append("_")
-    stem = "".join(out).strip("_")
+    stem = "".join(out).strip("_")[:STEM_MAX].strip("_")
     return stem or "segment"
 
 

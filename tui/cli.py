@@ -19,6 +19,7 @@ from queries.errors import KizunaError
 from queries.session import Session, open_session
 
 from . import render
+from .entry import interrupted
 
 # modules whose commands load only when asked for (or for help): a plain `kizuna count` does
 # not pay for Liquid, the campaign model, approval and export
@@ -93,7 +94,7 @@ def guarded(fn: Callable[[], T]) -> T:
     except KizunaError as exc:
         fail(exc)
     except KeyboardInterrupt:
-        err.print("interrupted")
+        interrupted()
         raise typer.Exit(130) from None
     raise AssertionError("unreachable")
 
@@ -436,8 +437,10 @@ def _continue(src: Path, dest: Path, days: int, effect: float, seed: int, ws: Pa
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point (see tui/entry.py: Ctrl-C at any moment exits 130)."""
+    from .entry import main as entry_main
+
+    entry_main()
 
 
 def parse_date(value: str) -> date:

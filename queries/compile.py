@@ -31,16 +31,26 @@ EVENT_ALIAS = "e"
 DEFAULT_FEATURES = exp.Table(this=exp.to_identifier("features", quoted=True))
 
 
+def date_type() -> exp.DataType:
+    """DATE as a sqlglot type, built directly (DataType.build("DATE") parses text each call)."""
+    return exp.DataType(this=exp.DataType.Type.DATE)
+
+
+def to_date(expr: exp.Expression) -> exp.Cast:
+    """CAST(expr AS DATE), taking `expr` as is (no copy)."""
+    return exp.Cast(this=expr, to=date_type())
+
+
 def lit(value: Any) -> exp.Expression:
     """A user value as a SQL literal, always through sqlglot (never pasted into SQL text)."""
     if isinstance(value, date):
-        return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"))
+        return to_date(exp.Literal.string(value.isoformat()))
     return exp.convert(value)
 
 
 def complement(positive: exp.Expression) -> exp.Expression:
     """NOT of a condition where NULL counts as not matching: `!=` includes people with no value."""
-    return exp.not_(exp.func("COALESCE", exp.paren(positive, copy=False), exp.false()))
+    return exp.not_(exp.func("COALESCE", exp.paren(positive, copy=False), exp.false()), copy=False)
 
 
 def like_pattern(text: str, prefix: bool, suffix: bool) -> str:
@@ -64,7 +74,7 @@ def like(expr: exp.Expression, pattern: str) -> exp.Expression:
 
 def as_day(expr: exp.Expression, type_: str) -> exp.Expression:
     """Compare by calendar day: timestamps are cast to DATE first."""
-    return exp.cast(expr, exp.DataType.build("DATE")) if type_ == "timestamp" else expr
+    return to_date(expr) if type_ == "timestamp" else expr
 
 
 def compare(expr: exp.Expression, op: str, value: Any) -> exp.Expression:
@@ -135,7 +145,9 @@ class Compiler:
             parts = [self.node(c, event) for c in node.children]
             if len(parts) == 1:
                 return parts[0]
-            return exp.and_(*parts) if node.kind == "all" else exp.or_(*parts)
+            if node.kind == "all":
+                return exp.and_(*parts, copy=False)
+            return exp.or_(*parts, copy=False)
         if isinstance(node, Not):
             if isinstance(node.child, EventCond) and event is None:
                 cached = self.substitute(node.child, True) if self.substitute else None
@@ -174,7 +186,7 @@ class Compiler:
         if op == "is_null":
             return exp.Is(this=x, expression=exp.Null())
         if op == "is_not_null":
-            return exp.not_(exp.Is(this=x, expression=exp.Null()))
+            return exp.not_(exp.Is(this=x, expression=exp.Null()), copy=False)
         if op == "is_true":
             return exp.EQ(this=x, expression=exp.true())
         if op == "is_false":
@@ -219,7 +231,7 @@ class Compiler:
     # -- events ----------------------------------------------------------------------------
     def time_filter(self, src: EventSource, within: Any) -> exp.Expression:
         """Events on days inside the window; never after the as-of day."""
-        day = exp.cast(src.col(src.time_field), exp.DataType.build("DATE"))
+        day = to_date(src.col(src.time_field))
         if within is None:
             return exp.LTE(this=day, expression=lit(self.as_of))
         if isinstance(within, dict):
@@ -238,7 +250,7 @@ class Compiler:
             used |= {n.field for n in walk(node.where) if isinstance(n, FieldCond)}
         if node.aggregate is not None:
             used.add(node.aggregate.field)
-        return src, exp.and_(*filters), used
+        return src, exp.and_(*filters, copy=False), used
 
     def agg_expr(self, src: EventSource, agg: Aggregate) -> exp.Expression:
         col = src.col(agg.field)
@@ -261,7 +273,7 @@ class Compiler:
             preds.append(compare(self.agg_expr(src, a), a.op, a.value))
             zero_val = 0 if a.fn in ("sum", "count_distinct") else None
             zero_ok = zero_ok and holds(a.op, zero_val, a.value)
-        return exp.and_(*preds), zero_ok
+        return exp.and_(*preds, copy=False), zero_ok
 
     def event_cond(self, node: EventCond, negate: bool = False) -> exp.Expression:
         """Membership in (or, negated, absence from) the set of customers whose events qualify."""
@@ -282,7 +294,7 @@ class Compiler:
         else:
             # zero events qualify, so members are those NOT having a failing group
             inside = False
-            having_q = exp.not_(exp.func("COALESCE", exp.paren(having, copy=False), exp.false()))
+            having_q = complement(having)
         if negate:
             inside = not inside
         if inside:
@@ -298,9 +310,9 @@ class Compiler:
     ) -> exp.Expression:
         """c.customer_id IN (customers with matching events [grouped, HAVING])."""
         e_id = src.col("customer_id")
-        sub = src.from_(exp.select(e_id.copy()), used).where(filters)
+        sub = src.from_(exp.select(e_id.copy()), used).where(filters, copy=False)
         if having is not None:
-            sub = sub.group_by(e_id.copy()).having(having)
+            sub = sub.group_by(e_id.copy(), copy=False).having(having, copy=False)
         return exp.In(this=self.catalog.customer_id(), query=exp.Subquery(this=sub))
 
     def _not_in_set(
@@ -312,11 +324,13 @@ class Compiler:
     ) -> exp.Expression:
         """NOT EXISTS (matching events of this customer [grouped, HAVING]), never NOT IN."""
         e_id = src.col("customer_id")
-        corr = exp.and_(exp.EQ(this=e_id.copy(), expression=self.catalog.customer_id()), filters)
-        sub = src.from_(exp.select(exp.Literal.number(1)), used).where(corr)
+        corr = exp.and_(
+            exp.EQ(this=e_id.copy(), expression=self.catalog.customer_id()), filters, copy=False
+        )
+        sub = src.from_(exp.select(exp.Literal.number(1)), used).where(corr, copy=False)
         if having is not None:
-            sub = sub.group_by(e_id.copy()).having(having)
-        return exp.not_(exp.Exists(this=sub))
+            sub = sub.group_by(e_id.copy(), copy=False).having(having, copy=False)
+        return exp.not_(exp.Exists(this=sub), copy=False)
 
     def event_value(self, node: EventCond) -> exp.Expression:
         """A scalar subquery: the count (or aggregate) of matching events for customer `c`."""

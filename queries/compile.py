@@ -28,6 +28,7 @@ from .timewin import Window, anniversary_month_days
 
 LIKE_ESCAPE = "!"
 EVENT_ALIAS = "e"
+MAX_NESTING = 48  # beyond this, printing the SQL (sqlglot recurses) could exhaust the stack
 DEFAULT_FEATURES = exp.Table(this=exp.to_identifier("features", quoted=True))
 
 
@@ -113,6 +114,7 @@ class Compiler:
     needs_features: bool = False
     # swaps an event condition for a lookup in a cached member table (see condcache.py)
     substitute: Callable[[EventCond, bool], exp.Expression | None] | None = None
+    depth: int = 0  # how deep `node` is now (groups, `not`, references)
 
     # -- the audience query ----------------------------------------------------------------
     def base_from(self, select: exp.Select) -> exp.Select:
@@ -139,6 +141,20 @@ class Compiler:
 
     # -- nodes -----------------------------------------------------------------------------
     def node(self, node: Node, event: EventSource | None = None) -> exp.Expression:
+        """A node's condition; nesting (references followed) is capped so SQL can be printed."""
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                raise SegmentError(
+                    f"conditions nest more than {MAX_NESTING} levels deep "
+                    "(counting the segments they refer to); flatten some groups",
+                    Location(self.file, getattr(node, "line", None)),
+                )
+            return self._node(node, event)
+        finally:
+            self.depth -= 1
+
+    def _node(self, node: Node, event: EventSource | None = None) -> exp.Expression:
         if isinstance(node, Group):
             if not node.children:
                 return exp.true() if node.kind == "all" else exp.false()

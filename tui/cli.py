@@ -19,10 +19,11 @@ from queries.errors import KizunaError
 from queries.session import Session, open_session
 
 from . import render
+from .entry import interrupted
 
 # modules whose commands load only when asked for (or for help): a plain `kizuna count` does
 # not pay for Liquid, the campaign model, approval and export
-LAZY_COMMAND_MODULES = ("cli_campaign", "cli_export")
+LAZY_COMMAND_MODULES = ("cli_campaign", "cli_export", "cli_history")
 
 
 class LazyGroup(TyperGroup):
@@ -93,7 +94,7 @@ def guarded(fn: Callable[[], T]) -> T:
     except KizunaError as exc:
         fail(exc)
     except KeyboardInterrupt:
-        err.print("interrupted")
+        interrupted()
         raise typer.Exit(130) from None
     raise AssertionError("unreachable")
 
@@ -115,6 +116,15 @@ def session(
         else:
             err.print(msg)
 
+    if workspace is None:
+        from queries.workspace import find_root
+
+        if find_root(Path.cwd()) is None:
+            err.print(
+                "note: no kizuna.toml in this folder or above: using the bundled demo workspace "
+                "(make your own with `kizuna init DIR`)",
+                soft_wrap=True,
+            )
     try:
         return open_session(workspace, db, as_of, progress, engine=engine)
     finally:
@@ -126,11 +136,21 @@ def _json(data: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
 
 
+def _interactive() -> bool:
+    """Both stdin and stdout are terminals (a pipe or a cron job cannot drive the TUI)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 @app.callback(invoke_without_command=True)
 def main_callback(ctx: typer.Context) -> None:
     """Without a command, open the TUI on the workspace (the bundled demo when none)."""
     if ctx.invoked_subcommand is None:
         from .launch import launch
+
+        if not _interactive():
+            err.print(ctx.get_help())
+            err.print("\nerror: the TUI needs a terminal; give a command (e.g. `kizuna count vip`)")
+            raise typer.Exit(2)
 
         guarded(lambda: launch(None, None, None))
 
@@ -241,7 +261,15 @@ def sample(
         seg = s.segment(segment)
         rows = s.runner.sample(seg, n, unmask)
         if as_json:
-            _json({"segment": seg.name, "count": len(rows), "masked": not unmask, "rows": rows})
+            _json(
+                {
+                    "segment": seg.name,
+                    "count": s.runner.count(seg),  # the audience size, as everywhere
+                    "sample_size": len(rows),
+                    "masked": not unmask,
+                    "rows": rows,
+                }
+            )
         else:
             render.print_rows(out, rows, f"{seg.name}: sample of {len(rows)}")
 
@@ -264,12 +292,13 @@ def why(
     def body() -> None:
         s = session(workspace, db, as_of, engine)
         seg = s.segment(segment)
-        member, verdicts = s.runner.why(seg, customer_id)
+        cid = s.runner.resolve_customer(customer_id)
+        member, verdicts = s.runner.why(seg, cid)
         if as_json:
             _json(
                 {
                     "segment": seg.name,
-                    "customer_id": customer_id,
+                    "customer_id": cid,
                     "member": member,
                     "conditions": [
                         {
@@ -283,7 +312,7 @@ def why(
                 }
             )
         else:
-            render.print_why(out, seg, customer_id, member, verdicts)
+            render.print_why(out, seg, cid, member, verdicts)
 
     guarded(body)
 
@@ -375,10 +404,11 @@ def demo(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point (see tui/entry.py: Ctrl-C at any moment exits 130)."""
+    from .entry import main as entry_main
+
+    entry_main()
 
 
 def parse_date(value: str) -> date:
     return date.fromisoformat(value)
-

@@ -162,9 +162,10 @@ def approve_cmd(
         else:
             note = " (preflight problems overridden)" if rec["preflight"]["overridden"] else ""
             fp = rec["fingerprint"]["sha256"][:12]
-            msg = (
-                f"Approved by {rec['approved_by']} at {rec['approved_at']}{note}; fingerprint {fp}"
-            )
+            from queries.audit import who_text
+
+            signed = f"{rec['approved_by']} ({who_text(rec.get('who'))})"
+            msg = f"Approved by {signed} at {rec['approved_at']}{note}; fingerprint {fp}"
             out.print(Text(msg, style="bold green"))
 
     guarded(body)

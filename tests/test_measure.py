@@ -251,3 +251,75 @@ def test_export_of_an_older_export(world: World, tmp_path: Path) -> None:
         "measure", "broad", "--db", later, "--export", str(tmp_path), "--workspace", str(ws)
     )
     assert bad.exit_code == 1 and "not an export folder" in bad.stderr
+
+
+# -- the TUI results screen ------------------------------------------------------------------
+def test_default_later_is_the_newest_other_snapshot_after_the_export(tmp_path: Path) -> None:
+    import os
+
+    from tui.screens.campaign_results import default_later
+
+    current = tmp_path / "demo.duckdb"
+    exports = tmp_path / "exports" / "broad"
+    (exports / "20261125T000000Z").mkdir(parents=True)
+    older, newer = tmp_path / "old.duckdb", tmp_path / "later.duckdb"
+    for p in (current, older, newer):
+        p.write_bytes(b"")
+    stamp = (exports / "20261125T000000Z").stat().st_mtime
+    os.utime(older, (stamp - 100, stamp - 100))
+    os.utime(newer, (stamp + 100, stamp + 100))
+    assert default_later(current, exports) == newer.resolve()
+    newer.unlink()
+    assert default_later(current, exports) == current
+
+
+def test_results_screen_at_80x24_without_colour(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.widgets import Input, Static
+
+    from tui.app import KizunaApp
+    from tui.screens.campaign_list import CampaignListScreen
+    from tui.screens.campaign_results import CampaignResultsScreen, results_path
+
+    from .test_tui_support import async_test, settle
+
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    @async_test
+    async def run() -> None:
+        app = KizunaApp(workspace=world.ws)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await app.push_screen(CampaignListScreen())
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot, 60)
+            screen = app.screen
+            assert isinstance(screen, CampaignResultsScreen)
+            screen.query_one("#later", Input).value = str(world.later["effect"])
+            await pilot.press("ctrl+r")
+            await settle(pilot, 60)
+            assert screen.result is not None
+            arms = str(screen.query_one("#results-arms", Static).render())
+            for arm in ("holdout", "A", "B", "treated"):
+                assert f"\n{arm} " in "\n" + arms
+            assert "├" in arms and "┤" in arms and "█" in arms and "%" in arms
+            effect = str(screen.query_one("#results-effect", Static).render())
+            assert "It worked" in effect and "CUPED" in effect
+            await pilot.press("ctrl+y")
+            assert app.clipboard == screen.summary
+            assert "| holdout |" in screen.summary and "It worked" in screen.summary
+            await pilot.press("ctrl+s")
+            saved = results_path(world.ws, screen.result)
+            assert saved.read_text("utf-8") == screen.summary
+            screen.query_one("#later", Input).value = str(DEMO)  # before the send
+            await pilot.press("ctrl+r")
+            await settle(pilot, 60)
+            status = str(screen.query_one("#results-status", Static).render())
+            assert "Cannot measure" in status and screen.result is None
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, CampaignListScreen)
+
+    run()

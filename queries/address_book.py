@@ -44,6 +44,7 @@ SUPPRESSION_COLUMNS = [
     ("reason", "VARCHAR"),
 ]
 BATCH = 50_000
+STALE_S = 3600  # a staging file this old is a crashed build's; a remote session's file, a day
 
 _books: weakref.WeakKeyDictionary[Any, Book] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -129,6 +130,19 @@ def _suppression_rows(session: Any, job: Job | None) -> Iterable[list[tuple]]:
         ]
 
 
+def _sweep(cache: Path) -> None:
+    """Remove staging files of crashed builds and old remote sessions' books."""
+    now = time.time()
+    old = [(p, STALE_S) for p in [*cache.glob(".addresses-*"), *cache.glob(".suppression-*")]]
+    old += [(p, 24 * STALE_S) for p in cache.glob("*-remote-*.parquet")]
+    for p, age in old:
+        try:
+            if now - p.stat().st_mtime > age:
+                p.unlink()
+        except OSError:  # another process removed it first
+            pass
+
+
 def _key(session: Any, region: str) -> str | None:
     """The cache key of this snapshot's book; None where the snapshot has no stable identity
     (a remote engine: built once per session)."""
@@ -160,6 +174,7 @@ def ensure(
             book = Book(addr, supp, region, 0.0)
         else:
             cache.mkdir(parents=True, exist_ok=True)
+            _sweep(cache)
             if progress:
                 progress("Normalising addresses (email, phone, LINE) …")
             start = time.perf_counter()

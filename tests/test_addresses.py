@@ -98,6 +98,19 @@ def test_unusable_emails(raw: str) -> None:
     assert addresses.email(raw) is None
 
 
+def test_blanks_are_every_whitespace_and_control_character() -> None:
+    """The hard-coded set equals what unicodedata says (update it for a newer Unicode)."""
+    import sys
+    import unicodedata
+
+    def blank(ch: str) -> bool:
+        return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+    want = {ch for ch in map(chr, range(sys.maxunicode + 1)) if blank(ch)}
+    assert set(addresses.BLANKS) >= want
+    assert all(blank(ch) or unicodedata.category(ch) == "Cn" for ch in addresses.BLANKS)
+
+
 def test_line_ids_are_trimmed_and_checked() -> None:
     uid = "U" + "0123456789abcdef" * 2
     assert addresses.line_user_id(f" {uid}\t") == uid

@@ -29,7 +29,11 @@ from .parity_env import DEMO, TABLES, unavailable
 pytestmark = pytest.mark.parity
 
 ROOT = Path(__file__).resolve().parent.parent
-CAMPAIGNS = sorted(p.stem for p in (ROOT / "campaigns").glob("*.yaml"))
+# the example campaigns, and one campaign per channel over everyone (so shared addresses meet)
+EVERYONE = {"everyone_email": "email", "everyone_sms": "sms", "everyone_line": "line"}
+CAMPAIGNS = sorted(p.stem for p in (ROOT / "campaigns").glob("*.yaml")) + sorted(EVERYONE)
+PARTS = {"email": 'subject: "{{ given_name }}", body: "<p>hi</p>"', "sms": 'text: "hi"',
+         "line": 'text: "hi"'}  # fmt: skip
 KEEP = 2000
 PAD = ["", " ", "\t", "\u3000", "\r\n", "\u200b", "\ufeff"]
 
@@ -146,6 +150,13 @@ def dirty_ws(tmp_path_factory: pytest.TempPathFactory, spark: Session, pg: Sessi
     db = build_dirty(ws / "dirty.duckdb")
     for folder in ("segments", "campaigns", "templates"):
         shutil.copytree(ROOT / folder, ws / folder)
+    for stem, channel in EVERYONE.items():
+        (ws / "campaigns" / f"{stem}.yaml").write_text(
+            f"name: {stem}\nwho:\n  where: {{all: []}}\nhow: {{channel: {channel}}}\n"
+            f"what:\n  variants:\n    - {{name: A, {PARTS[channel]}}}\n"
+            f"holdout: {{percent: 10, salt: {stem}}}\n",
+            encoding="utf-8",
+        )
     pq = ws / "parquet"
     pq.mkdir()
     con = duckdb.connect(str(db), read_only=True)

@@ -53,6 +53,7 @@ class CampaignListScreen(Screen[None]):
         bind("n", "new", "New", id="campaigns.new"),
         bind("a", "approve", "Approve", id="campaigns.approve"),
         bind("e", "export", "Export", id="campaigns.export"),
+        bind("m", "results", "Results", id="campaigns.results"),
         bind("delete,x", "delete", "Delete", id="campaigns.delete", key_display="del"),
         bind("c", "recount", "Recount", id="campaigns.recount", show=False),
         bind("escape", "stop", "Stop counting", id="campaigns.stop", show=False),
@@ -268,6 +269,14 @@ class CampaignListScreen(Screen[None]):
         if path is not None:
             self.app.push_screen(ExportScreen(path))
 
+    def action_results(self) -> None:
+        """Did it work? The exported campaign measured on a later snapshot."""
+        from .campaign_results import CampaignResultsScreen
+
+        path = self._selected_path()
+        if path is not None:
+            self.app.push_screen(CampaignResultsScreen(path))
+
     def action_new(self) -> None:
         store = self.session.store
         names = []
@@ -310,9 +319,15 @@ class CampaignListScreen(Screen[None]):
 
         def answered(choice: str | None) -> None:
             if choice == "delete":
+                from queries.history import keep
+
+                keep(self.session.ws.state_dir, "campaigns", path)
                 path.unlink(missing_ok=True)
                 self.refill()
-                self.notify(f"Deleted campaigns/{path.name} (template files are kept).")
+                self.notify(
+                    f"Deleted campaigns/{path.name} (template files are kept; "
+                    f"restore: kizuna restore --campaign {path.stem})."
+                )
 
         self.app.push_screen(
             ConfirmScreen(

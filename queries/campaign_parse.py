@@ -30,6 +30,7 @@ from .coupons import MAX_LENGTH, MIN_LENGTH, load_pool
 from .errors import Location, SegmentError, UnknownSegment
 from .parse import parse_node, suggest
 from .personalize import CAMPAIGN_FIELDS, MessageTemplate, compile_template, is_html
+from .policy_gaps import refusal
 from .timewin import Window
 from .yamlio import Lines
 
@@ -99,6 +100,9 @@ class _Loader:
             path=path,
             layout=layout_of(data),
         )
+        refused = refusal(self.catalog, how.channel, c.policy.require_consent)
+        if refused is not None:
+            self.fail(refused[0], ("how", "channel"), refused[1])
         what = self.section(data, "what")
         c.variants = self.variants(what, c)
         c.coupon = self.coupon(what)

@@ -47,6 +47,8 @@ class Workspace:
     fields: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    currency: str = "JPY"  # ISO 4217 code: money labels and formats follow it
+    consent: dict[str, str] = field(default_factory=dict)  # channel → "all" or a boolean field
 
     @property
     def segments_dir(self) -> Path:
@@ -153,11 +155,57 @@ def load_workspace(
         db_path=db_path,
         as_of=ws_as_of,
         stale_after_days=int(snap.get("stale_after_days", 7)),
-        tables={str(k): str(v) for k, v in raw.get("tables", {}).items()},
-        columns={str(t): {str(k): str(v) for k, v in m.items()} for t, m in columns.items()},
+        tables=_names(raw.get("tables", {}), cfg_path, "[tables]"),
+        columns={str(t): _names(m, cfg_path, f"[columns.{t}]") for t, m in columns.items()},
         fields=dict(raw.get("fields", {})),
         raw=raw,
+        currency=_currency(raw.get("currency", "JPY"), cfg_path),
+        consent=_consent(raw.get("consent", {}), cfg_path),
     )
+
+
+ABSENT = ""  # a table or column mapped to `false`: it does not exist in the snapshot
+
+
+def _names(table: Any, cfg_path: Path, where: str) -> dict[str, str]:
+    """name = "physical" entries; `false` declares the table/column absent (stored as "")."""
+    if not isinstance(table, dict):
+        raise ConfigError(f'{cfg_path}: {where} must be a table of name = "physical name"')
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        if value is False:
+            out[str(key)] = ABSENT
+        elif isinstance(value, str) and value.strip():
+            out[str(key)] = value.strip()
+        else:
+            raise ConfigError(
+                f"{cfg_path}: {where} {key} = {value!r}: use a name in quotes, "
+                "or false when the snapshot does not have it"
+            )
+    return out
+
+
+def _currency(value: Any, cfg_path: Path) -> str:
+    if not isinstance(value, str) or len(value.strip()) != 3 or not value.strip().isalpha():
+        raise ConfigError(f'{cfg_path}: currency = {value!r}: use a 3-letter ISO code like "JPY"')
+    return value.strip().upper()
+
+
+def _consent(value: Any, cfg_path: Path) -> dict[str, str]:
+    """[consent] email = "all" | "a_boolean_field": where consent comes from per channel."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{cfg_path}: [consent] must be a table of channel = source")
+    out: dict[str, str] = {}
+    for chan, src in value.items():
+        if chan not in ("email", "sms", "line"):
+            raise ConfigError(f"{cfg_path}: [consent] {chan}: channels are email, sms, line")
+        if not isinstance(src, str) or not src.strip():
+            raise ConfigError(
+                f'{cfg_path}: [consent] {chan} = {src!r}: use "all" (everyone in the snapshot '
+                "consented) or the name of a boolean field"
+            )
+        out[str(chan)] = src.strip()
+    return out
 
 
 def init_workspace(folder: Path, db: Path | None = None) -> Path:

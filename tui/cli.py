@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from queries.errors import KizunaError
 from queries.session import Session, open_session
@@ -51,7 +52,7 @@ EngineOpt = Annotated[
 
 def fail(exc: KizunaError) -> None:
     """Print a user error as a short paragraph and exit with its code."""
-    err.print(f"[bold red]error:[/] {exc.render()}", soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(exc.render())}", soft_wrap=True)
     raise typer.Exit(exc.exit_code)
 
 
@@ -82,7 +83,7 @@ def session(
             status = err.status(msg)
             status.start()
         else:
-            err.print(msg)
+            err.print(escape(msg))
 
     try:
         return open_session(workspace, db, as_of, progress, engine=engine)
@@ -318,7 +319,7 @@ def validate(
                 out.print(f"[green]ok[/]  {f}")
             except KizunaError as exc:
                 bad += 1
-                err.print(f"[bold red]error:[/] {exc.render()}", soft_wrap=True)
+                err.print(f"[bold red]error:[/] {escape(exc.render())}", soft_wrap=True)
         if bad:
             raise typer.Exit(1)
 

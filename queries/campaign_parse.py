@@ -43,7 +43,7 @@ class _Loader:
     def __init__(self, lines: Lines, catalog: Catalog, root: Path | None, store: Any):
         self.lines, self.catalog, self.store = lines, catalog, store
         self.root = Path(root).resolve() if root else None
-        self.available = [*catalog.fields, *CAMPAIGN_FIELDS]
+        self.available = [*catalog.available(), *CAMPAIGN_FIELDS]  # not what the snapshot lacks
 
     def fail(self, msg: str, path: tuple, hint: str | None = None, cls: type = SegmentError):
         raise cls(msg, self.lines.loc(path), hint)

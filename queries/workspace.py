@@ -20,7 +20,8 @@ else:  # pragma: no cover
 CONFIG_NAME = "kizuna.toml"
 PACKAGE_DATA = Path(__file__).parent / "data"
 DEFAULT_CONFIG = """\
-# Kizuna workspace settings.
+# Kizuna workspace settings (every key: docs/mapping.md).
+# currency = "JPY"          # ISO code of money amounts: labels and formats follow it
 [snapshot]
 path = "{db}"
 # as_of = "2026-11-20"      # override the snapshot's as-of date (backtesting)
@@ -178,8 +179,13 @@ def _names(table: Any, cfg_path: Path, where: str) -> dict[str, str]:
         elif isinstance(value, str) and value.strip():
             out[str(key)] = value.strip()
         else:
+            from .toml_lines import key_line
+
+            text = cfg_path.read_text(encoding="utf-8") if cfg_path.is_file() else ""
+            line = key_line(text, where.strip("[]"), str(key))
+            at = f"{cfg_path}:{line}" if line else str(cfg_path)
             raise ConfigError(
-                f"{cfg_path}: {where} {key} = {value!r}: use a name in quotes, "
+                f"{at}: {where} {key} = {value!r}: use a name in quotes, "
                 "or false when the snapshot does not have it"
             )
     return out
@@ -211,13 +217,20 @@ def _consent(value: Any, cfg_path: Path) -> dict[str, str]:
 def init_workspace(folder: Path, db: Path | None = None) -> Path:
     """Create a new workspace folder with kizuna.toml and empty segments/campaigns/templates."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     cfg = folder / CONFIG_NAME
     if cfg.exists():
         raise ConfigError(f"{cfg} already exists; not overwriting it")
+    target = Path(db).resolve() if db else bundled_demo()[0]
+    mapping = ""
+    if db is not None:
+        if not target.is_file():
+            raise ConfigError(f"--db {db}: no such snapshot file; nothing was created")
+        from .init_map import snapshot_mapping
+
+        mapping = snapshot_mapping(target)  # read before creating anything
+    folder.mkdir(parents=True, exist_ok=True)
     for sub in ("segments", "campaigns", "templates"):
         (folder / sub).mkdir(exist_ok=True)
-    target = Path(db).resolve() if db else bundled_demo()[0]
-    cfg.write_text(DEFAULT_CONFIG.format(db=target.as_posix()), encoding="utf-8")
+    cfg.write_text(DEFAULT_CONFIG.format(db=target.as_posix()) + mapping, encoding="utf-8")
     (folder / ".gitignore").write_text(".kizuna/cache/\nexports/\n", encoding="utf-8")
     return folder

@@ -354,4 +354,4 @@ def parse_date(value: str) -> date:
 
 
 # campaign commands (preview, approve, export) live in their own module
-from . import cli_campaign, cli_export  # noqa: E402,F401
+from . import cli_campaign, cli_check, cli_export  # noqa: E402,F401

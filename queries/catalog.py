@@ -443,7 +443,7 @@ class Catalog:
         return self.mapping.col("customers", "customer_id", alias)
 
     def base_condition(self) -> exp.Expression | None:
-        """When backtesting at D: signup_at on or before D, or unknown (DESIGN: Backtests)."""
+        """When backtesting at D: signup_at on or before D, or unknown (docs/schema.md)."""
         if self.base_as_of is None or not self.has("customers", "signup_at"):
             return None
         signup = self.fields["signup_at"].expr(CUSTOMER_ALIAS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import pairwise
 from pathlib import Path
 
 from .catalog import TABLE_COLUMNS
@@ -19,7 +20,12 @@ _ID = [
     "cust_id",
     "customerid",
     "customer_no",
+    "cust_no",
+    "customer_code",
+    "cust_code",
     "customer_number",
+    "member_no",
+    "client_no",
     "client_id",
     "member_id",
     "user_id",
@@ -196,6 +202,13 @@ def _norm(name: str) -> str:
     return re.sub(r"[^0-9a-z]", "", name.lower())
 
 
+def _words(name: str) -> list[str]:
+    """`cd_customers` → [cd, customers]; `OrderLines` → [order, lines] (then joined pairs)."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    words = [w for w in re.split(r"[^0-9a-zA-Z]+", spaced.lower()) if w]
+    return words + [f"{a}_{b}" for a, b in pairwise(words)]
+
+
 def _pick(names: Iterable[str], synonyms: list[str]) -> str | None:
     by_norm: dict[str, str] = {}
     for n in names:
@@ -221,6 +234,10 @@ def guess(rows: Iterable[tuple[str, str, str]]) -> tuple[dict, dict, list[str]]:
         found = None
         for syn in syns:
             found = next((k for k in keys if k not in taken and _norm(k[1]) == _norm(syn)), None)
+            if found:
+                break
+        for syn in syns if found is None else ():  # then a name with a synonym as one word
+            found = next((k for k in keys if k not in taken and syn in _words(k[1])), None)
             if found:
                 break
         if found is None:

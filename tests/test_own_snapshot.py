@@ -479,3 +479,27 @@ def test_breakdown_default_has_values_and_sample_leads_with_them(tmp_path, files
         assert s.runner.default_breakdown_field() is None  # nothing but the id
     finally:
         s.close()
+
+
+def test_init_guess_reads_names_made_of_words():
+    """`cd_customers` / `cd_purchases` (the CDNOW shop's names) are recognised by their words."""
+    from queries.init_map import guess
+
+    rows = [
+        ("crm", "cd_customers", "cust_no"),
+        ("crm", "cd_customers", "first_purchase"),
+        ("sales", "cd_purchases", "cust_no"),
+        ("sales", "cd_purchases", "purchase_date"),
+        ("sales", "cd_purchases", "dollar_value"),
+        ("main", "OrderLines", "order_id"),
+    ]
+    tables, columns, notes = guess(rows)
+    assert tables["customers"] == "crm.cd_customers"
+    assert tables["orders"] == "sales.cd_purchases"
+    assert tables["order_items"] == "OrderLines"
+    assert columns["orders"] == {
+        "customer_id": "cust_no",
+        "ordered_at": "purchase_date",
+        "total": "dollar_value",
+    }
+    assert "customers.signup_at: no column recognised in crm.cd_customers" in notes

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from itertools import pairwise
 from pathlib import Path
 
 from .catalog import TABLE_COLUMNS
@@ -203,10 +202,10 @@ def _norm(name: str) -> str:
 
 
 def _words(name: str) -> list[str]:
-    """`cd_customers` → [cd, customers]; `OrderLines` → [order, lines] (then joined pairs)."""
+    """The head noun of a name: `cd_customers` → customers; `OrderLines` → lines, order_lines."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
     words = [w for w in re.split(r"[^0-9a-zA-Z]+", spaced.lower()) if w]
-    return words + [f"{a}_{b}" for a, b in pairwise(words)]
+    return words[-1:] + ["_".join(words[-2:])] if len(words) > 1 else words
 
 
 def _pick(names: Iterable[str], synonyms: list[str]) -> str | None:

@@ -205,7 +205,7 @@ def _words(name: str) -> list[str]:
     """The head noun of a name: `cd_customers` → customers; `OrderLines` → lines, order_lines."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
     words = [w for w in re.split(r"[^0-9a-zA-Z]+", spaced.lower()) if w]
-    return words[-1:] + ["_".join(words[-2:])] if len(words) > 1 else words
+    return [*words[-1:], "_".join(words[-2:])] if len(words) > 1 else words
 
 
 def _pick(names: Iterable[str], synonyms: list[str]) -> str | None:

@@ -1,19 +1,29 @@
-"""Benchmark: Kizuna's count (compile + execute) against hand-written SQL, at 1M customers.
+"""Benchmark: Kizuna's count against the SQL an expert would write, in-process and whole-process.
 
-Run:  python bench/bench_segments.py [--customers 1000000] [--repeat 7]
+Run:  python bench/bench_segments.py [--customers 1000000] [--repeat 9] [--skip-features]
 
-Builds (or reuses) bench/scale-<N>.duckdb with `kizuna demo`, times the features cache
-build on a cold cache, then for each typical segment runs Kizuna's count and the same
-question written by hand as one SQL statement, interleaved, and prints medians and ratios.
-Both run in the same process on the same read-only connection, so the ratio is fair even
-on a noisy shared machine.
+Builds (or reuses) bench/scale-<N>.duckdb (`kizuna demo --customers N`) and prints, each
+side measured in the same run and interleaved round by round (median and p95, ms):
+  1. the features cache build on a cold cache, in a child process (time and peak memory);
+  2. per typical segment, `runner.count` (parse + compile + execute) against the best hand
+     SQL for the same question (aggregate + SEMI/ANTI JOIN for event conditions, sargable
+     time ranges) on the same read-only connection;
+  3. the per-condition cache: the first count with the cache empty, and the re-count after
+     editing an event condition (a new value each time), against the uncached count;
+  4. whole process: `kizuna count SEGMENT --json` against `python -c` importing duckdb,
+     opening the snapshot read-only and running the hand SQL (what you wait for in a shell).
+The hand SQL's answer is checked against Kizuna's every time (MISMATCH is printed otherwise).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
+import os
+import resource
 import shutil
-import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,8 +31,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from queries.demo import generate_demo  # noqa: E402
+from bench.common import interleave, ratio, snapshot, summary, workspace  # noqa: E402
 from queries.parse import segment_from_text  # noqa: E402
+from queries.segment import Compare, EventCond, Group  # noqa: E402
 from queries.session import open_session  # noqa: E402
 
 D = "DATE '2026-11-20'"  # the demo's as-of day
@@ -76,11 +87,12 @@ where:
 """,
         f"""
 SELECT count(*) FROM customers c
-WHERE c.customer_id IN (SELECT customer_id FROM web_events
-                        WHERE event_type = 'cart_add'
-                          AND CAST(event_at AS DATE) BETWEEN {D} - 2 AND {D})
-  AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id
-                  AND CAST(o.ordered_at AS DATE) BETWEEN {D} - 2 AND {D})
+SEMI JOIN (SELECT customer_id FROM web_events
+           WHERE event_type = 'cart_add' AND event_at >= {D} - 2 AND event_at < {D} + 1) w
+  USING (customer_id)
+ANTI JOIN (SELECT customer_id FROM orders
+           WHERE ordered_at >= {D} - 2 AND ordered_at < {D} + 1) o
+  USING (customer_id)
 """,
     ),
     (
@@ -104,15 +116,18 @@ where:
 """,
         f"""
 SELECT count(*) FROM customers c
+SEMI JOIN (SELECT o.customer_id FROM orders o
+           JOIN order_items i ON i.order_id = o.order_id
+           JOIN products p ON p.product_id = i.product_id
+           WHERE p.category = 'skincare'
+             AND o.ordered_at >= {D} - 179 AND o.ordered_at < {D} + 1
+           GROUP BY o.customer_id HAVING count(*) >= 2) s
+  USING (customer_id)
+ANTI JOIN (SELECT customer_id FROM orders
+           WHERE ordered_at >= {D} - 29 AND ordered_at < {D} + 1) r
+  USING (customer_id)
 WHERE c.loyalty_tier IN ('gold', 'platinum') AND c.email_opt_in
   AND (c.prefecture IN ('東京都', '大阪府') OR c.points >= 5000)
-  AND c.customer_id IN (
-      SELECT o.customer_id FROM order_items i JOIN orders o ON i.order_id = o.order_id
-      JOIN products p ON p.product_id = i.product_id
-      WHERE p.category = 'skincare' AND CAST(o.ordered_at AS DATE) BETWEEN {D} - 179 AND {D}
-      GROUP BY o.customer_id HAVING count(*) >= 2)
-  AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id
-                  AND CAST(o.ordered_at AS DATE) BETWEEN {D} - 29 AND {D})
 """,
     ),
     (
@@ -147,53 +162,176 @@ WHERE ((f.lifecycle_stage IN ('at_risk', 'dormant') AND f.total_spend >= 30000)
 ]
 
 
+HAND_PROCESS = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+if len(sys.argv) > 3:
+    con.execute(f"ATTACH '{sys.argv[3]}' AS kz_cache (READ_ONLY)")
+print(con.execute(sys.argv[2]).fetchone()[0])
+"""
+
+
+def features_build(db: Path) -> None:
+    """Time a cold features cache build in a child process, with its peak memory."""
+    ws = workspace("features-cold", db)
+    shutil.rmtree(ws / ".kizuna", ignore_errors=True)
+    code = "import sys; from queries.session import open_session; open_session(sys.argv[1])"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, str(ws)], check=True, cwd=HERE.parent)
+    took = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    note = "" if peak > before else " (peak no higher than an earlier child's)"
+    print(
+        f"features cache build, cold, whole child process: {took:.2f}s, "
+        f"peak RSS {peak / 1024:.0f} MB{note}"
+    )
+    shutil.rmtree(ws / ".kizuna", ignore_errors=True)
+
+
+def in_process(session, repeat: int) -> None:
+    """Kizuna's count against the hand SQL on the same connection."""
+    runner = session.runner
+    print(f"\n{'segment':<20} {'count':>9}  kizuna / hand")
+    for name, seg_yaml, hand_sql in CASES:
+        got: dict[str, int] = {}
+
+        def k(seg_yaml=seg_yaml, got=got) -> None:
+            got["k"] = runner.count(segment_from_text(seg_yaml, session.catalog))
+
+        def h(hand_sql=hand_sql, got=got) -> None:
+            cur = session.snapshot.cursor()
+            got["h"] = cur.execute(hand_sql).fetchall()[0][0]
+            cur.close()
+
+        t = interleave({"kizuna": k, "hand": h}, repeat)
+        flag = "" if got["k"] == got["h"] else f"  MISMATCH hand={got['h']}"
+        print(f"{name:<20} {got['k']:>9,}  {ratio(t['kizuna'], t['hand'])}{flag}")
+        print(f"{'':<31}kizuna {summary(t['kizuna'])}")
+        print(f"{'':<31}hand   {summary(t['hand'])}")
+
+
+def edited(seg, value: int, what: str = "count"):
+    """The DESIGN example with its purchases count threshold (or window, days) set to `value`."""
+    kids = []
+    for c in seg.where.children:
+        if isinstance(c, EventCond) and c.event == "purchases":
+            if what == "count":
+                c = dataclasses.replace(c, count=Compare(">=", value))
+            else:
+                c = dataclasses.replace(c, within=f"{value}d")
+        kids.append(c)
+    seg.where = Group("all", tuple(kids))
+    return seg
+
+
+def cache(session, repeat: int) -> None:
+    """The per-condition cache against uncached counts of the same segments."""
+    runner, cc = session.runner, session.snapshot.cond_cache
+    seg_yaml = dict((n, y) for n, y, _ in CASES)["DESIGN example"]
+    seg = segment_from_text(seg_yaml, session.catalog)
+
+    def clear() -> None:
+        for table in cc.clear():
+            session.snapshot.conn.execute(f'DROP TABLE IF EXISTS kz_mem."{table}"')
+
+    def first() -> None:
+        clear()
+        runner.count(seg, cached=True)
+
+    t = interleave({"empty cache": first, "uncached": lambda: runner.count(seg)}, repeat)
+    print(
+        f"\nfirst count, cache empty vs uncached: {ratio(t['empty cache'], t['uncached'])}"
+        f"  (target <= 1.1x)"
+    )
+    print(f"  empty cache {summary(t['empty cache'])}\n  uncached    {summary(t['uncached'])}")
+    clear()
+    runner.count(seg, cached=True)
+    values = iter(range(3, 10_000))
+    pending: dict[str, int] = {}
+
+    def recount() -> None:
+        pending["v"] = next(values)
+        runner.count(edited(seg, pending["v"]), cached=True)
+
+    def uncached() -> None:
+        runner.count(edited(seg, pending.get("v", 3)))
+
+    t = interleave({"re-count": recount, "uncached": uncached}, repeat)
+    print(
+        f"re-count after editing an event condition vs uncached: "
+        f"{ratio(t['re-count'], t['uncached'])}  (target <= 0.5x)"
+    )
+    print(f"  re-count {summary(t['re-count'])}\n  uncached {summary(t['uncached'])}")
+    # editing the window (or the event filter) needs that condition's table anew
+    days = iter(range(179, 0, -1))
+
+    def recount_window() -> None:
+        pending["d"] = next(days)
+        runner.count(edited(seg, pending["d"], "window"), cached=True)
+
+    def uncached_window() -> None:
+        runner.count(edited(seg, pending.get("d", 179), "window"))
+
+    t = interleave({"re-count": recount_window, "uncached": uncached_window}, repeat)
+    print(
+        f"re-count after editing an event condition's window vs uncached: "
+        f"{ratio(t['re-count'], t['uncached'])}"
+    )
+    print(f"  re-count {summary(t['re-count'])}\n  uncached {summary(t['uncached'])}")
+    clear()
+
+
+def whole_process(db: Path, ws: Path, features: Path, repeat: int) -> None:
+    """`kizuna count --json` against a python+duckdb process running the hand SQL."""
+    kizuna = str(Path(sys.executable).with_name("kizuna"))
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
+    print(f"\nwhole process (median/p95 of {repeat} runs each, interleaved)")
+    for name, seg_yaml, hand_sql in CASES:
+        slug = name.split()[0].replace("-", "_")
+        (ws / "segments" / f"{slug}.yaml").write_text(seg_yaml, "utf-8")
+        got: dict[str, int] = {}
+        k_cmd = [kizuna, "count", slug, "--json", "--workspace", str(ws)]
+        h_cmd = [sys.executable, "-c", HAND_PROCESS, str(db), hand_sql, str(features)]
+
+        def k(k_cmd=k_cmd, got=got) -> None:
+            out = subprocess.run(k_cmd, capture_output=True, text=True, check=True, env=env)
+            got["k"] = json.loads(out.stdout)["count"]
+
+        def h(h_cmd=h_cmd, got=got) -> None:
+            out = subprocess.run(h_cmd, capture_output=True, text=True, check=True, env=env)
+            got["h"] = int(out.stdout)
+
+        t = interleave({"kizuna": k, "hand": h}, repeat)
+        flag = "" if got["k"] == got["h"] else f"  MISMATCH hand={got['h']}"
+        print(f"{name:<20} {ratio(t['kizuna'], t['hand'])}  (target <= 1.3x){flag}")
+        print(f"{'':<20} kizuna count --json {summary(t['kizuna'])}")
+        print(f"{'':<20} python+duckdb       {summary(t['hand'])}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--customers", type=int, default=1_000_000)
-    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--repeat", type=int, default=9)
+    ap.add_argument("--skip-features", action="store_true", help="skip the cold cache build")
+    ap.add_argument("--only", choices=["features", "count", "cache", "process"], default=None)
     args = ap.parse_args()
-    db = HERE / f"scale-{args.customers}.duckdb"
-    if not db.exists():
-        print(f"building {db.name} …", flush=True)
-        t = time.perf_counter()
-        generate_demo(db, customers=args.customers)
-        print(f"  generated in {time.perf_counter() - t:.1f}s")
-    ws = HERE / ".cache" / f"ws-{args.customers}"
-    shutil.rmtree(ws, ignore_errors=True)
-    (ws / "segments").mkdir(parents=True)
-    (ws / "kizuna.toml").write_text(f'[snapshot]\npath = "{db.as_posix()}"\n')
-    t = time.perf_counter()
+    db = snapshot(args.customers)
+    print(f"snapshot {db.name}; {args.repeat} timed rounds after one warm-up, interleaved")
+    if not args.skip_features and args.only in (None, "features"):
+        features_build(db)
+    ws = workspace(f"ws-{args.customers}", db)
     session = open_session(ws)
-    cold = time.perf_counter() - t
-    built = session.snapshot.features_built_s
-    session.close()
-    t = time.perf_counter()
-    session = open_session(ws)
-    warm = time.perf_counter() - t
-    print(f"features cache: cold open {cold:.2f}s (build {built:.2f}s"
-          f" on first open), warm reopen {warm:.3f}s; base {session.snapshot.base_size:,}")
-    runner = session.runner
-    print(f"{'segment':<20} {'count':>9} {'kizuna ms':>10} {'hand ms':>9} {'ratio':>6}")
-    for name, seg_yaml, hand_sql in CASES:
-        k_times, h_times = [], []
-        n_k = n_h = None
-        for i in range(args.repeat + 1):
-            t = time.perf_counter()
-            seg = segment_from_text(seg_yaml, session.catalog)
-            n_k = runner.count(seg)
-            dk = time.perf_counter() - t
-            t = time.perf_counter()
-            cur = session.snapshot.cursor()
-            n_h = cur.execute(hand_sql).fetchall()[0][0]
-            cur.close()
-            dh = time.perf_counter() - t
-            if i:  # the first round warms caches for both
-                k_times.append(dk)
-                h_times.append(dh)
-        mk, mh = statistics.median(k_times), statistics.median(h_times)
-        flag = "" if n_k == n_h else f"  MISMATCH hand={n_h}"
-        print(f"{name:<20} {n_k:>9,} {mk * 1000:>10.1f} {mh * 1000:>9.1f} {mk / mh:>6.2f}{flag}")
-    session.close()
+    features = session.snapshot.features_path
+    try:
+        if args.only in (None, "count"):
+            in_process(session, args.repeat)
+        if args.only in (None, "cache"):
+            cache(session, args.repeat)
+    finally:
+        session.close()
+    if args.only in (None, "process"):
+        whole_process(db, ws, features, args.repeat)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,21 @@ def who() -> dict[str, Any]:
     return {"os_user": user, "host": socket.gethostname(), "ssh": ssh or None}
 
 
+def who_text(w: dict[str, Any] | None) -> str:
+    """`OS user root@box, SSH from 10.0.0.5` for a `who()` record (empty when unknown)."""
+    if not w:
+        return ""
+    text = f"OS user {w.get('os_user') or '?'}"
+    if w.get("host"):
+        text += f"@{w['host']}"
+    ssh = w.get("ssh")
+    if ssh:
+        text += f", SSH from {str(ssh).split()[0]}"
+    else:
+        text += ", local session"
+    return text
+
+
 def record(ws: Workspace, action: str, campaign: str, result: str, **what: Any) -> dict:
     """Append one record (a single write on an O_APPEND file, then fsync) and return it."""
     entry = {

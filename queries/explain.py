@@ -74,6 +74,37 @@ class CustomerExplainer:
         )
         return [dict(zip(names, row)) for row in self.execute(query, job)]
 
+    # -- which customer ---------------------------------------------------------------------
+    def resolve_customer(self, customer_id: str, job: Job | None = None) -> str:
+        """The snapshot's id for what was typed: exact, else the one id equal ignoring case."""
+        typed = str(customer_id).strip()
+        comp = self.compiler()
+        cid = self.catalog.customer_id()
+        text = exp.cast(cid.copy(), "VARCHAR")
+        query = (
+            comp.base_from(exp.select(text.copy()))
+            .where(
+                exp.EQ(
+                    this=exp.func("LOWER", text.copy()),
+                    expression=exp.func("LOWER", exp.convert(typed)),
+                )
+            )
+            .order_by(text.copy())
+            .limit(3)
+        )
+        found = [str(r[0]) for r in self.execute(query, job)]
+        if typed in found:
+            return typed
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise CustomerNotFound(
+                f"no customer with id `{typed}` in the snapshot (did you mean "
+                + " or ".join(f"`{f}`" for f in found)
+                + "?)"
+            )
+        raise CustomerNotFound(f"no customer with id `{typed}` in the snapshot")
+
     # -- why -------------------------------------------------------------------------------
     def why(
         self, seg: Segment, customer_id: str, job: Job | None = None

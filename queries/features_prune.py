@@ -277,6 +277,10 @@ _LOST: dict[tuple, dict[str, str]] = {}
 
 def unavailable_features(presence: Presence) -> dict[str, str]:
     """Feature → "needs …" for the features this snapshot cannot compute (cached per shape)."""
+    from .catalog import TABLE_COLUMNS
+
+    if all(presence.has(t, c) for t, cols in TABLE_COLUMNS.items() for c in cols):
+        return {}  # a complete snapshot loses nothing (and start-up parses no SQL)
     key = presence.key()
     if key not in _LOST:
         _LOST[key] = features_tree(presence, "CAST('2000-01-01' AS DATE)")[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .segment import as_date
@@ -94,6 +95,8 @@ def _scalar(type_: str, value: Any) -> Any:
     if type_ == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"expected a number, got `{value}`")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got `{value}`")
         return value
     if type_ in ("date", "timestamp"):
         try:

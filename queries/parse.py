@@ -8,7 +8,7 @@ from typing import Any
 
 from .catalog import Catalog, Field
 from .errors import SegmentError, UnknownField
-from .ops import AGG_FNS, ALL_OPS, COMPARE_OPS, OPS, check_value
+from .ops import AGG_FNS, ALL_OPS, COMPARE_OPS, OPS, check_value, value_kind
 from .segment import (
     Aggregate,
     Compare,
@@ -132,9 +132,11 @@ class _Parser:
             )
         value = data.get("value")
         try:
-            check_value(f.type, op, value)
+            checked = check_value(f.type, op, value)
         except ValueError as exc:
             self.fail(f"`{f.name}` {op}: {exc}", (*path, "value") if "value" in data else path)
+        if f.type in ("date", "timestamp") and value_kind(f.type, op) in ("scalar", "pair"):
+            value = checked  # dates are read as text; the model holds dates
         return FieldCond(f.name, op, value, self.lines.line(path))
 
     def compare(self, data: Any, path: tuple) -> Compare:
@@ -196,7 +198,7 @@ class _Parser:
                 self.fail(str(exc), path)
             if lo > hi:
                 self.fail(f"`from` {lo} is after `to` {hi}", path)
-            return value
+            return {"from": lo, "to": hi}
         try:
             Window.parse(value)
         except ValueError as exc:

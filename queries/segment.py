@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -118,15 +119,19 @@ class Segment:
         return target
 
 
+STEM_MAX = 60  # characters; a Japanese stem of 60 stays far below 255 bytes of UTF-8
+
+
 def slugify(name: str) -> str:
-    """A file stem for a segment name: lowercase ascii words joined by underscores."""
-    out = []
-    for ch in name.strip().lower():
-        if ch.isascii() and ch.isalnum():
+    """A file stem that keeps a name's meaning: its letters and digits in any script (誕生日 too),
+    lower-cased, NFKC-normalised; spaces and path-unsafe characters become single underscores."""
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFKC", name).strip().lower():
+        if ch.isalnum() or unicodedata.category(ch) in ("Mn", "Mc"):
             out.append(ch)
         elif out and out[-1] != "_":
             out.append("_")
-    stem = "".join(out).strip("_")
+    stem = "".join(out).strip("_")[:STEM_MAX].strip("_")
     return stem or "segment"
 
 
@@ -193,13 +198,19 @@ def top_level(node: Node) -> list[Node]:
 
 
 def as_date(value: Any) -> date:
-    """Accept a YAML date or an ISO string; raise ValueError otherwise."""
+    """Accept a date or an ISO date/timestamp text, all of it; raise ValueError otherwise.
+
+    The whole text must be a date (`2026-01-01`) or a timestamp (`2026-01-01T10:00:00+09:00`):
+    `2026-01-01' OR '1'='1` is refused, never cut down to its first ten characters."""
     if isinstance(value, date):
         return value if type(value) is date else value.date()  # type: ignore[attr-defined]
     if isinstance(value, str):
-        return (
-            date.fromisoformat(value.strip()[:10])
-            if len(value.strip()) >= 10
-            else date.fromisoformat(value)
-        )
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                return date.fromisoformat(text)
+            if len(text) > 10 and text[10] in "T ":
+                return datetime.fromisoformat(text).date()
+        except ValueError:
+            pass
     raise ValueError(f"`{value}` is not a date (write YYYY-MM-DD)")

@@ -17,7 +17,7 @@ from .asof import Staleness, to_date
 from .catalog import TABLE_COLUMNS, Catalog, build_catalog, logical_view
 from .condcache import MEM_DB, ConditionCache
 from .errors import SnapshotError, SnapshotLocked
-from .features_prune import features_tree
+from .features_prune import SQL_FILE, features_tree
 from .presence import Presence, probe, read_columns
 from .toml_lines import mapping_error
 from .workspace import CONFIG_NAME, Workspace
@@ -156,12 +156,10 @@ class Snapshot(Staleness):
         return max(latest)
 
     def _ensure_features(self, progress: Callable[[str], None] | None) -> tuple[Path, float]:
-        tree, _ = features_tree(self.presence, _lit(self.as_of))
-        for node in tree.walk():
-            node.comments = None
-        sql_text = tree.sql("duckdb")
+        sql_text = SQL_FILE.read_text(encoding="utf-8")  # pruned below only when building
+        shape = repr(self.presence.key())
         key = self.identity.key(
-            hashlib.sha256((sql_text + self.catalog.fingerprint()).encode()).hexdigest()
+            hashlib.sha256((sql_text + shape + self.catalog.fingerprint()).encode()).hexdigest()
         )
         cache_dir = self.ws.cache_dir
         final = cache_dir / f"features-{key}.duckdb"
@@ -180,7 +178,10 @@ class Snapshot(Staleness):
                     continue
                 view = logical_view(self.catalog.mapping, table, self.presence).sql("duckdb")
                 cur.execute(f'CREATE OR REPLACE TEMP VIEW "kz_{table}" AS {view}')
-            body = sql_text
+            tree, _ = features_tree(self.presence, _lit(self.as_of))
+            for node in tree.walk():
+                node.comments = None
+            body = tree.sql("duckdb")
             cur.execute(f"ATTACH '{partial.as_posix()}' AS kz_build (READ_WRITE)")
             cur.execute(f"CREATE TABLE kz_build.features AS {body}")
             cur.execute("DETACH kz_build")

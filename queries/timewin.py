@@ -9,6 +9,8 @@ from datetime import date, timedelta
 
 WINDOW_RE = re.compile(r"^\s*(\d+)\s*(d|w|mo|y)\s*$")
 UNITS = {"d": "days", "w": "weeks", "mo": "months", "y": "years"}
+MAX_YEARS = 1000  # a window reaching further back than this is a typo (and overflows dates)
+_PER_YEAR = {"d": 366, "w": 53, "mo": 12, "y": 1}
 
 
 @dataclass(frozen=True)
@@ -21,13 +23,16 @@ class Window:
     @classmethod
     def parse(cls, text: object) -> Window:
         """Parse `30d`, `2w`, `6mo` or `1y`; raise ValueError with the accepted forms."""
-        m = WINDOW_RE.match(str(text)) if isinstance(text, str) else None
+        m = WINDOW_RE.match(text) if isinstance(text, str) and len(text) < 40 else None
         if not m or int(m.group(1)) < 1:
             raise ValueError(
-                f"`{text}` is not a window; write a positive number and a unit: "
+                f"`{str(text)[:40]}` is not a window; write a positive number and a unit: "
                 "30d (days), 2w (weeks), 6mo (months), 1y (years)"
             )
-        return cls(int(m.group(1)), m.group(2))
+        n, unit = int(m.group(1)), m.group(2)
+        if n > MAX_YEARS * _PER_YEAR[unit]:
+            raise ValueError(f"`{text.strip()}` reaches back more than {MAX_YEARS} years")
+        return cls(n, unit)
 
     def __str__(self) -> str:
         return f"{self.n}{self.unit}"

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from .errors import Location, SegmentError
+from .yaml_limits import LimitedComposer, NodeBudget, YamlLimit, check_number, check_size
 
 Path_ = tuple[Any, ...]
 
@@ -35,52 +36,75 @@ class Lines:
         return Location(self.file, self.line(path), dotted.replace(".[", "["))
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans only: `on`, `yes`, `no` stay text (`op: on`)."""
+class _Loader(LimitedComposer, yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans only (`on`, `yes`, `no` stay text: `op: on`), dates
+    kept as text (validated where a date is expected, with file and line) and the limits of
+    `yaml_limits` (depth, aliases)."""
 
 
+_BOOL, _TIMESTAMP = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"
 _Loader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    key: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _TIMESTAMP)]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_Loader.add_constructor(_TIMESTAMP, yaml.SafeLoader.construct_scalar)  # `!!timestamp x` too
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
 
-def _convert(node: yaml.Node, path: Path_, lines: Lines, loader: yaml.SafeLoader) -> Any:
+def _scalar(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
+    """One scalar's value; a value its tag cannot hold (`!!int x`, 5000 digits) is located."""
+    try:
+        value = loader.construct_object(node, deep=True)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise YamlLimit(
+            f"`{node.value}` is not a valid value ({exc})", node.start_mark.line + 1
+        ) from None
+    return check_number(value, node)
+
+
+def _convert(
+    node: yaml.Node, path: Path_, lines: Lines, loader: yaml.SafeLoader, budget: NodeBudget
+) -> Any:
+    budget.spend(node)
     lines.by_path.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if isinstance(key, (list, dict)):
+            if not isinstance(key_node, yaml.ScalarNode):
                 raise SegmentError("a key must be a plain name", lines.loc(path), None)
+            key = _scalar(key_node, loader)
             if key in out:
                 raise SegmentError(
                     f"`{key}` appears twice",
                     Location(lines.file, key_node.start_mark.line + 1, str(key)),
                 )
             lines.by_path[(*path, key)] = key_node.start_mark.line + 1
-            out[key] = _convert(value_node, (*path, key), lines, loader)
+            out[key] = _convert(value_node, (*path, key), lines, loader, budget)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(child, (*path, i), lines, loader) for i, child in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+        return [
+            _convert(child, (*path, i), lines, loader, budget) for i, child in enumerate(node.value)
+        ]
+    return _scalar(node, loader)
 
 
 def load_yaml(text: str, file: str | None = None) -> tuple[Any, Lines]:
     """Parse YAML text into plain values and a Lines index; syntax errors name the line."""
     lines = Lines(file)
     try:
+        check_size(len(text.encode("utf-8", "surrogatepass")))
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
             if node is None:
                 return None, lines
-            return _convert(node, (), lines, loader), lines
+            return _convert(node, (), lines, loader, NodeBudget()), lines
         finally:
             loader.dispose()
+    except YamlLimit as exc:
+        raise SegmentError(exc.message, Location(file, exc.line)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -91,11 +115,14 @@ def load_yaml(text: str, file: str | None = None) -> tuple[Any, Lines]:
 
 
 def load_yaml_file(path: Path) -> tuple[Any, Lines]:
-    """Read and parse a YAML file, reporting unreadable or non-UTF-8 files clearly."""
+    """Read and parse a YAML file, reporting unreadable, oversized or non-UTF-8 files clearly."""
     try:
+        check_size(path.stat().st_size)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SegmentError("file not found", Location(str(path))) from None
+    except YamlLimit as exc:
+        raise SegmentError(exc.message, Location(str(path))) from None
     except UnicodeDecodeError as exc:
         raise SegmentError(f"not UTF-8 text ({exc.reason})", Location(str(path))) from None
     return load_yaml(text, str(path))

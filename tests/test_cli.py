@@ -105,7 +105,8 @@ def test_sample_json_masked(ws):
 
 def test_sample_unmask_and_n(ws):
     data = json.loads(kizuna(ws, "sample", "tokyo", "--json", "--unmask", "-n", "2").stdout)
-    assert data["masked"] is False and data["count"] == 2
+    # `count` is the audience size (as in `count --json`); the rows shown are `sample_size`
+    assert data["masked"] is False and data["count"] == 3 and data["sample_size"] == 2
     emails = {row["email"] for row in data["rows"]}
     assert emails <= {"taro@example.jp", "100%_sure@example.jp", "'; DROP TABLE customers; --"}
 

@@ -232,6 +232,10 @@ class KizunaApp(App[None]):
             return
         self._quit_now()
 
+    async def action_help_quit(self) -> None:
+        """ctrl+c quits like ctrl+q (inside a text box it copies, as text boxes do)."""
+        await self.action_quit()
+
     def _quit_now(self) -> None:
         cancel_all()
         self.exit()

@@ -11,15 +11,47 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+import typer.main
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from queries.errors import KizunaError
 from queries.session import Session, open_session
 
 from . import render
+from .entry import interrupted
+
+# modules whose commands load only when asked for (or for help): a plain `kizuna count` does
+# not pay for Liquid, the campaign model, approval and export
+LAZY_COMMAND_MODULES = ("cli_campaign", "cli_check", "cli_export", "cli_history", "cli_measure")
+
+
+class LazyGroup(TyperGroup):
+    """The root command group: loads the campaign commands' modules on first need."""
+
+    def _load_all(self) -> None:
+        import importlib
+
+        before = len(app.registered_commands)
+        for name in LAZY_COMMAND_MODULES:
+            importlib.import_module(f"{__package__}.{name}")
+        if len(app.registered_commands) != before:
+            for name, cmd in typer.main.get_group(app).commands.items():
+                self.commands.setdefault(name, cmd)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands:
+            self._load_all()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        self._load_all()
+        return super().list_commands(ctx)
+
 
 app = typer.Typer(
+    cls=LazyGroup,
     name="kizuna",
     help="Kizuna: segment customers, preview messages and hand off campaigns, from a terminal.",
     no_args_is_help=False,
@@ -63,7 +95,7 @@ def guarded(fn: Callable[[], T]) -> T:
     except KizunaError as exc:
         fail(exc)
     except KeyboardInterrupt:
-        err.print("interrupted")
+        interrupted()
         raise typer.Exit(130) from None
     raise AssertionError("unreachable")
 
@@ -85,6 +117,15 @@ def session(
         else:
             err.print(escape(msg))
 
+    if workspace is None:
+        from queries.workspace import find_root
+
+        if find_root(Path.cwd()) is None:
+            err.print(
+                "note: no kizuna.toml in this folder or above: using the bundled demo workspace "
+                "(make your own with `kizuna init DIR`)",
+                soft_wrap=True,
+            )
     try:
         return open_session(workspace, db, as_of, progress, engine=engine)
     finally:
@@ -96,11 +137,21 @@ def _json(data: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
 
 
+def _interactive() -> bool:
+    """Both stdin and stdout are terminals (a pipe or a cron job cannot drive the TUI)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 @app.callback(invoke_without_command=True)
 def main_callback(ctx: typer.Context) -> None:
     """Without a command, open the TUI on the workspace (the bundled demo when none)."""
     if ctx.invoked_subcommand is None:
         from .launch import launch
+
+        if not _interactive():
+            err.print(ctx.get_help())
+            err.print("\nerror: the TUI needs a terminal; give a command (e.g. `kizuna count vip`)")
+            raise typer.Exit(2)
 
         guarded(lambda: launch(None, None, None))
 
@@ -211,7 +262,15 @@ def sample(
         seg = s.segment(segment)
         rows = s.runner.sample(seg, n, unmask)
         if as_json:
-            _json({"segment": seg.name, "count": len(rows), "masked": not unmask, "rows": rows})
+            _json(
+                {
+                    "segment": seg.name,
+                    "count": s.runner.count(seg),  # the audience size, as everywhere
+                    "sample_size": len(rows),
+                    "masked": not unmask,
+                    "rows": rows,
+                }
+            )
         else:
             render.print_rows(out, rows, f"{seg.name}: sample of {len(rows)}")
 
@@ -234,12 +293,13 @@ def why(
     def body() -> None:
         s = session(workspace, db, as_of, engine)
         seg = s.segment(segment)
-        member, verdicts = s.runner.why(seg, customer_id)
+        cid = s.runner.resolve_customer(customer_id)
+        member, verdicts = s.runner.why(seg, cid)
         if as_json:
             _json(
                 {
                     "segment": seg.name,
-                    "customer_id": customer_id,
+                    "customer_id": cid,
                     "member": member,
                     "conditions": [
                         {
@@ -253,7 +313,7 @@ def why(
                 }
             )
         else:
-            render.print_why(out, seg, customer_id, member, verdicts)
+            render.print_why(out, seg, cid, member, verdicts)
 
     guarded(body)
 
@@ -331,9 +391,28 @@ def demo(
     customers: Annotated[int, typer.Option("--customers", min=10)] = 25_000,
     out_path: Annotated[Path, typer.Option("--out")] = Path("demo.duckdb"),
     seed: Annotated[int, typer.Option("--seed")] = 7,
+    continue_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--continue-from",
+            help="Copy this demo snapshot and simulate --days more days of orders, with the "
+            "exported campaigns having a SIMULATED effect (see docs/measure.md).",
+        ),
+    ] = None,
+    days: Annotated[int, typer.Option("--days", min=1, help="With --continue-from.")] = 45,
+    effect: Annotated[
+        float,
+        typer.Option("--effect", help="With --continue-from: the simulated uplift in "
+                     "conversion of treated people (0.05 = +5 percentage points)."),
+    ] = 0.05,
+    workspace: WorkspaceOpt = None,
 ) -> None:
     """Generate the demo snapshot, or a scale one for benchmarks (--customers 1000000)."""
     from queries.demo import generate_demo
+
+    if continue_from is not None:
+        guarded(lambda: _continue(continue_from, out_path, days, effect, seed, workspace))
+        return
 
     def body() -> None:
         start = time.perf_counter()
@@ -344,14 +423,26 @@ def demo(
     guarded(body)
 
 
+def _continue(src: Path, dest: Path, days: int, effect: float, seed: int, ws: Path | None) -> None:
+    """`kizuna demo --continue-from`: the demo world after its as-of day (simulated effect)."""
+    from queries.demo_continue import continue_demo
+    from queries.workspace import load_workspace
+
+    root = load_workspace(ws).root
+    r = continue_demo(src, dest, days, effect, seed, root / "exports", lambda m: err.print(m))
+    camps = ", ".join(f"{k} (export {v})" for k, v in r.campaigns.items()) or "none exported"
+    out.print(
+        f"Wrote {dest}: {r.orders:,} orders from {r.as_of} to {r.new_as_of} (as of "
+        f"{r.new_as_of}); campaigns with a simulated +{effect * 100:g} pp effect: {camps}"
+    )
+
+
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point (see tui/entry.py: Ctrl-C at any moment exits 130)."""
+    from .entry import main as entry_main
+
+    entry_main()
 
 
 def parse_date(value: str) -> date:
     return date.fromisoformat(value)
-
-
-# campaign commands (preview, approve, export) live in their own module
-from . import cli_campaign, cli_check, cli_export  # noqa: E402,F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -13,6 +14,8 @@ from queries.explain import Verdict
 from queries.runner import Step
 from queries.segment import Segment
 from queries.session import Session
+
+from .fmt import pct_text
 
 
 def catalog_json(cat: Catalog) -> dict[str, Any]:
@@ -97,7 +100,6 @@ def print_count(
     steps: list[Step] | None,
     elapsed: float,
 ) -> None:
-    pct = 100 * n / base if base else 0.0
     console.print(Text.assemble((seg.name, "bold"), f"  as of {s.snapshot.as_of}"))
     if s.ws.as_of is not None:
         console.print(
@@ -120,7 +122,7 @@ def print_count(
         Text.assemble(
             ("audience ", ""),
             (f"{n:,}", "bold green"),
-            f" of {base:,} ({pct:.1f}%)  ",
+            f" of {base:,} ({pct_text(n, base)})  ",
             (f"{elapsed * 1000:.0f} ms", "dim"),
         )
     )
@@ -141,8 +143,12 @@ def print_rows(console: Console, rows: list[dict[str, Any]], title: str) -> None
         console.print(f"{title}: no members")
         return
     table = Table(title=Text(title), title_justify="left")
-    for k in rows[0]:
-        table.add_column(k, no_wrap=True, overflow="ellipsis", min_width=min(len(k), 6))
+    for i, k in enumerate(rows[0]):
+        if i == 0:  # the id: never cut, whatever the width (other columns give way)
+            widest = max(cell_len(_cell(r[k])) for r in rows)
+            table.add_column(k, no_wrap=True, min_width=max(widest, len(k)))
+        else:
+            table.add_column(k, no_wrap=True, overflow="ellipsis", min_width=min(len(k), 6))
     for r in rows:
         table.add_row(*(Text(_cell(v)) for v in r.values()))
     console.print(table)

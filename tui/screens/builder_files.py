@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.screen import Screen
 
 from queries.errors import KizunaError
+from queries.history import keep
 from queries.segment import Node, Segment, slugify
 
 from ..widgets.edits import referenced
@@ -84,8 +85,11 @@ class BuilderFilesMixin(Screen):
 
     def _write(self, path: Path, then: Callable[[], None] | None = None) -> None:
         seg = Segment(self.seg_name, self.root, self.description, path)
+        state = self.app.session.ws.state_dir
         try:
+            keep(state, "segments", path)  # the version this save replaces stays restorable
             seg.save(path)
+            keep(state, "segments", path)
         except OSError as exc:
             self.notify(f"Could not save {path.name}: {exc}", severity="error", timeout=8)
             return

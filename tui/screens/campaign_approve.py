@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static
 
 from queries.approval import AudienceChanges, Review, approval_path, approve, review
+from queries.audit import who, who_text
 from queries.campaign import load_campaign
 from queries.errors import KizunaError
 from queries.export_errors import ExportError
@@ -134,10 +135,16 @@ def review_content(rv: Review, pv: Preview | None) -> Content:
         (c.name, "bold"), (f"  ({c.stem}, {c.how.channel} → {c.how.destination})", "dim")
     )
     parts = [head, funnel_content(rv.funnel), report_content(rv.preflight, timed=False)]
+    if rv.measurability is not None:
+        m = rv.measurability
+        mark = "⚠ " if m.too_small else ""
+        parts.append(Content.styled(mark + m.sentence(), "$text-warning" if m.too_small else "dim"))
     parts.append(changes_content(rv.changes, rv.funnel))
     if rv.previous:
         p = rv.previous
         prev = f"Last approved by {p.get('approved_by')} at {p.get('approved_at')}"
+        if p.get("who"):
+            prev += f" ({who_text(p['who'])})"
         parts.append(Content.styled(prev, "dim"))
         if rv.definition_changes:
             changed = "Changed since then: " + "; ".join(rv.definition_changes)
@@ -158,6 +165,7 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
     ApproveScreen #approve-form Label { padding: 1 1 0 0; }
     ApproveScreen #approver { width: 30; }
     ApproveScreen #approve-result { height: auto; padding: 0 1; }
+    ApproveScreen #approve-who { height: 1; padding: 0 1; }
     """
 
     BINDINGS = [
@@ -185,6 +193,9 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
             yield Label("Approved by")
             yield Input(os_user(), placeholder="your name", id="approver")
             yield Button("Approve", id="approve-btn", variant="success", disabled=True)
+        yield Static(
+            Content.styled(f"recorded with the name: {who_text(who())}", "dim"), id="approve-who"
+        )
         yield Static("", id="approve-result")
         yield Footer(compact=True)
 
@@ -264,11 +275,12 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
         self.record = rec
         path = approval_path(self.app.session, rv.campaign.stem)
         fp = rec["fingerprint"]["sha256"][:12]
+        signed = f"by {rec['approved_by']} ({who_text(rec.get('who'))}) at {rec['approved_at']}"
+        self._status(Content.assemble(("✓ Approved ", GOOD), signed))
+        self.query_one("#approve-btn", Button).disabled = True
         self._result(
             Content.assemble(
-                ("✓ Approved ", GOOD),
-                f"by {rec['approved_by']} at {rec['approved_at']}; fingerprint {fp}\n",
-                ("record: ", "dim"),
+                (f"fingerprint {fp}; record: ", "dim"),
                 str(path),
             )
         )

@@ -288,7 +288,13 @@ class CampaignEditScreen(CampaignLiveMixin):
         if d is None:
             return
         try:
+            from queries.history import keep
+
+            if d.path is not None:
+                keep(s.ws.state_dir, "campaigns", d.path)
             written = d.save(s.catalog, s.store)
+            if d.path is not None:
+                keep(s.ws.state_dir, "campaigns", d.path)
         except (KizunaError, OSError) as exc:
             text = problem(exc)[1] if isinstance(exc, KizunaError) else str(exc)
             self.notify(text, title="Not saved", severity="error", timeout=10)

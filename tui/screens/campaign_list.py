@@ -310,9 +310,15 @@ class CampaignListScreen(Screen[None]):
 
         def answered(choice: str | None) -> None:
             if choice == "delete":
+                from queries.history import keep
+
+                keep(self.session.ws.state_dir, "campaigns", path)
                 path.unlink(missing_ok=True)
                 self.refill()
-                self.notify(f"Deleted campaigns/{path.name} (template files are kept).")
+                self.notify(
+                    f"Deleted campaigns/{path.name} (template files are kept; "
+                    f"restore: kizuna restore --campaign {path.stem})."
+                )
 
         self.app.push_screen(
             ConfirmScreen(

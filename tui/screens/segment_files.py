@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.screen import Screen
 
 from queries.errors import KizunaError
+from queries.history import keep
 from queries.segment import Segment, slugify
 
 from ..widgets.edits import referenced
@@ -61,6 +62,7 @@ class SegmentFilesMixin(Screen):
             name = answer[0]
             path = self.app.session.ws.segments_dir / f"{slugify(name)}.yaml"
             Segment(name, seg.where, seg.description, path).save(path)
+            keep(self.app.session.ws.state_dir, "segments", path)
             self.notify(f"Duplicated as segments/{path.name}")
             self.refill(select=path.stem)
 
@@ -82,7 +84,11 @@ class SegmentFilesMixin(Screen):
             name = answer[0]
             stem = slugify(name) if not users else old
             path = seg.path.with_name(f"{stem}.yaml")
+            state = self.app.session.ws.state_dir
+            keep(state, "segments", seg.path)
+            keep(state, "segments", path)
             Segment(name, seg.where, seg.description, path).save(path)
+            keep(state, "segments", path)
             if path != seg.path:
                 seg.path.unlink(missing_ok=True)
             if users and slugify(name) != old:
@@ -113,9 +119,12 @@ class SegmentFilesMixin(Screen):
 
         def answered(choice: str | None) -> None:
             if choice == "delete" and seg.path is not None:
+                keep(self.app.session.ws.state_dir, "segments", seg.path)
                 seg.path.unlink(missing_ok=True)
                 self.app.segments_changed()
-                self.notify(f"Deleted segments/{seg.path.name}")
+                self.notify(
+                    f"Deleted segments/{seg.path.name} (restore: kizuna restore {seg.path.stem})"
+                )
                 self.refill()
 
         self.app.push_screen(

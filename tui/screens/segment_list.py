@@ -38,6 +38,7 @@ class SegmentListScreen(SegmentFilesMixin):
         bind("r", "rename", "Rename", id="list.rename"),
         bind("delete,x", "delete", "Delete", id="list.delete", key_display="del"),
         bind("c", "campaigns", "Campaigns", id="list.campaigns"),
+        bind("q", "app.quit", "Quit", id="list.quit"),
         bind("ctrl+r", "recount", "Recount", id="list.recount", show=False),
         bind("escape", "stop", "Stop counting", id="list.stop", show=False),
         bind("R", "retry", "Retry opening", id="list.retry", show=False),
@@ -91,7 +92,7 @@ class SegmentListScreen(SegmentFilesMixin):
             Content.assemble(
                 ("✗ Could not open the workspace: ", "bold $text-error"),
                 error.render(),
-                ("\nFix it and press R to retry, or ctrl+q to quit.", "dim"),
+                ("\nFix it and press R to retry, or q to quit.", "dim"),
             )
         )
 

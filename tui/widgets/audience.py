@@ -8,6 +8,8 @@ from collections.abc import Callable
 from textual.content import Content
 from textual.widgets import Static
 
+from ..fmt import pct_text
+
 
 class AudienceBar(Static):
     """`Audience 2,125 · 8.5% of 25,000 · ▼ 22,875` or `counting… 0.4s (esc cancels)`."""
@@ -101,16 +103,6 @@ class AudienceBar(Static):
         elif self.note:
             parts += [" · ", (self.note, "italic dim")]
         return Content.assemble(*parts)
-
-
-def pct_text(part: int, whole: int) -> str:
-    """12 of 25,000 → 0.05%; small shares keep two decimals so they do not read as 0."""
-    if not whole:
-        return "—"
-    pct = 100 * part / whole
-    if 0 < pct < 1:
-        return f"{pct:.2f}%"
-    return f"{pct:.1f}%"
 
 
 def delta_text(now: int, before: int) -> str:

@@ -127,17 +127,18 @@ class CustomerPane(LookPane):
         self.query_one("#customer-result", Static).update(Content.styled("explaining…", "italic"))
 
         def body(job):
-            member, verdicts = session.runner.why(seg, cid, job)
-            profile = customer_profile(session, cid, unmask, job)
-            history = customer_history(session, cid, job)
-            return CustomerExplained(generation, cid, member, verdicts, profile, history)
+            found = session.runner.resolve_customer(cid, job)  # c000123 finds C000123
+            member, verdicts = session.runner.why(seg, found, job)
+            profile = customer_profile(session, found, unmask, job)
+            history = customer_history(session, found, job)
+            return CustomerExplained(generation, found, member, verdicts, profile, history)
 
         self.start(body, generation)
 
     def failed(self, error: KizunaError) -> None:
         text = Text("✗ " + error.render(), style="bold")
         if isinstance(error, CustomerNotFound):
-            text.append("\n  check the id (they are case-sensitive)", style="dim")
+            text.append("\n  check the id", style="dim")
         self.query_one("#customer-result", Static).update(text)
 
     @on(CustomerExplained)

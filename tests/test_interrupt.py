@@ -1,0 +1,55 @@
+"""Ctrl-C in the first seconds of a CLI command: one line `interrupted`, exit 130, no traceback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+
+def kizuna_cmd() -> list[str]:
+    """The installed console script (what a user runs), else the same entry point via -c."""
+    script = Path(sys.executable).parent / "kizuna"
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-c", "from tui.entry import main; main()"]
+
+
+@pytest.fixture()
+def locked_ws(tmp_path: Path, fixture_db: Path):
+    """A workspace whose snapshot a writer holds, so every command waits (retrying) for seconds."""
+    db = tmp_path / "snap.duckdb"
+    shutil.copy(fixture_db, db)
+    ws = tmp_path / "ws"
+    (ws / "segments").mkdir(parents=True)
+    (ws / "kizuna.toml").write_text(f'[snapshot]\npath = "{db.as_posix()}"\n')
+    (ws / "segments" / "s.yaml").write_text("name: s\nwhere: {all: []}\n")
+    writer = duckdb.connect(str(db))  # holds the file lock: readers retry with backoff
+    yield ws
+    writer.close()
+
+
+# from the imports (the first fraction of a second) to the snapshot's retry loop
+@pytest.mark.parametrize("delay", [0.15, 0.3, 0.6, 1.2, 2.0])
+def test_ctrl_c_early_is_one_line_and_exit_130(locked_ws, delay):
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.Popen(
+        [*kizuna_cmd(), "count", "s", "--workspace", str(locked_ws)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    time.sleep(delay)
+    assert proc.poll() is None, "the command ended before the interrupt (it should wait)"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err.decode()
+    assert err.decode().strip() == "interrupted"
+    assert out == b""

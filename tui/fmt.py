@@ -1,0 +1,13 @@
+"""Number formats shared by the CLI and the TUI (no Textual here: the CLI imports it)."""
+
+from __future__ import annotations
+
+
+def pct_text(part: int, whole: int) -> str:
+    """12 of 25,000 → 0.05%; small shares keep two decimals so they do not read as 0."""
+    if not whole:
+        return "—"
+    pct = 100 * part / whole
+    if 0 < pct < 1:
+        return f"{pct:.2f}%"
+    return f"{pct:.1f}%"

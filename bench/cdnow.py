@@ -200,6 +200,25 @@ def compare(ws: Path, db: Path, as_of: str | None) -> list[str]:
         )
         if n_kz != n_sql:
             problems.append(f"segment count {n_kz} != {n_sql}")
+        if as_of is not None:  # `kizuna backtest` on the base of that day, 30 days ahead
+            from queries.backtest import backtest
+            from queries.segment import Group, Segment
+
+            bt = backtest(s, Segment("everyone", Group("all")), "30d")
+            raw = duckdb.connect(str(db), read_only=True)
+            buyers = raw.execute(
+                "SELECT count(DISTINCT p.cust_no) FROM sales.cd_purchases p JOIN "
+                "crm.cd_customers k USING (cust_no) WHERE k.first_purchase <= CAST(? AS DATE) "
+                "AND p.purchase_date BETWEEN CAST(? AS DATE) + 1 AND CAST(? AS DATE) + 30",
+                [d, d, d],
+            ).fetchone()[0]
+            raw.close()
+            print(
+                f"  backtest 30d: base {bt.base_outcome.people:,} people, "
+                f"{bt.base_outcome.converters:,} bought (sql {buyers:,})"
+            )
+            if (bt.base_outcome.people, bt.base_outcome.converters) != (len(want), buyers):
+                problems.append("backtest base or converters differ")
         counts: dict[str, int] = {}
         for _, n, _, _, first, last, _ in want:
             counts[stage(n, first, last, d)] = counts.get(stage(n, first, last, d), 0) + 1

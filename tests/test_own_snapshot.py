@@ -503,3 +503,30 @@ def test_init_guess_reads_names_made_of_words():
         "total": "dollar_value",
     }
     assert "customers.signup_at: no column recognised in crm.cd_customers" in notes
+
+
+def test_backtest_on_a_snapshot_without_coupons_uses_the_base_of_that_day(tmp_path, files):
+    """`kizuna backtest` reads the backtest base; orders without coupon_code still measure."""
+    from queries.backtest import backtest
+    from queries.segment import Group, Segment
+
+    as_of = "2025-06-01"
+    ws = db.workspace(tmp_path / "w", files["shop"], db.SHOP_MAPPING, as_of=as_of)
+    s = open_session(ws)
+    try:
+        bt = backtest(s, Segment("everyone", Group("all")), "30d")
+        existed, converters, revenue = raw(
+            files["shop"],
+            "WITH k AS (SELECT kid FROM crm.kunden WHERE joined IS NULL OR "
+            "CAST(joined AS DATE) <= CAST(? AS DATE)), o AS (SELECT cust, betrag FROM sales.tx "
+            "WHERE CAST(tag AS DATE) BETWEEN CAST(? AS DATE) + 1 AND CAST(? AS DATE) + 30) "
+            "SELECT (SELECT count(*) FROM k), (SELECT count(DISTINCT cust) FROM o "
+            "WHERE cust IN (SELECT kid FROM k)), (SELECT sum(betrag) FROM o "
+            "WHERE cust IN (SELECT kid FROM k))",
+            [as_of, as_of, as_of],
+        )[0]
+        assert bt.base_outcome.people == existed
+        assert bt.base_outcome.converters == converters
+        assert Decimal(str(bt.base_outcome.revenue)) == revenue
+    finally:
+        s.close()

@@ -530,3 +530,12 @@ def test_backtest_on_a_snapshot_without_coupons_uses_the_base_of_that_day(tmp_pa
         assert Decimal(str(bt.base_outcome.revenue)) == revenue
     finally:
         s.close()
+
+
+def test_typed_amounts_accept_any_currency_symbol():
+    from tui.widgets.value_parse import parse_number
+
+    assert parse_number("¥5,000") == 5000
+    assert parse_number("$12.50") == 12.5
+    assert parse_number("€9") == 9
+    assert parse_number("￥３，０００") == 3000  # full-width, through an IME

@@ -539,3 +539,33 @@ def test_typed_amounts_accept_any_currency_symbol():
     assert parse_number("$12.50") == 12.5
     assert parse_number("€9") == 9
     assert parse_number("￥３，０００") == 3000  # full-width, through an IME
+
+
+@pytest.mark.parametrize("preset", ["braze", "sfmc"])
+def test_export_from_a_snapshot_without_names_or_opt_ins(tmp_path, files, preset):
+    """Preset columns the snapshot has no data for are empty; consent from [consent]."""
+    import csv
+
+    stated = '[consent]\nemail = "all"\n' + db.SHOP_MAPPING
+    ws = db.workspace(tmp_path / "w", files["shop"], stated)
+    (ws / "campaigns" / "hello.yaml").write_text(
+        _campaign("email").replace("generic_csv", preset), encoding="utf-8"
+    )
+    r = kizuna("approve", "hello", "--by", "tester", "--workspace", str(ws))
+    assert r.exit_code == 0, r.stderr
+    r = kizuna("export", "hello", "--workspace", str(ws))
+    assert r.exit_code == 0, r.stderr
+    (folder,) = (ws / "exports" / "hello").iterdir()
+    audience = next(folder.glob("audience.*"))
+    delim = "\t" if audience.suffix == ".tsv" else ","
+    with audience.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=delim))
+    want = raw(
+        files["shop"],
+        "SELECT count(DISTINCT lower(trim(mail))) FROM crm.kunden WHERE (joined IS NULL OR "
+        "CAST(joined AS DATE) <= CAST(? AS DATE)) AND mail LIKE '%_@_%'",
+        [db.AS_OF],
+    )[0][0]
+    assert len(rows) == want
+    names = [k for k in rows[0] if k in ("first_name", "FirstName", "First Name")]
+    assert all(not r[k] for r in rows for k in names)  # no given_name in this snapshot

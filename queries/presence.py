@@ -144,7 +144,7 @@ def probe(
                         else "map it in kizuna.toml under [tables]",
                     )
                 )
-            p.why[table] = f"no table `{physical}` in {where}"
+            p.why[table] = f"no table `{schema}.{parts[-1]}` in {where}"
             continue
         p.tables[table] = physical
         p.extra_columns[table] = frozenset(have)

@@ -24,7 +24,16 @@ def print_check(r: CheckReport) -> None:
             t.add_row(tr.name, Text("—"), "", Text(tr.why or ""), style="dim")
             continue
         cols = ", ".join(c if p == c else f"{c}={p}" for c, p in tr.found.items())
-        miss = "; ".join(f"{c} ({why})" for c, why in tr.missing.items())
+        false = [c for c, why in tr.missing.items() if why.startswith("mapped to false")]
+        absent = [c for c in tr.missing if c not in false]
+        miss = "; ".join(
+            part
+            for part in (
+                f"not in {tr.physical}: {', '.join(absent)}" if absent else "",
+                f"mapped to false: {', '.join(false)}" if false else "",
+            )
+            if part
+        )
         t.add_row(tr.name, Text(tr.physical), Text(cols), Text(miss))
     out.print(t)
     out.print(Text(f"{r.available} customer fields available", style="green"))

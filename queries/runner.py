@@ -260,7 +260,7 @@ class Runner(CustomerExplainer):
                     if self.catalog.fields[k].pii and k != "customer_id":
                         rec[k] = mask_value(k, v)
             out.append(rec)
-        return lead_with_values(out)
+        return lead_with_values(out) if columns is None else out  # asked-for order is kept
 
     def _field(self, name: str):
         if name not in self.catalog.fields:

@@ -41,7 +41,7 @@ BINDING_OWNERS = [
     SegmentPickerScreen,
     HelpScreen,
 ]
-# the campaign screens (and Liquid, approval, export behind them) load after the first screen
+# the campaign screens (and Liquid, approval, export behind them) load when first needed
 CAMPAIGN_SCREENS = (
     ("campaign_list", "CampaignListScreen"),
     ("campaign_edit", "CampaignEditScreen"),
@@ -125,7 +125,6 @@ class KizunaApp(App[None]):
         except Exception as exc:  # never a traceback on screen
             self.post_message(SessionFailed(KizunaError(f"unexpected error: {exc!r}")))
             return
-        binding_owners()  # import the campaign screens here, off the UI thread
         self.post_message(SessionOpened(session))
 
     def _list_screen(self) -> SegmentListScreen | None:
@@ -159,8 +158,10 @@ class KizunaApp(App[None]):
         """Rebind keys from `[keys]` in kizuna.toml (binding id → key)."""
         if self.session is None:
             return
-        known = binding_ids([type(self), *binding_owners()])
-        keymap, problems = read_keymap(self.session.ws.raw.get("keys", {}), known)
+        keys = self.session.ws.raw.get("keys", {})
+        # the campaign screens load only when a [keys] table needs their binding ids checked
+        known = binding_ids([type(self), *(binding_owners() if keys else BINDING_OWNERS)])
+        keymap, problems = read_keymap(keys, known)
         self.keymap = keymap
         self.set_keymap(keymap)
         for problem in problems:

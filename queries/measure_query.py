@@ -79,7 +79,7 @@ def members_relation(session: Session, members: list[Member]) -> Iterator[exp.Ex
         Path(path).unlink(missing_ok=True)
 
 
-def _orders(session: Session, low: date, high: date) -> exp.Expression:
+def orders_relation(session: Session, low: date, high: date) -> exp.Expression:
     """Orders on days low..high: customer id as text, day, total and coupon code."""
     src = session.catalog.events.get("orders")
     if src is None:
@@ -136,7 +136,7 @@ def person_query(
         )
         .from_(people)
         .join(
-            _orders(session, low, high),
+            orders_relation(session, low, high),
             on=exp.EQ(this=exp.column("cid", "o"), expression=cid.copy()),
             join_type="left",
         )

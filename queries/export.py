@@ -28,6 +28,7 @@ from .approval import require_approval
 from .campaign import Campaign
 from .errors import QueryCancelled
 from .export_errors import ExportBusy, ExportError, from_dict
+from .private_fs import private_dir
 from .session import Session
 
 Progress = Callable[[int, int], None]
@@ -90,9 +91,10 @@ class _Lock:
 
     def __init__(self, session: Session, stem: str):
         self.path = session.ws.state_dir / "locks" / f"export-{stem}.lock"
+        self.root = session.ws.root
 
     def __enter__(self) -> _Lock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent, anchor=self.root)
         for _ in range(2):
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -30,6 +30,7 @@ from .funnel import Funnel, FunnelSQL, count_funnel, dialect_sql, policy_query
 from .jobs import Job
 from .presets import PRESETS, OutColumn, Preset, columns_for, holdout_header, mask_for
 from .preview import CampaignQuery
+from .private_fs import private_dir
 from .session import Session
 
 Emit = Callable[[dict[str, Any]], None]
@@ -101,10 +102,12 @@ def write_export(
     q = policy_query(session, c, table.copy())
     lap("funnel")
     root = out_root / stem
-    root.mkdir(parents=True, exist_ok=True)
+    in_ws = out_root.resolve() == (ws.root / "exports").resolve()
+    private_dir(root, anchor=ws.root if in_ws else out_root)  # (`--out DIR` itself is yours)
     final_name = _folder_name(root, export_id)
     partial = root / f".{final_name}.{os.getpid()}.partial"
     partial.mkdir(mode=0o700)
+    private_dir(partial)  # 0700 even under a umask that strips the owner's bits
     say({"partial": str(partial)})
     try:
         cols = columns_for(preset, c, q.fields, with_messages)

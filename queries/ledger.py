@@ -19,6 +19,7 @@ from typing import Any
 from sqlglot import exp
 
 from .assign import HOLDOUT
+from .private_fs import make_private, private_dir, write_private
 from .workspace import Workspace
 
 COLUMNS = ("campaign", "customer_id", "channel", "contacted_at", "export_id")
@@ -138,21 +139,17 @@ def stage_rows(batches: Iterable[list[tuple]], ws: Workspace, stem: str, meta: d
 
 
 def _partial(ws: Workspace, stem: str, meta: dict) -> Path:
-    d = folder(ws)
-    d.mkdir(parents=True, exist_ok=True)
+    d = private_dir(folder(ws), anchor=ws.root)
     return d / f".{stem}.{meta['export_id']}.parquet.partial"
 
 
 def _staged(ws: Workspace, stem: str, meta: dict, partial: Path) -> Path:
     """fsync the staged file and note it as pending, so `recover` can finish or discard it."""
     d = folder(ws)
-    os.chmod(partial, 0o600)
+    make_private(partial)
     _fsync(partial)
     note = {**meta, "partial": str(partial)}
-    tmp = _pending(ws, stem).with_suffix(".json.partial")
-    tmp.write_text(json.dumps(note), encoding="utf-8")
-    _fsync(tmp)
-    os.replace(tmp, _pending(ws, stem))
+    write_private(_pending(ws, stem), json.dumps(note))
     _fsync(d)
     return partial
 

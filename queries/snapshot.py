@@ -17,6 +17,7 @@ from .asof import Staleness, to_date
 from .catalog import TABLE_COLUMNS, Catalog, build_catalog, logical_view
 from .condcache import MEM_DB, ConditionCache
 from .errors import ConfigError, SnapshotError, SnapshotLocked
+from .private_fs import make_private, private_dir
 from .workspace import Workspace
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -166,8 +167,8 @@ class Snapshot(Staleness):
         cache_dir = self.ws.cache_dir
         final = cache_dir / f"features-{key}.duckdb"
         if final.is_file():
-            return final, 0.0
-        cache_dir.mkdir(parents=True, exist_ok=True)
+            return make_private(final), 0.0
+        private_dir(cache_dir, anchor=self.ws.root)
         partial = cache_dir / f"features-{key}.{os.getpid()}.partial"
         partial.unlink(missing_ok=True)
         if progress:
@@ -187,6 +188,7 @@ class Snapshot(Staleness):
             raise SnapshotError(f"computing customer features failed: {exc}") from None
         finally:
             cur.close()
+        make_private(partial)
         os.replace(partial, final)
         Path(str(partial) + ".wal").unlink(missing_ok=True)
         return final, time.perf_counter() - start

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from .errors import Location, SegmentError
+from .private_fs import write_private
 from .yaml_limits import LimitedComposer, NodeBudget, YamlLimit, check_number, check_size
 
 Path_ = tuple[Any, ...]
@@ -165,8 +166,13 @@ def dump_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
 
 
-def write_atomic(target: Path, text: str) -> Path:
-    """Write a text file through a `.partial` sibling and a rename, so it is never half-written."""
+def write_atomic(target: Path, text: str, private: bool = False) -> Path:
+    """Write a text file through a `.partial` sibling and a rename, so it is never half-written.
+
+    `private` (Kizuna's own state, e.g. kept versions): 0600 in 0700 folders whatever the
+    umask; otherwise (segments, campaigns: shared definitions) the umask decides."""
+    if private:
+        return write_private(target, text)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".partial")
     tmp.write_text(text, encoding="utf-8")

@@ -174,8 +174,23 @@ def discard(ws: Workspace, stem: str) -> None:
     pending.unlink(missing_ok=True)
 
 
-def recover(ws: Workspace) -> list[str]:
-    """Finish commits whose export folder exists, discard the others; returns what was done."""
+def recover(ws: Workspace, locked: bool = False) -> list[str]:
+    """Finish commits whose export folder exists, discard the others; returns what was done.
+
+    Only under the workspace export lock (`locked`: the caller holds it; else it is taken if
+    free), so an export that is running elsewhere never has its staged rows discarded."""
+    d = folder(ws)
+    if locked:
+        return _recover(ws)
+    if not d.is_dir() or not (any(d.glob("*.pending.json")) or any(d.glob(".*.partial"))):
+        return []  # nothing to finish or discard (and no lock to take)
+    from .locks import try_export_lock
+
+    with try_export_lock(ws) as free:
+        return _recover(ws) if free else []
+
+
+def _recover(ws: Workspace) -> list[str]:
     done: list[str] = []
     d = folder(ws)
     if not d.is_dir():

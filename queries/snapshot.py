@@ -96,6 +96,7 @@ class Snapshot(Staleness):
             self.as_of: date = ws.as_of or self.meta_as_of
             st = self.path.stat()
             self.identity = SnapshotIdentity(str(self.path), st.st_size, st.st_mtime_ns, self.as_of)
+            self.inode = st.st_ino  # with the identity, re-checked before an export publishes
             self.features_path, self.features_built_s = self._ensure_features(progress)
             self.conn.execute(
                 f"ATTACH '{self.features_path.as_posix()}' AS {CACHE_ALIAS} (READ_ONLY)"

@@ -20,9 +20,10 @@ from .export_format import fmt
 from .funnel import OPT_IN
 from .jobs import Job
 from .mask import mask_value
-from .preflight import PreflightReport, _Checker
+from .preflight import RENDER_BUDGET_S, PreflightReport, _Checker
 from .presets import OutColumn
 from .preview import CampaignQuery
+from .render_batch import Budget
 from .session import Session
 
 
@@ -64,7 +65,7 @@ class Rows:
     def __init__(self, session: Session, c: Campaign, q: CampaignQuery, cols: list[OutColumn]):
         self.session, self.c, self.q, self.cols = session, c, q, cols
         self.report = PreflightReport(c.name, c.encoding)
-        self.checker = _Checker(c, self.report)
+        self.checker = _Checker(c, self.report, Budget(RENDER_BUDGET_S))
         extra = [
             col for col in cols if col.kind in ("field", "consent") and col.name not in q.fields
         ]
@@ -87,6 +88,7 @@ class Rows:
     def batches(self, job: Job, size: int, messages: bool) -> Iterator[tuple[tuple, list[tuple]]]:
         """(customer ids, rows) per batch, every row in the order of `cols`."""
         q, c = self.q, self.c
+        self.checker.budget.job = job
         query = q.select(q.recipients(), self.sql_cols).order_by(q.cid.copy())
         coupons = self._coupons()
         send_date = c.send_date(self.session.snapshot.as_of)

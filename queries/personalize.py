@@ -10,15 +10,10 @@ from typing import Any
 
 from liquid import Environment, StrictUndefined
 from liquid.ast import Node
-from liquid.builtin.content import ContentNode
-from liquid.builtin.expressions import FilteredExpression, Path
 from liquid.builtin.expressions.filtered import Filter
-from liquid.builtin.expressions.primitive import Literal, Nil
-from liquid.builtin.output import OutputNode
 from liquid.context import RenderContext
 from liquid.exceptions import LiquidError, LiquidSyntaxError, UndefinedError
 from liquid.stream import TokenStream
-from liquid.stringify import to_liquid_string
 from liquid.tag import Tag
 from liquid.template import BoundTemplate
 
@@ -28,7 +23,6 @@ from .parse import suggest
 CAMPAIGN_FIELDS = ("coupon", "variant", "send_date", "campaign_name")
 _HTML = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*\b[^>]*|/[a-zA-Z][a-zA-Z0-9]*\s*)>")
 _OUTPUT = re.compile(r"\{\{.*?\}\}", re.S)
-_ESCAPED = re.compile("[&<>\"']")
 
 
 class TemplateError(SegmentError):
@@ -111,14 +105,6 @@ class FallbackSite:
     column: int
 
 
-@dataclass(frozen=True)
-class OutputPart:
-    """`{{ field | filter: literal ... }}`: a lookup plus filters with constant arguments."""
-
-    field: str
-    filters: tuple[tuple[Any, tuple, dict, int | None], ...]  # func, args, kwargs, site
-
-
 @dataclass
 class MessageTemplate:
     """One compiled part (subject, body or text) of one variant."""
@@ -129,7 +115,16 @@ class MessageTemplate:
     autoescape: bool
     fields: list[str]
     sites: dict[int, FallbackSite] = field(default_factory=dict)
-    parts: list[str | OutputPart] | None = None  # set when the template is simple
+    _plan: Any = None
+
+    @property
+    def plan(self) -> Any:
+        """How the batch renderer splits this template (made on first use)."""
+        if self._plan is None:
+            from .render_batch import make_plan
+
+            self._plan = make_plan(self.bound, self.fields)
+        return self._plan
 
     def render(self, context: dict[str, Any]) -> tuple[str, list[int]]:
         """Render for one recipient; returns the text and the fallback sites that fired."""
@@ -232,7 +227,6 @@ def compile_template(
             )
     ctx = RenderContext(bound)
     _walk(bound.nodes, tpl, ctx)
-    tpl.parts = _simple_parts(bound.nodes, env, tpl)
     return tpl
 
 
@@ -257,100 +251,22 @@ def _walk_expr(expr: Any, tpl: MessageTemplate) -> None:
         _walk_expr(child, tpl)
 
 
-def _simple_parts(nodes: list[Node], env: Environment, tpl: MessageTemplate):
-    """Text and `{{ field | filters }}` only? Then the preflight can render column by column."""
-    parts: list[str | OutputPart] = []
-    for node in nodes:
-        if isinstance(node, ContentNode):
-            parts.append(node.text)
-            continue
-        if not isinstance(node, OutputNode) or type(node.expression) is not FilteredExpression:
-            return None
-        expr = node.expression
-        left = expr.left
-        if not isinstance(left, Path) or len(left.path) != 1 or not isinstance(left.path[0], str):
-            return None
-        chain = []
-        for f in expr.filters or []:
-            func = env.filters.get(f.name)
-            if func is None or getattr(func, "with_context", False):
-                return None
-            args, kwargs = [], {}
-            if getattr(func, "with_environment", False):
-                kwargs["environment"] = env
-            for arg in f.args:
-                value = getattr(arg, "value", None)
-                if not isinstance(value, (Literal, Nil)):
-                    return None
-                v = None if isinstance(value, Nil) else value.value
-                if getattr(arg, "name", None):
-                    kwargs[arg.name] = v
-                else:
-                    args.append(v)
-            site = f.token.start_index if f.name == "default" else None
-            chain.append((func, tuple(args), kwargs, site))
-        parts.append(OutputPart(left.path[0], tuple(chain)))
-    return parts
-
-
-class NotSimple(Exception):
-    """A value made a filter fail: render this template the ordinary way instead."""
-
-
-def _needs_escape(values: Sequence[str]) -> bool:
-    return _ESCAPED.search("".join(values)) is not None
-
-
-def render_column(
-    part: OutputPart, values: Sequence[Any], autoescape: bool, fired: dict[int, int]
-) -> list[str]:
-    """Render one `{{ field | filters }}` for a whole column, once per distinct value."""
-    kinds = set(map(type, values))
-    if not part.filters and kinds == {str} and not (autoescape and _needs_escape(values)):
-        return list(values)  # text needing no escaping renders as itself
-    if len(kinds - {type(None)}) > 1:
-        raise NotSimple("mixed types in a column")  # 1 == True == 1.0 would share an entry
-    table: dict[Any, str] = {}
-    distinct = dict.fromkeys(values)
-    for v in distinct:
-        out = v
-        for func, args, kwargs, site in part.filters:
-            try:
-                new = func(out, *args, **kwargs)
-            except Exception as exc:  # any filter failure: render the slow way
-                raise NotSimple(str(exc)) from None
-            if site is not None and new is not out:
-                fired[site] = fired.get(site, 0) + values.count(v)
-            out = new
-        if type(out) is str and not (autoescape and _ESCAPED.search(out)):
-            table[v] = out  # what to_liquid_string returns for it, without the Markup detour
-        elif type(out) is int or type(out) is float:
-            table[v] = str(out)  # digits need no escaping either
-        else:
-            table[v] = to_liquid_string(out, autoescape)
-    return list(map(table.__getitem__, values))
-
-
 def render_columns(
     tpl: MessageTemplate, columns: dict[str, Sequence[Any]], n: int, fired: dict[int, int]
-) -> list[str]:
-    """Render a simple template for `n` recipients given each field's column of values."""
-    assert tpl.parts is not None
-    fmt, cols = [], []
-    for p in tpl.parts:
-        if isinstance(p, str):
-            fmt.append(p.replace("{", "{{").replace("}", "}}"))
-        else:
-            fmt.append("{" + str(len(cols)) + "}")
-            cols.append(render_column(p, columns[p.field], tpl.autoescape, fired))
-    template = "".join(fmt)
-    if not cols:
-        return [template.format()] * n
-    return list(map(template.format, *cols))
+) -> list[str | None]:
+    """Texts for `n` recipients (None where rendering failed); adds the fallbacks used."""
+    from .render_batch import render_batch
+
+    batch = render_batch(tpl, columns, n)
+    for s, k in batch.fired.items():
+        fired[s] = fired.get(s, 0) + k
+    return batch.texts
 
 
-def describe_error(tpl: MessageTemplate, err: LiquidError) -> str:
-    """`'x' is undefined (line 2, column 5)` for a render-time error."""
+def describe_error(tpl: MessageTemplate, err: BaseException) -> str:
+    """`'x' is undefined (line 2, column 5)`; a failing filter says what failed on the value."""
+    if not isinstance(err, LiquidError):
+        return f"a filter failed on this recipient's value ({type(err).__name__}: {err})"
     msg = str(err.message)
     if err.token is not None and err.token.start_index >= 0 and err.token.source == tpl.source:
         line, col = tpl.location(err.token.start_index)

@@ -19,18 +19,13 @@ from .campaign import Campaign
 from .channels import budget, unencodable
 from .coupons import CodeAllocator, PoolAllocator, load_pool
 from .jobs import Job
-from .personalize import (
-    LiquidError,
-    MessageTemplate,
-    NotSimple,
-    UndefinedError,
-    describe_error,
-    render_columns,
-)
+from .personalize import MessageTemplate, describe_error
+from .render_batch import Budget, error_kind, render_batch
 from .session import Session
 
 Progress = Callable[[int, int], None]
 SHOW = 10  # customer ids kept per finding
+RENDER_BUDGET_S = 900.0  # a campaign's whole preflight renders within this (cancellable too)
 
 
 @dataclass
@@ -109,8 +104,9 @@ class PreflightReport:
 class _Checker:
     """Accumulates findings, fallback counts, sizes and distinct texts across batches."""
 
-    def __init__(self, c: Campaign, report: PreflightReport):
+    def __init__(self, c: Campaign, report: PreflightReport, limit: Budget | None = None):
         self.c, self.report = c, report
+        self.budget = limit or Budget()
         self.findings: dict[tuple, Finding] = {}
         self.fired: dict[tuple[str, str], dict[int, int]] = {}
         self.hashes: dict[str, set[int]] = {p: set() for p in c.parts}
@@ -127,32 +123,15 @@ class _Checker:
     def render(
         self, tpl: MessageTemplate, variant: str, ids: Sequence, cols: dict[str, Sequence]
     ) -> Sequence:
-        """Texts for these recipients (None where rendering failed)."""
+        """Texts for these recipients (None where rendering failed, reported per customer)."""
         fired = self.fired.setdefault((variant, tpl.part), {})
-        key = f"{variant}.{tpl.part}"
-        if tpl.parts is not None and self.report.fast.get(key, True):
-            try:
-                texts = render_columns(tpl, cols, len(ids), fired)
-                self.report.fast[key] = True
-                return texts
-            except NotSimple:
-                self.report.fast[key] = False
-        self.report.fast[key] = False
-        names = list(cols)
-        out: list[str | None] = []
-        for i, cid in enumerate(ids):
-            ctx = {n: cols[n][i] for n in names}
-            try:
-                text, sites = tpl.render(ctx)
-            except LiquidError as err:
-                kind = "undefined" if isinstance(err, UndefinedError) else "render_error"
-                self.finding(kind, describe_error(tpl, err), variant, tpl.part).hit(cid)
-                out.append(None)
-                continue
-            for s in sites:
-                fired[s] = fired.get(s, 0) + 1
-            out.append(text)
-        return out
+        batch = render_batch(tpl, cols, len(ids), self.budget)
+        for s, k in batch.fired.items():
+            fired[s] = fired.get(s, 0) + k
+        for i, err in sorted(batch.errors.items()):
+            self.finding(error_kind(err), describe_error(tpl, err), variant, tpl.part).hit(ids[i])
+        self.report.fast[f"{variant}.{tpl.part}"] = not tpl.plan.whole
+        return batch.texts
 
     def check(self, variant: str, part: str, ids: Sequence, texts: Sequence) -> None:
         """Empty, over-budget and unencodable messages; sizes and distinct texts (batched)."""
@@ -230,7 +209,7 @@ def preflight(
     enc = encoding or c.encoding
     report = PreflightReport(c.name, enc, holdout=arms.pop(HOLDOUT, 0), by_variant=arms)
     report.recipients = total = sum(arms.values())
-    checker = _Checker(c, report)
+    checker = _Checker(c, report, Budget(RENDER_BUDGET_S, job))
     if c.coupon and c.coupon.pool_file:
         pool = load_pool(session.ws.root / c.coupon.pool_file, c.coupon.pool_file)
         coupons: Any = PoolAllocator(pool, c.coupon.pool_file)

@@ -17,7 +17,8 @@ from .describe import describe
 from .errors import CustomerNotFound
 from .jobs import Job
 from .mask import mask_value
-from .personalize import CAMPAIGN_FIELDS, LiquidError, describe_error
+from .personalize import CAMPAIGN_FIELDS, describe_error
+from .render_batch import render_batch
 from .segment import Group, Not, Segment, SegmentRef
 from .session import Session
 
@@ -190,6 +191,14 @@ def campaign_values(c: Campaign, session: Session, arm: str, coupon: Any) -> dic
     }
 
 
+def render_one(tpl: Any, ctx: dict[str, Any]) -> tuple[str | None, list[int], str | None]:
+    """One recipient's part through the export's renderer: text, fallbacks fired, error."""
+    batch = render_batch(tpl, {f: (ctx[f],) for f in tpl.fields}, 1)
+    if 0 in batch.errors:
+        return None, [], describe_error(tpl, batch.errors[0])
+    return batch.texts[0], list(batch.fired), None
+
+
 def render_for(
     c: Campaign, values: dict[str, Any], shown: dict[str, Any], encoding: str | None = None
 ) -> dict[str, dict[str, Rendered]]:
@@ -201,12 +210,12 @@ def render_for(
         parts: dict[str, Rendered] = {}
         for part in c.parts:
             tpl = c.templates[(v.name, part)]
-            try:
-                text, fired = tpl.render(ctx)
-                display = text if show_ctx == ctx else tpl.render(show_ctx)[0]
-            except LiquidError as err:
-                parts[part] = Rendered(None, error=describe_error(tpl, err))
+            text, fired, err = render_one(tpl, ctx)
+            display = text if show_ctx == ctx or err else render_one(tpl, show_ctx)[0]
+            if err is not None or text is None:
+                parts[part] = Rendered(None, error=err)
                 continue
+            display = text if display is None else display  # (masked values may not render)
             b = budget(c.how.channel, part, c.how.max_segments or 1)
             parts[part] = Rendered(
                 display,

@@ -10,7 +10,6 @@ import pytest
 from queries.errors import Location
 from queries.personalize import (
     LiquidError,
-    NotSimple,
     TemplateError,
     compile_template,
     describe_error,
@@ -155,7 +154,6 @@ DATED = {
 )
 def test_column_rendering_matches_python_liquid(source: str, kind: str, autoescape: bool) -> None:
     t = compile_(source, autoescape)
-    assert t.parts is not None
     values = KINDS[kind]
     cols = {f: DATED.get(f, values) for f in t.fields}
     n = len(next(iter(cols.values()), values))
@@ -173,13 +171,27 @@ def test_column_rendering_matches_python_liquid(source: str, kind: str, autoesca
     assert fired == slow_fired
 
 
-def test_mixed_columns_fall_back() -> None:
-    t = compile_("{{ points }}")
-    with pytest.raises(NotSimple):
-        render_columns(t, {"points": [1, True, 1.0]}, 3, {})
+def test_equal_values_that_render_differently_are_not_merged() -> None:
+    t = compile_("{{ points }}|{{ points | plus: 0 }}|{{ points | truncate: 3 }}")
+    values = [1, True, 1.0, -0.0, 0.0, Decimal("1.0"), Decimal("1.00"), 0, False, -0.0]
+    fast = render_columns(t, {"points": values}, len(values), {})
+    slow = [t.render({"points": v})[0] for v in values]
+    assert fast == slow and fast[3] != fast[4]
 
 
-def test_complex_templates_use_the_slow_path() -> None:
-    assert compile_("{% if points %}x{% endif %}").parts is None
-    assert compile_("{{ points | plus: points }}").parts is None
-    assert compile_("{{ favorite_category.size }}").parts is None
+def test_templates_split_into_pieces() -> None:
+    assert not compile_("{% if points %}x{% endif %}").plan.whole
+    assert not compile_("{{ points | plus: points }}").plan.whole
+    plan = compile_("{% assign a = points %}{{ family_name }}{{ a }}").plan
+    assert [p.fields for p in plan.pieces] == [("family_name",), ("points",)]
+    assert compile_("{% capture x %}{{ points }}{% endcapture %}{{ x }}").plan.whole
+
+
+def test_html_quoted_arguments_are_markup_as_in_preview() -> None:
+    t = compile_(
+        '<p>{{ family_name | append: "&nbsp;様" }}{{ coupon | prepend: "<strong>" }}</p>', True
+    )
+    cols = {"family_name": ["木村", "<b>"], "coupon": ["C1", "C&2"]}
+    out = render_columns(t, cols, 2, {})
+    assert out[0] == "<p>木村&nbsp;様<strong>C1</p>"
+    assert out == [t.render({f: cols[f][i] for f in cols})[0] for i in range(2)]

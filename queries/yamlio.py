@@ -11,7 +11,7 @@ import yaml
 
 from .errors import Location, SegmentError
 from .private_fs import write_private
-from .yaml_limits import LimitedComposer, NodeBudget, YamlLimit, check_number, check_size
+from .yaml_limits import LimitedComposer, YamlLimit, check_number, check_size
 
 Path_ = tuple[Any, ...]
 
@@ -65,10 +65,7 @@ def _scalar(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
     return check_number(value, node)
 
 
-def _convert(
-    node: yaml.Node, path: Path_, lines: Lines, loader: yaml.SafeLoader, budget: NodeBudget
-) -> Any:
-    budget.spend(node)
+def _convert(node: yaml.Node, path: Path_, lines: Lines, loader: yaml.SafeLoader) -> Any:
     lines.by_path.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -82,12 +79,10 @@ def _convert(
                     Location(lines.file, key_node.start_mark.line + 1, str(key)),
                 )
             lines.by_path[(*path, key)] = key_node.start_mark.line + 1
-            out[key] = _convert(value_node, (*path, key), lines, loader, budget)
+            out[key] = _convert(value_node, (*path, key), lines, loader)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _convert(child, (*path, i), lines, loader, budget) for i, child in enumerate(node.value)
-        ]
+        return [_convert(child, (*path, i), lines, loader) for i, child in enumerate(node.value)]
     return _scalar(node, loader)
 
 
@@ -101,7 +96,7 @@ def load_yaml(text: str, file: str | None = None) -> tuple[Any, Lines]:
             node = loader.get_single_node()
             if node is None:
                 return None, lines
-            return _convert(node, (), lines, loader, NodeBudget()), lines
+            return _convert(node, (), lines, loader), lines
         finally:
             loader.dispose()
     except YamlLimit as exc:

@@ -18,7 +18,7 @@ from .jobs import Job
 from .measure import forward, window_days
 from .measure_export import MeasureError
 from .measure_query import Windows, person_query, run_arms
-from .segment import Group, Segment
+from .segment import FieldCond, Group, Not, Segment
 from .session import Session
 
 SEGMENT_ARM, BASE_ARM = "segment", "base"
@@ -99,7 +99,16 @@ def _people(session: Session, seg: Segment, arm: str) -> exp.Expression:
     return exp.paren(sel, copy=False).as_("m")
 
 
+def existed(session: Session, seg: Segment) -> Segment:
+    """The segment limited to customers who existed on D (signed up by then, or unknown)."""
+    if "signup_at" not in session.catalog.fields:
+        return seg
+    later = Not(FieldCond("signup_at", "after", session.snapshot.as_of.isoformat()))
+    return Segment(seg.name, Group("all", (later, seg.where)), seg.description, seg.path)
+
+
 def _outcome(session: Session, seg: Segment, arm: str, w: Windows, job: Job | None) -> Outcome:
+    seg = existed(session, seg)
     rows = run_arms(session, person_query(session, _people(session, seg, arm), w, False), job)
     if not rows:
         return Outcome(0, 0, 0, 0)

@@ -37,6 +37,16 @@ def _num(x: object) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def rate_interval(x: int, n: int) -> tuple[float | None, float | None]:
+    """A conversion rate's 95 % Wilson interval (statsmodels)."""
+    if n <= 0:
+        return None, None
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(x, n, alpha=1 - LEVEL, method="wilson")
+    return _num(low), _num(high)
+
+
 def proportion_diff(x1: int, n1: int, x0: int, n0: int) -> Estimate:
     """Difference of two conversion rates: Newcomb's interval and a score test (statsmodels)."""
     if n1 <= 0 or n0 <= 0:

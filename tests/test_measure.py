@@ -251,3 +251,114 @@ def test_export_of_an_older_export(world: World, tmp_path: Path) -> None:
         "measure", "broad", "--db", later, "--export", str(tmp_path), "--workspace", str(ws)
     )
     assert bad.exit_code == 1 and "not an export folder" in bad.stderr
+
+
+# -- the TUI results screen ------------------------------------------------------------------
+def test_default_later_is_the_newest_other_snapshot_after_the_export(tmp_path: Path) -> None:
+    import os
+
+    from tui.screens.campaign_results import default_later
+
+    current = tmp_path / "demo.duckdb"
+    exports = tmp_path / "exports" / "broad"
+    (exports / "20261125T000000Z").mkdir(parents=True)
+    older, newer = tmp_path / "old.duckdb", tmp_path / "later.duckdb"
+    for p in (current, older, newer):
+        p.write_bytes(b"")
+    stamp = (exports / "20261125T000000Z").stat().st_mtime
+    os.utime(older, (stamp - 100, stamp - 100))
+    os.utime(newer, (stamp + 100, stamp + 100))
+    assert default_later(current, exports) == newer.resolve()
+    newer.unlink()
+    assert default_later(current, exports) == current
+
+
+def test_results_screen_at_80x24_without_colour(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.widgets import Input, Static
+
+    from tui.app import KizunaApp
+    from tui.screens.campaign_list import CampaignListScreen
+    from tui.screens.campaign_results import CampaignResultsScreen, results_path
+
+    from .test_tui_support import async_test, settle
+
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    @async_test
+    async def run() -> None:
+        app = KizunaApp(workspace=world.ws)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await app.push_screen(CampaignListScreen())
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot, 60)
+            screen = app.screen
+            assert isinstance(screen, CampaignResultsScreen)
+            screen.query_one("#later", Input).value = str(world.later["effect"])
+            await pilot.press("ctrl+r")
+            await settle(pilot, 60)
+            assert screen.result is not None
+            arms = str(screen.query_one("#results-arms", Static).render())
+            for arm in ("holdout", "A", "B", "treated"):
+                assert f"\n{arm} " in "\n" + arms
+            assert "├" in arms and "┤" in arms and "█" in arms and "%" in arms
+            effect = str(screen.query_one("#results-effect", Static).render())
+            assert "It worked" in effect and "CUPED" in effect
+            await pilot.press("ctrl+y")
+            assert app.clipboard == screen.summary
+            assert "| holdout |" in screen.summary and "It worked" in screen.summary
+            await pilot.press("ctrl+s")
+            saved = results_path(world.ws, screen.result)
+            assert saved.read_text("utf-8") == screen.summary
+            screen.query_one("#later", Input).value = str(DEMO)  # before the send
+            await pilot.press("ctrl+r")
+            await settle(pilot, 60)
+            status = str(screen.query_one("#results-status", Static).render())
+            assert "Cannot measure" in status and screen.result is None
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, CampaignListScreen)
+
+    run()
+
+
+def test_the_campaign_states_its_coupon_value(world: World, tmp_path: Path) -> None:
+    """`coupon: {value: 500}` in the campaign reaches campaign.json and measure's cost."""
+    priced = tmp_path / world.exports[0].name
+    shutil.copytree(world.exports[0], priced)
+    spec = json.loads((priced / "campaign.json").read_text("utf-8"))
+    spec["campaign"]["what"]["coupon"]["value"] = 500
+    (priced / "campaign.json").write_text(json.dumps(spec), "utf-8")
+    r = measured(world, export_dir=priced)
+    assert r.effect["coupon_value"] == 500
+    assert r.effect["coupon_cost"] == 500 * r.arm("treated").redemptions
+    assert measured(world, export_dir=priced, coupon_value=100).effect["coupon_cost"] == (
+        100 * r.arm("treated").redemptions
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("500", True), ("0", True), ("-1", False), ("abc", False), ("true", False), (".inf", False)],
+)
+def test_coupon_value_in_the_campaign_file(session, value: str, ok: bool) -> None:
+    from queries.campaign import load_campaign
+    from queries.errors import KizunaError
+
+    from .handoff_tools import write_campaign
+
+    path = write_campaign(session.ws.root)
+    text = path.read_text("utf-8").replace(
+        "coupon: {prefix: SP, length: 6}", f"coupon: {{prefix: SP, length: 6, value: {value}}}"
+    )
+    path.write_text(text, "utf-8")
+    if ok:
+        c = load_campaign(path, session.catalog, session.ws.root, session.store)
+        assert c.coupon.value == float(value)
+        assert c.to_dict()["what"]["coupon"]["value"] == int(value)
+    else:
+        with pytest.raises(KizunaError, match="value"):
+            load_campaign(path, session.catalog, session.ws.root, session.store)

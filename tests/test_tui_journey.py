@@ -213,3 +213,65 @@ async def test_fast_typing_in_the_event_dialog_does_not_bleed_between_boxes(work
         await settle(pilot)
         assert screen.query_one("#ev-count").value == "2"
         assert screen.query_one("#ev-within").value == "1y"
+
+
+@async_test
+async def test_g_adds_a_placeholder_group_that_keeps_the_audience(workspace):
+    from queries.segment import Group
+
+    from .test_tui_builder import add_field
+
+    app = make_app(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        builder = app.screen
+        await add_field(pilot, "points", "5000")
+        await pilot.press("enter")
+        await settle(pilot)
+        before = builder.query_one("#audience").count
+        assert before > 0
+        await pilot.press("g")
+        await settle(pilot)
+        assert builder.root.children[-1] == Group("any")
+        assert builder.query_one("#audience").count == before
+        label = str(builder.tree.root.children[-1].label)
+        assert "empty" in label and "ignored" in label
+
+
+@async_test
+async def test_palette_has_campaign_actions(tmp_path):
+    from textual.command import CommandPalette
+
+    from .test_tui_campaign_support import copy_demo, demo_app
+    from .test_tui_support import type_text
+
+    ws = copy_demo(tmp_path)
+    app = demo_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await type_text(pilot, "export")
+        await pilot.pause(0.5)
+        hits = [str(o.prompt) for o in app.screen.query_one("CommandList").options]
+        assert any("Export campaign" in h for h in hits), hits
+
+
+@async_test
+async def test_force_checkbox_reads_x_when_on(tmp_path):
+    from tui.widgets.tick import TickBox
+
+    class Box(__import__("textual.app", fromlist=["App"]).App):
+        def compose(self):
+            yield TickBox("force past drift_limit", id="b")
+
+    app = Box()
+    async with app.run_test(size=(60, 5)) as pilot:
+        box = app.query_one(TickBox)
+        assert box._button.plain == "[ ]"
+        box.value = True
+        await pilot.pause()
+        assert box._button.plain == "[x]"

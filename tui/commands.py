@@ -1,4 +1,4 @@
-"""The command palette (ctrl+p): open segments, edit, look, save, switch theme."""
+"""The command palette (ctrl+p): segments, campaigns (preview, approve, export), edit, look."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ class KizunaCommands(Provider):
         from .screens.campaign_list import open_campaigns
 
         out.append(("Campaigns: messages, preview, preflight", partial(open_campaigns, app), "c"))
+        out.extend(_campaign_commands(app, session))
         for stem in session.store.names():
             try:
                 name = session.store.load(stem).name
@@ -102,3 +103,48 @@ def _dialect(screen, dialect: str) -> None:
 
     screen.look.show_tab("sql")
     screen.query_one("#sql-dialect", Select).value = dialect
+
+
+def _campaign_commands(app, session) -> list[Command]:
+    """Preview, approve and export each campaign of the workspace, from anywhere."""
+    from .screens.campaign_list import campaign_files
+
+    out: list[Command] = []
+    for path in campaign_files(session.ws.campaigns_dir):
+        name = _campaign_name(path)
+        for verb, opener, key in (
+            ("Preview campaign", _open_editor, "enter"),
+            ("Approve campaign", _open_approve, "a"),
+            ("Export campaign", _open_export, "e"),
+        ):
+            out.append((f"{verb}: {name}", partial(opener, app, path), f"{path.name} · {key}"))
+    return out
+
+
+def _campaign_name(path) -> str:
+    """The campaign's `name:` (the file stem when the file cannot be read)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return str(data.get("name") or path.stem) if isinstance(data, dict) else path.stem
+    except Exception:
+        return path.stem
+
+
+def _open_editor(app, path) -> None:
+    from .screens.campaign_edit import CampaignEditScreen
+
+    app.push_screen(CampaignEditScreen(path))
+
+
+def _open_approve(app, path) -> None:
+    from .screens.campaign_approve import ApproveScreen
+
+    app.push_screen(ApproveScreen(path))
+
+
+def _open_export(app, path) -> None:
+    from .screens.campaign_export import ExportScreen
+
+    app.push_screen(ExportScreen(path))

@@ -18,6 +18,7 @@ from ..widgets.audience import AudienceBar
 from ..widgets.header import SnapshotHeader
 from ..widgets.look import LookTabs
 from ..widgets.look_pane import LookPane
+from ..widgets.prune import without_empty_groups
 from ..widgets.segment_tree import SegmentTree
 from ..widgets.value_parse import default_op
 from .builder_files import BuilderFilesMixin
@@ -120,7 +121,8 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
         return self.segment_for(self.root)
 
     def segment_for(self, tree: Node) -> Segment:
-        return Segment(self.seg_name, tree, self.description, self.path)
+        """The segment counted and saved: groups still empty are left out (not "nobody")."""
+        return Segment(self.seg_name, without_empty_groups(tree), self.description, self.path)
 
     def audience_bars(self) -> list[AudienceBar]:
         main = self.query_one(AudienceBar)

@@ -12,6 +12,7 @@ from queries.history import keep
 from queries.segment import Node, Segment, slugify
 
 from ..widgets.edits import referenced
+from ..widgets.prune import without_empty_groups
 from .dialogs import ConfirmScreen, PromptScreen
 
 
@@ -84,7 +85,7 @@ class BuilderFilesMixin(Screen):
         )
 
     def _write(self, path: Path, then: Callable[[], None] | None = None) -> None:
-        seg = Segment(self.seg_name, self.root, self.description, path)
+        seg = Segment(self.seg_name, without_empty_groups(self.root), self.description, path)
         state = self.app.session.ws.state_dir
         try:
             keep(state, "segments", path)  # the version this save replaces stays restorable

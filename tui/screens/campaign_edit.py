@@ -262,7 +262,8 @@ class CampaignEditScreen(CampaignLiveMixin):
                 self.pinned = answer[0]
                 self.request_preview(immediate=True)
 
-        self.app.push_screen(PromptScreen("Preview for customer id", self.pinned or ""), answered)
+        ask = PromptScreen("Preview for customer id", self.pinned or "", label="Customer id")
+        self.app.push_screen(ask, answered)
 
     def action_preflight(self) -> None:
         d, s = self.draft, self.app.session

@@ -22,6 +22,7 @@ from queries.export_errors import ChangedSinceApproval, DriftExceeded, ExportErr
 
 from ..keymap import bind
 from ..widgets.header import SnapshotHeader
+from ..widgets.tick import TickBox
 
 BAD = "bold $text-error"
 LOUD = "bold reverse $text-error"
@@ -158,7 +159,7 @@ class ExportScreen(Screen[ExportResult | None]):
         )
         yield Static(Content.styled("checking the approval…", "italic"), id="export-approval")
         with Horizontal(id="export-form"):
-            yield Checkbox("force past drift_limit (recorded)", id="export-force")
+            yield TickBox("force past drift_limit (recorded)", id="export-force")
             yield Button("Export", id="export-go", variant="primary", disabled=True)
             yield Button("Cancel", id="export-cancel", variant="error", disabled=True)
         yield ProgressBar(id="export-bar", show_eta=True)

@@ -111,7 +111,13 @@ class CampaignLiveMixin(Screen):
 
         def body(job: Job) -> CampaignPreviewed:
             c = d.build(s.catalog, s.store, yaml_text=text)
-            return CampaignPreviewed(generation, c, preview(s, c, n, who, unmask, job))
+            pv = preview(s, c, n, who, unmask, job)
+            removed = None
+            if who and pv.samples and not pv.samples[0].member:
+                from queries.why_not import removed_by
+
+                removed = removed_by(s, c, pv.samples[0].customer_id, job)
+            return CampaignPreviewed(generation, c, pv, removed)
 
         self.preview_slot.start(body, on_error=lambda exc: CampaignInvalid(generation, exc))
 
@@ -121,6 +127,7 @@ class CampaignLiveMixin(Screen):
             return  # typed since: a newer render is on its way
         keep = self.current.customer_id if self.current else None
         self.campaign, self.result, self.error = event.campaign, event.preview, None
+        self.removed = event.removed
         self.audience = audience_content(event.preview)
         ids = [sm.customer_id for sm in event.preview.samples]
         self.index = ids.index(keep) if keep in ids else min(self.index, max(len(ids) - 1, 0))
@@ -183,6 +190,7 @@ class CampaignLiveMixin(Screen):
             self.raw,
             self.result,
             pane.scrollable_content_region.width or 60,
+            removed=getattr(self, "removed", None),
         )
         pane.show(content, stale=self.error is not None)
 

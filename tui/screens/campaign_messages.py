@@ -27,11 +27,14 @@ class CampaignsCounted(Message):
 class CampaignPreviewed(Message):
     """The draft compiled and sample recipients were rendered, for draft `generation`."""
 
-    def __init__(self, generation: int, campaign: Campaign, preview: Preview) -> None:
+    def __init__(
+        self, generation: int, campaign: Campaign, preview: Preview, removed: str | None = None
+    ) -> None:
         super().__init__()
         self.generation = generation
         self.campaign = campaign
         self.preview = preview
+        self.removed = removed  # for a chosen non-recipient: the funnel step that removed them
 
 
 class CampaignInvalid(Message):

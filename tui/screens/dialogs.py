@@ -54,8 +54,10 @@ class PromptScreen(ModalScreen[tuple[str, str] | None]):
         name: str = "",
         description: str | None = None,
         check: Callable[[str], str | None] | None = None,
+        label: str = "Name",
     ) -> None:
         super().__init__()
+        self.label = label
         self.title_text = title
         self.initial = name
         self.description = description
@@ -64,7 +66,7 @@ class PromptScreen(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield Label("Name")
+            yield Label(self.label)
             yield Input(self.initial, id="prompt-name", compact=True)
             if self.description is not None:
                 yield Label("Description")
@@ -79,7 +81,7 @@ class PromptScreen(ModalScreen[tuple[str, str] | None]):
 
     def _error(self, name: str) -> str | None:
         if not name.strip():
-            return "✗ a name is needed"
+            return f"✗ {self.label.lower()} is needed"
         if self.check is not None:
             problem = self.check(name.strip())
             return f"✗ {problem}" if problem else None

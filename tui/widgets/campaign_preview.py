@@ -86,6 +86,7 @@ def message_content(
     raw: bool = False,
     audience: Preview | None = None,
     width: int = 60,
+    removed: str | None = None,
 ) -> Content:
     """Everything the pane shows for one recipient and one variant (and the audience steps)."""
     steps = [funnel_content(audience, max(12, width - 22))] if audience is not None else []
@@ -94,7 +95,7 @@ def message_content(
         return Content("\n\n").join([empty, *steps])
     head = [(f"{index + 1}/{total}  ", "dim"), (sample.customer_id, "bold")]
     if not sample.member:
-        head.append(("  ✗ not in the audience (holdout or excluded)", WARN))
+        head.append((f"  ✗ {removed or 'not in the audience (holdout or excluded)'}", WARN))
     elif sample.arm != variant:
         head.append((f"  gets {sample.arm} · showing {variant}", WARN))
     else:

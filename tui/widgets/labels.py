@@ -107,7 +107,9 @@ def node_parts(node: Node, catalog: Catalog) -> list[Part]:
     if isinstance(node, Group):
         if node.kind == "all":
             return [("ALL", "bold"), " of these" if node.children else " — everyone"]
-        return [("ANY", "bold"), " of these" if node.children else " — no one"]
+        if node.children:
+            return [("ANY", "bold"), " of these"]
+        return [("ANY", "bold"), (" — empty: ignored until it has a condition", "italic")]
     if isinstance(node, Not):
         return [("NOT", "bold")]
     if isinstance(node, FieldCond):

@@ -23,11 +23,13 @@ from .screens.campaign_edit import CampaignEditScreen
 from .screens.campaign_export import ExportScreen
 from .screens.campaign_list import CampaignListScreen
 from .screens.campaign_preflight import CampaignPreflightScreen
+from .screens.campaign_results import CampaignResultsScreen
 from .screens.condition import ConditionScreen
 from .screens.dialogs import ConfirmScreen, PromptScreen, SegmentPickerScreen
 from .screens.event import EventScreen
 from .screens.field_picker import FieldPickerScreen
 from .screens.help import HelpScreen
+from .screens.segment_backtest import BacktestScreen
 from .screens.segment_list import SegmentListScreen
 from .widgets.segment_tree import SegmentTree
 from .widgets.value_editor import CheckList
@@ -50,6 +52,8 @@ BINDING_OWNERS = [
     CampaignPreflightScreen,
     ApproveScreen,
     ExportScreen,
+    CampaignResultsScreen,
+    BacktestScreen,
 ]
 THEMES = ("textual-dark", "textual-light")
 

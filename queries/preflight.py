@@ -67,6 +67,7 @@ class PreflightReport:
     holdout: int = 0
     by_variant: dict[str, int] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)  # do not block (formula-like values)
     fallbacks: list[FallbackUse] = field(default_factory=list)
     distinct: dict[str, int] = field(default_factory=dict)
     largest: dict[str, tuple[int, str, int]] = field(default_factory=dict)  # size, unit, limit
@@ -90,6 +91,7 @@ class PreflightReport:
             "by_variant": self.by_variant,
             "encoding": self.encoding,
             "findings": [vars(f) for f in self.findings],
+            "warnings": [vars(f) for f in self.warnings],
             "fallbacks": [vars(f) for f in self.fallbacks],
             "distinct_messages": self.distinct,
             "largest": {
@@ -262,5 +264,8 @@ def preflight(
     if isinstance(coupons, CodeAllocator):
         report.coupon_collisions = coupons.collisions
     checker.finish()
+    from .formula import scan
+
+    report.warnings = scan(session, c, q, job)
     report.elapsed = time.perf_counter() - start
     return report

@@ -136,6 +136,21 @@ class Runner(CustomerExplainer):
         query = comp.base_from(exp.select(exp.func("count", exp.Star()))).where(where)
         return int(self.execute(query, job)[0][0])
 
+    def counts(self, segs: list[Segment], job: Job | None = None) -> list[int]:
+        """Several audience sizes in one scan of the customers (the segment list's column)."""
+        if not segs:
+            return []
+        comp = self.compiler()
+        preds = []
+        for seg in segs:
+            c = self.compiler(seg)
+            preds.append(c.node(seg.where))
+            comp.needs_features = comp.needs_features or c.needs_features
+        one, zero = exp.Literal.number(1), exp.Literal.number(0)
+        cols = [exp.Sum(this=exp.If(this=p, true=one.copy(), false=zero.copy())) for p in preds]
+        row = self.execute(comp.base_from(exp.select(*cols)), job)[0]
+        return [int(v or 0) for v in row]
+
     # -- per-condition cache ---------------------------------------------------------------
     def _cached_compiler(self, seg: Segment, job: Job | None) -> Compiler:
         """A compiler whose event conditions read cached per-customer tables, filled on a miss.

@@ -18,18 +18,11 @@ from .commands import KizunaCommands
 from .keymap import bind, binding_ids, read_keymap
 from .messages import SessionFailed, SessionOpened, SessionProgressed
 from .screens.builder import BuilderScreen
-from .screens.campaign_approve import ApproveScreen
-from .screens.campaign_edit import CampaignEditScreen
-from .screens.campaign_export import ExportScreen
-from .screens.campaign_list import CampaignListScreen
-from .screens.campaign_preflight import CampaignPreflightScreen
-from .screens.campaign_results import CampaignResultsScreen
 from .screens.condition import ConditionScreen
 from .screens.dialogs import ConfirmScreen, PromptScreen, SegmentPickerScreen
 from .screens.event import EventScreen
 from .screens.field_picker import FieldPickerScreen
 from .screens.help import HelpScreen
-from .screens.segment_backtest import BacktestScreen
 from .screens.segment_list import SegmentListScreen
 from .widgets.segment_tree import SegmentTree
 from .widgets.value_editor import CheckList
@@ -47,14 +40,28 @@ BINDING_OWNERS = [
     PromptScreen,
     SegmentPickerScreen,
     HelpScreen,
-    CampaignListScreen,
-    CampaignEditScreen,
-    CampaignPreflightScreen,
-    ApproveScreen,
-    ExportScreen,
-    CampaignResultsScreen,
-    BacktestScreen,
 ]
+# the campaign screens (and Liquid, approval, export behind them) load when first needed
+CAMPAIGN_SCREENS = (
+    ("campaign_list", "CampaignListScreen"),
+    ("campaign_edit", "CampaignEditScreen"),
+    ("campaign_preflight", "CampaignPreflightScreen"),
+    ("campaign_approve", "ApproveScreen"),
+    ("campaign_export", "ExportScreen"),
+    ("campaign_results", "CampaignResultsScreen"),
+    ("segment_backtest", "BacktestScreen"),
+)
+
+
+def binding_owners() -> list[type]:
+    """Every class whose key bindings `[keys]` in kizuna.toml may rebind."""
+    import importlib
+
+    late = [
+        getattr(importlib.import_module(f"{__package__}.screens.{mod}"), name)
+        for mod, name in CAMPAIGN_SCREENS
+    ]
+    return [*BINDING_OWNERS, *late]
 THEMES = ("textual-dark", "textual-light")
 
 
@@ -153,8 +160,10 @@ class KizunaApp(App[None]):
         """Rebind keys from `[keys]` in kizuna.toml (binding id → key)."""
         if self.session is None:
             return
-        known = binding_ids([type(self), *BINDING_OWNERS])
-        keymap, problems = read_keymap(self.session.ws.raw.get("keys", {}), known)
+        keys = self.session.ws.raw.get("keys", {})
+        # the campaign screens load only when a [keys] table needs their binding ids checked
+        known = binding_ids([type(self), *(binding_owners() if keys else BINDING_OWNERS)])
+        keymap, problems = read_keymap(keys, known)
         self.keymap = keymap
         self.set_keymap(keymap)
         for problem in problems:
@@ -223,6 +232,8 @@ class KizunaApp(App[None]):
         self.theme = THEMES[1] if self.current_theme.dark else THEMES[0]
 
     async def action_quit(self) -> None:
+        from .screens.campaign_edit import CampaignEditScreen
+
         builders = [
             s
             for s in self.screen_stack

@@ -109,6 +109,16 @@ def print_preflight(console: Console, r: PreflightReport) -> None:
                 (who, "dim"),
             )
         )
+    for f in r.warnings:  # formula-like values: reported, not blocking
+        who = ", ".join(f.customers) + (" …" if f.count > len(f.customers) else "")
+        console.print(
+            Text.assemble(
+                ("  ! ", "yellow"),
+                (f"{f.kind}", "bold"),
+                f" {f.detail} — {f.count:,} recipient(s): ",
+                (who, "dim"),
+            )
+        )
     for fb in r.fallbacks:
         pct = 100 * fb.count / r.recipients if r.recipients else 0
         console.print(

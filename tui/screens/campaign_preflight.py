@@ -27,6 +27,7 @@ KINDS = {
     "unencodable": "cannot encode",
     "empty": "empty part",
     "coupon": "coupon",
+    "formula": "formula-like value",
 }
 
 
@@ -53,6 +54,16 @@ def report_content(r: PreflightReport, timed: bool = True) -> Content:
                 ("✗ ", BAD),
                 (KINDS.get(f.kind, f.kind), "bold"),
                 f" {where}: {f.detail} — {f.count:,} recipient(s): ",
+                (who, "dim"),
+            )
+        )
+    for f in r.warnings:  # formula-like values: reported, not blocking
+        who = ", ".join(f.customers) + (" …" if f.count > len(f.customers) else "")
+        lines.append(
+            Content.assemble(
+                ("! ", "$text-warning"),
+                (KINDS.get(f.kind, f.kind), "bold"),
+                f" {f.detail} — {f.count:,} recipient(s): ",
                 (who, "dim"),
             )
         )

@@ -11,6 +11,7 @@ from typing import Any
 from liquid import Environment, StrictUndefined
 from liquid.ast import Node
 from liquid.builtin.expressions.filtered import Filter
+from liquid.builtin.expressions.primitive import RangeLiteral
 from liquid.context import RenderContext
 from liquid.exceptions import LiquidError, LiquidSyntaxError, UndefinedError
 from liquid.stream import TokenStream
@@ -93,6 +94,22 @@ class _TrackedDefault(Filter):
             fired = _FIRED.get()
             if fired is not None:
                 fired.append(self.token.start_index)
+        return out
+
+
+class _LimitedRange(RangeLiteral):
+    """A range no longer than the loop limit: `(1..10000000) | join` would take many seconds."""
+
+    __slots__ = ()
+
+    def _make_range(self, start: Any, stop: Any) -> range:
+        out = super()._make_range(start, stop)
+        limit = MessageEnvironment.loop_iteration_limit
+        if limit and len(out) > limit:
+            raise LiquidError(
+                f"range {self} has {len(out):,} items, over the limit of {limit:,}",
+                token=self.token,
+            )
         return out
 
 
@@ -238,6 +255,8 @@ def _walk(nodes: Iterable[Node], tpl: MessageTemplate, ctx: RenderContext) -> No
 
 
 def _walk_expr(expr: Any, tpl: MessageTemplate) -> None:
+    if type(expr) is RangeLiteral:
+        expr.__class__ = _LimitedRange
     filters = getattr(expr, "filters", None)
     if isinstance(filters, list):
         for i, f in enumerate(filters):

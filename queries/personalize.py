@@ -11,6 +11,7 @@ from typing import Any
 from liquid import Environment, StrictUndefined
 from liquid.ast import Node
 from liquid.builtin.expressions.filtered import Filter
+from liquid.builtin.expressions.loop import LoopExpression
 from liquid.builtin.expressions.primitive import RangeLiteral
 from liquid.context import RenderContext
 from liquid.exceptions import LiquidError, LiquidSyntaxError, UndefinedError
@@ -254,8 +255,8 @@ def _walk(nodes: Iterable[Node], tpl: MessageTemplate, ctx: RenderContext) -> No
         _walk(node.children(ctx, include_partials=False), tpl, ctx)
 
 
-def _walk_expr(expr: Any, tpl: MessageTemplate) -> None:
-    if type(expr) is RangeLiteral:
+def _walk_expr(expr: Any, tpl: MessageTemplate, loop: bool = False) -> None:
+    if type(expr) is RangeLiteral and not loop:  # (a loop's own range: the loop limit applies)
         expr.__class__ = _LimitedRange
     filters = getattr(expr, "filters", None)
     if isinstance(filters, list):
@@ -266,8 +267,9 @@ def _walk_expr(expr: Any, tpl: MessageTemplate) -> None:
                 chain = " | ".join(str(x) for x in filters[: i + 1])
                 label = f"{getattr(expr, 'left', '?')} | {chain}"
                 tpl.sites[f.token.start_index] = FallbackSite(label, line, col)
+    iterable = getattr(expr, "iterable", None) if type(expr) is LoopExpression else None
     for child in expr.children() or ():
-        _walk_expr(child, tpl)
+        _walk_expr(child, tpl, child is iterable)
 
 
 def render_columns(

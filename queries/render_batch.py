@@ -18,6 +18,7 @@ are rendered whole, once per distinct combination of all their variables.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -27,6 +28,8 @@ from typing import Any
 
 from liquid.ast import BlockNode, ConditionalBlockNode, Node
 from liquid.builtin.content import ContentNode
+from liquid.builtin.expressions import FilteredExpression
+from liquid.builtin.expressions import Path as PathExpr
 from liquid.builtin.output import OutputNode
 from liquid.builtin.tags.case_tag import CaseNode, MultiExpressionBlockNode
 from liquid.builtin.tags.comment_tag import CommentNode
@@ -53,6 +56,7 @@ _PURE = (
 _WHOLE_TAGS = {"capture", "ifchanged"}  # buffers sized by what was written before them
 _SAFE = frozenset({type(None), str, int, bool, date})  # equality is identity among these
 _FAILED = object()
+_ESCAPES = re.compile("[&<>\"']")  # what markupsafe.escape changes
 
 
 class RenderBudgetExceeded(KizunaError):
@@ -88,6 +92,21 @@ class Piece:
 
     nodes: tuple[int, ...]
     fields: tuple[str, ...]
+    bare: bool = False  # `{{ name }}`: no filters, one variable
+
+
+def _bare(node: Node) -> bool:
+    """`{{ name }}`: python-liquid writes a text value as it is (escaped in HTML)."""
+    if type(node) is not OutputNode or type(node.expression) is not FilteredExpression:
+        return False
+    expr = node.expression
+    left = expr.left
+    return (
+        not expr.filters
+        and type(left) is PathExpr
+        and len(left.path) == 1
+        and isinstance(left.path[0], str)
+    )
 
 
 @dataclass
@@ -141,7 +160,7 @@ def make_plan(bound: BoundTemplate, fields: Sequence[str]) -> Plan:
             continue
         read, glob, local = _names(bound, [node])
         if _pure(node, ctx) and not local and not (read & assigned):
-            pieces.append(Piece((i,), tuple(sorted(glob))))
+            pieces.append(Piece((i,), tuple(sorted(glob)), _bare(node) and len(glob) == 1))
         else:
             group.append(i)
     if group:
@@ -156,6 +175,16 @@ def identity_keys(col: Sequence[Any]) -> Sequence[Any]:
     if types <= _SAFE and not (int in types and bool in types):
         return col
     return list(zip(map(type, col), map(repr, col)))
+
+
+def _as_is(col: Sequence[Any], autoescape: bool) -> bool:
+    """Every value is text that `{{ name }}` writes unchanged (no CR, nothing to escape)."""
+    if set(map(type, col)) != {str}:
+        return False
+    joined = "".join(col)
+    if "\r" in joined:  # python-liquid's buffer writes CR as LF
+        return False
+    return not (autoescape and _ESCAPES.search(joined))
 
 
 class _Renderer:
@@ -190,6 +219,10 @@ class _Renderer:
                     self.fired[s] += self.n
                 self.row_fired.append(((None,) * self.n, {None: out[1]}))
             return [out if out is _FAILED else out[0]] * self.n
+        if p.bare:
+            col = self.columns[p.fields[0]]
+            if _as_is(col, self.bound.env.autoescape):
+                return list(col)
         keys = self.key_column(p.fields)
         where = dict(zip(keys, range(self.n)))  # each distinct key → a row that has it
         table: dict[Any, Any] = {}

@@ -170,7 +170,25 @@ class _Loader:
             self.fail(
                 f"unknown encoding `{enc}`", ("how", "encoding"), f"use {' or '.join(ENCODINGS)}"
             )
-        return How(channel, dest, segs, enc)
+        return How(channel, dest, segs, enc, self.include_messages(d, dest))
+
+    def include_messages(self, d: dict, dest: str) -> bool | None:
+        """`how.include_messages`: true or false, for presets whose import takes text columns."""
+        value = d.get("include_messages")
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self.fail("`include_messages` is true or false", ("how", "include_messages"))
+        from .presets import PRESETS
+
+        preset = PRESETS[dest]
+        if value and not (preset.messages or preset.can_carry_messages):
+            self.fail(
+                f"preset `{dest}` cannot carry the rendered messages",
+                ("how", "include_messages"),
+                "it writes ids only; the message is built in the sending system",
+            )
+        return value
 
     def when(self, d: dict) -> When:
         send_at = d.get("send_at")

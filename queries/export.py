@@ -8,6 +8,7 @@ the next start; the folder of a finished export appears only when it is complete
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import selectors
@@ -28,6 +29,7 @@ from .approval import require_approval
 from .campaign import Campaign
 from .errors import QueryCancelled
 from .export_errors import ExportBusy, ExportError, from_dict
+from .handoff_checks import check_replace, check_send_time
 from .session import Session
 
 Progress = Callable[[int, int], None]
@@ -128,8 +130,13 @@ def export_campaign(
     batch_size: int = 50_000,
     fast: bool = True,
     pause: float = 0.0,
+    replace: bool = False,
 ) -> ExportResult:
-    """Export an approved campaign; raises ExportError (refusals) or QueryCancelled."""
+    """Export an approved campaign; raises ExportError (refusals) or QueryCancelled.
+
+    `force` goes past drift_limit and a `send_at` already past; `replace` allows exporting a
+    campaign again (it replaces the earlier handoff: said in the manifest).
+    """
     ws, stem = session.ws, c.stem
     if c.path is None:
         raise ExportError("save the campaign to a file in campaigns/ before exporting it")
@@ -138,6 +145,8 @@ def export_campaign(
     clean_stale(root / stem)
     try:
         approval = require_approval(session, c)
+        past_send = check_send_time(c, force)
+        prev = check_replace(ws, c, replace)
     except ExportError as exc:
         audit.record(ws, "export", stem, "refused", reason=exc.reason, detail=exc.audit or None)
         raise
@@ -156,6 +165,8 @@ def export_campaign(
         "batch_size": batch_size,
         "fast": fast,
         "pause": pause,
+        "past_send": past_send,
+        "replaces": dataclasses.asdict(prev) if prev else None,
     }
     base = {
         "approved_by": approval.get("approved_by"),

@@ -27,6 +27,7 @@ from .export_format import Sink, Writer, file_info
 from .export_rows import Rows, column_sql, holdout_select
 from .fingerprint import Fingerprint
 from .funnel import Funnel, FunnelSQL, count_funnel, dialect_sql, policy_query
+from .handoff_checks import attributes_note, carries_messages
 from .jobs import Job
 from .presets import PRESETS, OutColumn, Preset, columns_for, holdout_header, mask_for
 from .preview import CampaignQuery
@@ -71,8 +72,13 @@ def write_export(
     batch_size: int = 50_000,
     fast: bool = True,
     pause: float = 0.0,
+    handoff: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Produce `<out_root>/<campaign>/<id>/` and commit the ledger; returns the manifest."""
+    """Produce `<out_root>/<campaign>/<id>/` and commit the ledger; returns the manifest.
+
+    `handoff`: what the caller checked first: `past_send` (forced past send_at) and
+    `replaces` (the earlier export this one replaces), recorded in the manifest.
+    """
     start = time.perf_counter()
     laps: dict[str, float] = {}
 
@@ -82,7 +88,8 @@ def write_export(
     job, say = job or Job(), emit or (lambda _e: None)
     ws, stem, preset = session.ws, c.stem, PRESETS[c.how.destination]
     fp = check_unchanged(session, c, approval)
-    with_messages = preset.messages if messages is None else (messages and preset.messages)
+    carried = carries_messages(preset, c)
+    with_messages = carried if messages is None else (messages and carried)
     say({"phase": "funnel"})
     engine = session.engine
     fs = FunnelSQL(session, c)
@@ -148,7 +155,10 @@ def write_export(
             },
             "funnel": funnel.to_dict(),
             "policies_off": funnel.policies_off,
-            "forced": bool(force and moved > c.drift_limit),
+            "forced": bool(force and (moved > c.drift_limit or (handoff or {}).get("past_send"))),
+            "send_at_passed": bool((handoff or {}).get("past_send")),
+            "replaces": (handoff or {}).get("replaces"),
+            "messages_note": attributes_note(c) if not with_messages else None,
             "drift": {
                 "approved": approved,
                 "now": funnel.recipients,

@@ -118,6 +118,14 @@ def print_preflight(console: Console, r: PreflightReport) -> None:
                 style="yellow" if fb.count else "dim",
             )
         )
+    for w in r.warnings:
+        where = ".".join(x for x in (w.variant, w.part) if x)
+        who = ", ".join(w.customers) + (" …" if w.count > len(w.customers) else "")
+        console.print(
+            Text(f"  ⚠ {w.kind} {where}: {w.detail} — {w.count:,} recipient(s): {who}", "yellow")
+        )
+    for note in r.notes:
+        console.print(Text(f"  Note: {note}", style="yellow"))
     sizes = ", ".join(f"{p} max {n:,}/{lim:,} {u}" for p, (n, u, lim) in r.largest.items())
     distinct = ", ".join(f"{p} {n:,}" for p, n in r.distinct.items())
     console.print(Text(f"  sizes: {sizes}; distinct messages: {distinct}", style="dim"))
@@ -199,6 +207,8 @@ def preview(
         out.print(_funnel(p))
         for off in p.policies_off:
             out.print(Text(f"⚠ POLICY OFF: {off}", style="bold reverse red"))
+        for note in p.notes:
+            out.print(Text(f"Note: {note}", style="yellow"))
         for sm in p.samples:
             out.print(_message(sm, raw))
         if report is not None:
@@ -220,6 +230,7 @@ def _preview_json(p: Preview, report: PreflightReport | None) -> dict[str, Any]:
         "base": p.base,
         "funnel": [vars(s) for s in p.funnel],
         "policies_off": p.policies_off,
+        "notes": p.notes,
         "arms": p.arms,
         "samples": [
             {

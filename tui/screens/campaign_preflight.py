@@ -27,6 +27,8 @@ KINDS = {
     "unencodable": "cannot encode",
     "empty": "empty part",
     "coupon": "coupon",
+    "blank_variable": "blank variable",
+    "control_character": "control character",
 }
 
 
@@ -56,6 +58,19 @@ def report_content(r: PreflightReport, timed: bool = True) -> Content:
                 (who, "dim"),
             )
         )
+    for w in r.warnings:
+        where = ".".join(x for x in (w.variant, w.part) if x)
+        who = ", ".join(w.customers) + (" …" if w.count > len(w.customers) else "")
+        lines.append(
+            Content.assemble(
+                ("⚠ ", "$text-warning"),
+                (KINDS.get(w.kind, w.kind), "bold"),
+                f" {where}: {w.detail} — {w.count:,} recipient(s): ",
+                (who, "dim"),
+            )
+        )
+    for note in r.notes:
+        lines.append(Content.styled(f"⚠ {note}", "$text-warning"))
     if r.fallbacks:
         lines.append(Content.styled("Fallbacks (| default:)", "bold"))
     for fb in r.fallbacks:

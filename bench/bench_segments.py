@@ -211,12 +211,15 @@ def in_process(session, repeat: int) -> None:
         print(f"{'':<31}hand   {summary(t['hand'])}")
 
 
-def edited(seg, value: int):
-    """The DESIGN example with its purchases count threshold set to `value`."""
+def edited(seg, value: int, what: str = "count"):
+    """The DESIGN example with its purchases count threshold (or window, days) set to `value`."""
     kids = []
     for c in seg.where.children:
         if isinstance(c, EventCond) and c.event == "purchases":
-            c = dataclasses.replace(c, count=Compare(">=", value))
+            if what == "count":
+                c = dataclasses.replace(c, count=Compare(">=", value))
+            else:
+                c = dataclasses.replace(c, within=f"{value}d")
         kids.append(c)
     seg.where = Group("all", tuple(kids))
     return seg
@@ -258,6 +261,22 @@ def cache(session, repeat: int) -> None:
     print(
         f"re-count after editing an event condition vs uncached: "
         f"{ratio(t['re-count'], t['uncached'])}  (target <= 0.5x)"
+    )
+    print(f"  re-count {summary(t['re-count'])}\n  uncached {summary(t['uncached'])}")
+    # editing the window (or the event filter) needs that condition's table anew
+    days = iter(range(179, 0, -1))
+
+    def recount_window() -> None:
+        pending["d"] = next(days)
+        runner.count(edited(seg, pending["d"], "window"), cached=True)
+
+    def uncached_window() -> None:
+        runner.count(edited(seg, pending.get("d", 179), "window"))
+
+    t = interleave({"re-count": recount_window, "uncached": uncached_window}, repeat)
+    print(
+        f"re-count after editing an event condition's window vs uncached: "
+        f"{ratio(t['re-count'], t['uncached'])}"
     )
     print(f"  re-count {summary(t['re-count'])}\n  uncached {summary(t['uncached'])}")
     clear()

@@ -25,6 +25,7 @@ from .export_rows import Rows
 from .fingerprint import Fingerprint, fingerprint
 from .funnel import Funnel, FunnelSQL, count_funnel, policy_query, workspace_rel
 from .jobs import Job
+from .measurability import Measurability, measurability
 from .preflight import PreflightReport
 from .presets import PRESETS, columns_for, mask_for
 from .session import Session
@@ -102,6 +103,7 @@ class Review:
     changes: AudienceChanges | None
     previous: dict[str, Any] | None
     definition_changes: list[str]
+    measurability: Measurability | None = None  # what the holdout can detect (MDE)
 
 
 LAST_EXPORT = "kizuna_last_export"  # the campaign's own ledger file, loaded into other engines
@@ -218,7 +220,8 @@ def review(session: Session, c: Campaign, job: Job | None = None, progress: Any 
     prev = load_approval(session, c.stem)
     fp = fingerprint(session, c)
     diff = Fingerprint.from_dict(prev["fingerprint"]).changes(fp) if prev else []
-    return Review(c, funnel, fp, report, changes, prev, diff)
+    power = measurability(session, funnel.arms, status, job)
+    return Review(c, funnel, fp, report, changes, prev, diff, power)
 
 
 def review_notes(session: Session, c: Campaign) -> list[str]:
@@ -266,6 +269,7 @@ def approve(session: Session, rv: Review, by: str, force: bool = False) -> dict[
         "snapshot": {"path": str(session.snapshot.path), **_ident(session)},
         "preflight": {"ok": not findings, "findings": findings, "overridden": bool(findings)},
         "audience_changes": rv.changes.to_dict(ids=False) if rv.changes else None,
+        "measurability": rv.measurability.to_dict() if rv.measurability else None,
     }
     path = approval_path(session, c.stem)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -73,10 +73,12 @@ class EventSource:
             for name in used | {"customer_id", self.time_field}
             for col in self.columns[name].find_all(exp.Column)
         }
-        select = select.from_(self.base.copy())
+        select = select.from_(self.base.copy(), copy=False)
         for j in self.joins:
             if j.alias in need:
-                select = select.join(j.table.copy(), on=j.on.copy(), join_type=j.kind or None)
+                select = select.join(
+                    j.table.copy(), on=j.on.copy(), join_type=j.kind or None, copy=False
+                )
         return select
 
     @property

@@ -32,16 +32,26 @@ MAX_NESTING = 48  # beyond this, printing the SQL (sqlglot recurses) could exhau
 DEFAULT_FEATURES = exp.Table(this=exp.to_identifier("features", quoted=True))
 
 
+def date_type() -> exp.DataType:
+    """DATE as a sqlglot type, built directly (DataType.build("DATE") parses text each call)."""
+    return exp.DataType(this=exp.DataType.Type.DATE)
+
+
+def to_date(expr: exp.Expression) -> exp.Cast:
+    """CAST(expr AS DATE), taking `expr` as is (no copy)."""
+    return exp.Cast(this=expr, to=date_type())
+
+
 def lit(value: Any) -> exp.Expression:
     """A user value as a SQL literal, always through sqlglot (never pasted into SQL text)."""
     if isinstance(value, date):
-        return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"))
+        return to_date(exp.Literal.string(value.isoformat()))
     return exp.convert(value)
 
 
 def complement(positive: exp.Expression) -> exp.Expression:
     """NOT of a condition where NULL counts as not matching: `!=` includes people with no value."""
-    return exp.not_(exp.func("COALESCE", exp.paren(positive, copy=False), exp.false()))
+    return exp.not_(exp.func("COALESCE", exp.paren(positive, copy=False), exp.false()), copy=False)
 
 
 def like_pattern(text: str, prefix: bool, suffix: bool) -> str:
@@ -65,7 +75,7 @@ def like(expr: exp.Expression, pattern: str) -> exp.Expression:
 
 def as_day(expr: exp.Expression, type_: str) -> exp.Expression:
     """Compare by calendar day: timestamps are cast to DATE first."""
-    return exp.cast(expr, exp.DataType.build("DATE")) if type_ == "timestamp" else expr
+    return to_date(expr) if type_ == "timestamp" else expr
 
 
 def compare(expr: exp.Expression, op: str, value: Any) -> exp.Expression:
@@ -151,7 +161,9 @@ class Compiler:
             parts = [self.node(c, event) for c in node.children]
             if len(parts) == 1:
                 return parts[0]
-            return exp.and_(*parts) if node.kind == "all" else exp.or_(*parts)
+            if node.kind == "all":
+                return exp.and_(*parts, copy=False)
+            return exp.or_(*parts, copy=False)
         if isinstance(node, Not):
             if isinstance(node.child, EventCond) and event is None:
                 cached = self.substitute(node.child, True) if self.substitute else None
@@ -190,7 +202,7 @@ class Compiler:
         if op == "is_null":
             return exp.Is(this=x, expression=exp.Null())
         if op == "is_not_null":
-            return exp.not_(exp.Is(this=x, expression=exp.Null()))
+            return exp.not_(exp.Is(this=x, expression=exp.Null()), copy=False)
         if op == "is_true":
             return exp.EQ(this=x, expression=exp.true())
         if op == "is_false":
@@ -235,7 +247,7 @@ class Compiler:
     # -- events ----------------------------------------------------------------------------
     def time_filter(self, src: EventSource, within: Any) -> exp.Expression:
         """Events on days inside the window; never after the as-of day."""
-        day = exp.cast(src.col(src.time_field), exp.DataType.build("DATE"))
+        day = to_date(src.col(src.time_field))
         if within is None:
             return exp.LTE(this=day, expression=lit(self.as_of))
         if isinstance(within, dict):
@@ -254,7 +266,7 @@ class Compiler:
             used |= {n.field for n in walk(node.where) if isinstance(n, FieldCond)}
         if node.aggregate is not None:
             used.add(node.aggregate.field)
-        return src, exp.and_(*filters), used
+        return src, exp.and_(*filters, copy=False), used
 
     def agg_expr(self, src: EventSource, agg: Aggregate) -> exp.Expression:
         col = src.col(agg.field)
@@ -264,46 +276,104 @@ class Compiler:
             return exp.func("COALESCE", exp.Sum(this=col), exp.Literal.number(0))
         return {"avg": exp.Avg, "min": exp.Min, "max": exp.Max}[agg.fn](this=col)
 
-    def having(self, src: EventSource, node: EventCond) -> tuple[exp.Expression, bool]:
-        """The HAVING predicate over matching events, and whether zero events satisfy it."""
+    def having(
+        self,
+        src: EventSource,
+        node: EventCond,
+        count_x: exp.Expression | None = None,
+        agg_x: exp.Expression | None = None,
+    ) -> tuple[exp.Expression, bool]:
+        """The HAVING predicate over matching events, and whether zero events satisfy it.
+
+        `count_x`/`agg_x` stand for the count and the aggregate when they come precomputed
+        (a cached per-customer table); by default they are the aggregate functions."""
         preds: list[exp.Expression] = []
         zero_ok = True
         cnt = node.effective_count
         if cnt is not None:
-            preds.append(compare(exp.Count(this=exp.Star()), cnt.op, cnt.value))
+            x = count_x.copy() if count_x is not None else exp.Count(this=exp.Star())
+            preds.append(compare(x, cnt.op, cnt.value))
             zero_ok = zero_ok and holds(cnt.op, 0, cnt.value)
         if node.aggregate is not None:
             a = node.aggregate
-            preds.append(compare(self.agg_expr(src, a), a.op, a.value))
+            x = agg_x.copy() if agg_x is not None else self.agg_expr(src, a)
+            preds.append(compare(x, a.op, a.value))
             zero_val = 0 if a.fn in ("sum", "count_distinct") else None
             zero_ok = zero_ok and holds(a.op, zero_val, a.value)
-        return exp.and_(*preds), zero_ok
+        return exp.and_(*preds, copy=False), zero_ok
 
-    def event_cond(self, node: EventCond, negate: bool = False) -> exp.Expression:
-        """Membership in (or, negated, absence from) the set of customers whose events qualify."""
-        src, filters, used = self.event_filters(node)
-        having, zero_ok = self.having(src, node)
+    def membership(
+        self,
+        src: EventSource,
+        node: EventCond,
+        negate: bool,
+        count_x: exp.Expression | None = None,
+        agg_x: exp.Expression | None = None,
+    ) -> tuple[bool, exp.Expression | None]:
+        """Members are IN the set of customers whose event groups pass the predicate (True), or
+        NOT in the set of those whose groups fail it (False: zero events qualify); None: any."""
+        having, zero_ok = self.having(src, node, count_x, agg_x)
         simple_any = node.aggregate is None and node.effective_count == Compare(">=", 1)
         simple_none = node.aggregate is None and node.effective_count in (
             Compare("<", 1),
             Compare("=", 0),
             Compare("<=", 0),
         )
-        having_q: exp.Expression | None
+        pred: exp.Expression | None
         if simple_any or simple_none:
             # S = customers with at least one matching event
-            inside, having_q = simple_any, None
+            inside, pred = simple_any, None
         elif not zero_ok:
-            inside, having_q = True, having
+            inside, pred = True, having
         else:
             # zero events qualify, so members are those NOT having a failing group
-            inside = False
-            having_q = exp.not_(exp.func("COALESCE", exp.paren(having, copy=False), exp.false()))
-        if negate:
-            inside = not inside
+            inside, pred = False, complement(having)
+        return inside != negate, pred
+
+    def event_cond(self, node: EventCond, negate: bool = False) -> exp.Expression:
+        """Membership in (or, negated, absence from) the set of customers whose events qualify."""
+        src, filters, used = self.event_filters(node)
+        inside, having_q = self.membership(src, node, negate)
         if inside:
             return self._in_set(src, filters, used, having_q)
         return self._not_in_set(src, filters, used, having_q)
+
+    # -- events through the per-condition cache (condcache.py) ----------------------------
+    def event_table(self, node: EventCond) -> exp.Select:
+        """Per customer with matching events: their count `n` (and aggregate `a`), to cache.
+
+        The count threshold and the aggregate's comparison are not in it, so editing them
+        reuses the table."""
+        src, filters, used = self.event_filters(node)
+        e_id = src.col("customer_id")
+        cols = [
+            exp.alias_(e_id, "customer_id", quoted=True),
+            exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True),
+        ]
+        if node.aggregate is not None:
+            cols.append(exp.alias_(self.agg_expr(src, node.aggregate), "a", quoted=True))
+        sub = src.from_(exp.select(*cols), used).where(filters, copy=False)
+        return sub.group_by(src.col("customer_id"), copy=False)
+
+    def event_lookup(self, node: EventCond, negate: bool, table: exp.Table) -> exp.Expression:
+        """The event condition answered from its cached per-customer table (event_table)."""
+        src = self.catalog.events[node.event]
+        col = lambda name: exp.column(name, "m", quoted=True)  # noqa: E731
+        inside, pred = self.membership(src, node, negate, col("n"), col("a"))
+        t = table.copy()
+        t.set("alias", exp.TableAlias(this=exp.to_identifier("m")))
+        if inside:
+            sub = exp.select(col("customer_id")).from_(t, copy=False)
+            if pred is not None:
+                sub = sub.where(pred, copy=False)
+            return exp.In(this=self.catalog.customer_id(), query=exp.Subquery(this=sub))
+        corr: exp.Expression = exp.EQ(
+            this=col("customer_id"), expression=self.catalog.customer_id()
+        )
+        if pred is not None:
+            corr = exp.and_(corr, pred, copy=False)
+        sub = exp.select(exp.Literal.number(1)).from_(t, copy=False).where(corr, copy=False)
+        return exp.not_(exp.Exists(this=sub), copy=False)
 
     def _in_set(
         self,
@@ -314,9 +384,9 @@ class Compiler:
     ) -> exp.Expression:
         """c.customer_id IN (customers with matching events [grouped, HAVING])."""
         e_id = src.col("customer_id")
-        sub = src.from_(exp.select(e_id.copy()), used).where(filters)
+        sub = src.from_(exp.select(e_id.copy()), used).where(filters, copy=False)
         if having is not None:
-            sub = sub.group_by(e_id.copy()).having(having)
+            sub = sub.group_by(e_id.copy(), copy=False).having(having, copy=False)
         return exp.In(this=self.catalog.customer_id(), query=exp.Subquery(this=sub))
 
     def _not_in_set(
@@ -328,11 +398,13 @@ class Compiler:
     ) -> exp.Expression:
         """NOT EXISTS (matching events of this customer [grouped, HAVING]), never NOT IN."""
         e_id = src.col("customer_id")
-        corr = exp.and_(exp.EQ(this=e_id.copy(), expression=self.catalog.customer_id()), filters)
-        sub = src.from_(exp.select(exp.Literal.number(1)), used).where(corr)
+        corr = exp.and_(
+            exp.EQ(this=e_id.copy(), expression=self.catalog.customer_id()), filters, copy=False
+        )
+        sub = src.from_(exp.select(exp.Literal.number(1)), used).where(corr, copy=False)
         if having is not None:
-            sub = sub.group_by(e_id.copy()).having(having)
-        return exp.not_(exp.Exists(this=sub))
+            sub = sub.group_by(e_id.copy(), copy=False).having(having, copy=False)
+        return exp.not_(exp.Exists(this=sub), copy=False)
 
     def event_value(self, node: EventCond) -> exp.Expression:
         """A scalar subquery: the count (or aggregate) of matching events for customer `c`."""

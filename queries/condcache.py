@@ -26,6 +26,14 @@ def condition_key(node: EventCond) -> str:
     return hashlib.sha256(_canonical(node).encode()).hexdigest()[:16]
 
 
+def event_key(node: EventCond) -> str:
+    """The key of a condition's per-customer event table: its source, filter and window, and
+    the aggregate's function and field, but not the thresholds compared against them."""
+    agg = node.aggregate
+    parts = (node.event, node.where, node.within, (agg.fn, agg.field) if agg else None)
+    return hashlib.sha256(_canonical(parts).encode()).hexdigest()[:16]
+
+
 def _canonical(node: object) -> str:
     """repr without the line numbers that differ between otherwise equal nodes."""
     if dataclasses.is_dataclass(node) and not isinstance(node, type):

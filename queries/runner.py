@@ -12,7 +12,7 @@ from sqlglot import exp
 
 from .catalog import Catalog
 from .compile import Compiler, like, like_pattern
-from .condcache import MEM_DB, condition_key
+from .condcache import MEM_DB, event_key
 from .describe import describe
 from .engines.base import Engine
 from .engines.dialects import render
@@ -138,48 +138,27 @@ class Runner(CustomerExplainer):
 
     # -- per-condition cache ---------------------------------------------------------------
     def _cached_compiler(self, seg: Segment, job: Job | None) -> Compiler:
-        """A compiler whose event conditions read cached member tables, filling misses first."""
-        if not self.engine.cond_cache:
-            return self.compiler(seg)  # only DuckDB keeps member tables beside the snapshot
-        cache = self.snapshot.cond_cache
-        missing: dict[str, EventCond] = {}
+        """A compiler whose event conditions read cached per-customer tables, filled on a miss.
 
-        def probe(node: EventCond, negate: bool) -> exp.Expression | None:
-            key = condition_key(node)
-            if key not in cache:
-                missing[key] = node
-                return None
-            return self._lookup(cache.table_for(key), negate)
-
-        probe_comp = self.compiler(seg)
-        probe_comp.substitute = probe
-        probe_comp.node(seg.where)
-        for key, node in missing.items():
-            self._materialise(key, node, seg, job)
+        Each table holds, per customer with matching events, their count (and aggregate): a
+        condition whose threshold was edited, or which appears again, costs a lookup only."""
         comp = self.compiler(seg)
-        comp.substitute = lambda node, negate: (
-            self._lookup(cache.table_for(condition_key(node)), negate)
-            if condition_key(node) in cache
-            else None
-        )
-        return comp
+        if not self.engine.cond_cache:
+            return comp  # only DuckDB keeps member tables beside the snapshot
+        cache = self.snapshot.cond_cache
 
-    def _lookup(self, table: exp.Table, negate: bool) -> exp.Expression:
-        cid = self.catalog.customer_id()
-        if not negate:
-            sub = exp.select(exp.column("customer_id", quoted=True)).from_(table.copy())
-            return exp.In(this=cid, query=exp.Subquery(this=sub))
-        t = table.copy()
-        t.set("alias", exp.TableAlias(this=exp.to_identifier("m")))
-        corr = exp.EQ(this=exp.column("customer_id", "m", quoted=True), expression=cid)
-        return exp.not_(exp.Exists(this=exp.select(exp.Literal.number(1)).from_(t).where(corr)))
+        def lookup(node: EventCond, negate: bool) -> exp.Expression:
+            key = event_key(node)
+            if cache.get(key) is None:
+                self._materialise(key, node, seg, job)
+            return comp.event_lookup(node, negate, cache.table_for(key))
+
+        comp.substitute = lookup
+        return comp
 
     def _materialise(self, key: str, node: EventCond, seg: Segment, job: Job | None) -> None:
         cache = self.snapshot.cond_cache
-        comp = self.compiler(seg)
-        select = comp.base_from(
-            exp.select(exp.alias_(self.catalog.customer_id(), "customer_id", quoted=True))
-        ).where(comp.node(node))
+        select = self.compiler(seg).event_table(node)
         table = cache.table_for(key).sql("duckdb")
         self._run(f"CREATE OR REPLACE TABLE {table} AS {select.sql('duckdb')}", job)
         for old in cache.put(key, 0):

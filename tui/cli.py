@@ -23,7 +23,7 @@ from .entry import interrupted
 
 # modules whose commands load only when asked for (or for help): a plain `kizuna count` does
 # not pay for Liquid, the campaign model, approval and export
-LAZY_COMMAND_MODULES = ("cli_campaign", "cli_export", "cli_history")
+LAZY_COMMAND_MODULES = ("cli_campaign", "cli_export", "cli_history", "cli_measure")
 
 
 class LazyGroup(TyperGroup):
@@ -390,9 +390,28 @@ def demo(
     customers: Annotated[int, typer.Option("--customers", min=10)] = 25_000,
     out_path: Annotated[Path, typer.Option("--out")] = Path("demo.duckdb"),
     seed: Annotated[int, typer.Option("--seed")] = 7,
+    continue_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--continue-from",
+            help="Copy this demo snapshot and simulate --days more days of orders, with the "
+            "exported campaigns having a SIMULATED effect (see docs/measure.md).",
+        ),
+    ] = None,
+    days: Annotated[int, typer.Option("--days", min=1, help="With --continue-from.")] = 45,
+    effect: Annotated[
+        float,
+        typer.Option("--effect", help="With --continue-from: the simulated uplift in "
+                     "conversion of treated people (0.05 = +5 percentage points)."),
+    ] = 0.05,
+    workspace: WorkspaceOpt = None,
 ) -> None:
     """Generate the demo snapshot, or a scale one for benchmarks (--customers 1000000)."""
     from queries.demo import generate_demo
+
+    if continue_from is not None:
+        guarded(lambda: _continue(continue_from, out_path, days, effect, seed, workspace))
+        return
 
     def body() -> None:
         start = time.perf_counter()
@@ -401,6 +420,20 @@ def demo(
         out.print(f"Wrote {out_path} ({customers:,} customers, seed {seed}) in {took:.1f}s")
 
     guarded(body)
+
+
+def _continue(src: Path, dest: Path, days: int, effect: float, seed: int, ws: Path | None) -> None:
+    """`kizuna demo --continue-from`: the demo world after its as-of day (simulated effect)."""
+    from queries.demo_continue import continue_demo
+    from queries.workspace import load_workspace
+
+    root = load_workspace(ws).root
+    r = continue_demo(src, dest, days, effect, seed, root / "exports", lambda m: err.print(m))
+    camps = ", ".join(f"{k} (export {v})" for k, v in r.campaigns.items()) or "none exported"
+    out.print(
+        f"Wrote {dest}: {r.orders:,} orders from {r.as_of} to {r.new_as_of} (as of "
+        f"{r.new_as_of}); campaigns with a simulated +{effect * 100:g} pp effect: {camps}"
+    )
 
 
 def main() -> None:

@@ -108,6 +108,13 @@ def print_handoff_notes(console: Console, m: dict[str, Any]) -> None:
         console.print(Text(f"Note: {m['messages_note']}", style="yellow"))
 
 
+def print_measurability(console: Console, rv: Review) -> None:
+    """What the holdout can detect (the MDE), in yellow when it is too small."""
+    m = rv.measurability
+    if m is not None:
+        console.print(Text(m.sentence(), style="bold yellow" if m.too_small else "dim"))
+
+
 def _load(s: Any, ref: str) -> Campaign:
     return load_campaign(find_campaign(ref, s.ws.campaigns_dir), s.catalog, s.ws.root, s.store)
 
@@ -157,6 +164,7 @@ def approve_cmd(
             out.print(Text(f"{c.name}  ({c.stem}, {how}, as of {rv.funnel.as_of})", style="bold"))
             print_funnel(out, rv.funnel)
             print_changes(out, rv.changes, rv.funnel)
+            print_measurability(out, rv)
             if rv.previous and rv.definition_changes:
                 out.print(
                     Text(
@@ -198,6 +206,7 @@ def _review_json(rv: Review, rec: dict | None) -> dict[str, Any]:
         "changes": rv.changes.to_dict() if rv.changes else None,
         "definition_changes": rv.definition_changes,
         "preflight": rv.preflight.to_dict(),
+        "measurability": rv.measurability.to_dict() if rv.measurability else None,
         "approval": rec,
     }
 

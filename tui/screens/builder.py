@@ -56,6 +56,7 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
         bind("z", "zoom", "Zoom pane", id="builder.zoom", show=False),
         bind("u", "unmask", "Unmask", id="builder.unmask", show=False),
         bind("y", "copy_sql", "Copy SQL", id="builder.copy_sql", show=False),
+        bind("B", "backtest", "Backtest", id="builder.backtest", show=False),
         bind("1", "look('sample')", "Sample", id="builder.tab_sample", show=False),
         bind("2", "look('breakdown')", "Breakdown", id="builder.tab_breakdown", show=False),
         bind("3", "look('overlap')", "Overlap", id="builder.tab_overlap", show=False),
@@ -324,6 +325,12 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
 
     def action_unmask(self) -> None:
         self.look.toggle_unmask()
+
+    def action_backtest(self) -> None:
+        """The segment as of a past day and its members' own conversion after it."""
+        from .segment_backtest import BacktestScreen
+
+        self.app.push_screen(BacktestScreen(self.segment))
 
     def action_copy_sql(self) -> None:
         self.look.copy_sql()

@@ -135,6 +135,10 @@ def review_content(rv: Review, pv: Preview | None) -> Content:
         (c.name, "bold"), (f"  ({c.stem}, {c.how.channel} → {c.how.destination})", "dim")
     )
     parts = [head, funnel_content(rv.funnel), report_content(rv.preflight, timed=False)]
+    if rv.measurability is not None:
+        m = rv.measurability
+        mark = "⚠ " if m.too_small else ""
+        parts.append(Content.styled(mark + m.sentence(), "$text-warning" if m.too_small else "dim"))
     parts.append(changes_content(rv.changes, rv.funnel))
     if rv.previous:
         p = rv.previous

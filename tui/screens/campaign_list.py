@@ -53,6 +53,7 @@ class CampaignListScreen(Screen[None]):
         bind("n", "new", "New", id="campaigns.new"),
         bind("a", "approve", "Approve", id="campaigns.approve"),
         bind("e", "export", "Export", id="campaigns.export"),
+        bind("m", "results", "Results", id="campaigns.results"),
         bind("delete,x", "delete", "Delete", id="campaigns.delete", key_display="del"),
         bind("c", "recount", "Recount", id="campaigns.recount", show=False),
         bind("escape", "stop", "Stop counting", id="campaigns.stop", show=False),
@@ -267,6 +268,14 @@ class CampaignListScreen(Screen[None]):
         path = self._selected_path()
         if path is not None:
             self.app.push_screen(ExportScreen(path))
+
+    def action_results(self) -> None:
+        """Did it work? The exported campaign measured on a later snapshot."""
+        from .campaign_results import CampaignResultsScreen
+
+        path = self._selected_path()
+        if path is not None:
+            self.app.push_screen(CampaignResultsScreen(path))
 
     def action_new(self) -> None:
         store = self.session.store

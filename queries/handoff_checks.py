@@ -114,7 +114,7 @@ SYSTEMS = {
 
 def carries_messages(preset: Preset, c: Campaign) -> bool:
     """Whether this campaign's audience file holds the rendered messages."""
-    return preset.messages or (preset.can_carry_messages and c.how.include_messages)
+    return bool(preset.messages or (preset.can_carry_messages and c.how.include_messages))
 
 
 def attributes_note(c: Campaign) -> str | None:

@@ -93,7 +93,8 @@ class ValueChecks:
             return
         for name in sorted(shown):
             col = cols[name]
-            text = "".join(v for v in col if type(v) is str)
+            kinds = set(map(type, col))
+            text = "".join(col) if kinds == {str} else "".join(v for v in col if type(v) is str)
             if not any(ch in text for ch in CONTROL):
                 continue
             for cid, v in zip(ids, col):

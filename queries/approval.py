@@ -201,6 +201,9 @@ def policy_preflight(
         report = rows.report
     report.recipients, report.holdout = funnel.recipients, funnel.holdout
     report.by_variant = {k: v for k, v in funnel.arms.items() if k != HOLDOUT}
+    from .formula import scan
+
+    report.warnings += scan(session, c, q, job)
     report.elapsed = time.perf_counter() - start
     return report
 

@@ -43,7 +43,7 @@ KEYS = {
     ("when",): ("send_at", "quiet_hours"),
     ("what",): ("variants", "coupon"),
     ("variant",): ("name", "weight", "subject", "body", "body_file", "text", "text_file"),
-    ("what", "coupon"): ("prefix", "length", "pool_file"),
+    ("what", "coupon"): ("prefix", "length", "pool_file", "value"),
     ("policy",): ("require_consent", "suppression", "max_contacts", "dedupe_by"),
     ("policy", "max_contacts"): ("count", "within", "channels"),
     ("holdout",): ("percent", "salt"),
@@ -98,6 +98,7 @@ class Coupon:
     prefix: str = ""
     length: int = 8
     pool_file: str | None = None
+    value: float | None = None  # what one redeemed coupon costs (measure: coupon cost and net)
 
 
 @dataclass(frozen=True)
@@ -205,11 +206,14 @@ class Campaign:
         what: dict[str, Any] = {"variants": [_variant_dict(v) for v in self.variants]}
         if self.coupon:
             c = self.coupon
-            what["coupon"] = Flow(
+            coupon_d: dict[str, Any] = (
                 {"pool_file": c.pool_file}
                 if c.pool_file
                 else {"prefix": c.prefix, "length": c.length}
             )
+            if c.value is not None:
+                coupon_d["value"] = _num(c.value)
+            what["coupon"] = Flow(coupon_d)
         d["what"] = what
         if self.policy != Policy() or "policy" in self.layout:
             d["policy"] = _policy_dict(self.policy, self.layout.get("policy") or {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, time
 from pathlib import Path
@@ -320,6 +321,16 @@ class _Loader:
         if not d:
             return None
         p = ("what", "coupon")
+        value = d.get("value")
+        if value is not None and (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            self.fail(
+                "`value` is what one redeemed coupon costs: a number, 0 or more", (*p, "value")
+            )
         if "pool_file" in d:
             if "prefix" in d or "length" in d:
                 self.fail("a coupon is either derived (prefix, length) or from a `pool_file`", p)
@@ -330,14 +341,14 @@ class _Loader:
             if not target.is_file():
                 self.fail(f"coupon pool `{file}` not found", (*p, "pool_file"))
             load_pool(target, str(file))
-            return Coupon(pool_file=str(file))
+            return Coupon(pool_file=str(file), value=value)
         prefix = d.get("prefix", "")
         if not isinstance(prefix, (str, int)) or not _PREFIX.fullmatch(str(prefix)):
             self.fail("`prefix` is up to 16 letters, digits, - or _", (*p, "prefix"))
         length = d.get("length", 8)
         if not _posint(length) or not MIN_LENGTH <= length <= MAX_LENGTH:
             self.fail(f"`length` is a whole number {MIN_LENGTH}..{MAX_LENGTH}", (*p, "length"))
-        return Coupon(str(prefix), length)
+        return Coupon(str(prefix), length, value=value)
 
     def policy(self, d: dict) -> Policy:
         for key in ("require_consent", "suppression"):

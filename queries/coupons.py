@@ -138,6 +138,8 @@ def load_pool(path: Path, file_for_errors: str | None = None) -> list[str]:
         header = [c.strip().lower() for c in rows[0]]
         if "code" in header:
             col, start = header.index("code"), 1
+    from .export_format import FORMULA_START
+
     codes: list[str] = []
     seen: dict[str, int] = {}
     for lineno, row in enumerate(rows[start:], start + 1):
@@ -146,6 +148,12 @@ def load_pool(path: Path, file_for_errors: str | None = None) -> list[str]:
         value = row[col].strip() if col < len(row) else ""
         if not value:
             raise SegmentError("empty coupon code", Location(shown, lineno))
+        if value.startswith(FORMULA_START):
+            raise SegmentError(
+                f"coupon code `{value}` starts with `{value[0]}`: a spreadsheet would run it "
+                "as a formula (codes may not start with = + - @)",
+                Location(shown, lineno),
+            )
         if value in seen:
             raise SegmentError(
                 f"coupon code `{value}` repeats (first on line {seen[value]})",

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from .address_book import ADDRESS_FIELDS, lookup
 from .assign import HOLDOUT
 from .campaign import Campaign
 from .coupons import CodeAllocator, PoolAllocator, coupon_sql, load_pool
@@ -37,6 +38,8 @@ def column_sql(q: CampaignQuery, col: OutColumn) -> exp.Expression:
         cp = q.campaign.coupon
         assert cp is not None and not cp.pool_file
         return coupon_sql(q.cid.copy(), q.campaign.salt, cp.prefix, cp.length)
+    if col.kind == "field" and col.name in ADDRESS_FIELDS:  # the exported address: normalised
+        return lookup(q.session, col.name, q.cid.copy())
     name = OPT_IN[col.name] if col.kind == "consent" else col.name
     return q.comp.field_expr(q.catalog.fields[name])
 
@@ -59,6 +62,12 @@ def holdout_select(q: CampaignQuery) -> exp.Select:
     )
 
 
+def _templated(q: CampaignQuery, col: OutColumn) -> bool:
+    """A field column whose value the templates already read (addresses excepted: the file
+    carries the normalised address, the templates the snapshot's value)."""
+    return col.kind == "field" and col.name in q.fields and col.name not in ADDRESS_FIELDS
+
+
 class Rows:
     """Streams recipients as rows of the output columns, rendering messages on the way."""
 
@@ -66,9 +75,7 @@ class Rows:
         self.session, self.c, self.q, self.cols = session, c, q, cols
         self.report = PreflightReport(c.name, c.encoding)
         self.checker = _Checker(c, self.report, Budget(RENDER_BUDGET_S))
-        extra = [
-            col for col in cols if col.kind in ("field", "consent") and col.name not in q.fields
-        ]
+        extra = [col for col in cols if col.kind in ("field", "consent") and not _templated(q, col)]
         self.extra = list(dict.fromkeys((col.kind, col.name) for col in extra))
         self.sql_cols = [
             exp.alias_(column_sql(q, OutColumn("", k, n)), f"kz_x{i}", quoted=True)
@@ -119,7 +126,7 @@ class Rows:
                     columns.append(codes)
                 elif k == "part":
                     columns.append(texts[col.name])
-                elif k == "field" and col.name in fields:
+                elif k == "field" and _templated(q, col):
                     columns.append(fields[col.name])
                 else:
                     columns.append(extra[(k, col.name)])

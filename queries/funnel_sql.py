@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 from sqlglot import exp
 
-from . import ledger
+from . import address_book, ledger
 from .assign import arm_sql
 from .campaign import ADDRESS, Campaign
-from .compile import like, lit
+from .compile import lit
 from .engines.base import UnsupportedConstruct
 from .engines.dialects import render
 from .preview import audience_segment
@@ -24,6 +24,7 @@ from .timewin import Window
 
 OPT_IN = {"email": "email_opt_in", "sms": "sms_opt_in", "line": "line_opt_in"}
 S = "kz_s"  # alias of the per-member status rows
+A = "kz_a"  # alias of the member's normalised addresses (address_book.py)
 
 
 def _s(name: str) -> exp.Column:
@@ -62,22 +63,6 @@ def _true(x: exp.Expression) -> exp.Expression:
     return exp.func("COALESCE", exp.paren(x, copy=False), exp.false())
 
 
-def _has_inner_at(text: exp.Expression) -> exp.Expression:
-    """`text LIKE '%_@_%'` (an @ with a character either side) without LIKE wildcards inside
-    the pattern, which BigQuery cannot express: an @ within characters 2 … n−1."""
-    n = exp.Length(this=text.copy())
-    inner = exp.Substring(
-        this=text.copy(),
-        start=exp.Literal.number(2),
-        length=exp.Sub(this=n.copy(), expression=exp.Literal.number(2)),
-    )
-    found = exp.GT(
-        this=exp.StrPosition(this=inner, substr=_str("@")), expression=exp.Literal.number(0)
-    )
-    long_enough = exp.GTE(this=n, expression=exp.Literal.number(3))
-    return exp.Case().when(long_enough, found).else_(exp.false())  # no negative length
-
-
 def _zero() -> exp.Literal:
     return exp.Literal.number(0)
 
@@ -104,6 +89,14 @@ class FunnelSQL:
         self.channel = c.how.channel
         self.ledger_files = [str(p) for p in ledger.other_files(session.ws, c.stem)]
         self.engine = engine if running else None  # where the statement runs, if it does
+        self.session = session if running else None
+        self.uses_addresses = False  # set when a column reads the normalised addresses
+
+    def address(self, name: str) -> exp.Expression:
+        """The member's normalised address field (NULL when unusable), from `kizuna_addresses`."""
+        self.uses_addresses = True
+        column = "customer_key" if name == "customer_id" else name
+        return exp.column(column, A, quoted=True)
 
     def field(self, name: str) -> exp.Expression:
         return self.comp.field_expr(self.catalog.fields[name])
@@ -111,14 +104,7 @@ class FunnelSQL:
     # -- per-member columns ----------------------------------------------------------------
     def consent(self) -> exp.Expression:
         """NULL when the customer opted in and has a usable address, else the reason."""
-        addr = self.field(ADDRESS[self.channel])
-        usable: exp.Expression
-        if self.channel == "email":
-            usable = _has_inner_at(exp.Trim(this=addr))
-        elif self.channel == "line":
-            usable = like(exp.Trim(this=addr), "u%")
-        else:
-            usable = exp.NEQ(this=exp.Trim(this=addr), expression=_str(""))
+        usable = exp.not_(_is_null(self.address(ADDRESS[self.channel])))
         opt = exp.EQ(this=self.field(OPT_IN[self.channel]), expression=exp.true())
         return _case(
             (exp.not_(_true(opt)), _str(f"no {OPT_IN[self.channel]}")),
@@ -128,27 +114,27 @@ class FunnelSQL:
     def suppressed(self) -> exp.Expression:
         """The suppression reason matching the customer by id, else by email; else NULL.
 
-        Two equality-correlated lookups (not one with OR), so engines join them by hash.
+        Both sides normalised (`kizuna_suppression` and `kizuna_addresses`). Two
+        equality-correlated lookups (not one with OR), so engines join them by hash.
         """
-        m = self.mapping
 
         def lookup(match: exp.Expression) -> exp.Expression:
-            chan = _norm(m.col("suppression_list", "channel", "s"))
-            reason = m.col("suppression_list", "reason", "s")
+            chan = exp.column("channel", "s", quoted=True)
+            reason = exp.column("reason", "s", quoted=True)
             sub = (
                 exp.select(exp.Min(this=exp.func("COALESCE", reason, _str("(no reason)"))))
-                .from_(m.table("suppression_list", "s"), copy=False)
+                .from_(address_book.suppression(self.session, "s", self.dialect), copy=False)
                 .where(exp.In(this=chan, expressions=[_str("all"), _str(self.channel)]), copy=False)
                 .where(match, copy=False)
             )
             return exp.Subquery(this=sub)
 
         by_id = exp.EQ(
-            this=m.col("suppression_list", "customer_id", "s"), expression=self.cid.copy()
+            this=exp.column("customer_key", "s", quoted=True),
+            expression=self.address("customer_id"),
         )
         by_email = exp.EQ(
-            this=_norm(m.col("suppression_list", "email", "s")),
-            expression=_norm(self.field("email")),
+            this=exp.column("email", "s", quoted=True), expression=self.address("email")
         )
         return exp.func("COALESCE", lookup(by_id), lookup(by_email))
 
@@ -225,18 +211,10 @@ class FunnelSQL:
         return total, [*joins, (led.subquery("kz_l"), l_on)]
 
     def dedupe_key(self, key: str) -> exp.Expression:
-        x = self.field(key)
-        if key == "email":
-            return _norm(x)
-        if key == "phone":
-            stripped = exp.func(
-                "REPLACE",
-                exp.func("REPLACE", exp.Trim(this=x), _str(" "), _str("")),
-                _str("-"),
-                _str(""),
-            )
-            return stripped
-        return exp.Trim(this=exp.cast(x, exp.DataType.build("VARCHAR")))
+        """Duplicates share this value: a normalised address, or the id as text."""
+        if key in address_book.ADDRESS_FIELDS or key == "customer_id":
+            return self.address(key)
+        return exp.cast(self.field(key), exp.DataType.build("VARCHAR"))
 
     def excluded(self) -> exp.Expression:
         """The index (as text) of the first exclusion the customer matches, else NULL."""
@@ -270,6 +248,11 @@ class FunnelSQL:
         cols += [exp.alias_(e, name, quoted=True) for name, e in extra]
         where = self.comp.node(base)  # first: compiling decides whether features are joined
         select = self.comp.base_from(exp.select(*cols))
+        if self.uses_addresses:
+            as_text = exp.cast(self.cid.copy(), exp.DataType.build("VARCHAR"))
+            on = exp.EQ(this=exp.column("customer_id", A, quoted=True), expression=as_text)
+            rel = address_book.addresses(self.session, A, self.dialect)
+            select = select.join(rel, on=on, join_type="left", copy=False)
         for relation, on in joins:
             select = select.join(relation, on=on, join_type="left", copy=False)
         return select.where(where, copy=False)

@@ -1,13 +1,16 @@
 """Before approving: what the holdout can detect (the minimum detectable difference in conversion).
 
-The rate is the final recipients' current conversion: the share who ordered in the 30 days up
-to the as-of day. At that rate, with these treated and holdout sizes, the smallest rise in
-conversion a two-sided 5 % test finds with 80 % power is the MDE; a holdout whose MDE is
-above `TOO_SMALL` (or that is empty) cannot show any effect a campaign is likely to have.
+The rate is the final recipients' expected conversion over 30 days at their own pace: each
+person's orders in the 365 days up to the as-of day, as a yearly rate (a dormant segment
+has bought nothing lately, yet its members do come back at about that pace). At that rate,
+with these treated and holdout sizes, the smallest rise in conversion a two-sided 5 % test
+finds with 80 % power is the MDE; a holdout whose MDE is above `TOO_SMALL` (or that is
+empty) cannot show any effect a campaign is likely to have.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,6 +23,7 @@ from .jobs import Job
 from .session import Session
 
 RATE_DAYS = 30
+HISTORY_DAYS = 365
 ADVICE = "Too small to measure anything useful: enlarge the holdout."
 TOO_SMALL = 0.05  # an MDE above 5 percentage points: few campaigns move conversion that much
 
@@ -43,7 +47,7 @@ class Measurability:
             return "No holdout: the effect of this campaign cannot be measured."
         head = (
             f"Holdout {self.holdout:,} vs {self.treated:,} treated at {self.rate * 100:.1f}% "
-            f"conversion ({RATE_DAYS} days to the as-of): "
+            f"expected {RATE_DAYS}-day conversion (from their orders in the last year): "
         )
         if self.mde is None:
             return head + "no difference in conversion can be detected. " + ADVICE
@@ -77,30 +81,38 @@ def measurability(
     treated = sum(int(v) for k, v in arms.items() if k != HOLDOUT)
     d = session.snapshot.as_of
     try:
-        buyers = orders_relation(session, d - timedelta(days=RATE_DAYS - 1), d)
+        orders = orders_relation(session, d - timedelta(days=HISTORY_DAYS - 1), d)
     except KizunaError:
         return None
-    bought = exp.select(exp.column("cid", "o")).from_(buyers).distinct()
     s = status.copy()
     s.set("alias", exp.TableAlias(this=exp.to_identifier("s")))
     sid = exp.cast(exp.column("customer_id", "s", quoted=True), exp.DataType.build("VARCHAR"))
-    hit = exp.Case().when(
-        exp.not_(exp.Is(this=exp.column("cid", "b"), expression=exp.Null())),
-        exp.Literal.number(1),
-    )
-    query = (
-        exp.select(exp.func("count", exp.Star()), exp.Sum(this=hit.else_(exp.Literal.number(0))))
+    per_person = (
+        exp.select(exp.alias_(exp.Count(this=exp.column("cid", "o")), "n"))
         .from_(s)
-        .join(
-            exp.paren(bought, copy=False).as_("b"),
-            on=exp.EQ(this=exp.column("cid", "b"), expression=sid),
-            join_type="left",
-        )
+        .join(orders, on=exp.EQ(this=exp.column("cid", "o"), expression=sid), join_type="left")
         .where(exp.Is(this=exp.column("kz_step", "s", quoted=True), expression=exp.Null()))
+        .group_by(sid.copy())
+    )
+    n = exp.column("n", "p")
+    query = (
+        exp.select(n.copy(), exp.func("count", exp.Star()))
+        .from_(exp.paren(per_person, copy=False).as_("p"))
+        .group_by(n.copy())
     )
     try:
-        n, converters = session.runner.execute(query, job)[0]
+        histogram = [(int(k), int(c)) for k, c in session.runner.execute(query, job)]
     except KizunaError:
         return None
-    rate = int(converters or 0) / int(n) if n else 0.0
+    rate = expected_rate(histogram)
     return Measurability(rate, treated, holdout, effect_stats.mde(rate, treated, holdout))
+
+
+def expected_rate(histogram: list[tuple[int, int]]) -> float:
+    """The share expected to order within RATE_DAYS, from (orders in the last year, people):
+    each person orders at their own yearly pace, as a Poisson process."""
+    people = sum(c for _, c in histogram)
+    if not people:
+        return 0.0
+    hit = sum(c * -math.expm1(-k * RATE_DAYS / HISTORY_DAYS) for k, c in histogram)
+    return hit / people

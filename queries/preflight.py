@@ -68,13 +68,13 @@ class PreflightReport:
     holdout: int = 0
     by_variant: dict[str, int] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)  # do not block (formula-like values)
     fallbacks: list[FallbackUse] = field(default_factory=list)
     distinct: dict[str, int] = field(default_factory=dict)
     largest: dict[str, tuple[int, str, int]] = field(default_factory=dict)  # size, unit, limit
     fast: dict[str, bool] = field(default_factory=dict)
     coupon_collisions: int = 0
     elapsed: float = 0.0
-    warnings: list[Finding] = field(default_factory=list)  # worth a look; not blocking
     notes: list[str] = field(default_factory=list)  # about the handoff (stale snapshot, …)
 
     @property
@@ -93,6 +93,7 @@ class PreflightReport:
             "by_variant": self.by_variant,
             "encoding": self.encoding,
             "findings": [vars(f) for f in self.findings],
+            "warnings": [vars(f) for f in self.warnings],
             "fallbacks": [vars(f) for f in self.fallbacks],
             "distinct_messages": self.distinct,
             "largest": {
@@ -100,7 +101,6 @@ class PreflightReport:
             },
             "column_rendered": self.fast,
             "coupon_collisions": self.coupon_collisions,
-            "warnings": [vars(f) for f in self.warnings],
             "notes": self.notes,
             "elapsed_s": round(self.elapsed, 3),
         }
@@ -173,7 +173,7 @@ class _Checker:
 
     def finish(self) -> None:
         r = self.report
-        r.warnings = self.values.finish(self)
+        r.warnings += self.values.finish(self)
         r.findings = sorted(
             self.findings.values(), key=lambda f: (f.kind, f.variant or "", f.part or "")
         )
@@ -270,5 +270,8 @@ def preflight(
     if isinstance(coupons, CodeAllocator):
         report.coupon_collisions = coupons.collisions
     checker.finish()
+    from .formula import scan
+
+    report.warnings += scan(session, c, q, job)
     report.elapsed = time.perf_counter() - start
     return report

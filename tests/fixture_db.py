@@ -32,14 +32,15 @@ INSERT INTO snapshot_meta VALUES ('2026-03-01 00:00:00', 'fixture');
 
 # id, email, phone, line, family, given, gender, birth, pref, signup, sch, tier, points,
 # email_opt, sms_opt, line_opt, pref_channel
+LINE_A, LINE_D = "U" + "a" * 32, "U" + "d" * 32  # usable LINE ids: U + 32 hex
 CUSTOMERS = [
-    ("C01", "taro@example.jp", "+819012345678", "Uaaa", "佐藤", "太郎", "male", "1990-03-01",
+    ("C01", "taro@example.jp", "+819012345678", LINE_A, "佐藤", "太郎", "male", "1990-03-01",
      "東京都", "2020-01-05 10:00:00", "web", "gold", 6000, True, True, True, "email"),
     ("C02", "hanako@example.jp", "+819011112222", None, "髙橋", "花子", "female", "1985-02-28",
      "大阪府", "2021-06-01 09:00:00", "store", "platinum", 12000, True, False, False, "sms"),
     ("C03", "o'brien@example.com", None, None, "O'Brien", None, None, "2000-02-29",
      None, "2025-12-20 12:00:00", "app", "regular", 0, False, False, False, "email"),
-    ("C04", "jiro@example.jp", "+818033334444", "Uddd", "山﨑", "次郎", "male", "1978-12-31",
+    ("C04", "jiro@example.jp", "+818033334444", LINE_D, "山﨑", "次郎", "male", "1978-12-31",
      "北海道", "2019-03-03 08:00:00", "referral", "silver", 4999, True, True, True, "line"),
     ("C05", "100%_sure@example.jp", "+819055556666", None, "𠮷野", "三郎", "male", None,
      "東京都", "2026-02-25 18:00:00", "web", "regular", 50, None, True, False, "sms"),

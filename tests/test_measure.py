@@ -323,3 +323,42 @@ def test_results_screen_at_80x24_without_colour(
             assert isinstance(app.screen, CampaignListScreen)
 
     run()
+
+
+def test_the_campaign_states_its_coupon_value(world: World, tmp_path: Path) -> None:
+    """`coupon: {value: 500}` in the campaign reaches campaign.json and measure's cost."""
+    priced = tmp_path / world.exports[0].name
+    shutil.copytree(world.exports[0], priced)
+    spec = json.loads((priced / "campaign.json").read_text("utf-8"))
+    spec["campaign"]["what"]["coupon"]["value"] = 500
+    (priced / "campaign.json").write_text(json.dumps(spec), "utf-8")
+    r = measured(world, export_dir=priced)
+    assert r.effect["coupon_value"] == 500
+    assert r.effect["coupon_cost"] == 500 * r.arm("treated").redemptions
+    assert measured(world, export_dir=priced, coupon_value=100).effect["coupon_cost"] == (
+        100 * r.arm("treated").redemptions
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("500", True), ("0", True), ("-1", False), ("abc", False), ("true", False), (".inf", False)],
+)
+def test_coupon_value_in_the_campaign_file(session, value: str, ok: bool) -> None:
+    from queries.campaign import load_campaign
+    from queries.errors import KizunaError
+
+    from .handoff_tools import write_campaign
+
+    path = write_campaign(session.ws.root)
+    text = path.read_text("utf-8").replace(
+        "coupon: {prefix: SP, length: 6}", f"coupon: {{prefix: SP, length: 6, value: {value}}}"
+    )
+    path.write_text(text, "utf-8")
+    if ok:
+        c = load_campaign(path, session.catalog, session.ws.root, session.store)
+        assert c.coupon.value == float(value)
+        assert c.to_dict()["what"]["coupon"]["value"] == int(value)
+    else:
+        with pytest.raises(KizunaError, match="value"):
+            load_campaign(path, session.catalog, session.ws.root, session.store)

@@ -69,7 +69,7 @@ def test_line_audience_is_ids_only(workspace: Path, session: Session) -> None:
     m = write_export(session, c, rec, workspace / "exports", "E1")
     assert documented()["line_audience"] == "(no header)"
     lines = (Path(m["folder"]) / "audience.txt").read_text().split("\n")
-    assert lines[-1] == "" and lines[:-1] == ["Uaaa", "Uddd"]  # C01, C04: the LINE ids
+    assert lines[-1] == "" and lines[:-1] == ["U" + "a" * 32, "U" + "d" * 32]  # C01, C04
 
 
 def documented_with_messages() -> dict[str, str]:

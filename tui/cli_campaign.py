@@ -109,6 +109,18 @@ def print_preflight(console: Console, r: PreflightReport) -> None:
                 (who, "dim"),
             )
         )
+    for f in r.warnings:  # formula-like values, some blank variables: reported, not blocking
+        where = ".".join(x for x in (f.variant, f.part) if x)
+        who = ", ".join(f.customers) + (" …" if f.count > len(f.customers) else "")
+        console.print(
+            Text.assemble(
+                ("  ! ", "yellow"),
+                (f"{f.kind}", "bold"),
+                f" {where}: " if where else " ",
+                f"{f.detail} — {f.count:,} recipient(s): ",
+                (who, "dim"),
+            )
+        )
     for fb in r.fallbacks:
         pct = 100 * fb.count / r.recipients if r.recipients else 0
         console.print(
@@ -117,12 +129,6 @@ def print_preflight(console: Console, r: PreflightReport) -> None:
                 f"{fb.count:,} ({pct:.1f}%)",
                 style="yellow" if fb.count else "dim",
             )
-        )
-    for w in r.warnings:
-        where = ".".join(x for x in (w.variant, w.part) if x)
-        who = ", ".join(w.customers) + (" …" if w.count > len(w.customers) else "")
-        console.print(
-            Text(f"  ⚠ {w.kind} {where}: {w.detail} — {w.count:,} recipient(s): {who}", "yellow")
         )
     for note in r.notes:
         console.print(Text(f"  Note: {note}", style="yellow"))

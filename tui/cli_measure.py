@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,6 +42,16 @@ def money(v: float | None, signed: bool = False) -> str:
     return f"{v:+,.0f}" if signed else f"{v:,.0f}"
 
 
+def pp_range(v: float | None, lo: float | None, hi: float | None) -> str:
+    """`+8.8 [+1.6, +13.0]` in percentage points."""
+    f = lambda x: "—" if x is None else f"{x * 100:+.1f}"  # noqa: E731
+    return f"{f(v)} [{f(lo)}, {f(hi)}]"
+
+
+def money_range(v: float | None, lo: float | None, hi: float | None) -> str:
+    return f"{money(v, True)} [{money(lo, True)}, {money(hi, True)}]"
+
+
 def p_text(v: float | None) -> str:
     return "—" if v is None else (f"{v:.3f}" if v >= 0.001 else "<0.001")
 
@@ -51,20 +62,14 @@ def print_measure(console: Console, r: Any) -> None:
         f"{r.campaign}  export {r.export_id}  window {r.window_from} … {r.window_to}"
         f"  (snapshot as of {r.snapshot_as_of})"
     )
+    from queries.measure_report import verdict
+
     console.print(Text(head, style="bold"))
+    console.print(Text(verdict(r), style="bold"))
     for note in r.notes:
         console.print(Text("⚠ " + note, style="bold red"))
     t = Table(show_edge=False, title="Per arm", title_justify="left")
-    for col in (
-        "arm",
-        "people",
-        "converters",
-        "conv. rate",
-        "orders",
-        "revenue",
-        "rev/person",
-        "coupons used",
-    ):
+    for col in ("arm", "people", "buyers", "rate", "orders", "revenue", "per person", "coupons"):
         t.add_column(col, justify="left" if col == "arm" else "right")
     for a in r.arms:
         t.add_row(
@@ -83,22 +88,20 @@ def print_measure(console: Console, r: Any) -> None:
     t.add_column("")
     t.add_column("raw", justify="right")
     t.add_column("p", justify="right")
-    t.add_column("CUPED (pre-period adjusted)", justify="right")
+    t.add_column("CUPED", justify="right")
     t.add_column("p", justify="right")
     t.add_row(
-        "conversion",
-        f"{pct(e['conversion_diff'], True)} [{pct(e['ci_low'], True)}, {pct(e['ci_high'], True)}]",
+        "conversion (pp)",
+        pp_range(e["conversion_diff"], e["ci_low"], e["ci_high"]),
         p_text(e["p_value"]),
-        f"{pct(c['conversion_diff'], True)} [{pct(c['ci_low'], True)}, {pct(c['ci_high'], True)}]",
+        pp_range(c["conversion_diff"], c["ci_low"], c["ci_high"]),
         p_text(c["p_value"]),
     )
     t.add_row(
         "revenue/person",
-        f"{money(e['revenue_per_person_diff'], True)} "
-        f"[{money(e['rpp_ci_low'], True)}, {money(e['rpp_ci_high'], True)}]",
+        money_range(e["revenue_per_person_diff"], e["rpp_ci_low"], e["rpp_ci_high"]),
         p_text(e["rpp_p_value"]),
-        f"{money(c['revenue_per_person_diff'], True)} "
-        f"[{money(c['rpp_ci_low'], True)}, {money(c['rpp_ci_high'], True)}]",
+        money_range(c["revenue_per_person_diff"], c["rpp_ci_low"], c["rpp_ci_high"]),
         p_text(c["rpp_p_value"]),
     )
     console.print(t)
@@ -140,6 +143,9 @@ def measure(
             help="What one redeemed coupon costs (overrides the campaign's coupon value).",
         ),
     ] = None,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print a Markdown summary for a report.")
+    ] = False,
     workspace: WorkspaceOpt = None,
     engine: EngineOpt = None,
     as_json: JsonOpt = False,
@@ -161,6 +167,10 @@ def measure(
             s.close()
         if as_json:
             _json(result_dict(r))
+        elif markdown:
+            from queries.measure_report import markdown as as_markdown
+
+            sys.stdout.write(as_markdown(r))
         else:
             print_measure(out, r)
         for note in r.notes if as_json else []:

@@ -321,7 +321,7 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
         self.maximize(self.look if in_look else self.tree, container=False)
 
     def action_look(self, tab: str) -> None:
-        self.look.show_tab(tab)
+        self.look.show_tab(tab, focus=True)
 
     def action_unmask(self) -> None:
         self.look.toggle_unmask()

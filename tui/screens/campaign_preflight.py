@@ -29,6 +29,7 @@ KINDS = {
     "coupon": "coupon",
     "blank_variable": "blank variable",
     "control_character": "control character",
+    "formula": "formula-like value",
 }
 
 
@@ -58,14 +59,15 @@ def report_content(r: PreflightReport, timed: bool = True) -> Content:
                 (who, "dim"),
             )
         )
-    for w in r.warnings:
-        where = ".".join(x for x in (w.variant, w.part) if x)
-        who = ", ".join(w.customers) + (" …" if w.count > len(w.customers) else "")
+    for f in r.warnings:  # formula-like values, some blank variables: reported, not blocking
+        where = ".".join(x for x in (f.variant, f.part) if x)
+        who = ", ".join(f.customers) + (" …" if f.count > len(f.customers) else "")
         lines.append(
             Content.assemble(
-                ("⚠ ", "$text-warning"),
-                (KINDS.get(w.kind, w.kind), "bold"),
-                f" {where}: {w.detail} — {w.count:,} recipient(s): ",
+                ("! ", "$text-warning"),
+                (KINDS.get(f.kind, f.kind), "bold"),
+                f" {where}: " if where else " ",
+                f"{f.detail} — {f.count:,} recipient(s): ",
                 (who, "dim"),
             )
         )

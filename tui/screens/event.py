@@ -17,7 +17,7 @@ from queries.ops import AGG_FNS, COMPARE_OPS, OP_LABELS
 from queries.parse import parse_node
 from queries.segment import EventCond, FieldCond, Group, Node, node_to_dict
 
-from ..keymap import bind
+from ..keymap import FOCUS_KEYS, bind
 from ..widgets.audience import AudienceBar
 from ..widgets.labels import event_parts, field_parts, inline_parts
 from ..widgets.value_parse import (
@@ -85,6 +85,7 @@ class EventScreen(ModalScreen[EventCond | None]):
         bind("ctrl+s", "apply", "Apply", id="event.apply", priority=True),
         bind("f3", "add_filter", "Add filter", id="event.add_filter"),
         bind("f4", "remove_filter", "Remove filter", id="event.remove_filter"),
+        *FOCUS_KEYS,
     ]
 
     def __init__(self, cond: EventCond, draft=None) -> None:

@@ -31,6 +31,7 @@ from .coupons import MAX_LENGTH, MIN_LENGTH, load_pool
 from .errors import Location, SegmentError, UnknownSegment
 from .parse import parse_node, suggest
 from .personalize import CAMPAIGN_FIELDS, MessageTemplate, compile_template, is_html
+from .policy_gaps import refusal
 from .timewin import Window
 from .yamlio import Lines
 
@@ -43,7 +44,7 @@ class _Loader:
     def __init__(self, lines: Lines, catalog: Catalog, root: Path | None, store: Any):
         self.lines, self.catalog, self.store = lines, catalog, store
         self.root = Path(root).resolve() if root else None
-        self.available = [*catalog.fields, *CAMPAIGN_FIELDS]
+        self.available = [*catalog.available(), *CAMPAIGN_FIELDS]  # not what the snapshot lacks
 
     def fail(self, msg: str, path: tuple, hint: str | None = None, cls: type = SegmentError):
         raise cls(msg, self.lines.loc(path), hint)
@@ -100,6 +101,9 @@ class _Loader:
             path=path,
             layout=layout_of(data),
         )
+        refused = refusal(self.catalog, how.channel, c.policy.require_consent)
+        if refused is not None:
+            self.fail(refused[0], ("how", "channel"), refused[1])
         what = self.section(data, "what")
         c.variants = self.variants(what, c)
         c.coupon = self.coupon(what)

@@ -208,7 +208,8 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
         self.app.push_screen(FieldPickerScreen(), picked)
 
     def action_add_event(self) -> None:
-        first = next(iter(self.app.session.catalog.events))
+        events = self.app.session.catalog.events
+        first = next((n for n, e in events.items() if not e.unavailable), next(iter(events)))
         self._add(lambda draft: EventScreen(EventCond(first), draft=draft))
 
     def action_add_segment(self) -> None:

@@ -101,7 +101,9 @@ class EventScreen(ModalScreen[EventCond | None]):
 
     def compose(self) -> ComposeResult:
         c = self.cond
-        sources = [(src.label, name) for name, src in self.catalog.events.items()]
+        sources = [
+            (src.label, name) for name, src in self.catalog.events.items() if not src.unavailable
+        ]
         count_ops = [("at least once", AT_LEAST_ONCE)] + [
             (f"count {OP_LABELS.get(op, op)}", op) for op in COMPARE_OPS
         ]
@@ -179,7 +181,11 @@ class EventScreen(ModalScreen[EventCond | None]):
 
     def _agg_fields(self, event: str) -> list[tuple[str, str]]:
         src = self.catalog.events[event]
-        return [(f.label, f.name) for f in src.fields.values() if f.name != src.time_field]
+        return [
+            (f.label, f.name)
+            for f in src.fields.values()
+            if f.name != src.time_field and not f.unavailable
+        ]
 
     def on_mount(self) -> None:
         self._show_filters()

@@ -36,6 +36,8 @@ TYPE_MARK = {
 def field_prompt(f: Field) -> Content:
     label = set_cell_size(f.label, LABEL_CELLS) if cell_len(f.label) > LABEL_CELLS else f.label
     pad = " " * (LABEL_CELLS - cell_len(label) + 1)
+    if f.unavailable:  # greyed, with the reason; the option is disabled
+        return Content.assemble((label, "dim"), pad, (f"{f.unavailable}", "dim italic"))
     return Content.assemble(label, pad, (f"{TYPE_MARK.get(f.type, f.type):>4}", "dim"))
 
 
@@ -107,9 +109,14 @@ class FieldPickerScreen(ModalScreen[str | None]):
             (rank(f, query, search_words(f.name, custom.get(f.name))), i, f)
             for i, f in enumerate(self.all_fields)
         ]
-        self.shown = [f for r, _, f in sorted(x for x in ranked if x[0] is not None)]
+        hits = sorted(x for x in ranked if x[0] is not None)
+        # what the snapshot lacks goes last, greyed with its reason, and cannot be picked
+        self.shown = [f for _, _, f in hits if not f.unavailable]
+        self.shown += [f for _, _, f in hits if f.unavailable]
         options.clear_options()
-        options.add_options([Option(field_prompt(f), id=f.name) for f in self.shown])
+        options.add_options(
+            [Option(field_prompt(f), id=f.name, disabled=bool(f.unavailable)) for f in self.shown]
+        )
         if self.shown:
             options.highlighted = 0
         else:
@@ -183,6 +190,10 @@ class FieldPickerScreen(ModalScreen[str | None]):
         self._pick(event.option.id)
 
     def _pick(self, name: str | None) -> None:
+        f = next((f for f in self.shown if f.name == name), None)
+        if f is not None and f.unavailable:
+            self.app.bell()
+            return
         self.values_slot.cancel()
         self.dismiss(name)
 

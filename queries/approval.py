@@ -8,7 +8,6 @@ checks first.
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -28,6 +27,7 @@ from .jobs import Job
 from .measurability import Measurability, measurability
 from .preflight import PreflightReport
 from .presets import PRESETS, columns_for, mask_for
+from .private_fs import private_dir, write_private
 from .session import Session
 
 SHOW = 10  # customer ids shown per list
@@ -263,10 +263,8 @@ def approve(session: Session, rv: Review, by: str, force: bool = False) -> dict[
         "measurability": rv.measurability.to_dict() if rv.measurability else None,
     }
     path = approval_path(session, c.stem)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(json.dumps(rec, ensure_ascii=False, indent=2, default=str) + "\n", "utf-8")
-    os.replace(tmp, path)
+    private_dir(path.parent, anchor=session.ws.root)
+    write_private(path, json.dumps(rec, ensure_ascii=False, indent=2, default=str) + "\n")
     audit.record(
         session.ws,
         "approve",

@@ -28,9 +28,11 @@ from .approval import require_approval
 from .campaign import Campaign
 from .errors import QueryCancelled
 from .export_errors import ExportBusy, ExportError, from_dict
+from .private_fs import private_dir
 from .session import Session
 
 Progress = Callable[[int, int], None]
+Waiting = Callable[[str], None]  # "waiting for the export of X (started by U at T)"
 KILL_GRACE_S = 2.0
 
 
@@ -90,9 +92,10 @@ class _Lock:
 
     def __init__(self, session: Session, stem: str):
         self.path = session.ws.state_dir / "locks" / f"export-{stem}.lock"
+        self.root = session.ws.root
 
     def __enter__(self) -> _Lock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent, anchor=self.root)
         for _ in range(2):
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -128,8 +131,12 @@ def export_campaign(
     batch_size: int = 50_000,
     fast: bool = True,
     pause: float = 0.0,
+    waiting: Waiting | None = None,
 ) -> ExportResult:
-    """Export an approved campaign; raises ExportError (refusals) or QueryCancelled."""
+    """Export an approved campaign; raises ExportError (refusals) or QueryCancelled.
+
+    While another export in the workspace holds the export lock, `waiting` is told who
+    holds it (once per holder); `cancel` (or Ctrl-C) stops the wait like any other phase."""
     ws, stem = session.ws, c.stem
     if c.path is None:
         raise ExportError("save the campaign to a file in campaigns/ before exporting it")
@@ -163,7 +170,7 @@ def export_campaign(
     }
     try:
         with _Lock(session, stem):
-            manifest = _run_worker(req, root / stem, progress, cancel, timeout)
+            manifest = _run_worker(req, root / stem, progress, cancel, timeout, waiting)
     except QueryCancelled:
         ledger.recover(ws)
         audit.record(ws, "export", stem, "cancelled", **base)
@@ -202,10 +209,11 @@ def _run_worker(
     progress: Progress | None,
     cancel: threading.Event | None,
     timeout: float | None,
+    waiting: Waiting | None = None,
 ) -> dict[str, Any]:
     """Run the worker, relaying progress; kill it on cancel, Ctrl-C or timeout."""
     with tempfile.TemporaryFile() as errlog:
-        return _relay(req, folder, progress, cancel, timeout, errlog)
+        return _relay(req, folder, progress, cancel, timeout, errlog, waiting)
 
 
 def _relay(
@@ -215,6 +223,7 @@ def _relay(
     cancel: threading.Event | None,
     timeout: float | None,
     errlog: Any,
+    waiting: Waiting | None = None,
 ) -> dict[str, Any]:
     """Start the worker, send the request, relay its events until it reports an outcome."""
     proc = subprocess.Popen(
@@ -254,6 +263,8 @@ def _relay(
                     outcome = ev
                 elif progress and ev.get("phase") == "write":
                     progress(int(ev["done"]), int(ev["total"]))
+                elif waiting and ev.get("phase") == "waiting":
+                    waiting(str(ev["message"]))
     except BaseException as exc:
         _kill(proc)
         _remove_partials(folder, proc.pid, partial)

@@ -62,6 +62,12 @@ class ExportBusy(ExportError):
     reason = "busy"
 
 
+class SnapshotChanged(ExportError):
+    """The snapshot file changed (was refreshed) while the export ran: nothing is published."""
+
+    reason = "snapshot_changed"
+
+
 def from_dict(d: dict[str, Any]) -> ExportError:
     """Rebuild an error a worker process reported."""
     classes = {c.__name__: c for c in (ExportError, *ExportError.__subclasses__())}

@@ -22,6 +22,7 @@ from .compile import lit
 from .engines.base import EngineError
 from .jobs import Job
 from .measure_export import MeasureError, Member
+from .private_fs import make_private, private_dir
 from .session import Session
 
 MEMBERS_TABLE = "kizuna_measure_members"
@@ -53,8 +54,7 @@ def members_relation(session: Session, members: list[Member]) -> Iterator[exp.Ex
     workspace, read in place by DuckDB and loaded as a table elsewhere); removed afterwards."""
     import duckdb
 
-    folder = session.ws.cache_dir
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(session.ws.cache_dir, anchor=session.ws.root)  # ids: private
     path = folder / f"measure-{os.getpid()}-{uuid.uuid4().hex[:8]}.parquet"
     con = duckdb.connect(":memory:")
     try:
@@ -64,6 +64,7 @@ def members_relation(session: Session, members: list[Member]) -> Iterator[exp.Ex
         )
         target = exp.Literal.string(str(path)).sql("duckdb")
         con.execute(f"COPY m TO {target} (FORMAT parquet)")
+        make_private(path)
     finally:
         con.close()
     try:

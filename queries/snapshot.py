@@ -19,6 +19,7 @@ from .condcache import MEM_DB, ConditionCache
 from .errors import SnapshotError, SnapshotLocked
 from .features_prune import SQL_FILE, features_tree
 from .presence import Presence, probe, read_columns
+from .private_fs import make_private, private_dir
 from .toml_lines import mapping_error
 from .workspace import CONFIG_NAME, Workspace
 
@@ -100,6 +101,7 @@ class Snapshot(Staleness):
                 self.catalog.base_as_of = ws.as_of
             st = self.path.stat()
             self.identity = SnapshotIdentity(str(self.path), st.st_size, st.st_mtime_ns, self.as_of)
+            self.inode = st.st_ino  # with the identity, re-checked before an export publishes
             self.features_path, self.features_built_s = self._ensure_features(progress)
             self.conn.execute(
                 f"ATTACH '{self.features_path.as_posix()}' AS {CACHE_ALIAS} (READ_ONLY)"
@@ -164,8 +166,8 @@ class Snapshot(Staleness):
         cache_dir = self.ws.cache_dir
         final = cache_dir / f"features-{key}.duckdb"
         if final.is_file():
-            return final, 0.0
-        cache_dir.mkdir(parents=True, exist_ok=True)
+            return make_private(final), 0.0
+        private_dir(cache_dir, anchor=self.ws.root)
         partial = cache_dir / f"features-{key}.{os.getpid()}.partial"
         partial.unlink(missing_ok=True)
         if progress:
@@ -190,6 +192,7 @@ class Snapshot(Staleness):
             raise SnapshotError(f"computing customer features failed: {exc}") from None
         finally:
             cur.close()
+        make_private(partial)
         os.replace(partial, final)
         Path(str(partial) + ".wal").unlink(missing_ok=True)
         return final, time.perf_counter() - start

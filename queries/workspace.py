@@ -116,11 +116,17 @@ def _parse_date(value: Any, where: str) -> date:
 def load_workspace(
     workspace: Path | None = None, db: Path | None = None, as_of: date | str | None = None
 ) -> Workspace:
-    """Load the workspace from `workspace`, the nearest kizuna.toml, or the bundled demo."""
+    """Load the workspace from `workspace` (which must hold kizuna.toml), else the nearest
+    kizuna.toml above the current folder, else the bundled demo."""
     if workspace is not None:
         root = Path(workspace).resolve()
         if not root.is_dir():
             raise ConfigError(f"workspace folder {root} does not exist")
+        if not (root / CONFIG_NAME).is_file():  # never fall back (or write) elsewhere
+            raise ConfigError(
+                f"{root} is not a Kizuna workspace (it has no {CONFIG_NAME}); "
+                f"create one with `kizuna init {root}`, or pick the folder that holds it"
+            )
     else:
         found = find_root(Path.cwd())
         root = found if found is not None else demo_workspace()

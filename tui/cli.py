@@ -164,9 +164,13 @@ def tui(
     engine: EngineOpt = None,
 ) -> None:
     """Open the segment builder TUI."""
+    from queries.workspace import load_workspace
+
     from .launch import launch
 
     _check_engine(engine)
+    if workspace is not None:  # a folder that is no workspace: an error before any screen
+        guarded(lambda: load_workspace(workspace, db, as_of))
     guarded(lambda: launch(workspace, db, as_of, engine))
 
 

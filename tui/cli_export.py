@@ -193,7 +193,13 @@ def _review_json(rv: Review, rec: dict | None) -> dict[str, Any]:
     }
 
 
+def _waiting(text: str) -> None:
+    """Another export in the workspace holds the lock: say whose, and how to stop waiting."""
+    err.print(f"{text}; Ctrl-C stops waiting", soft_wrap=True)
+
+
 def _export(s: Any, c: Campaign, **kw: Any) -> ExportResult:
+    kw.setdefault("waiting", _waiting)
     if not err.is_terminal:
         return export_campaign(s, c, **kw)
     cols = (

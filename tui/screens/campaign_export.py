@@ -52,6 +52,14 @@ class ExportProgressed(Message):
         self.total = total
 
 
+class ExportWaiting(Message):
+    """Another export in the workspace holds the lock; `text` says whose."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 class ExportFinished(Message):
     """The export finished (`result`), was refused or failed (`error`), or was cancelled."""
 
@@ -232,6 +240,9 @@ class ExportScreen(Screen[ExportResult | None]):
         def progress(done: int, total: int) -> None:
             self.post_message(ExportProgressed(done, total))
 
+        def waiting(text: str) -> None:
+            self.post_message(ExportWaiting(text))
+
         def work() -> None:
             try:
                 res = export_campaign(
@@ -239,6 +250,7 @@ class ExportScreen(Screen[ExportResult | None]):
                     c,
                     force=force,
                     progress=progress,
+                    waiting=waiting,
                     cancel=cancel,
                     batch_size=batch,
                     pause=pause,
@@ -266,6 +278,10 @@ class ExportScreen(Screen[ExportResult | None]):
         self.query_one(ProgressBar).update(total=max(event.total, 1), progress=event.done)
         done = f"exporting… {event.done:,} of {event.total:,} rows · esc cancels"
         self._status(Content.styled(done, "italic"))
+
+    @on(ExportWaiting)
+    def _waiting(self, event: ExportWaiting) -> None:
+        self._status(Content.styled(f"{event.text} · esc cancels", "italic"))
 
     @on(ExportFinished)
     def _finished(self, event: ExportFinished) -> None:

@@ -8,6 +8,7 @@ the next start; the folder of a finished export appears only when it is complete
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import selectors
@@ -28,6 +29,7 @@ from .approval import require_approval
 from .campaign import Campaign
 from .errors import QueryCancelled
 from .export_errors import ExportBusy, ExportError, from_dict
+from .handoff_checks import check_replace, check_send_time
 from .private_fs import private_dir
 from .session import Session
 
@@ -131,12 +133,15 @@ def export_campaign(
     batch_size: int = 50_000,
     fast: bool = True,
     pause: float = 0.0,
+    replace: bool = False,
     waiting: Waiting | None = None,
 ) -> ExportResult:
     """Export an approved campaign; raises ExportError (refusals) or QueryCancelled.
 
-    While another export in the workspace holds the export lock, `waiting` is told who
-    holds it (once per holder); `cancel` (or Ctrl-C) stops the wait like any other phase."""
+    `force` goes past drift_limit and a `send_at` already past; `replace` allows exporting a
+    campaign again (it replaces the earlier handoff: said in the manifest). While another
+    export in the workspace holds the export lock, `waiting` is told who holds it (once per
+    holder); `cancel` (or Ctrl-C) stops the wait like any other phase."""
     ws, stem = session.ws, c.stem
     if c.path is None:
         raise ExportError("save the campaign to a file in campaigns/ before exporting it")
@@ -145,6 +150,8 @@ def export_campaign(
     clean_stale(root / stem)
     try:
         approval = require_approval(session, c)
+        past_send = check_send_time(c, force)
+        prev = check_replace(ws, c, replace)
     except ExportError as exc:
         audit.record(ws, "export", stem, "refused", reason=exc.reason, detail=exc.audit or None)
         raise
@@ -163,6 +170,8 @@ def export_campaign(
         "batch_size": batch_size,
         "fast": fast,
         "pause": pause,
+        "past_send": past_send,
+        "replaces": dataclasses.asdict(prev) if prev else None,
     }
     base = {
         "approved_by": approval.get("approved_by"),

@@ -27,6 +27,7 @@ from .export_format import Sink, Writer, file_info
 from .export_rows import Rows, column_sql, holdout_select
 from .fingerprint import Fingerprint
 from .funnel import Funnel, FunnelSQL, count_funnel, dialect_sql, policy_query
+from .handoff_checks import attributes_note, carries_messages
 from .jobs import Job
 from .locks import export_lock
 from .presets import PRESETS, OutColumn, Preset, columns_for, holdout_header, mask_for
@@ -73,11 +74,14 @@ def write_export(
     batch_size: int = 50_000,
     fast: bool = True,
     pause: float = 0.0,
+    handoff: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Produce `<out_root>/<campaign>/<id>/` and commit the ledger; returns the manifest.
 
     Holds the workspace export lock from the funnel (which reads the ledger) to the ledger
-    commit, so two exports at once still respect every frequency cap."""
+    commit, so two exports at once still respect every frequency cap. `handoff`: what the
+    caller checked first: `past_send` (forced past send_at) and `replaces` (the earlier
+    export this one replaces), recorded in the manifest."""
     job, say = job or Job(), emit or (lambda _e: None)
     with export_lock(
         session.ws,
@@ -99,6 +103,7 @@ def write_export(
             batch_size,
             fast,
             pause,
+            handoff,
         )
 
 
@@ -115,6 +120,7 @@ def _write_locked(
     batch_size: int = 50_000,
     fast: bool = True,
     pause: float = 0.0,
+    handoff: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`write_export`'s work, under the workspace export lock."""
     start = time.perf_counter()
@@ -126,7 +132,8 @@ def _write_locked(
     job, say = job or Job(), emit or (lambda _e: None)
     ws, stem, preset = session.ws, c.stem, PRESETS[c.how.destination]
     fp = check_unchanged(session, c, approval)
-    with_messages = preset.messages if messages is None else (messages and preset.messages)
+    carried = carries_messages(preset, c)
+    with_messages = carried if messages is None else (messages and carried)
     say({"phase": "funnel"})
     engine = session.engine
     fs = FunnelSQL(session, c)
@@ -194,7 +201,10 @@ def _write_locked(
             },
             "funnel": funnel.to_dict(),
             "policies_off": funnel.policies_off,
-            "forced": bool(force and moved > c.drift_limit),
+            "forced": bool(force and (moved > c.drift_limit or (handoff or {}).get("past_send"))),
+            "send_at_passed": bool((handoff or {}).get("past_send")),
+            "replaces": (handoff or {}).get("replaces"),
+            "messages_note": attributes_note(c) if not with_messages else None,
             "drift": {
                 "approved": approved,
                 "now": funnel.recipients,

@@ -66,17 +66,27 @@ def _source_query(session: Any) -> exp.Select:
     catalog = session.catalog
     comp = session.runner.compiler()
     cols: list[exp.Expression] = [exp.cast(catalog.customer_id(), exp.DataType.build("VARCHAR"))]
+    text = exp.DataType.build("VARCHAR")
     for name in ADDRESS_FIELDS:
         f = catalog.fields.get(name)
-        cols.append(comp.field_expr(f) if f is not None else exp.Null())
+        usable = f is not None and not f.unavailable  # a column the snapshot lacks is NULL
+        cols.append(comp.field_expr(f) if usable else exp.cast(exp.Null(), text))
     return comp.base_from(exp.select(*cols))
 
 
 def _suppression_query(session: Any) -> exp.Select:
-    m = session.catalog.mapping
+    """The suppression list's id, email, channel and reason as text (NULL where a column is
+    absent); no rows when the snapshot has no suppression list."""
+    catalog, m = session.catalog, session.catalog.mapping
+    text = exp.DataType.build("VARCHAR")
+    names = ("customer_id", "email", "channel", "reason")
+    if not catalog.has("suppression_list"):
+        return exp.select(*(exp.cast(exp.Null(), text) for _ in names)).where(exp.false())
     cols = [
-        exp.cast(m.col("suppression_list", c, "s"), exp.DataType.build("VARCHAR"))
-        for c in ("customer_id", "email", "channel", "reason")
+        exp.cast(m.col("suppression_list", c, "s"), text)
+        if catalog.has("suppression_list", c)
+        else exp.cast(exp.Null(), text)
+        for c in names
     ]
     return exp.select(*cols).from_(m.table("suppression_list", "s"))
 

@@ -8,7 +8,6 @@ checks first.
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -28,6 +27,7 @@ from .jobs import Job
 from .measurability import Measurability, measurability
 from .preflight import PreflightReport
 from .presets import PRESETS, columns_for, mask_for
+from .private_fs import private_dir, write_private
 from .session import Session
 
 SHOW = 10  # customer ids shown per list
@@ -203,7 +203,7 @@ def policy_preflight(
     report.by_variant = {k: v for k, v in funnel.arms.items() if k != HOLDOUT}
     from .formula import scan
 
-    report.warnings = scan(session, c, q, job)
+    report.warnings += scan(session, c, q, job)
     report.elapsed = time.perf_counter() - start
     return report
 
@@ -218,12 +218,24 @@ def review(session: Session, c: Campaign, job: Job | None = None, progress: Any 
     q = policy_query(session, c, status.copy())
     funnel.query = q
     report = policy_preflight(session, c, q, funnel, job, progress)
+    report.notes += review_notes(session, c)
     changes = audience_changes(session, c, status, job)
     prev = load_approval(session, c.stem)
     fp = fingerprint(session, c)
     diff = Fingerprint.from_dict(prev["fingerprint"]).changes(fp) if prev else []
     power = measurability(session, funnel.arms, status, job)
     return Review(c, funnel, fp, report, changes, prev, diff, power)
+
+
+def review_notes(session: Session, c: Campaign) -> list[str]:
+    """Warnings for the approver that do not block: stale snapshot, past send time, file shape."""
+    from .handoff_checks import attributes_note, send_time_passed, stale_warning
+
+    past = send_time_passed(c)
+    notes = [stale_warning(session), attributes_note(c)]
+    if past:
+        notes.append(past.split("; ")[0] + ": the export will refuse it unless forced")
+    return [n for n in notes if n]
 
 
 def approve(session: Session, rv: Review, by: str, force: bool = False) -> dict[str, Any]:
@@ -263,10 +275,8 @@ def approve(session: Session, rv: Review, by: str, force: bool = False) -> dict[
         "measurability": rv.measurability.to_dict() if rv.measurability else None,
     }
     path = approval_path(session, c.stem)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(json.dumps(rec, ensure_ascii=False, indent=2, default=str) + "\n", "utf-8")
-    os.replace(tmp, path)
+    private_dir(path.parent, anchor=session.ws.root)
+    write_private(path, json.dumps(rec, ensure_ascii=False, indent=2, default=str) + "\n")
     audit.record(
         session.ws,
         "approve",

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .private_fs import open_private, private_dir
 from .workspace import Workspace
 
 
@@ -58,9 +59,9 @@ def record(ws: Workspace, action: str, campaign: str, result: str, **what: Any) 
         **{k: v for k, v in what.items() if v is not None},
     }
     path = log_path(ws)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent, anchor=ws.root)
     line = (json.dumps(entry, ensure_ascii=False, default=str) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = open_private(path, os.O_WRONLY | os.O_APPEND)
     try:
         os.write(fd, line)
         os.fsync(fd)

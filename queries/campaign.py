@@ -39,7 +39,7 @@ DEDUPE = ("email", "phone", "line_user_id", "customer_id", "none")
 KEYS = {
     (): ("name", "description", "who", "how", "when", "what", "policy", "holdout", "drift_limit"),
     ("who",): ("segment", "where", "exclude"),
-    ("how",): ("channel", "destination", "max_segments", "encoding"),
+    ("how",): ("channel", "destination", "max_segments", "encoding", "include_messages"),
     ("when",): ("send_at", "quiet_hours"),
     ("what",): ("variants", "coupon"),
     ("variant",): ("name", "weight", "subject", "body", "body_file", "text", "text_file"),
@@ -67,6 +67,7 @@ class How:
     destination: str = "generic_csv"
     max_segments: int | None = None
     encoding: str | None = None
+    include_messages: bool | None = None  # put the rendered texts in an attributes-only preset
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from .coupons import MAX_LENGTH, MIN_LENGTH, load_pool
 from .errors import Location, SegmentError, UnknownSegment
 from .parse import parse_node, suggest
 from .personalize import CAMPAIGN_FIELDS, MessageTemplate, compile_template, is_html
+from .policy_gaps import refusal
+from .template_file import TemplateFileRefused, read_template_file
 from .timewin import Window
 from .yamlio import Lines
 
@@ -43,7 +45,7 @@ class _Loader:
     def __init__(self, lines: Lines, catalog: Catalog, root: Path | None, store: Any):
         self.lines, self.catalog, self.store = lines, catalog, store
         self.root = Path(root).resolve() if root else None
-        self.available = [*catalog.fields, *CAMPAIGN_FIELDS]
+        self.available = [*catalog.available(), *CAMPAIGN_FIELDS]  # not what the snapshot lacks
 
     def fail(self, msg: str, path: tuple, hint: str | None = None, cls: type = SegmentError):
         raise cls(msg, self.lines.loc(path), hint)
@@ -100,6 +102,9 @@ class _Loader:
             path=path,
             layout=layout_of(data),
         )
+        refused = refusal(self.catalog, how.channel, c.policy.require_consent)
+        if refused is not None:
+            self.fail(refused[0], ("how", "channel"), refused[1])
         what = self.section(data, "what")
         c.variants = self.variants(what, c)
         c.coupon = self.coupon(what)
@@ -170,7 +175,25 @@ class _Loader:
             self.fail(
                 f"unknown encoding `{enc}`", ("how", "encoding"), f"use {' or '.join(ENCODINGS)}"
             )
-        return How(channel, dest, segs, enc)
+        return How(channel, dest, segs, enc, self.include_messages(d, dest))
+
+    def include_messages(self, d: dict, dest: str) -> bool | None:
+        """`how.include_messages`: true or false, for presets whose import takes text columns."""
+        value = d.get("include_messages")
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self.fail("`include_messages` is true or false", ("how", "include_messages"))
+        from .presets import PRESETS
+
+        preset = PRESETS[dest]
+        if value and not (preset.messages or preset.can_carry_messages):
+            self.fail(
+                f"preset `{dest}` cannot carry the rendered messages",
+                ("how", "include_messages"),
+                "it writes ids only; the message is built in the sending system",
+            )
+        return value
 
     def when(self, d: dict) -> When:
         send_at = d.get("send_at")
@@ -251,6 +274,20 @@ class _Loader:
             out.append(var)
         return tuple(out)
 
+    def template_text(self, target: Path, file: str, fp: tuple) -> str:
+        """A template file's text: a regular file under the size limit, UTF-8 (never hangs)."""
+        try:
+            data = read_template_file(target)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            self.fail(f"template file `{file}` not found", fp)
+        except TemplateFileRefused as exc:
+            self.fail(f"template file `{file}` {exc}", fp)
+        try:
+            source = data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.fail(f"template file `{file}` is not UTF-8 text", fp)
+        return source[:-1] if source.endswith("\n") else source  # the file's last newline
+
     def template(self, var: Variant, part: str, p: tuple, c: Campaign) -> MessageTemplate:
         inline, file = getattr(var, part, None), getattr(var, f"{part}_file", None)
         if part == "subject":
@@ -277,13 +314,7 @@ class _Loader:
         target = ((self.root or Path.cwd()) / file).resolve()
         if self.root is not None and not target.is_relative_to(self.root):
             self.fail(f"`{file}` is outside the workspace", fp, "keep templates in templates/")
-        try:
-            source = target.read_text(encoding="utf-8")
-            source = source[:-1] if source.endswith("\n") else source  # the file's last newline
-        except (FileNotFoundError, IsADirectoryError):
-            self.fail(f"template file `{file}` not found", fp)
-        except UnicodeDecodeError:
-            self.fail(f"template file `{file}` is not UTF-8 text", fp)
+        source = self.template_text(target, file, fp)
         loc = Location(file, None, self.lines.loc(fp).field)
         return compile_template(
             source, part, loc, self.available, part == "body" and is_html(source), inline=False

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlglot
 from sqlglot import exp
 
 from .errors import ConfigError
+from .presence import Presence, assume_all
 from .workspace import Workspace
 
 TYPES = ("string", "number", "boolean", "date", "timestamp")
@@ -27,16 +29,35 @@ class Field:
     table: str = "customers"  # customers | features | an event source name
     column: str | None = None  # physical column, after mapping
     sql: str | None = None  # a custom SQL expression from kizuna.toml
+    unavailable: str | None = None  # why the snapshot cannot provide it ("needs orders.total")
+    money: bool = False  # an amount in the workspace's currency
 
-    def expr(self, alias: str) -> exp.Expression:
-        """The SQL expression that reads this field from the relation aliased `alias`."""
+    def expr(self, alias: str, as_of: date | None = None) -> exp.Expression:
+        """The SQL expression that reads this field from the relation aliased `alias`.
+
+        Custom SQL reads the customers row as `c` (CUSTOMER_ALIAS); bare columns are taken
+        from it too; `{as_of}` becomes the as-of day as a DATE literal."""
         if self.sql is not None:
-            parsed = sqlglot.parse_one(self.sql, read="duckdb")
-            for col in parsed.find_all(exp.Column):
-                if not col.table:
-                    col.set("table", exp.to_identifier(alias))
-            return parsed
+            return custom_sql(self.sql, alias, as_of)
         return exp.column(self.column or self.name, table=alias, quoted=True)
+
+
+AS_OF_TOKEN = "{as_of}"
+
+
+def custom_sql(text: str, alias: str, as_of: date | None) -> exp.Expression:
+    """Parse a [fields] SQL expression: `{as_of}` → DATE literal, bare columns → `alias`."""
+    day = (as_of or date.today()).isoformat()
+    marker = "kz_as_of_marker"
+    parsed = sqlglot.parse_one(text.replace(AS_OF_TOKEN, marker), read="duckdb")
+    for col in list(parsed.find_all(exp.Column)):
+        if col.name == marker and not col.table:
+            col.replace(exp.cast(exp.Literal.string(day), exp.DataType.build("DATE")))
+        elif (not col.table and col.find_ancestor(exp.Select) is None) or (
+            col.table == CUSTOMER_ALIAS and alias != CUSTOMER_ALIAS
+        ):
+            col.set("table", exp.to_identifier(alias))
+    return parsed
 
 
 @dataclass(frozen=True)
@@ -61,6 +82,7 @@ class EventSource:
     base: exp.Table  # the driving table, aliased
     joins: tuple[EventJoin, ...]
     columns: dict[str, exp.Expression]  # logical name → expression over the aliases
+    unavailable: str | None = None  # why the snapshot cannot provide this source
 
     def col(self, name: str) -> exp.Expression:
         """The expression for a logical column (customer_id, the time field, or a field)."""
@@ -84,8 +106,9 @@ class EventSource:
     @property
     def relation(self) -> exp.Select:
         """All columns under their logical names, as one SELECT (for browsing values)."""
-        cols = [exp.alias_(e.copy(), n, quoted=True) for n, e in self.columns.items()]
-        return self.from_(exp.select(*cols), set(self.columns))
+        names = [n for n in self.columns if n not in self.fields or not self.fields[n].unavailable]
+        cols = [exp.alias_(self.columns[n].copy(), n, quoted=True) for n in names]
+        return self.from_(exp.select(*cols), set(names))
 
 
 # name: (type, label, description, pii)
@@ -111,11 +134,16 @@ CUSTOMER_COLUMNS: dict[str, tuple[str, str, str, bool]] = {
 
 FEATURE_COLUMNS: dict[str, tuple[str, str, str]] = {
     "order_count": ("number", "Orders", "Number of orders up to the as-of date"),
-    "total_spend": ("number", "Total spend (¥)", "Sum of order totals up to the as-of date"),
+    "purchase_days": (
+        "number",
+        "Purchase days",
+        "Distinct calendar days with an order, up to the as-of date",
+    ),
+    "total_spend": ("number", "Total spend ({cur})", "Sum of order totals up to the as-of date"),
     "first_order_at": ("timestamp", "First order", "Time of the first order"),
     "last_order_at": ("timestamp", "Last order", "Time of the most recent order"),
     "recency_days": ("number", "Days since last order", "As-of day minus last order day"),
-    "avg_order_value": ("number", "Average order value (¥)", "total_spend / order_count"),
+    "avg_order_value": ("number", "Average order value ({cur})", "total_spend / order_count"),
     "age": ("number", "Age", "Age in whole years on the as-of date"),
     "rfm_r": ("number", "RFM recency score", "1..5, 5 = most recent (quintiles of buyers)"),
     "rfm_f": ("number", "RFM frequency score", "1..5, 5 = most orders (quintiles of buyers)"),
@@ -158,7 +186,7 @@ FEATURE_COLUMNS: dict[str, tuple[str, str, str]] = {
 EVENT_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
     "orders": {
         "order_id": ("string", "Order ID"),
-        "total": ("number", "Order total (¥)"),
+        "total": ("number", "Order total ({cur})"),
         "channel": ("string", "Channel (store/web/app)"),
         "coupon_code": ("string", "Coupon code"),
     },
@@ -169,7 +197,7 @@ EVENT_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
         "category": ("string", "Category"),
         "brand": ("string", "Brand"),
         "quantity": ("number", "Quantity"),
-        "unit_price": ("number", "Unit price (¥)"),
+        "unit_price": ("number", "Unit price ({cur})"),
         "channel": ("string", "Channel (store/web/app)"),
     },
     "web": {
@@ -214,7 +242,7 @@ class Mapping:
         self.locations = locations or {}
 
     def physical(self, logical: str) -> str:
-        return self.locations.get(logical) or self.tables.get(logical, logical)
+        return self.locations.get(logical) or self.tables.get(logical) or logical
 
     def table(self, logical: str, alias: str | None = None) -> exp.Table:
         """A quoted table reference for a logical table name (may be db.schema.table)."""
@@ -230,7 +258,7 @@ class Mapping:
         return table
 
     def column(self, logical_table: str, logical_column: str) -> str:
-        return self.columns.get(logical_table, {}).get(logical_column, logical_column)
+        return self.columns.get(logical_table, {}).get(logical_column) or logical_column
 
     def col(self, logical_table: str, logical_column: str, alias: str) -> exp.Column:
         return exp.column(self.column(logical_table, logical_column), table=alias, quoted=True)
@@ -320,6 +348,71 @@ def _event_sources(m: Mapping) -> dict[str, tuple[exp.Table, tuple[EventJoin, ..
     }
 
 
+# What each event source reads: the rows themselves, then each field (logical table, column).
+EVENT_NEEDS: dict[str, dict[str, list[tuple[str, str]]]] = {
+    "orders": {
+        "": [("orders", "customer_id"), ("orders", "ordered_at")],
+        "order_id": [("orders", "order_id")],
+        "total": [("orders", "total")],
+        "channel": [("orders", "channel")],
+        "coupon_code": [("orders", "coupon_code")],
+    },
+    "purchases": {
+        "": [
+            ("order_items", "order_id"),
+            ("orders", "order_id"),
+            ("orders", "customer_id"),
+            ("orders", "ordered_at"),
+        ],
+        "product_id": [("order_items", "product_id")],
+        "quantity": [("order_items", "quantity")],
+        "unit_price": [("order_items", "unit_price")],
+        "product_name": [
+            ("order_items", "product_id"),
+            ("products", "product_id"),
+            ("products", "name"),
+        ],
+        "category": [
+            ("order_items", "product_id"),
+            ("products", "product_id"),
+            ("products", "category"),
+        ],
+        "brand": [("order_items", "product_id"), ("products", "product_id"), ("products", "brand")],
+        "channel": [("orders", "channel")],
+    },
+    "web": {
+        "": [("web_events", "customer_id"), ("web_events", "event_at")],
+        "event_type": [("web_events", "event_type")],
+        "product_id": [("web_events", "product_id")],
+        "category": [
+            ("web_events", "product_id"),
+            ("products", "product_id"),
+            ("products", "category"),
+        ],
+        "search_term": [("web_events", "search_term")],
+    },
+    "messages": {
+        "": [("messages", "customer_id"), ("messages", "sent_at")],
+        "channel": [("messages", "channel")],
+        "campaign_id": [("messages", "campaign_id")],
+        "opened": [("messages", "opened_at")],
+        "clicked": [("messages", "clicked_at")],
+    },
+    "nps": {
+        "": [("nps_responses", "customer_id"), ("nps_responses", "responded_at")],
+        "score": [("nps_responses", "score")],
+    },
+}
+
+CURRENCY_SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "CNY": "元", "KRW": "₩"}
+MONEY = {"total_spend", "avg_order_value", "total", "unit_price"}
+
+
+def currency_label(code: str) -> str:
+    """What money labels show: the currency's symbol, or its ISO code."""
+    return CURRENCY_SYMBOLS.get(code, code)
+
+
 @dataclass
 class Catalog:
     """Customer fields and event sources, resolved against one workspace's mapping."""
@@ -327,9 +420,17 @@ class Catalog:
     fields: dict[str, Field]
     events: dict[str, EventSource]
     mapping: Mapping = field(default_factory=Mapping)
+    presence: Presence | None = None
+    currency: str = "JPY"
+    base_as_of: date | None = None  # set when backtesting: the base is who existed that day
+    consent: dict[str, str] = field(default_factory=dict)  # kizuna.toml [consent]
 
     def field_names(self) -> list[str]:
         return list(self.fields)
+
+    def available(self) -> dict[str, Field]:
+        """The customer fields this snapshot can provide."""
+        return {n: f for n, f in self.fields.items() if not f.unavailable}
 
     def fingerprint(self) -> str:
         """A stable text describing the catalog, for cache keys and approvals."""
@@ -343,19 +444,65 @@ class Catalog:
     def customer_id(self, alias: str = CUSTOMER_ALIAS) -> exp.Column:
         return self.mapping.col("customers", "customer_id", alias)
 
+    def base_condition(self) -> exp.Expression | None:
+        """When backtesting at D: signup_at on or before D, or unknown (docs/schema.md)."""
+        if self.base_as_of is None or not self.has("customers", "signup_at"):
+            return None
+        signup = self.fields["signup_at"].expr(CUSTOMER_ALIAS)
+        day = exp.cast(exp.Literal.string(self.base_as_of.isoformat()), exp.DataType.build("DATE"))
+        return exp.or_(
+            exp.Is(this=signup.copy(), expression=exp.Null()),
+            exp.LTE(this=exp.cast(signup, exp.DataType.build("DATE")), expression=day),
+        )
 
-def build_catalog(ws: Workspace | None = None, locations: dict[str, str] | None = None) -> Catalog:
+    def has(self, table: str, column: str | None = None) -> bool:
+        """Whether the snapshot has this logical table (and column)."""
+        return self.presence is None or self.presence.has(table, column)
+
+
+def build_catalog(
+    ws: Workspace | None = None,
+    locations: dict[str, str] | None = None,
+    presence: Presence | None = None,
+) -> Catalog:
     """Build the catalog for a workspace: defaults, then its mapping and custom fields.
 
-    `locations` places the logical tables on a non-DuckDB engine (see Mapping)."""
-    mapping = Mapping(ws.tables if ws else None, ws.columns if ws else None, locations)
+    `locations` places the logical tables on a non-DuckDB engine (see Mapping); `presence`
+    says what the snapshot has (None: everything not mapped to `false`), and every field or
+    event source that needs something absent is marked unavailable with the reason."""
+    from .features_prune import unavailable_features
+
+    tables = ws.tables if ws else {}
+    columns = ws.columns if ws else {}
+    if presence is None:
+        presence = assume_all(tables, columns)
+    mapping = Mapping(tables, columns, locations)
+    cur = currency_label(ws.currency if ws else "JPY")
     fields: dict[str, Field] = {}
     for name, (typ, label, desc, pii) in CUSTOMER_COLUMNS.items():
         fields[name] = Field(
-            name, typ, label, desc, pii, "customers", mapping.column("customers", name)
+            name,
+            typ,
+            label,
+            desc,
+            pii,
+            "customers",
+            mapping.column("customers", name),
+            unavailable=presence.needs([("customers", name)]),
         )
+    lost = unavailable_features(presence)
     for name, (typ, label, desc) in FEATURE_COLUMNS.items():
-        fields[name] = Field(name, typ, label, desc, False, "features", name)
+        fields[name] = Field(
+            name,
+            typ,
+            label.format(cur=cur),
+            desc,
+            False,
+            "features",
+            name,
+            unavailable=lost.get(name),
+            money=name in MONEY,
+        )
     for name, spec in (ws.fields if ws else {}).items():
         if (
             not isinstance(spec, dict)
@@ -365,6 +512,13 @@ def build_catalog(ws: Workspace | None = None, locations: dict[str, str] | None 
             raise ConfigError(f"kizuna.toml [fields.{name}] needs `type` and `sql` or `column`")
         if spec["type"] not in TYPES:
             raise ConfigError(f"kizuna.toml [fields.{name}] type must be one of {', '.join(TYPES)}")
+        column = spec.get("column")
+        missing = None
+        if column is not None and presence.has("customers") and not presence.complete:
+            physical = {mapping.column("customers", c) for c in presence.columns["customers"]}
+            extra = presence.extra_columns.get("customers", frozenset())
+            if column not in physical and column.lower() not in extra:
+                missing = f"needs customers.{column}"
         fields[name] = Field(
             name,
             spec["type"],
@@ -372,20 +526,45 @@ def build_catalog(ws: Workspace | None = None, locations: dict[str, str] | None 
             spec.get("description", ""),
             bool(spec.get("pii", False)),
             "customers",
-            spec.get("column"),
+            column,
             spec.get("sql"),
+            unavailable=missing,
+            money=bool(spec.get("money", False)),
         )
     sources = _event_sources(mapping)
     events: dict[str, EventSource] = {}
     for name, (label, time_field, desc) in EVENT_META.items():
+        needs = EVENT_NEEDS[name]
+        base_gone = presence.needs(needs[""])
         efields = {
-            fname: Field(fname, typ, flabel, "", False, name, fname)
+            fname: Field(
+                fname,
+                typ,
+                flabel.format(cur=cur),
+                "",
+                False,
+                name,
+                fname,
+                unavailable=base_gone or presence.needs(needs.get(fname, [])),
+                money=fname in MONEY,
+            )
             for fname, (typ, flabel) in EVENT_FIELDS[name].items()
         }
-        efields[time_field] = Field(time_field, "timestamp", "Time", "", False, name, time_field)
-        base, joins, columns = sources[name]
-        events[name] = EventSource(name, label, time_field, desc, efields, base, joins, columns)
-    return Catalog(fields, events, mapping)
+        efields[time_field] = Field(
+            time_field, "timestamp", "Time", "", False, name, time_field, unavailable=base_gone
+        )
+        base, joins, columns_ = sources[name]
+        events[name] = EventSource(
+            name, label, time_field, desc, efields, base, joins, columns_, base_gone
+        )
+    return Catalog(
+        fields,
+        events,
+        mapping,
+        presence,
+        ws.currency if ws else "JPY",
+        consent=dict(ws.consent) if ws else {},
+    )
 
 
 # The logical columns of every snapshot table, as the features SQL and exports read them.
@@ -409,8 +588,10 @@ TABLE_COLUMNS: dict[str, list[str]] = {
 }
 
 
-def logical_view(mapping: Mapping, table: str) -> exp.Select:
-    """SELECT the mapped physical table under its logical column names."""
-    return exp.select(*_project(mapping, table, "t", TABLE_COLUMNS[table])).from_(
-        mapping.table(table, "t")
-    )
+EXTRA_TABLES = ("snapshot_meta",)  # read when present, never required
+
+
+def logical_view(mapping: Mapping, table: str, presence: Presence | None = None) -> exp.Select:
+    """SELECT the mapped physical table under its logical column names (those it has)."""
+    cols = [c for c in TABLE_COLUMNS[table] if presence is None or presence.has(table, c)]
+    return exp.select(*_project(mapping, table, "t", cols)).from_(mapping.table(table, "t"))

@@ -118,8 +118,12 @@ class Compiler:
 
     # -- the audience query ----------------------------------------------------------------
     def base_from(self, select: exp.Select) -> exp.Select:
-        """FROM customers c, joined to the features cache only when a feature is used."""
+        """FROM customers c (who existed on a backtest's as-of day), joined to the features
+        cache only when a feature is used."""
         select = select.from_(self.catalog.customers.copy())
+        base = self.catalog.base_condition()
+        if base is not None:
+            select = select.where(base)
         if self.needs_features:
             ftable = self.features_table.copy()
             ftable.set("alias", exp.TableAlias(this=exp.to_identifier(FEATURE_ALIAS)))
@@ -136,8 +140,8 @@ class Compiler:
     def field_expr(self, f: Field) -> exp.Expression:
         if f.table == "features":
             self.needs_features = True
-            return f.expr(FEATURE_ALIAS)
-        return f.expr(CUSTOMER_ALIAS)
+            return f.expr(FEATURE_ALIAS, self.as_of)
+        return f.expr(CUSTOMER_ALIAS, self.as_of)
 
     # -- nodes -----------------------------------------------------------------------------
     def node(self, node: Node, event: EventSource | None = None) -> exp.Expression:

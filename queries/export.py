@@ -8,6 +8,7 @@ the next start; the folder of a finished export appears only when it is complete
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import selectors
@@ -28,9 +29,12 @@ from .approval import require_approval
 from .campaign import Campaign
 from .errors import QueryCancelled
 from .export_errors import ExportBusy, ExportError, from_dict
+from .handoff_checks import check_replace, check_send_time
+from .private_fs import private_dir
 from .session import Session
 
 Progress = Callable[[int, int], None]
+Waiting = Callable[[str], None]  # "waiting for the export of X (started by U at T)"
 KILL_GRACE_S = 2.0
 
 
@@ -90,9 +94,10 @@ class _Lock:
 
     def __init__(self, session: Session, stem: str):
         self.path = session.ws.state_dir / "locks" / f"export-{stem}.lock"
+        self.root = session.ws.root
 
     def __enter__(self) -> _Lock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent, anchor=self.root)
         for _ in range(2):
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -128,8 +133,15 @@ def export_campaign(
     batch_size: int = 50_000,
     fast: bool = True,
     pause: float = 0.0,
+    replace: bool = False,
+    waiting: Waiting | None = None,
 ) -> ExportResult:
-    """Export an approved campaign; raises ExportError (refusals) or QueryCancelled."""
+    """Export an approved campaign; raises ExportError (refusals) or QueryCancelled.
+
+    `force` goes past drift_limit and a `send_at` already past; `replace` allows exporting a
+    campaign again (it replaces the earlier handoff: said in the manifest). While another
+    export in the workspace holds the export lock, `waiting` is told who holds it (once per
+    holder); `cancel` (or Ctrl-C) stops the wait like any other phase."""
     ws, stem = session.ws, c.stem
     if c.path is None:
         raise ExportError("save the campaign to a file in campaigns/ before exporting it")
@@ -138,6 +150,8 @@ def export_campaign(
     clean_stale(root / stem)
     try:
         approval = require_approval(session, c)
+        past_send = check_send_time(c, force)
+        prev = check_replace(ws, c, replace)
     except ExportError as exc:
         audit.record(ws, "export", stem, "refused", reason=exc.reason, detail=exc.audit or None)
         raise
@@ -156,6 +170,8 @@ def export_campaign(
         "batch_size": batch_size,
         "fast": fast,
         "pause": pause,
+        "past_send": past_send,
+        "replaces": dataclasses.asdict(prev) if prev else None,
     }
     base = {
         "approved_by": approval.get("approved_by"),
@@ -163,7 +179,7 @@ def export_campaign(
     }
     try:
         with _Lock(session, stem):
-            manifest = _run_worker(req, root / stem, progress, cancel, timeout)
+            manifest = _run_worker(req, root / stem, progress, cancel, timeout, waiting)
     except QueryCancelled:
         ledger.recover(ws)
         audit.record(ws, "export", stem, "cancelled", **base)
@@ -202,10 +218,11 @@ def _run_worker(
     progress: Progress | None,
     cancel: threading.Event | None,
     timeout: float | None,
+    waiting: Waiting | None = None,
 ) -> dict[str, Any]:
     """Run the worker, relaying progress; kill it on cancel, Ctrl-C or timeout."""
     with tempfile.TemporaryFile() as errlog:
-        return _relay(req, folder, progress, cancel, timeout, errlog)
+        return _relay(req, folder, progress, cancel, timeout, errlog, waiting)
 
 
 def _relay(
@@ -215,6 +232,7 @@ def _relay(
     cancel: threading.Event | None,
     timeout: float | None,
     errlog: Any,
+    waiting: Waiting | None = None,
 ) -> dict[str, Any]:
     """Start the worker, send the request, relay its events until it reports an outcome."""
     proc = subprocess.Popen(
@@ -254,6 +272,8 @@ def _relay(
                     outcome = ev
                 elif progress and ev.get("phase") == "write":
                     progress(int(ev["done"]), int(ev["total"]))
+                elif waiting and ev.get("phase") == "waiting":
+                    waiting(str(ev["message"]))
     except BaseException as exc:
         _kill(proc)
         _remove_partials(folder, proc.pid, partial)

@@ -62,8 +62,26 @@ class ExportBusy(ExportError):
     reason = "busy"
 
 
+class SnapshotChanged(ExportError):
+    """The snapshot file changed (was refreshed) while the export ran: nothing is published."""
+
+    reason = "snapshot_changed"
+
+
 def from_dict(d: dict[str, Any]) -> ExportError:
     """Rebuild an error a worker process reported."""
     classes = {c.__name__: c for c in (ExportError, *ExportError.__subclasses__())}
     cls = classes.get(str(d.get("type")), ExportError)
     return cls(str(d.get("message", "export failed")), d.get("audit") or {})
+
+
+class SendTimePassed(ExportError):
+    """The campaign's `send_at` is already in the past (wall clock); `--force` exports anyway."""
+
+    reason = "send_time_passed"
+
+
+class ReplaceNeeded(ExportError):
+    """The campaign was exported before; exporting again replaces that handoff (`--replace`)."""
+
+    reason = "replace_needed"

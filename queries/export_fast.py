@@ -1,4 +1,4 @@
-"""The COPY fast path: a plain CSV/TSV audience file written by DuckDB's own COPY.
+"""The COPY fast path: a plain CSV/TSV or Parquet audience file written by DuckDB's own COPY.
 
 Used when the file needs nothing Python does (no rendered messages, UTF-8 without a BOM, no
 masking, formula guard or length limit, no coupon pool). The recipients' arms and coupons are
@@ -30,7 +30,7 @@ def usable(session: Session, c: Campaign, preset: Preset, messages: bool, partia
     return (
         session.engine.kind == "duckdb"  # COPY runs beside the snapshot
         and not messages
-        and preset.format in ("csv", "tsv")
+        and preset.format in ("csv", "tsv", "parquet")
         and c.encoding == "utf-8"
         and not (preset.bom or preset.mask_pii or preset.formula_guard or preset.max_field_bytes)
         and not (c.coupon and c.coupon.pool_file)
@@ -150,11 +150,15 @@ def copy_audience(
         r.set("alias", exp.TableAlias(this=exp.to_identifier("r")))
         on = exp.EQ(this=_col("customer_id"), expression=q.cid.copy())
         sel = q.comp.base_from(exp.select(*exprs)).join(r, on=on).order_by(q.cid.copy())
-        nl = "\\r\\n" if preset.newline == "\r\n" else "\\n"
-        delim = exp.Literal.string(preset.delimiter).sql("duckdb")
-        opts = (
-            f"FORMAT csv, HEADER true, DELIMITER {delim}, QUOTE '\"', ESCAPE '\"', NEW_LINE '{nl}'"
-        )
+        if preset.format == "parquet":
+            opts = "FORMAT parquet"  # typed columns straight from the query, as _types reads them
+        else:
+            nl = "\\r\\n" if preset.newline == "\r\n" else "\\n"
+            delim = exp.Literal.string(preset.delimiter).sql("duckdb")
+            opts = (
+                f"FORMAT csv, HEADER true, DELIMITER {delim}, QUOTE '\"', ESCAPE '\"', "
+                f"NEW_LINE '{nl}'"
+            )
         target = exp.Literal.string(str(path)).sql("duckdb")
         job.run(session.snapshot.cursor, f"COPY ({sel.sql('duckdb')}) TO {target} ({opts})")
         os.chmod(path, 0o600)

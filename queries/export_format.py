@@ -24,6 +24,7 @@ from sqlglot import exp
 from .export_errors import EncodingFailed, ExportError, FieldTooLong
 from .mask import mask_value
 from .presets import Preset
+from .private_fs import open_private
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BOM = b"\xef\xbb\xbf"
@@ -60,7 +61,7 @@ class Sink:
 
     def __init__(self, folder: Path, name: str):
         self.name, self.path = name, folder / f"{name}.partial"
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = open_private(self.path, os.O_WRONLY | os.O_EXCL)
         self.file = os.fdopen(fd, "wb", buffering=1 << 20)
         self.sha, self.bytes, self.rows = hashlib.sha256(), 0, 0
 

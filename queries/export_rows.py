@@ -18,9 +18,9 @@ from .campaign import Campaign
 from .coupons import CodeAllocator, PoolAllocator, coupon_sql, load_pool
 from .export_errors import PreflightFailed
 from .export_format import fmt
-from .funnel import OPT_IN
 from .jobs import Job
 from .mask import mask_value
+from .policy_gaps import consent_field
 from .preflight import RENDER_BUDGET_S, PreflightReport, _Checker
 from .presets import OutColumn
 from .preview import CampaignQuery
@@ -38,10 +38,15 @@ def column_sql(q: CampaignQuery, col: OutColumn) -> exp.Expression:
         cp = q.campaign.coupon
         assert cp is not None and not cp.pool_file
         return coupon_sql(q.cid.copy(), q.campaign.salt, cp.prefix, cp.length)
+    name = consent_field(q.catalog, col.name) if col.kind == "consent" else col.name
+    if name is None:  # kizuna.toml [consent]: everyone in the snapshot consented
+        return exp.true()
+    f = q.catalog.fields[name]
+    if f.unavailable:  # a preset column the snapshot has no data for: left empty
+        return exp.cast(exp.Null(), exp.DataType.build("VARCHAR"))
     if col.kind == "field" and col.name in ADDRESS_FIELDS:  # the exported address: normalised
         return lookup(q.session, col.name, q.cid.copy())
-    name = OPT_IN[col.name] if col.kind == "consent" else col.name
-    return q.comp.field_expr(q.catalog.fields[name])
+    return q.comp.field_expr(f)
 
 
 def fast_select(q: CampaignQuery, cols: list[OutColumn]) -> exp.Select:

@@ -57,6 +57,7 @@ def run(req: dict[str, Any]) -> dict[str, Any]:
             batch_size=int(req.get("batch_size", 50_000)),
             fast=bool(req.get("fast", True)),
             pause=float(req.get("pause", 0.0)),
+            handoff={"past_send": bool(req.get("past_send")), "replaces": req.get("replaces")},
         )
     finally:
         session.close()

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from . import export_fast, ledger
+from . import export_fast, ledger, snapshot_guard
 from .approval import check_unchanged
 from .campaign import Campaign
 from .export_errors import DriftExceeded
@@ -27,9 +27,12 @@ from .export_format import Sink, Writer, file_info
 from .export_rows import Rows, column_sql, holdout_select
 from .fingerprint import Fingerprint
 from .funnel import Funnel, FunnelSQL, count_funnel, dialect_sql, policy_query
+from .handoff_checks import attributes_note, carries_messages
 from .jobs import Job
+from .locks import export_lock
 from .presets import PRESETS, OutColumn, Preset, columns_for, holdout_header, mask_for
 from .preview import CampaignQuery
+from .private_fs import private_dir
 from .session import Session
 
 Emit = Callable[[dict[str, Any]], None]
@@ -71,8 +74,55 @@ def write_export(
     batch_size: int = 50_000,
     fast: bool = True,
     pause: float = 0.0,
+    handoff: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Produce `<out_root>/<campaign>/<id>/` and commit the ledger; returns the manifest."""
+    """Produce `<out_root>/<campaign>/<id>/` and commit the ledger; returns the manifest.
+
+    Holds the workspace export lock from the funnel (which reads the ledger) to the ledger
+    commit, so two exports at once still respect every frequency cap. `handoff`: what the
+    caller checked first: `past_send` (forced past send_at) and `replaces` (the earlier
+    export this one replaces), recorded in the manifest."""
+    job, say = job or Job(), emit or (lambda _e: None)
+    with export_lock(
+        session.ws,
+        c.stem,
+        waiting=lambda text: say({"phase": "waiting", "message": text}),
+        cancelled=lambda: job.cancelled,
+    ):
+        ledger.recover(session.ws, locked=True)
+        return _write_locked(
+            session,
+            c,
+            approval,
+            out_root,
+            export_id,
+            force,
+            messages,
+            say,
+            job,
+            batch_size,
+            fast,
+            pause,
+            handoff,
+        )
+
+
+def _write_locked(
+    session: Session,
+    c: Campaign,
+    approval: dict,
+    out_root: Path,
+    export_id: str,
+    force: bool = False,
+    messages: bool | None = None,
+    emit: Emit | None = None,
+    job: Job | None = None,
+    batch_size: int = 50_000,
+    fast: bool = True,
+    pause: float = 0.0,
+    handoff: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """`write_export`'s work, under the workspace export lock."""
     start = time.perf_counter()
     laps: dict[str, float] = {}
 
@@ -82,7 +132,8 @@ def write_export(
     job, say = job or Job(), emit or (lambda _e: None)
     ws, stem, preset = session.ws, c.stem, PRESETS[c.how.destination]
     fp = check_unchanged(session, c, approval)
-    with_messages = preset.messages if messages is None else (messages and preset.messages)
+    carried = carries_messages(preset, c)
+    with_messages = carried if messages is None else (messages and carried)
     say({"phase": "funnel"})
     engine = session.engine
     fs = FunnelSQL(session, c)
@@ -101,10 +152,12 @@ def write_export(
     q = policy_query(session, c, table.copy())
     lap("funnel")
     root = out_root / stem
-    root.mkdir(parents=True, exist_ok=True)
+    in_ws = out_root.resolve() == (ws.root / "exports").resolve()
+    private_dir(root, anchor=ws.root if in_ws else out_root)  # (`--out DIR` itself is yours)
     final_name = _folder_name(root, export_id)
     partial = root / f".{final_name}.{os.getpid()}.partial"
     partial.mkdir(mode=0o700)
+    private_dir(partial)  # 0700 even under a umask that strips the owner's bits
     say({"partial": str(partial)})
     try:
         cols = columns_for(preset, c, q.fields, with_messages)
@@ -148,7 +201,10 @@ def write_export(
             },
             "funnel": funnel.to_dict(),
             "policies_off": funnel.policies_off,
-            "forced": bool(force and moved > c.drift_limit),
+            "forced": bool(force and (moved > c.drift_limit or (handoff or {}).get("past_send"))),
+            "send_at_passed": bool((handoff or {}).get("past_send")),
+            "replaces": (handoff or {}).get("replaces"),
+            "messages_note": attributes_note(c) if not with_messages else None,
             "drift": {
                 "approved": approved,
                 "now": funnel.recipients,
@@ -176,6 +232,8 @@ def write_export(
         for f in [*files, {"name": "manifest.json"}]:
             os.replace(partial / f"{f['name']}.partial", partial / f["name"])
         fsync_dir(partial)
+        # a snapshot refreshed under the export aborts it: nothing published, no ledger rows
+        snapshot_guard.check_unchanged(session.snapshot)
         os.replace(partial, root / final_name)
         fsync_dir(root)
         ledger.commit(ws, stem)

@@ -19,6 +19,7 @@ from .campaign import ADDRESS, Campaign
 from .describe import describe
 from .funnel_sql import OPT_IN, FunnelSQL
 from .jobs import Job
+from .policy_gaps import gaps
 from .preview import CampaignQuery
 from .session import Session
 
@@ -154,6 +155,14 @@ def build_funnel(
         "frequency_cap": pol.max_contacts is None,
         "dedupe": pol.dedupe_field(c.how.channel) is None,
     }
+    source = session.catalog.consent.get(c.how.channel)
+    if source and pol.require_consent:
+        names["consent"] += f" (consent source: kizuna.toml [consent] {c.how.channel} = {source})"
+    for key, why in gaps(session.catalog, c.how.channel, pol.dedupe_field(c.how.channel)).items():
+        if off[key]:
+            continue
+        names[key] += f" — CANNOT RUN: {why}" if key != "frequency_cap" else f" — {why}"
+        off[key] = key != "frequency_cap"
     removed: dict[str, int] = {}
     reasons: dict[str, dict[str, int]] = {}
     arms = {HOLDOUT: 0, **{name: 0 for name, _ in c.plan().arms}}
@@ -177,7 +186,7 @@ def build_funnel(
         gone = removed.get(key, 0)
         left -= gone
         by = dict(sorted(reasons.get(key, {}).items(), key=lambda kv: (-kv[1], kv[0])))
-        label = names[key] + (" — OFF" if off.get(key) else "")
+        label = names[key] + (" — OFF" if off.get(key) and "CANNOT RUN" not in names[key] else "")
         steps.append(Step(key, label, left, gone, by, off.get(key, False)))
     steps.append(Step("holdout", names["holdout"], left - arms[HOLDOUT], arms[HOLDOUT]))
     return Funnel(c.stem, session.snapshot.as_of, base, steps, arms, ledger_files)

@@ -18,11 +18,12 @@ from .campaign import ADDRESS, Campaign
 from .compile import lit
 from .engines.base import UnsupportedConstruct
 from .engines.dialects import render
+from .policy_gaps import OPT_IN, consent_field, gaps
 from .preview import audience_segment
 from .session import Session
 from .timewin import Window
 
-OPT_IN = {"email": "email_opt_in", "sms": "sms_opt_in", "line": "line_opt_in"}
+__all__ = ["OPT_IN", "FunnelSQL"]
 S = "kz_s"  # alias of the per-member status rows
 A = "kz_a"  # alias of the member's normalised addresses (address_book.py)
 
@@ -91,6 +92,19 @@ class FunnelSQL:
         self.engine = engine if running else None  # where the statement runs, if it does
         self.session = session if running else None
         self.uses_addresses = False  # set when a column reads the normalised addresses
+        # protections this snapshot cannot run (no suppression list, no history, no key)
+        self.gaps = gaps(self.catalog, self.channel, c.policy.dedupe_field(self.channel))
+
+    def runs(self, step: str) -> bool:
+        """Whether a policy step is on and this snapshot can run it (fully or in part)."""
+        pol = self.c.policy
+        on = {
+            "consent": pol.require_consent,
+            "suppression": pol.suppression,
+            "frequency_cap": pol.max_contacts is not None,
+            "dedupe": pol.dedupe_field(self.channel) is not None,
+        }[step]
+        return on and (step == "frequency_cap" or step not in self.gaps)
 
     def address(self, name: str) -> exp.Expression:
         """The member's normalised address field (NULL when unusable), from `kizuna_addresses`."""
@@ -105,9 +119,12 @@ class FunnelSQL:
     def consent(self) -> exp.Expression:
         """NULL when the customer opted in and has a usable address, else the reason."""
         usable = exp.not_(_is_null(self.address(ADDRESS[self.channel])))
-        opt = exp.EQ(this=self.field(OPT_IN[self.channel]), expression=exp.true())
+        source = consent_field(self.catalog, self.channel)
+        if source is None:  # kizuna.toml [consent]: everyone in the snapshot consented
+            return _case((exp.not_(_true(usable)), _str(f"no usable {ADDRESS[self.channel]}")))
+        opt = exp.EQ(this=self.field(source), expression=exp.true())
         return _case(
-            (exp.not_(_true(opt)), _str(f"no {OPT_IN[self.channel]}")),
+            (exp.not_(_true(opt)), _str(f"no {source}")),
             (exp.not_(_true(usable)), _str(f"no usable {ADDRESS[self.channel]}")),
         )
 
@@ -124,9 +141,12 @@ class FunnelSQL:
             sub = (
                 exp.select(exp.Min(this=exp.func("COALESCE", reason, _str("(no reason)"))))
                 .from_(address_book.suppression(self.session, "s", self.dialect), copy=False)
-                .where(exp.In(this=chan, expressions=[_str("all"), _str(self.channel)]), copy=False)
                 .where(match, copy=False)
             )
+            if self.catalog.has("suppression_list", "channel"):  # else every row is for all
+                sub = sub.where(
+                    exp.In(this=chan, expressions=[_str("all"), _str(self.channel)]), copy=False
+                )
             return exp.Subquery(this=sub)
 
         by_id = exp.EQ(
@@ -153,6 +173,9 @@ class FunnelSQL:
         if chans:
             conds.append(exp.In(this=_norm(m.col("messages", "channel", "m")), expressions=chans))
         m_id = m.col("messages", "customer_id", "m")
+        history = "frequency_cap" not in self.gaps
+        if chans and not self.catalog.has("messages", "channel"):
+            conds.pop()  # no channel column: every message counts (the stricter reading)
         hist = (
             exp.select(exp.alias_(m_id.copy(), "customer_id", quoted=True))
             .select(exp.alias_(exp.func("count", exp.Star()), "n", quoted=True))
@@ -163,8 +186,11 @@ class FunnelSQL:
         h_on = exp.EQ(
             this=exp.column("customer_id", "kz_h", quoted=True), expression=self.cid.copy()
         )
-        joins: list[tuple[exp.Expression, exp.Expression]] = [(hist.subquery("kz_h"), h_on)]
-        total: exp.Expression = exp.func("COALESCE", exp.column("n", "kz_h", quoted=True), _zero())
+        joins: list[tuple[exp.Expression, exp.Expression]] = []
+        total: exp.Expression = _zero()
+        if history:
+            joins.append((hist.subquery("kz_h"), h_on))
+            total = exp.func("COALESCE", exp.column("n", "kz_h", quoted=True), _zero())
         rel = (
             ledger.on_engine(self.engine, self.ledger_files, "l")
             if self.engine is not None
@@ -174,6 +200,7 @@ class FunnelSQL:
             return self._by_address(total, joins, [hist])
         l_id = exp.column("customer_id", "l", quoted=True)
         l_camp = exp.column("campaign", "l", quoted=True)
+        lconds: list[exp.Expression] = []
         back = exp.select(exp.Literal.number(1)).from_(m.table("messages", "m2"), copy=False)
         back = back.where(
             exp.and_(
@@ -181,7 +208,7 @@ class FunnelSQL:
                 exp.EQ(this=m.col("messages", "campaign_id", "m2"), expression=l_camp.copy()),
             )
         )
-        lconds = [
+        lconds += [
             exp.GTE(
                 this=exp.cast(
                     exp.column("contacted_at", "l", quoted=True), exp.DataType.build("DATE")
@@ -189,8 +216,9 @@ class FunnelSQL:
                 expression=lit(start),
             ),
             exp.NEQ(this=l_camp, expression=_str(self.c.stem)),
-            exp.not_(exp.Exists(this=back)),  # already back in the snapshot's history
         ]
+        if history and self.catalog.has("messages", "campaign_id"):
+            lconds.append(exp.not_(exp.Exists(this=back)))  # already back in the history
         if chans:
             lconds.append(
                 exp.In(this=_norm(exp.column("channel", "l", quoted=True)), expressions=chans)
@@ -279,16 +307,16 @@ class FunnelSQL:
         c, pol = self.c, self.c.policy
         base = audience_segment(c).where.children[0]  # type: ignore[attr-defined]
         cols: list[exp.Expression] = [exp.alias_(self.cid.copy(), "customer_id", quoted=True)]
-        if pol.require_consent:
+        if self.runs("consent"):
             cols.append(exp.alias_(self.consent(), "kz_consent", quoted=True))
-        if pol.suppression:
+        if self.runs("suppression"):
             cols.append(exp.alias_(self.suppressed(), "kz_suppressed", quoted=True))
         joins: list[tuple[exp.Expression, exp.Expression]] = []
         if pol.max_contacts is not None:
             contacts, joins = self.contacts()
             cols.append(exp.alias_(contacts, "kz_contacts", quoted=True))
         key = pol.dedupe_field(c.how.channel)
-        if key is not None:
+        if self.runs("dedupe") and key is not None:
             cols.append(exp.alias_(self.dedupe_key(key), "kz_key", quoted=True))
         if c.who.exclude:
             cols.append(exp.alias_(self.excluded(), "kz_excluded", quoted=True))
@@ -313,9 +341,9 @@ class FunnelSQL:
         """
         pol = self.c.policy
         pre: list[tuple[exp.Expression, str, exp.Expression]] = []
-        if pol.require_consent:
+        if self.runs("consent"):
             pre.append((_set("kz_consent"), "consent", _s("kz_consent")))
-        if pol.suppression:
+        if self.runs("suppression"):
             pre.append((_set("kz_suppressed"), "suppression", _s("kz_suppressed")))
         if pol.max_contacts is not None:
             n = exp.Literal.number(pol.max_contacts.count)
@@ -335,7 +363,7 @@ class FunnelSQL:
             exp.column("customer_id", "p", quoted=True),
         ).from_(_table("kz_p", "p"), copy=False)
         ctes = [("kz_m", self.members(extra)), ("kz_p", passed)]
-        if pol.dedupe_field(self.c.how.channel) is not None:
+        if self.runs("dedupe"):
             key, cid = exp.column("kz_key", quoted=True), exp.column("customer_id", quoted=True)
             rank = exp.Window(
                 this=exp.RowNumber(), partition_by=[key], order=exp.Order(expressions=[cid])

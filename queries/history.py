@@ -75,7 +75,7 @@ def keep_text(state_dir: Path, kind: str, stem: str, text: str) -> Version | Non
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
     now = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     target = history_dir(state_dir, kind, stem) / f"{now}-{digest}.yaml"
-    write_atomic(target, text)
+    write_atomic(target, text, private=True)  # state under .kizuna/ is private
     return Version(len(old) + 1, _stamp(target), target)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlglot import exp
 
 from .assign import HOLDOUT
+from .private_fs import make_private, private_dir, write_private
 from .workspace import Workspace
 
 COLUMNS = ("campaign", "customer_id", "channel", "contacted_at", "export_id")
@@ -138,21 +139,17 @@ def stage_rows(batches: Iterable[list[tuple]], ws: Workspace, stem: str, meta: d
 
 
 def _partial(ws: Workspace, stem: str, meta: dict) -> Path:
-    d = folder(ws)
-    d.mkdir(parents=True, exist_ok=True)
+    d = private_dir(folder(ws), anchor=ws.root)
     return d / f".{stem}.{meta['export_id']}.parquet.partial"
 
 
 def _staged(ws: Workspace, stem: str, meta: dict, partial: Path) -> Path:
     """fsync the staged file and note it as pending, so `recover` can finish or discard it."""
     d = folder(ws)
-    os.chmod(partial, 0o600)
+    make_private(partial)
     _fsync(partial)
     note = {**meta, "partial": str(partial)}
-    tmp = _pending(ws, stem).with_suffix(".json.partial")
-    tmp.write_text(json.dumps(note), encoding="utf-8")
-    _fsync(tmp)
-    os.replace(tmp, _pending(ws, stem))
+    write_private(_pending(ws, stem), json.dumps(note))
     _fsync(d)
     return partial
 
@@ -177,8 +174,23 @@ def discard(ws: Workspace, stem: str) -> None:
     pending.unlink(missing_ok=True)
 
 
-def recover(ws: Workspace) -> list[str]:
-    """Finish commits whose export folder exists, discard the others; returns what was done."""
+def recover(ws: Workspace, locked: bool = False) -> list[str]:
+    """Finish commits whose export folder exists, discard the others; returns what was done.
+
+    Only under the workspace export lock (`locked`: the caller holds it; else it is taken if
+    free), so an export that is running elsewhere never has its staged rows discarded."""
+    d = folder(ws)
+    if locked:
+        return _recover(ws)
+    if not d.is_dir() or not (any(d.glob("*.pending.json")) or any(d.glob(".*.partial"))):
+        return []  # nothing to finish or discard (and no lock to take)
+    from .locks import try_export_lock
+
+    with try_export_lock(ws) as free:
+        return _recover(ws) if free else []
+
+
+def _recover(ws: Workspace) -> list[str]:
     done: list[str] = []
     d = folder(ws)
     if not d.is_dir():

@@ -22,6 +22,7 @@ from .compile import lit
 from .engines.base import EngineError
 from .jobs import Job
 from .measure_export import MeasureError, Member
+from .private_fs import make_private, private_dir
 from .session import Session
 
 MEMBERS_TABLE = "kizuna_measure_members"
@@ -53,8 +54,7 @@ def members_relation(session: Session, members: list[Member]) -> Iterator[exp.Ex
     workspace, read in place by DuckDB and loaded as a table elsewhere); removed afterwards."""
     import duckdb
 
-    folder = session.ws.cache_dir
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(session.ws.cache_dir, anchor=session.ws.root)  # ids: private
     path = folder / f"measure-{os.getpid()}-{uuid.uuid4().hex[:8]}.parquet"
     con = duckdb.connect(":memory:")
     try:
@@ -64,6 +64,7 @@ def members_relation(session: Session, members: list[Member]) -> Iterator[exp.Ex
         )
         target = exp.Literal.string(str(path)).sql("duckdb")
         con.execute(f"COPY m TO {target} (FORMAT parquet)")
+        make_private(path)
     finally:
         con.close()
     try:
@@ -82,16 +83,24 @@ def members_relation(session: Session, members: list[Member]) -> Iterator[exp.Ex
 def orders_relation(session: Session, low: date, high: date) -> exp.Expression:
     """Orders on days low..high: customer id as text, day, total and coupon code."""
     src = session.catalog.events.get("orders")
-    if src is None:
-        raise MeasureError("the snapshot has no orders table mapped; nothing to measure")
+    if src is None or src.unavailable:
+        why = f" ({src.unavailable})" if src is not None else ""
+        raise MeasureError(f"the snapshot has no orders{why}; nothing to measure")
+
+    def col(name: str, typ: str) -> exp.Expression:  # an absent column reads as NULL
+        if src.fields[name].unavailable:
+            return exp.cast(exp.Null(), exp.DataType.build(typ))
+        return src.col(name)
+
     day = exp.cast(src.col(src.time_field), exp.DataType.build("DATE"))
     cols = [
         exp.alias_(exp.cast(src.col("customer_id"), exp.DataType.build("VARCHAR")), "cid"),
         exp.alias_(day.copy(), "day"),
-        exp.alias_(src.col("total"), "total"),
-        exp.alias_(src.col("coupon_code"), "coupon_code"),
+        exp.alias_(col("total", "DOUBLE"), "total"),
+        exp.alias_(col("coupon_code", "VARCHAR"), "coupon_code"),
     ]
-    sel = src.from_(exp.select(*cols), {"total", "coupon_code"}).where(
+    used = {n for n in ("total", "coupon_code") if not src.fields[n].unavailable}
+    sel = src.from_(exp.select(*cols), used).where(
         exp.Between(this=day, low=lit(low), high=lit(high))
     )
     return exp.paren(sel, copy=False).as_("o")

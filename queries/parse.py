@@ -104,7 +104,15 @@ class _Parser:
                 suggest(str(name), list(fields)) or "run `kizuna fields` to list them",
                 UnknownField,
             )
-        return fields[name]
+        f = fields[name]
+        if f.unavailable:
+            self.fail(
+                f"field `{name}` is unavailable in this snapshot: {f.unavailable}",
+                path,
+                "map it in kizuna.toml, or run `kizuna check` to see what the snapshot has",
+                UnknownField,
+            )
+        return f
 
     def field_cond(self, data: dict, path: tuple, event: str | None) -> FieldCond:
         self._only(data, {"field", "op", "value"}, path)
@@ -155,6 +163,13 @@ class _Parser:
                 (*path, "event"),
                 suggest(str(name), list(self.catalog.events))
                 or f"one of {', '.join(self.catalog.events)}",
+            )
+        gone = self.catalog.events[name].unavailable
+        if gone:
+            self.fail(
+                f"event source `{name}` is unavailable in this snapshot: {gone}",
+                (*path, "event"),
+                "map it in kizuna.toml, or run `kizuna check` to see what the snapshot has",
             )
         where = None
         if data.get("where") is not None:

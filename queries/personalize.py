@@ -11,6 +11,8 @@ from typing import Any
 from liquid import Environment, StrictUndefined
 from liquid.ast import Node
 from liquid.builtin.expressions.filtered import Filter
+from liquid.builtin.expressions.loop import LoopExpression
+from liquid.builtin.expressions.primitive import RangeLiteral
 from liquid.context import RenderContext
 from liquid.exceptions import LiquidError, LiquidSyntaxError, UndefinedError
 from liquid.stream import TokenStream
@@ -93,6 +95,22 @@ class _TrackedDefault(Filter):
             fired = _FIRED.get()
             if fired is not None:
                 fired.append(self.token.start_index)
+        return out
+
+
+class _LimitedRange(RangeLiteral):
+    """A range no longer than the loop limit: `(1..10000000) | join` would take many seconds."""
+
+    __slots__ = ()
+
+    def _make_range(self, start: Any, stop: Any) -> range:
+        out = super()._make_range(start, stop)
+        limit = MessageEnvironment.loop_iteration_limit
+        if limit and len(out) > limit:
+            raise LiquidError(
+                f"range {self} has {len(out):,} items, over the limit of {limit:,}",
+                token=self.token,
+            )
         return out
 
 
@@ -237,7 +255,9 @@ def _walk(nodes: Iterable[Node], tpl: MessageTemplate, ctx: RenderContext) -> No
         _walk(node.children(ctx, include_partials=False), tpl, ctx)
 
 
-def _walk_expr(expr: Any, tpl: MessageTemplate) -> None:
+def _walk_expr(expr: Any, tpl: MessageTemplate, loop: bool = False) -> None:
+    if type(expr) is RangeLiteral and not loop:  # (a loop's own range: the loop limit applies)
+        expr.__class__ = _LimitedRange
     filters = getattr(expr, "filters", None)
     if isinstance(filters, list):
         for i, f in enumerate(filters):
@@ -247,8 +267,9 @@ def _walk_expr(expr: Any, tpl: MessageTemplate) -> None:
                 chain = " | ".join(str(x) for x in filters[: i + 1])
                 label = f"{getattr(expr, 'left', '?')} | {chain}"
                 tpl.sites[f.token.start_index] = FallbackSite(label, line, col)
+    iterable = getattr(expr, "iterable", None) if type(expr) is LoopExpression else None
     for child in expr.children() or ():
-        _walk_expr(child, tpl)
+        _walk_expr(child, tpl, child is iterable)
 
 
 def render_columns(

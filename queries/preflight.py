@@ -20,6 +20,7 @@ from .channels import budget, unencodable
 from .coupons import CodeAllocator, PoolAllocator, load_pool
 from .jobs import Job
 from .personalize import MessageTemplate, describe_error
+from .preflight_values import ValueChecks
 from .render_batch import Budget, error_kind, render_batch
 from .session import Session
 
@@ -74,6 +75,7 @@ class PreflightReport:
     fast: dict[str, bool] = field(default_factory=dict)
     coupon_collisions: int = 0
     elapsed: float = 0.0
+    notes: list[str] = field(default_factory=list)  # about the handoff (stale snapshot, …)
 
     @property
     def ok(self) -> bool:
@@ -99,6 +101,7 @@ class PreflightReport:
             },
             "column_rendered": self.fast,
             "coupon_collisions": self.coupon_collisions,
+            "notes": self.notes,
             "elapsed_s": round(self.elapsed, 3),
         }
 
@@ -109,6 +112,7 @@ class _Checker:
     def __init__(self, c: Campaign, report: PreflightReport, limit: Budget | None = None):
         self.c, self.report = c, report
         self.budget = limit or Budget()
+        self.values = ValueChecks()
         self.findings: dict[tuple, Finding] = {}
         self.fired: dict[tuple[str, str], dict[int, int]] = {}
         self.hashes: dict[str, set[int]] = {p: set() for p in c.parts}
@@ -127,6 +131,7 @@ class _Checker:
     ) -> Sequence:
         """Texts for these recipients (None where rendering failed, reported per customer)."""
         fired = self.fired.setdefault((variant, tpl.part), {})
+        self.values.batch(self, variant, tpl, ids, cols)
         batch = render_batch(tpl, cols, len(ids), self.budget)
         for s, k in batch.fired.items():
             fired[s] = fired.get(s, 0) + k
@@ -168,6 +173,7 @@ class _Checker:
 
     def finish(self) -> None:
         r = self.report
+        r.warnings += self.values.finish(self)
         r.findings = sorted(
             self.findings.values(), key=lambda f: (f.kind, f.variant or "", f.part or "")
         )
@@ -266,6 +272,6 @@ def preflight(
     checker.finish()
     from .formula import scan
 
-    report.warnings = scan(session, c, q, job)
+    report.warnings += scan(session, c, q, job)
     report.elapsed = time.perf_counter() - start
     return report

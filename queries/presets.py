@@ -3,7 +3,8 @@
 A column's `source` is one of: `customer_id`, `address` (the channel's address field),
 `field:NAME` (a customer field), `consent:CHANNEL` (that channel's opt-in), `variant`,
 `coupon`, `*fields` (the fields the templates read, minus those already written) and
-`*messages` (the rendered parts: subject and body, or text). docs/presets.md shows the exact
+`*messages` (the rendered parts: subject and body, or text; in presets that `can_carry_messages`
+only when the campaign says `how: {include_messages: true}`). docs/presets.md shows the exact
 headers; tests hold the two together.
 """
 
@@ -42,7 +43,9 @@ PRESETS_DATA: dict[str, dict[str, Any]] = {
             ("kizuna_variant", "variant"),
             ("kizuna_coupon", "coupon"),
             ("{field}", "*fields"),
+            ("kizuna_{part}", "*messages"),
         ],
+        "can_carry_messages": True,
         "address_headers": {"email": "email", "sms": "phone", "line": "line_user_id"},
     },
     "mailchimp": {
@@ -55,7 +58,9 @@ PRESETS_DATA: dict[str, dict[str, Any]] = {
             ("Variant", "variant"),
             ("Coupon", "coupon"),
             ("{field}", "*fields"),
+            ("{part}", "*messages"),
         ],
+        "can_carry_messages": True,
         "max_field_bytes": 255,
     },
     "sendgrid": {
@@ -68,7 +73,9 @@ PRESETS_DATA: dict[str, dict[str, Any]] = {
             ("variant", "variant"),
             ("coupon", "coupon"),
             ("{field}", "*fields"),
+            ("{part}", "*messages"),
         ],
+        "can_carry_messages": True,
     },
     "klaviyo": {
         "label": "Klaviyo list import with consent",
@@ -83,7 +90,9 @@ PRESETS_DATA: dict[str, dict[str, Any]] = {
             ("Variant", "variant"),
             ("Coupon", "coupon"),
             ("{field}", "*fields"),
+            ("{part}", "*messages"),
         ],
+        "can_carry_messages": True,
     },
     "sfmc": {
         "label": "Salesforce Marketing Cloud data extension (TSV)",
@@ -96,7 +105,9 @@ PRESETS_DATA: dict[str, dict[str, Any]] = {
             ("Variant", "variant"),
             ("Coupon", "coupon"),
             ("{field}", "*fields"),
+            ("{part}", "*messages"),
         ],
+        "can_carry_messages": True,
     },
     "line_audience": {
         "label": "LINE audience upload (one user id per line)",
@@ -117,7 +128,9 @@ PRESETS_DATA: dict[str, dict[str, Any]] = {
             ("バリアント", "variant"),
             ("クーポン", "coupon"),
             ("{field}", "*fields"),
+            ("{part}", "*messages"),
         ],
+        "can_carry_messages": True,
         "bom": True,
         "mask_pii": True,
         "formula_guard": True,
@@ -137,6 +150,7 @@ class Preset:
     format: str
     columns: tuple[tuple, ...]
     messages: bool = False  # writes the rendered messages
+    can_carry_messages: bool = False  # writes them when the campaign says how.include_messages
     header: bool = True
     newline: str = "\r\n"
     bom: bool = False  # UTF-8 files start with a byte-order mark
@@ -198,7 +212,7 @@ def columns_for(preset: Preset, c: Campaign, fields: list[str], messages: bool) 
             have = {col.name for col in out if col.kind == "field"}
             out += [OutColumn(f, "field", f) for f in fields if f not in have]
         elif source == "*messages" and messages:
-            out += [OutColumn(p, "part", p) for p in c.parts]
+            out += [OutColumn(header.format(part=p), "part", p) for p in c.parts]
     return out
 
 

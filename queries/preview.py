@@ -167,6 +167,7 @@ class Preview:
     arms: dict[str, int]
     samples: list[SampleMessage]
     policies_off: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. the file carries attributes only
 
     @property
     def audience(self) -> int:
@@ -286,7 +287,10 @@ def preview(
                 render_for(c, values, shown, encoding),
             )
         )
-    return Preview(c, session.snapshot.as_of, base, steps, arms, samples, pf.policies_off)
+    from .handoff_checks import attributes_note
+
+    notes = [n for n in (attributes_note(c),) if n]
+    return Preview(c, session.snapshot.as_of, base, steps, arms, samples, pf.policies_off, notes)
 
 
 _BREAK = re.compile(r"<\s*br\b[^>]*>", re.I)

@@ -18,15 +18,19 @@ are rendered whole, once per distinct combination of all their variables.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import repeat
 from typing import Any
 
 from liquid.ast import BlockNode, ConditionalBlockNode, Node
 from liquid.builtin.content import ContentNode
+from liquid.builtin.expressions import FilteredExpression
+from liquid.builtin.expressions import Path as PathExpr
 from liquid.builtin.output import OutputNode
 from liquid.builtin.tags.case_tag import CaseNode, MultiExpressionBlockNode
 from liquid.builtin.tags.comment_tag import CommentNode
@@ -53,6 +57,7 @@ _PURE = (
 _WHOLE_TAGS = {"capture", "ifchanged"}  # buffers sized by what was written before them
 _SAFE = frozenset({type(None), str, int, bool, date})  # equality is identity among these
 _FAILED = object()
+_ESCAPES = re.compile("[&<>\"']")  # what markupsafe.escape changes
 
 
 class RenderBudgetExceeded(KizunaError):
@@ -88,6 +93,21 @@ class Piece:
 
     nodes: tuple[int, ...]
     fields: tuple[str, ...]
+    bare: bool = False  # `{{ name }}`: no filters, one variable
+
+
+def _bare(node: Node) -> bool:
+    """`{{ name }}`: python-liquid writes a text value as it is (escaped in HTML)."""
+    if type(node) is not OutputNode or type(node.expression) is not FilteredExpression:
+        return False
+    expr = node.expression
+    left = expr.left
+    return (
+        not expr.filters
+        and type(left) is PathExpr
+        and len(left.path) == 1
+        and isinstance(left.path[0], str)
+    )
 
 
 @dataclass
@@ -141,7 +161,7 @@ def make_plan(bound: BoundTemplate, fields: Sequence[str]) -> Plan:
             continue
         read, glob, local = _names(bound, [node])
         if _pure(node, ctx) and not local and not (read & assigned):
-            pieces.append(Piece((i,), tuple(sorted(glob))))
+            pieces.append(Piece((i,), tuple(sorted(glob)), _bare(node) and len(glob) == 1))
         else:
             group.append(i)
     if group:
@@ -156,6 +176,16 @@ def identity_keys(col: Sequence[Any]) -> Sequence[Any]:
     if types <= _SAFE and not (int in types and bool in types):
         return col
     return list(zip(map(type, col), map(repr, col)))
+
+
+def _as_is(col: Sequence[Any], autoescape: bool) -> bool:
+    """Every value is text that `{{ name }}` writes unchanged (no CR, nothing to escape)."""
+    if set(map(type, col)) != {str}:
+        return False
+    joined = "".join(col)
+    if "\r" in joined:  # python-liquid's buffer writes CR as LF
+        return False
+    return not (autoescape and _ESCAPES.search(joined))
 
 
 class _Renderer:
@@ -190,6 +220,10 @@ class _Renderer:
                     self.fired[s] += self.n
                 self.row_fired.append(((None,) * self.n, {None: out[1]}))
             return [out if out is _FAILED else out[0]] * self.n
+        if p.bare:
+            col = self.columns[p.fields[0]]
+            if _as_is(col, self.bound.env.autoescape):
+                return list(col)
         keys = self.key_column(p.fields)
         where = dict(zip(keys, range(self.n)))  # each distinct key → a row that has it
         table: dict[Any, Any] = {}
@@ -258,24 +292,25 @@ def render_batch(
     r = _Renderer(tpl, columns, n, budget or Budget())
     if plan.whole:
         return _whole_by_key(r, plan.fields)
-    slots: list[Any] = [None] * plan.size
+    slots: list[Any] = [None] * plan.size  # per top-level node: its text, or a column of texts
     for i, text in plan.static.items():
-        slots[i] = text.replace("{", "{{").replace("}", "}}")
-    cols: list[Sequence[Any]] = []
+        slots[i] = text
     for p in plan.pieces:
         texts = r.piece(p)
         if r.failed:  # placeholders: these rows are rendered whole below
             blank = ("",) * len(p.nodes) if len(p.nodes) > 1 else ""
             texts = [blank if t is _FAILED else t for t in texts]
         if len(p.nodes) == 1:
-            slots[p.nodes[0]] = "{" + str(len(cols)) + "}"
-            cols.append(texts)
+            slots[p.nodes[0]] = texts
         else:
             for j, col in zip(p.nodes, zip(*texts)):
-                slots[j] = "{" + str(len(cols)) + "}"
-                cols.append(col)
-    fmt = "".join(s for s in slots if s is not None)
-    out: list[str | None] = list(map(fmt.format, *cols)) if cols else [fmt.format()] * n
+                slots[j] = col
+    static = all(type(x) is str for x in slots)
+    if static:
+        out: list[str | None] = ["".join(slots)] * n
+    else:  # the row's text: its nodes' texts joined, at C speed
+        iters = [repeat(x) if type(x) is str else x for x in _merge_static(slots)]
+        out = list(map("".join, zip(*iters)))
     limit = r.bound.env.output_stream_limit
     if limit is not None and out and max(map(len, out)) * 4 > limit:  # UTF-8: ≤ 4 bytes a char
         r.failed.update(
@@ -288,6 +323,17 @@ def render_batch(
         _redo(r, batch, plan.fields)
     batch.fired = dict(r.fired)
     return batch
+
+
+def _merge_static(slots: list[Any]) -> list[Any]:
+    """Adjacent constant texts joined into one (fewer items per row to join)."""
+    out: list[Any] = []
+    for x in slots:
+        if type(x) is str and out and type(out[-1]) is str:
+            out[-1] += x
+        elif not (type(x) is str and not x):
+            out.append(x)
+    return out
 
 
 def _redo(r: _Renderer, batch: Batch, fields: tuple[str, ...]) -> None:

@@ -39,6 +39,41 @@ SAMPLE_COLUMNS = [
 ]
 
 
+BREAKDOWN_FIELDS = (
+    "loyalty_tier",
+    "lifecycle_stage",
+    "rfm_segment",
+    "prefecture",
+    "gender",
+    "signup_channel",
+    "preferred_channel",
+    "nps_category",
+    "favorite_category",
+)
+
+
+def breakdown_candidates(catalog: Any) -> list[str]:
+    """Fields worth a breakdown, the usual ones first: available, not PII, not the id."""
+    usable = [
+        n
+        for n, f in catalog.fields.items()
+        if not f.unavailable and not f.pii and n != "customer_id"
+    ]
+    return [n for n in BREAKDOWN_FIELDS if n in usable] + [
+        n for n in usable if n not in BREAKDOWN_FIELDS
+    ]
+
+
+def lead_with_values(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reorder each row's columns: the id, then columns with a value in some row, then empty."""
+    if not rows:
+        return rows
+    keys = list(rows[0])
+    full = [k for k in keys[1:] if any(r[k] is not None and r[k] != "" for r in rows)]
+    order = keys[:1] + full + [k for k in keys[1:] if k not in full]
+    return [{k: r[k] for k in order} for r in rows]
+
+
 @dataclass(frozen=True)
 class Step:
     """One row of the waterfall: the audience after this condition, and who it removed."""
@@ -136,6 +171,21 @@ class Runner(CustomerExplainer):
         query = comp.base_from(exp.select(exp.func("count", exp.Star()))).where(where)
         return int(self.execute(query, job)[0][0])
 
+    def counts(self, segs: list[Segment], job: Job | None = None) -> list[int]:
+        """Several audience sizes in one scan of the customers (the segment list's column)."""
+        if not segs:
+            return []
+        comp = self.compiler()
+        preds = []
+        for seg in segs:
+            c = self.compiler(seg)
+            preds.append(c.node(seg.where))
+            comp.needs_features = comp.needs_features or c.needs_features
+        one, zero = exp.Literal.number(1), exp.Literal.number(0)
+        cols = [exp.Sum(this=exp.If(this=p, true=one.copy(), false=zero.copy())) for p in preds]
+        row = self.execute(comp.base_from(exp.select(*cols)), job)[0]
+        return [int(v or 0) for v in row]
+
     # -- per-condition cache ---------------------------------------------------------------
     def _cached_compiler(self, seg: Segment, job: Job | None) -> Compiler:
         """A compiler whose event conditions read cached per-customer tables, filled on a miss.
@@ -202,7 +252,7 @@ class Runner(CustomerExplainer):
         columns: list[str] | None = None,
     ) -> list[dict[str, Any]]:
         """A stable sample: members ordered by md5 of their id, PII masked unless asked."""
-        names = list(columns or SAMPLE_COLUMNS)
+        names = [c for c in columns or SAMPLE_COLUMNS if not self.catalog.fields[c].unavailable]
         for node in walk(seg.where):
             if isinstance(node, FieldCond) and node.field not in names:
                 names.append(node.field)
@@ -225,14 +275,27 @@ class Runner(CustomerExplainer):
                     if self.catalog.fields[k].pii and k != "customer_id":
                         rec[k] = mask_value(k, v)
             out.append(rec)
-        return out
+        return lead_with_values(out) if columns is None else out  # asked-for order is kept
 
     def _field(self, name: str):
         if name not in self.catalog.fields:
             raise UnknownField(
                 f"unknown field `{name}`", hint=suggest(name, list(self.catalog.fields))
             )
-        return self.catalog.fields[name]
+        f = self.catalog.fields[name]
+        if f.unavailable:
+            raise UnknownField(f"field `{name}` is unavailable in this snapshot: {f.unavailable}")
+        return f
+
+    def default_breakdown_field(self, job: Job | None = None) -> str | None:
+        """The first of the usual breakdown fields that this snapshot has and that has values."""
+        names = breakdown_candidates(self.catalog)
+        if not names:
+            return None
+        comp = self.compiler()
+        counts = [exp.func("count", comp.field_expr(self.catalog.fields[n])) for n in names]
+        row = self.execute(comp.base_from(exp.select(*counts)), job)[0]
+        return next((n for n, k in zip(names, row) if k), names[0])
 
     def breakdown(
         self, seg: Segment, field: str, top: int = 12, job: Job | None = None

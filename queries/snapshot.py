@@ -16,8 +16,12 @@ from sqlglot import exp
 from .asof import Staleness, to_date
 from .catalog import TABLE_COLUMNS, Catalog, build_catalog, logical_view
 from .condcache import MEM_DB, ConditionCache
-from .errors import ConfigError, SnapshotError, SnapshotLocked
-from .workspace import Workspace
+from .errors import SnapshotError, SnapshotLocked
+from .features_prune import SQL_FILE, features_tree
+from .presence import Presence, probe, read_columns
+from .private_fs import make_private, private_dir
+from .toml_lines import mapping_error
+from .workspace import CONFIG_NAME, Workspace
 
 SQL_DIR = Path(__file__).parent / "sql"
 CACHE_ALIAS = "kz_cache"
@@ -86,15 +90,18 @@ class Snapshot(Staleness):
         progress: Callable[[str], None] | None = None,
     ):
         self.ws = ws
-        self.catalog = catalog or build_catalog(ws)
         self.path = ws.db_path.resolve()
         self.conn = _connect_read_only(self.path)
         try:
-            self._check_tables()
+            self.presence = self._check_tables()
+            self.catalog = catalog or build_catalog(ws, presence=self.presence)
             self.meta_as_of = self._read_as_of()
             self.as_of: date = ws.as_of or self.meta_as_of
+            if ws.as_of is not None:
+                self.catalog.base_as_of = ws.as_of
             st = self.path.stat()
             self.identity = SnapshotIdentity(str(self.path), st.st_size, st.st_mtime_ns, self.as_of)
+            self.inode = st.st_ino  # with the identity, re-checked before an export publishes
             self.features_path, self.features_built_s = self._ensure_features(progress)
             self.conn.execute(
                 f"ATTACH '{self.features_path.as_posix()}' AS {CACHE_ALIAS} (READ_ONLY)"
@@ -111,29 +118,13 @@ class Snapshot(Staleness):
         self.engine = DuckDBEngine(self)
 
     # -- opening ---------------------------------------------------------------------------
-    def _check_tables(self) -> None:
-        rows = self.conn.execute(
-            "SELECT table_schema, table_name, column_name FROM information_schema.columns"
-        ).fetchall()
-        have: dict[str, set[str]] = {}
-        for schema, table, column in rows:
-            have.setdefault(table, set()).add(column)
-            have.setdefault(f"{schema}.{table}", set()).add(column)
-        m = self.catalog.mapping
-        for table, cols in TABLE_COLUMNS.items():
-            physical = m.tables.get(table, table)
-            if physical not in have:
-                raise ConfigError(
-                    f"snapshot {self.path.name} has no table `{physical}` (Kizuna's `{table}`); "
-                    f"map it in kizuna.toml under [tables]"
-                )
-            missing = [c for c in cols if m.column(table, c) not in have[physical]]
-            if missing:
-                raise ConfigError(
-                    f"table `{physical}` in {self.path.name} lacks column(s) "
-                    + ", ".join(f"`{m.column(table, c)}`" for c in missing)
-                    + f"; map them in kizuna.toml under [columns.{table}]"
-                )
+    def _check_tables(self) -> Presence:
+        """What the snapshot has under the mapping; a mapping error is located in kizuna.toml."""
+        rows = read_columns(self.conn, SNAPSHOT_ALIAS)
+        p = probe(rows, self.ws.tables, self.ws.columns, f"snapshot {self.path.name}")
+        if p.errors:
+            raise mapping_error(self.ws.root / CONFIG_NAME, p.errors)
+        return p
 
     def _read_as_of(self) -> date:
         m = self.catalog.mapping
@@ -149,25 +140,34 @@ class Snapshot(Staleness):
             ("orders", "ordered_at"),
             ("web_events", "event_at"),
             ("messages", "sent_at"),
+            ("customers", "signup_at"),
         ):
+            if not self.presence.has(table, col):
+                continue
             q = exp.select(exp.func("max", m.col(table, col, "t"))).from_(m.table(table, "t"))
             value = self.conn.execute(q.sql("duckdb")).fetchall()[0][0]
             if value is not None:
                 latest.append(to_date(value))
         if not latest:
-            raise SnapshotError(f"snapshot {self.path.name} has no as-of date and no events")
+            if self.ws.as_of is not None:
+                return self.ws.as_of
+            raise SnapshotError(
+                f"snapshot {self.path.name} has no as-of date and no events; "
+                "set as_of under [snapshot] in kizuna.toml or pass --as-of"
+            )
         return max(latest)
 
     def _ensure_features(self, progress: Callable[[str], None] | None) -> tuple[Path, float]:
-        sql_text = (SQL_DIR / "features.sql").read_text(encoding="utf-8")
+        sql_text = SQL_FILE.read_text(encoding="utf-8")  # pruned below only when building
+        shape = repr(self.presence.key())
         key = self.identity.key(
-            hashlib.sha256((sql_text + self.catalog.fingerprint()).encode()).hexdigest()
+            hashlib.sha256((sql_text + shape + self.catalog.fingerprint()).encode()).hexdigest()
         )
         cache_dir = self.ws.cache_dir
         final = cache_dir / f"features-{key}.duckdb"
         if final.is_file():
-            return final, 0.0
-        cache_dir.mkdir(parents=True, exist_ok=True)
+            return make_private(final), 0.0
+        private_dir(cache_dir, anchor=self.ws.root)
         partial = cache_dir / f"features-{key}.{os.getpid()}.partial"
         partial.unlink(missing_ok=True)
         if progress:
@@ -176,9 +176,14 @@ class Snapshot(Staleness):
         cur = self.cursor()
         try:
             for table in TABLE_COLUMNS:
-                view = logical_view(self.catalog.mapping, table).sql("duckdb")
+                if not self.presence.has(table):
+                    continue
+                view = logical_view(self.catalog.mapping, table, self.presence).sql("duckdb")
                 cur.execute(f'CREATE OR REPLACE TEMP VIEW "kz_{table}" AS {view}')
-            body = sql_text.replace(":as_of", _lit(self.as_of))
+            tree, _ = features_tree(self.presence, _lit(self.as_of))
+            for node in tree.walk():
+                node.comments = None
+            body = tree.sql("duckdb")
             cur.execute(f"ATTACH '{partial.as_posix()}' AS kz_build (READ_WRITE)")
             cur.execute(f"CREATE TABLE kz_build.features AS {body}")
             cur.execute("DETACH kz_build")
@@ -187,6 +192,7 @@ class Snapshot(Staleness):
             raise SnapshotError(f"computing customer features failed: {exc}") from None
         finally:
             cur.close()
+        make_private(partial)
         os.replace(partial, final)
         Path(str(partial) + ".wal").unlink(missing_ok=True)
         return final, time.perf_counter() - start
@@ -205,6 +211,9 @@ class Snapshot(Staleness):
 
     def _count_base(self) -> int:
         q = exp.select(exp.func("count", exp.Star())).from_(self.catalog.customers)
+        base = self.catalog.base_condition()
+        if base is not None:
+            q = q.where(base)
         return int(self.cursor().execute(q.sql("duckdb")).fetchall()[0][0])
 
     # -- use -------------------------------------------------------------------------------
@@ -216,3 +225,16 @@ class Snapshot(Staleness):
 
     def close(self) -> None:
         self.conn.close()
+
+
+def presence_of(ws: Workspace) -> Presence | None:
+    """What the workspace's snapshot has (None when it cannot be opened): for validation."""
+    try:
+        conn = _connect_read_only(ws.db_path.resolve(), retries=0)
+    except SnapshotError:
+        return None
+    try:
+        rows = read_columns(conn, SNAPSHOT_ALIAS)
+    finally:
+        conn.close()
+    return probe(rows, ws.tables, ws.columns, f"snapshot {ws.db_path.name}")

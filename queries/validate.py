@@ -25,7 +25,12 @@ def _is_campaign(path: Path) -> bool:
 def validate_file(path: Path, workspace: Path | None = None) -> Any:
     """Parse, validate and compile one segment or campaign (references and cycles included)."""
     ws = load_workspace(workspace)
-    catalog = build_catalog(ws)
+    from .snapshot import presence_of
+
+    presence = presence_of(ws)
+    if presence is not None and presence.errors:
+        presence = None  # `kizuna check` reports mapping errors; judge the file as mapped
+    catalog = build_catalog(ws, presence=presence)
     path = Path(path)
     if _is_campaign(path):
         from .campaign import load_campaign

@@ -20,7 +20,8 @@ else:  # pragma: no cover
 CONFIG_NAME = "kizuna.toml"
 PACKAGE_DATA = Path(__file__).parent / "data"
 DEFAULT_CONFIG = """\
-# Kizuna workspace settings.
+# Kizuna workspace settings (every key: docs/mapping.md).
+# currency = "JPY"          # ISO code of money amounts: labels and formats follow it
 [snapshot]
 path = "{db}"
 # as_of = "2026-11-20"      # override the snapshot's as-of date (backtesting)
@@ -47,6 +48,8 @@ class Workspace:
     fields: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    currency: str = "JPY"  # ISO 4217 code: money labels and formats follow it
+    consent: dict[str, str] = field(default_factory=dict)  # channel → "all" or a boolean field
 
     @property
     def segments_dir(self) -> Path:
@@ -113,11 +116,17 @@ def _parse_date(value: Any, where: str) -> date:
 def load_workspace(
     workspace: Path | None = None, db: Path | None = None, as_of: date | str | None = None
 ) -> Workspace:
-    """Load the workspace from `workspace`, the nearest kizuna.toml, or the bundled demo."""
+    """Load the workspace from `workspace` (which must hold kizuna.toml), else the nearest
+    kizuna.toml above the current folder, else the bundled demo."""
     if workspace is not None:
         root = Path(workspace).resolve()
         if not root.is_dir():
             raise ConfigError(f"workspace folder {root} does not exist")
+        if not (root / CONFIG_NAME).is_file():  # never fall back (or write) elsewhere
+            raise ConfigError(
+                f"{root} is not a Kizuna workspace (it has no {CONFIG_NAME}); "
+                f"create one with `kizuna init {root}`, or pick the folder that holds it"
+            )
     else:
         found = find_root(Path.cwd())
         root = found if found is not None else demo_workspace()
@@ -153,23 +162,81 @@ def load_workspace(
         db_path=db_path,
         as_of=ws_as_of,
         stale_after_days=int(snap.get("stale_after_days", 7)),
-        tables={str(k): str(v) for k, v in raw.get("tables", {}).items()},
-        columns={str(t): {str(k): str(v) for k, v in m.items()} for t, m in columns.items()},
+        tables=_names(raw.get("tables", {}), cfg_path, "[tables]"),
+        columns={str(t): _names(m, cfg_path, f"[columns.{t}]") for t, m in columns.items()},
         fields=dict(raw.get("fields", {})),
         raw=raw,
+        currency=_currency(raw.get("currency", "JPY"), cfg_path),
+        consent=_consent(raw.get("consent", {}), cfg_path),
     )
+
+
+ABSENT = ""  # a table or column mapped to `false`: it does not exist in the snapshot
+
+
+def _names(table: Any, cfg_path: Path, where: str) -> dict[str, str]:
+    """name = "physical" entries; `false` declares the table/column absent (stored as "")."""
+    if not isinstance(table, dict):
+        raise ConfigError(f'{cfg_path}: {where} must be a table of name = "physical name"')
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        if value is False:
+            out[str(key)] = ABSENT
+        elif isinstance(value, str) and value.strip():
+            out[str(key)] = value.strip()
+        else:
+            from .toml_lines import key_line
+
+            text = cfg_path.read_text(encoding="utf-8") if cfg_path.is_file() else ""
+            line = key_line(text, where.strip("[]"), str(key))
+            at = f"{cfg_path}:{line}" if line else str(cfg_path)
+            raise ConfigError(
+                f"{at}: {where} {key} = {value!r}: use a name in quotes, "
+                "or false when the snapshot does not have it"
+            )
+    return out
+
+
+def _currency(value: Any, cfg_path: Path) -> str:
+    if not isinstance(value, str) or len(value.strip()) != 3 or not value.strip().isalpha():
+        raise ConfigError(f'{cfg_path}: currency = {value!r}: use a 3-letter ISO code like "JPY"')
+    return value.strip().upper()
+
+
+def _consent(value: Any, cfg_path: Path) -> dict[str, str]:
+    """[consent] email = "all" | "a_boolean_field": where consent comes from per channel."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{cfg_path}: [consent] must be a table of channel = source")
+    out: dict[str, str] = {}
+    for chan, src in value.items():
+        if chan not in ("email", "sms", "line"):
+            raise ConfigError(f"{cfg_path}: [consent] {chan}: channels are email, sms, line")
+        if not isinstance(src, str) or not src.strip():
+            raise ConfigError(
+                f'{cfg_path}: [consent] {chan} = {src!r}: use "all" (everyone in the snapshot '
+                "consented) or the name of a boolean field"
+            )
+        out[str(chan)] = src.strip()
+    return out
 
 
 def init_workspace(folder: Path, db: Path | None = None) -> Path:
     """Create a new workspace folder with kizuna.toml and empty segments/campaigns/templates."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     cfg = folder / CONFIG_NAME
     if cfg.exists():
         raise ConfigError(f"{cfg} already exists; not overwriting it")
+    target = Path(db).resolve() if db else bundled_demo()[0]
+    mapping = ""
+    if db is not None:
+        if not target.is_file():
+            raise ConfigError(f"--db {db}: no such snapshot file; nothing was created")
+        from .init_map import snapshot_mapping
+
+        mapping = snapshot_mapping(target)  # read before creating anything
+    folder.mkdir(parents=True, exist_ok=True)
     for sub in ("segments", "campaigns", "templates"):
         (folder / sub).mkdir(exist_ok=True)
-    target = Path(db).resolve() if db else bundled_demo()[0]
-    cfg.write_text(DEFAULT_CONFIG.format(db=target.as_posix()), encoding="utf-8")
+    cfg.write_text(DEFAULT_CONFIG.format(db=target.as_posix()) + mapping, encoding="utf-8")
     (folder / ".gitignore").write_text(".kizuna/cache/\nexports/\n", encoding="utf-8")
     return folder

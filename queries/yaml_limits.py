@@ -37,10 +37,14 @@ def check_size(size: int) -> None:
 
 
 class LimitedComposer:
-    """A Composer mixin counting depth and aliases as nodes are built (before any expansion)."""
+    """A Composer mixin counting depth, aliases and the expanded size as nodes are built.
+
+    Sizes are summed per node (an alias counts the whole node it names), so a "billion
+    laughs" is refused at the line of the first collection too big, without expanding it."""
 
     kz_depth = 0
     kz_aliases = 0
+    kz_sizes: dict[int, int]
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):  # type: ignore[attr-defined]
@@ -56,20 +60,25 @@ class LimitedComposer:
             if self.kz_depth > MAX_DEPTH:
                 mark = self.peek_event().start_mark  # type: ignore[attr-defined]
                 raise YamlLimit(f"nested more than {MAX_DEPTH} levels deep", mark.line + 1)
-            return super().compose_node(parent, index)  # type: ignore[misc]
+            node = super().compose_node(parent, index)  # type: ignore[misc]
         finally:
             self.kz_depth -= 1
+        self._size(node)
+        return node
 
-
-class NodeBudget:
-    """Counts values as a document is converted, aliases expanded, up to MAX_NODES."""
-
-    def __init__(self) -> None:
-        self.used = 0
-
-    def spend(self, node: yaml.Node) -> None:
-        self.used += 1
-        if self.used > MAX_NODES:
+    def _size(self, node: yaml.Node) -> None:
+        """Record the node's size once its aliases are expanded; refuse it beyond MAX_NODES."""
+        if not hasattr(self, "kz_sizes"):
+            self.kz_sizes = {}
+        size = 1
+        if isinstance(node, yaml.SequenceNode):
+            size += sum(self.kz_sizes.get(id(c), 1) for c in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            size += sum(
+                self.kz_sizes.get(id(k), 1) + self.kz_sizes.get(id(v), 1) for k, v in node.value
+            )
+        self.kz_sizes[id(node)] = size
+        if size > MAX_NODES:
             raise YamlLimit(
                 f"more than {MAX_NODES:,} values once aliases are expanded (an alias bomb?)",
                 node.start_mark.line + 1,

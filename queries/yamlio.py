@@ -10,7 +10,8 @@ from typing import Any
 import yaml
 
 from .errors import Location, SegmentError
-from .yaml_limits import LimitedComposer, NodeBudget, YamlLimit, check_number, check_size
+from .private_fs import write_private
+from .yaml_limits import LimitedComposer, YamlLimit, check_number, check_size
 
 Path_ = tuple[Any, ...]
 
@@ -64,10 +65,7 @@ def _scalar(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
     return check_number(value, node)
 
 
-def _convert(
-    node: yaml.Node, path: Path_, lines: Lines, loader: yaml.SafeLoader, budget: NodeBudget
-) -> Any:
-    budget.spend(node)
+def _convert(node: yaml.Node, path: Path_, lines: Lines, loader: yaml.SafeLoader) -> Any:
     lines.by_path.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -81,12 +79,10 @@ def _convert(
                     Location(lines.file, key_node.start_mark.line + 1, str(key)),
                 )
             lines.by_path[(*path, key)] = key_node.start_mark.line + 1
-            out[key] = _convert(value_node, (*path, key), lines, loader, budget)
+            out[key] = _convert(value_node, (*path, key), lines, loader)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _convert(child, (*path, i), lines, loader, budget) for i, child in enumerate(node.value)
-        ]
+        return [_convert(child, (*path, i), lines, loader) for i, child in enumerate(node.value)]
     return _scalar(node, loader)
 
 
@@ -100,7 +96,7 @@ def load_yaml(text: str, file: str | None = None) -> tuple[Any, Lines]:
             node = loader.get_single_node()
             if node is None:
                 return None, lines
-            return _convert(node, (), lines, loader, NodeBudget()), lines
+            return _convert(node, (), lines, loader), lines
         finally:
             loader.dispose()
     except YamlLimit as exc:
@@ -165,8 +161,13 @@ def dump_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
 
 
-def write_atomic(target: Path, text: str) -> Path:
-    """Write a text file through a `.partial` sibling and a rename, so it is never half-written."""
+def write_atomic(target: Path, text: str, private: bool = False) -> Path:
+    """Write a text file through a `.partial` sibling and a rename, so it is never half-written.
+
+    `private` (Kizuna's own state, e.g. kept versions): 0600 in 0700 folders whatever the
+    umask; otherwise (segments, campaigns: shared definitions) the umask decides."""
+    if private:
+        return write_private(target, text)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".partial")
     tmp.write_text(text, encoding="utf-8")

@@ -342,3 +342,36 @@ def test_find_campaign_suggests(ws: Path) -> None:
     with pytest.raises(SegmentError) as info:
         find_campaign("winbak", ws / "campaigns")
     assert info.value.hint == "did you mean `winback`?"
+
+
+def test_template_files_are_regular_files_under_the_size_limit(ws: Path) -> None:
+    import os
+
+    from queries.template_file import TEMPLATE_MAX_BYTES
+
+    os.mkfifo(ws / "templates" / "pipe.liquid")
+    with (ws / "templates" / "big.liquid").open("wb") as f:
+        f.truncate(TEMPLATE_MAX_BYTES + 1)  # sparse: no 200 MB written to disk
+    for name, message in (("pipe", "not a regular file"), ("big", "over the 500,000-byte")):
+        with pytest.raises(SegmentError) as info:  # (a FIFO would hang an open() without it)
+            load(ws, BASE.replace("templates/a.liquid", f"templates/{name}.liquid"))
+        e = info.value
+        assert message in e.message, e.render()
+        assert (e.loc.file, e.loc.line, e.loc.field) == (
+            "campaigns/c.yaml",
+            8,
+            "what.variants[0].body_file",
+        )
+
+
+def test_long_ranges_are_a_render_error_not_minutes() -> None:
+    from queries.errors import Location
+    from queries.personalize import compile_template
+    from queries.render_batch import render_batch
+
+    t = compile_template("{{ (1..10000000) | join: ',' }}", "text", Location("c", 1, "t"), [])
+    batch = render_batch(t, {}, 3)
+    assert set(batch.errors) == {0, 1, 2}
+    assert "10,000,000 items, over the limit of 10,000" in str(batch.errors[0])
+    t = compile_template("{{ (1..points) | join: ',' }}", "text", Location("c", 1, "t"), ["points"])
+    assert render_batch(t, {"points": [3, 10**9]}, 2).texts[0] == "1,2,3"

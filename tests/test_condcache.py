@@ -79,3 +79,14 @@ def test_editing_a_threshold_reuses_the_cached_table(cache_session):
     seg = make(cache_session, "{event: orders, within: 30d}")
     assert runner.count(seg, cached=True) == 2  # another window: another table
     assert cc.misses == before + 2
+
+
+def test_counts_in_one_scan_match_the_hand_worked_counts(cache_session):
+    """The segment list counts every saved segment in one query: same numbers as one by one."""
+    cases = CASES[:: max(1, len(CASES) // 12)]
+    segs = [make(cache_session, cond) for cond, _ in cases]
+    segs.append(make(cache_session, "{field: rfm_r, op: '>=', value: 1}"))  # features join
+    got = cache_session.runner.counts(segs)
+    assert got[:-1] == [len(expected) for _, expected in cases]
+    assert got[-1] == cache_session.runner.count(segs[-1])
+    assert cache_session.runner.counts([]) == []

@@ -357,7 +357,8 @@ def backtest_session(tmp_path_factory, fixture_db):
 BACKTEST_CASES = [
     # D' = 2026-02-01: orders up to then are O2 (C01), O3 O4 (C02), O5 (C04), O8 (C07)
     ("{event: orders}", ["C01", "C02", "C04", "C07"]),
-    ("{event: orders, count: {op: '=', value: 0}}", ["C03", "C05", "C06", "C08"]),
+    # the backtest base is who existed on D' (issue 13): C05 signed up after D', so is out
+    ("{event: orders, count: {op: '=', value: 0}}", ["C03", "C06", "C08"]),
     # 30d = 2026-01-03..02-01: O3 only
     ("{event: orders, within: 30d}", ["C02"]),
     # sums: C01 3000 now, C02 5500
@@ -371,8 +372,8 @@ BACKTEST_CASES = [
     # 30 days from 02-01: 02-01..03-02, so 02-28, 02-29 (non-leap), 03-01, 03-02
     ("{field: birth_date, op: anniversary_within, value: 30d}", ["C01", "C02", "C03"]),
     # features are recomputed for D': C06's first order is after D'
-    ("{field: order_count, op: '=', value: 0}", ["C03", "C05", "C06", "C08"]),
-    ("{field: lifecycle_stage, op: '=', value: prospect}", ["C03", "C05", "C06", "C08"]),
+    ("{field: order_count, op: '=', value: 0}", ["C03", "C06", "C08"]),
+    ("{field: lifecycle_stage, op: '=', value: prospect}", ["C03", "C06", "C08"]),
     ("{field: total_spend, op: '=', value: 3000}", ["C01"]),
 ]
 

@@ -16,6 +16,7 @@ from queries.export_errors import (
     DriftExceeded,
     NotApproved,
     PreflightFailed,
+    ReplaceNeeded,
 )
 from queries.export_write import write_export
 from queries.funnel import policy_funnel
@@ -64,7 +65,12 @@ def test_full_export_in_a_worker_process(ws: Path, session: Session) -> None:
     c, rec = approved(session)
     seen: list[tuple[int, int]] = []
     first = export_campaign(session, c, progress=lambda d, t: seen.append((d, t)))
-    second = export_campaign(session, c)
+    with pytest.raises(ReplaceNeeded, match=r"exported before: the export of .*4 recipients"):
+        export_campaign(session, c)  # a re-export must say it replaces the first one
+    second = export_campaign(session, c, replace=True)
+    replaced = second.manifest["replaces"]
+    assert replaced["export_id"] == first.manifest["export_id"] and replaced["recipients"] == 4
+    assert first.manifest["replaces"] is None
     assert first.folder != second.folder and first.folder.parent == ws / "exports" / "spring"
     assert seen[-1] == (first.recipients, first.recipients)
     a, b = (r.folder / "audience.csv" for r in (first, second))

@@ -68,7 +68,11 @@ def test_the_documented_journey_works(demo: Path) -> None:
     rows = (folder / "audience.csv").read_bytes().count(b"\r\n") - 1
     assert rows == m["counts"]["recipients"] > 0
     assert preview["count"] >= rows  # the preview's audience before the policy funnel
-    again = json.loads(kizuna(demo, "export", "dormant_winback", "--json"))
+    refused = runner.invoke(app, ["export", "dormant_winback", "--force", "-w", str(demo)])
+    assert refused.exit_code == 1 and "--replace" in refused.output  # stdin is not a terminal
+    assert "exported before" in refused.output and f"{rows:,} recipients" in refused.output
+    again = json.loads(kizuna(demo, "export", "dormant_winback", "--force", "--replace", "--json"))
+    assert again["replaces"]["recipients"] == rows and again["send_at_passed"] is True
     assert (Path(again["folder"]) / "audience.csv").read_bytes() == (
         folder / "audience.csv"
     ).read_bytes()
@@ -76,6 +80,7 @@ def test_the_documented_journey_works(demo: Path) -> None:
     assert [(e["action"], e["result"]) for e in log] == [
         ("approve", "ok"),
         ("export", "ok"),
+        ("export", "refused"),
         ("export", "ok"),
     ]
 

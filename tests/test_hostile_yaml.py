@@ -53,6 +53,7 @@ def test_alias_bomb_is_refused_quickly_with_a_line():
     assert time.perf_counter() - start < 5  # (a bound against a stall, not a benchmark)
     assert err.loc.file == "segments/bad.yaml" and err.loc.line is not None
     assert "alias" in err.message
+    assert "*" in BOMB.splitlines()[err.loc.line - 1]  # the line of a collection of aliases
 
 
 def test_many_aliases_beyond_the_budget_name_the_line():

@@ -9,9 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from queries.approval import review
 from queries.campaign import DESTINATIONS
 from queries.export_write import write_export
 from queries.presets import PRESETS, PRESETS_DATA
+from queries.preview import preview
 from queries.session import Session
 
 from .handoff_tools import approved, write_campaign
@@ -68,3 +70,54 @@ def test_line_audience_is_ids_only(workspace: Path, session: Session) -> None:
     assert documented()["line_audience"] == "(no header)"
     lines = (Path(m["folder"]) / "audience.txt").read_text().split("\n")
     assert lines[-1] == "" and lines[:-1] == ["U" + "a" * 32, "U" + "d" * 32]  # C01, C04
+
+
+def documented_with_messages() -> dict[str, str]:
+    text = (ROOT / "docs" / "presets.md").read_text("utf-8")
+    return dict(
+        re.findall(
+            r"^## `(\w+)`\n(?:(?!^## ).)*?^```header with messages\n(.*?)\n```", text, re.S | re.M
+        )
+    )
+
+
+CARRIERS = [p.name for p in PRESETS.values() if p.can_carry_messages]
+
+
+def test_the_attribute_presets_that_can_carry_messages_are_documented() -> None:
+    assert set(documented_with_messages()) == set(CARRIERS) and "braze" in CARRIERS
+
+
+@pytest.mark.parametrize("name", CARRIERS)
+def test_include_messages_writes_the_documented_columns_and_the_approved_texts(
+    name: str, workspace: Path, session: Session
+) -> None:
+    path = write_campaign(
+        workspace, name, dest=name, encoding="utf-8" if name == "excel_ja" else None
+    )
+    path.write_text(
+        path.read_text("utf-8").replace(
+            f"destination: {name}", f"destination: {name}, include_messages: true"
+        ),
+        "utf-8",
+    )
+    c, rec = approved(session, name)
+    m = write_export(session, c, rec, workspace / "exports", "E1")
+    audience = f"audience.{PRESETS[name].ext}"
+    assert _header(Path(m["folder"]), audience) == documented_with_messages()[name]
+    assert m["messages"] is True and m["messages_note"] is None
+
+
+def test_a_file_without_messages_says_where_the_message_is_built(
+    workspace: Path, session: Session
+) -> None:
+    write_campaign(workspace, "braze", dest="braze")
+    c, rec = approved(session, "braze")
+    assert any("the message is built in Braze" in n for n in review(session, c).preflight.notes)
+    assert "the message is built in Braze" in preview(session, c, n=1).notes[0]
+    m = write_export(session, c, rec, workspace / "exports", "E1")
+    assert m["messages"] is False
+    assert m["messages_note"].startswith(
+        "this file carries attributes; the message is built in Braze from the template in "
+        "campaign.json"
+    )

@@ -89,6 +89,11 @@ async def test_export_after_approval_writes_the_folder_and_manifest(ws: Path) ->
         await app.push_screen(screen)
         await settle(pilot)
         assert "Approved" in text(screen, "#export-approval")
+        assert "is already past" in text(screen, "#export-approval")  # the demo's send_at
+        await pilot.press("e")
+        await settle(pilot, timeout=30)
+        assert screen.result is None and "send time has passed" in text(screen, "#export-result")
+        await pilot.press("f")  # force past the send time (recorded)
         await pilot.press("e")
         await settle(pilot, timeout=30)
         assert screen.result is not None, text(screen, "#export-result")
@@ -96,9 +101,21 @@ async def test_export_after_approval_writes_the_folder_and_manifest(ws: Path) ->
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         names = {f["name"] for f in manifest["files"]}
         assert {"audience.csv", "holdout.csv", "campaign.json"} <= names
+        assert manifest["send_at_passed"] and manifest["forced"]
         shown = text(screen, "#export-result")
         assert str(folder) in shown and "audience.csv" in shown
         assert f"{screen.result.recipients:,}" in shown
+        first = screen.result
+        await pilot.press("e")  # again: the screen asks first, saying what it replaces
+        await settle(pilot)
+        asked = text(screen, "#export-status")
+        assert "Replace?" in asked and f"{first.recipients:,} recipients" in asked
+        assert len(exports(ws)) == 1
+        await pilot.press("e")
+        await settle(pilot, timeout=30)
+        assert len(exports(ws)) == 2 and screen.result is not first
+        assert screen.result.manifest["replaces"]["recipients"] == first.recipients
+        assert "replaces the export of" in text(screen, "#export-result")
 
 
 @async_test
@@ -148,6 +165,7 @@ async def test_cancel_during_export_leaves_no_finished_folder(ws: Path) -> None:
         screen.batch_size, screen.pause = 50, 5.0  # a slow writer, so there is time to cancel
         await app.push_screen(screen)
         await settle(pilot)
+        await pilot.press("f")  # the demo's send_at is past
         await pilot.press("e")
         for _ in range(200):  # wait until the writer reports its first batch
             await pilot.pause(0.05)

@@ -56,11 +56,12 @@ async def test_list_shows_the_demo_campaigns_with_recipients(campaign_ws):
         table = screen.query_one(DataTable)
         rows = {str(k.value): table.get_row(k) for k in table.rows}
         assert set(rows) == {"birthday_line", "cart_sms", "dormant_winback"}
-        name, channel, segment, count, _ = rows["dormant_winback"]
-        assert str(name) == "休眠顧客ウィンバック 2026年11月"
+        # a status column after the name (issue 15); channel and segment when wide enough
+        name, status, channel, segment, count, _ = rows["dormant_winback"]
+        assert str(name) == "休眠顧客ウィンバック 2026年11月" and str(status) == "draft"
         assert (channel, str(segment)) == ("email", "dormant")
         assert str(count).replace(",", "").isdigit()
-        assert rows["cart_sms"][1] == "sms" and rows["birthday_line"][1] == "line"
+        assert rows["cart_sms"][2] == "sms" and rows["birthday_line"][2] == "line"
         open_campaigns(app)  # already open: stays one screen
         assert sum(isinstance(s, CampaignListScreen) for s in app.screen_stack) == 1
         await pilot.press("down", "down", "enter")

@@ -125,9 +125,10 @@ def test_switching_channel_keeps_a_message_to_edit(ws_session):
 def test_a_new_campaign_starts_from_a_segment(ws_session):
     ws, s = ws_session
     path = starter_campaign("誕生日のご案内", "vip", ws / "campaigns", ws, s.catalog, s.store)
-    assert path == ws / "campaigns/vip_campaign.yaml"
+    # a Japanese name keeps its letters in the file name (issue 15); a taken name gets _2
+    assert path == ws / "campaigns/誕生日のご案内.yaml"
     again = starter_campaign("誕生日のご案内", "vip", ws / "campaigns", ws, s.catalog, s.store)
-    assert again.name == "vip_campaign_2.yaml"
+    assert again.name == "誕生日のご案内_2.yaml"
     c = load_campaign(path, s.catalog, ws, s.store)
     assert c.who.segment == "vip" and c.how.channel == "email" and c.holdout.percent == 10
 

@@ -68,7 +68,9 @@ def test_missing_mapped_column_is_a_clear_error(tmp_path: Path, fixture_db: Path
     (ws / "kizuna.toml").write_text(
         f'[snapshot]\npath = "{fixture_db.as_posix()}"\n[columns.customers]\nemail = "mail"\n'
     )
-    with pytest.raises(ConfigError, match=r"lacks column.*`mail`.*columns\.customers"):
+    # located in kizuna.toml (issue 13): file:line, [section] key, then what is wrong
+    located = r"kizuna\.toml:4: \[columns\.customers\] email: .*no column `mail`"
+    with pytest.raises(ConfigError, match=located):
         open_session(ws)
 
 

@@ -18,11 +18,6 @@ from .commands import KizunaCommands
 from .keymap import bind, binding_ids, read_keymap
 from .messages import SessionFailed, SessionOpened, SessionProgressed
 from .screens.builder import BuilderScreen
-from .screens.campaign_approve import ApproveScreen
-from .screens.campaign_edit import CampaignEditScreen
-from .screens.campaign_export import ExportScreen
-from .screens.campaign_list import CampaignListScreen
-from .screens.campaign_preflight import CampaignPreflightScreen
 from .screens.condition import ConditionScreen
 from .screens.dialogs import ConfirmScreen, PromptScreen, SegmentPickerScreen
 from .screens.event import EventScreen
@@ -45,12 +40,26 @@ BINDING_OWNERS = [
     PromptScreen,
     SegmentPickerScreen,
     HelpScreen,
-    CampaignListScreen,
-    CampaignEditScreen,
-    CampaignPreflightScreen,
-    ApproveScreen,
-    ExportScreen,
 ]
+# the campaign screens (and Liquid, approval, export behind them) load when first needed
+CAMPAIGN_SCREENS = (
+    ("campaign_list", "CampaignListScreen"),
+    ("campaign_edit", "CampaignEditScreen"),
+    ("campaign_preflight", "CampaignPreflightScreen"),
+    ("campaign_approve", "ApproveScreen"),
+    ("campaign_export", "ExportScreen"),
+)
+
+
+def binding_owners() -> list[type]:
+    """Every class whose key bindings `[keys]` in kizuna.toml may rebind."""
+    import importlib
+
+    late = [
+        getattr(importlib.import_module(f"{__package__}.screens.{mod}"), name)
+        for mod, name in CAMPAIGN_SCREENS
+    ]
+    return [*BINDING_OWNERS, *late]
 THEMES = ("textual-dark", "textual-light")
 
 
@@ -149,8 +158,10 @@ class KizunaApp(App[None]):
         """Rebind keys from `[keys]` in kizuna.toml (binding id → key)."""
         if self.session is None:
             return
-        known = binding_ids([type(self), *BINDING_OWNERS])
-        keymap, problems = read_keymap(self.session.ws.raw.get("keys", {}), known)
+        keys = self.session.ws.raw.get("keys", {})
+        # the campaign screens load only when a [keys] table needs their binding ids checked
+        known = binding_ids([type(self), *(binding_owners() if keys else BINDING_OWNERS)])
+        keymap, problems = read_keymap(keys, known)
         self.keymap = keymap
         self.set_keymap(keymap)
         for problem in problems:
@@ -219,6 +230,8 @@ class KizunaApp(App[None]):
         self.theme = THEMES[1] if self.current_theme.dark else THEMES[0]
 
     async def action_quit(self) -> None:
+        from .screens.campaign_edit import CampaignEditScreen
+
         builders = [
             s
             for s in self.screen_stack

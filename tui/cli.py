@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 import typer.main
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from queries.errors import KizunaError
@@ -23,7 +24,7 @@ from .entry import interrupted
 
 # modules whose commands load only when asked for (or for help): a plain `kizuna count` does
 # not pay for Liquid, the campaign model, approval and export
-LAZY_COMMAND_MODULES = ("cli_campaign", "cli_export", "cli_history", "cli_measure")
+LAZY_COMMAND_MODULES = ("cli_campaign", "cli_check", "cli_export", "cli_history", "cli_measure")
 
 
 class LazyGroup(TyperGroup):
@@ -83,7 +84,7 @@ EngineOpt = Annotated[
 
 def fail(exc: KizunaError) -> None:
     """Print a user error as a short paragraph and exit with its code."""
-    err.print(f"[bold red]error:[/] {exc.render()}", soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(exc.render())}", soft_wrap=True)
     raise typer.Exit(exc.exit_code)
 
 
@@ -114,7 +115,7 @@ def session(
             status = err.status(msg)
             status.start()
         else:
-            err.print(msg)
+            err.print(escape(msg))
 
     if workspace is None:
         from queries.workspace import find_root
@@ -163,9 +164,13 @@ def tui(
     engine: EngineOpt = None,
 ) -> None:
     """Open the segment builder TUI."""
+    from queries.workspace import load_workspace
+
     from .launch import launch
 
     _check_engine(engine)
+    if workspace is not None:  # a folder that is no workspace: an error before any screen
+        guarded(lambda: load_workspace(workspace, db, as_of))
     guarded(lambda: launch(workspace, db, as_of, engine))
 
 
@@ -378,7 +383,7 @@ def validate(
                 out.print(f"[green]ok[/]  {f}")
             except KizunaError as exc:
                 bad += 1
-                err.print(f"[bold red]error:[/] {exc.render()}", soft_wrap=True)
+                err.print(f"[bold red]error:[/] {escape(exc.render())}", soft_wrap=True)
         if bad:
             raise typer.Exit(1)
 

@@ -109,13 +109,15 @@ def print_preflight(console: Console, r: PreflightReport) -> None:
                 (who, "dim"),
             )
         )
-    for f in r.warnings:  # formula-like values: reported, not blocking
+    for f in r.warnings:  # formula-like values, some blank variables: reported, not blocking
+        where = ".".join(x for x in (f.variant, f.part) if x)
         who = ", ".join(f.customers) + (" …" if f.count > len(f.customers) else "")
         console.print(
             Text.assemble(
                 ("  ! ", "yellow"),
                 (f"{f.kind}", "bold"),
-                f" {f.detail} — {f.count:,} recipient(s): ",
+                f" {where}: " if where else " ",
+                f"{f.detail} — {f.count:,} recipient(s): ",
                 (who, "dim"),
             )
         )
@@ -128,6 +130,8 @@ def print_preflight(console: Console, r: PreflightReport) -> None:
                 style="yellow" if fb.count else "dim",
             )
         )
+    for note in r.notes:
+        console.print(Text(f"  Note: {note}", style="yellow"))
     sizes = ", ".join(f"{p} max {n:,}/{lim:,} {u}" for p, (n, u, lim) in r.largest.items())
     distinct = ", ".join(f"{p} {n:,}" for p, n in r.distinct.items())
     console.print(Text(f"  sizes: {sizes}; distinct messages: {distinct}", style="dim"))
@@ -209,6 +213,8 @@ def preview(
         out.print(_funnel(p))
         for off in p.policies_off:
             out.print(Text(f"⚠ POLICY OFF: {off}", style="bold reverse red"))
+        for note in p.notes:
+            out.print(Text(f"Note: {note}", style="yellow"))
         for sm in p.samples:
             out.print(_message(sm, raw))
         if report is not None:
@@ -230,6 +236,7 @@ def _preview_json(p: Preview, report: PreflightReport | None) -> dict[str, Any]:
         "base": p.base,
         "funnel": [vars(s) for s in p.funnel],
         "policies_off": p.policies_off,
+        "notes": p.notes,
         "arms": p.arms,
         "samples": [
             {

@@ -24,6 +24,7 @@ from queries.campaign import Campaign, find_campaign, load_campaign
 from queries.export import ExportResult, export_campaign
 from queries.export_errors import PreflightFailed
 from queries.funnel import Funnel, labels
+from queries.handoff_checks import previous_export
 from queries.jobs import Job
 
 from .cli import EngineOpt, _check_engine, _json, app, err, guarded, out, session
@@ -88,6 +89,23 @@ def print_changes(console: Console, ch: AudienceChanges | None, f: Funnel) -> No
                 style="dim",
             )
         )
+
+
+def print_handoff_notes(console: Console, m: dict[str, Any]) -> None:
+    """What the export replaced, a send time forced past, a file without the messages."""
+    if m.get("send_at_passed"):
+        console.print(Text("⚠ forced past a send_at already in the past", style="bold red"))
+    prev = m.get("replaces")
+    if prev:
+        console.print(
+            Text(
+                f"Replaces the export of {prev['when']} ({prev['recipients']:,} recipients, "
+                f"{prev['export_id']}): upload only this one",
+                style="yellow",
+            )
+        )
+    if m.get("messages_note"):
+        console.print(Text(f"Note: {m['messages_note']}", style="yellow"))
 
 
 def print_measurability(console: Console, rv: Review) -> None:
@@ -193,7 +211,13 @@ def _review_json(rv: Review, rec: dict | None) -> dict[str, Any]:
     }
 
 
+def _waiting(text: str) -> None:
+    """Another export in the workspace holds the lock: say whose, and how to stop waiting."""
+    err.print(f"{text}; Ctrl-C stops waiting", soft_wrap=True)
+
+
 def _export(s: Any, c: Campaign, **kw: Any) -> ExportResult:
+    kw.setdefault("waiting", _waiting)
     if not err.is_terminal:
         return export_campaign(s, c, **kw)
     cols = (
@@ -219,7 +243,17 @@ def export_cmd(
     force: Annotated[
         bool,
         typer.Option(
-            "--force", help="Export even if the count drifted past drift_limit (recorded)."
+            "--force",
+            help="Export even if the count drifted past drift_limit or send_at is already "
+            "past (recorded).",
+        ),
+    ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Export a campaign that was exported before (replaces that handoff); asked "
+            "interactively when stdin is a terminal.",
         ),
     ] = False,
     no_messages: Annotated[
@@ -239,7 +273,20 @@ def export_cmd(
     def body() -> None:
         s = session(workspace, db, as_of, engine)
         c = _load(s, campaign)
-        res = _export(s, c, out=out_dir, force=force, messages=False if no_messages else None)
+        prev = previous_export(s.ws, c.stem)
+        again = replace
+        if prev is not None and not again and not as_json and sys.stdin.isatty():
+            again = typer.confirm(
+                f"`{c.stem}` was exported before: {prev.describe()}. Export again and replace "
+                "that handoff?",
+                default=False,
+            )
+            if not again:
+                err.print("not exported")
+                raise typer.Exit(1)
+        res = _export(
+            s, c, out=out_dir, force=force, messages=False if no_messages else None, replace=again
+        )
         m = res.manifest
         if as_json:
             _json({"count": res.recipients, **m})
@@ -257,9 +304,10 @@ def export_cmd(
             out.print(
                 Text("⚠ policies switched OFF: " + ", ".join(m["policies_off"]), style="bold red")
             )
-        if m["forced"]:
+        if m["forced"] and m["drift"]["percent"] > m["drift"]["limit"]:
             d = m["drift"]
             moved = f"{d['approved']:,} approved → {d['now']:,} ({d['percent']}%)"
             out.print(Text(f"⚠ forced past drift_limit: {moved}", style="bold red"))
+        print_handoff_notes(out, m)
 
     guarded(body)

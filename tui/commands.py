@@ -60,7 +60,7 @@ class KizunaCommands(Provider):
         ]:
             out.append((title, partial(act, action), help_text))
         for f in session.catalog.fields.values():
-            if not f.pii and f.name != "customer_id":
+            if not f.pii and f.name != "customer_id" and not f.unavailable:
                 out.append((f"Breakdown by {f.label}", partial(_breakdown, screen, f.name), f.name))
         for stem in session.store.names():
             if screen.path is None or stem != screen.path.stem:

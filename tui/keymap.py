@@ -77,3 +77,18 @@ def bindings_of(owner: Any) -> list[Binding]:
 
 
 __all__ = ["BindingType", "bind", "binding_ids", "bindings_of", "keys_for", "read_keymap"]
+
+
+# Tab moves focus at once (a priority binding runs before the next key is delivered), so
+# `2`, Tab, `1y` typed quickly lands `2` and `1y` in two boxes instead of `21y` in one.
+FOCUS_KEYS = [
+    bind("tab", "app.focus_next", "Next field", id="dialog.next", show=False, priority=True),
+    bind(
+        "shift+tab",
+        "app.focus_previous",
+        "Previous field",
+        id="dialog.previous",
+        show=False,
+        priority=True,
+    ),
+]

@@ -28,6 +28,8 @@ def catalog_json(cat: Catalog) -> dict[str, Any]:
                 "description": f.description,
                 "pii": f.pii,
                 "source": f.table,
+                "available": f.unavailable is None,
+                "unavailable": f.unavailable,
             }
             for f in cat.fields.values()
         ],
@@ -37,8 +39,17 @@ def catalog_json(cat: Catalog) -> dict[str, Any]:
                 "label": e.label,
                 "time": e.time_field,
                 "description": e.description,
+                "available": e.unavailable is None,
+                "unavailable": e.unavailable,
                 "fields": [
-                    {"name": f.name, "type": f.type, "label": f.label} for f in e.fields.values()
+                    {
+                        "name": f.name,
+                        "type": f.type,
+                        "label": f.label,
+                        "available": f.unavailable is None,
+                        "unavailable": f.unavailable,
+                    }
+                    for f in e.fields.values()
                 ],
             }
             for e in cat.events.values()
@@ -50,15 +61,31 @@ def print_catalog(console: Console, cat: Catalog) -> None:
     table = Table(title="Customer fields", title_justify="left", expand=False)
     for col in ("field", "type", "label", "description", "pii"):
         table.add_column(col, overflow="fold")
+    gone = []
     for f in cat.fields.values():
+        if f.unavailable:
+            gone.append(f)
+            continue
         table.add_row(f.name, f.type, Text(f.label), Text(f.description), "PII" if f.pii else "")
     console.print(table)
+    if gone:
+        na = Table(title="Unavailable in this snapshot", title_justify="left", expand=False)
+        for col in ("field", "type", "why"):
+            na.add_column(col, overflow="fold")
+        for f in gone:
+            na.add_row(f.name, f.type, Text(f.unavailable or ""), style="dim")
+        console.print(na)
     ev = Table(title="Event sources", title_justify="left")
     for col in ("event", "time", "fields", "description"):
         ev.add_column(col, overflow="fold")
     for e in cat.events.values():
+        if e.unavailable:
+            ev.add_row(e.name, e.time_field, Text(f"unavailable: {e.unavailable}"), "", style="dim")
+            continue
         names = ", ".join(
-            f"{f.name} ({f.type})" for f in e.fields.values() if f.name != e.time_field
+            f"{f.name} ({f.type})" + (f" — unavailable: {f.unavailable}" if f.unavailable else "")
+            for f in e.fields.values()
+            if f.name != e.time_field
         )
         ev.add_row(e.name, e.time_field, Text(names), Text(e.description))
     console.print(ev)

@@ -122,5 +122,5 @@ def customer_history(
     return {
         src: session.runner.recent_events(customer_id, src, n, job)
         for src in HISTORY_SOURCES
-        if src in session.catalog.events
+        if src in session.catalog.events and not session.catalog.events[src].unavailable
     }

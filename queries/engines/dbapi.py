@@ -119,7 +119,7 @@ class DbApiEngine(Engine):
             from ..catalog import TABLE_COLUMNS
 
             for logical in [*TABLE_COLUMNS, "snapshot_meta"]:
-                name = out.get(logical, logical)
+                name = out.get(logical) or logical
                 if logical not in self.tables and "." not in name:
                     out[logical] = f"{self.schema}.{name}"
         return out

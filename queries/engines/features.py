@@ -16,10 +16,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-import sqlglot
 from sqlglot import exp
 
 from ..catalog import TABLE_COLUMNS, Catalog, logical_view
+from ..features_prune import features_tree
+from ..presence import assume_all
 
 SQL_FILE = Path(__file__).resolve().parent.parent / "sql" / "features.sql"
 
@@ -70,9 +71,8 @@ def _filters(node: exp.Expression) -> exp.Expression:
 
 def features_select(catalog: Catalog, as_of: date) -> exp.Select:
     """One self-contained SELECT of the features as of `as_of`, over the mapped tables."""
-    text = SQL_FILE.read_text(encoding="utf-8")
-    tree = sqlglot.parse_one(text.replace(":as_of", _date_lit(as_of).sql("duckdb")), read="duckdb")
-    assert isinstance(tree, exp.Select)
+    presence = catalog.presence or assume_all(catalog.mapping.tables, catalog.mapping.columns)
+    tree, _ = features_tree(presence, _date_lit(as_of).sql("duckdb"))
     for node in tree.walk():
         node.comments = None
     tree = tree.transform(_dates).transform(_filters)
@@ -98,7 +98,7 @@ def features_select(catalog: Catalog, as_of: date) -> exp.Select:
     used = {t.name for t in tree.find_all(exp.Table) if not t.db}
     views = [
         exp.CTE(
-            this=logical_view(catalog.mapping, table),
+            this=logical_view(catalog.mapping, table, presence),
             alias=exp.TableAlias(this=exp.to_identifier(f"kz_{table}")),
         )
         for table in TABLE_COLUMNS

@@ -39,6 +39,8 @@ class EngineSnapshot(Staleness):
             self.catalog = catalog or build_catalog(ws, locations=engine.locations(ws.tables))
             self.path = Path(engine.describe())
             self.as_of: date = ws.as_of or self.meta_as_of
+            if ws.as_of is not None:
+                self.catalog.base_as_of = ws.as_of
         except Exception:
             engine.close()
             raise
@@ -69,6 +71,8 @@ class EngineSnapshot(Staleness):
             ("web_events", "event_at"),
             ("messages", "sent_at"),
         ):
+            if not self.catalog.has(table, col):
+                continue
             q = exp.select(exp.func("max", m.col(table, col, "t"))).from_(m.table(table, "t"))
             value = self._scalar(q)
             if value is not None:
@@ -80,6 +84,9 @@ class EngineSnapshot(Staleness):
     @cached_property
     def base_size(self) -> int:
         q = exp.select(exp.func("count", exp.Star())).from_(self.catalog.customers)
+        base = self.catalog.base_condition()
+        if base is not None:
+            q = q.where(base)
         return int(self._scalar(q) or 0)
 
     @property

@@ -9,6 +9,7 @@ WITH ord AS (
 ord_agg AS (
     SELECT customer_id,
            count(*) AS order_count,
+           count(DISTINCT CAST(ordered_at AS DATE)) AS purchase_days,
            sum(total) AS total_spend,
            min(ordered_at) AS first_order_at,
            max(ordered_at) AS last_order_at
@@ -86,12 +87,12 @@ popular AS (
 )
 SELECT c.customer_id,
        coalesce(o.order_count, 0) AS order_count,
+       coalesce(o.purchase_days, 0) AS purchase_days,
        coalesce(o.total_spend, 0) AS total_spend,
        o.first_order_at,
        o.last_order_at,
        :as_of - CAST(o.last_order_at AS DATE) AS recency_days,
-       CASE WHEN o.order_count > 0 THEN round(o.total_spend / o.order_count, 0) END
-           AS avg_order_value,
+       CASE WHEN o.order_count > 0 THEN o.total_spend / o.order_count END AS avg_order_value,
        year(:as_of) - year(c.birth_date)
            - CASE WHEN month(:as_of) * 100 + day(:as_of) < month(c.birth_date) * 100 + day(c.birth_date)
                   THEN 1 ELSE 0 END AS age,

@@ -208,7 +208,8 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
         self.app.push_screen(FieldPickerScreen(), picked)
 
     def action_add_event(self) -> None:
-        first = next(iter(self.app.session.catalog.events))
+        events = self.app.session.catalog.events
+        first = next((n for n, e in events.items() if not e.unavailable), next(iter(events)))
         self._add(lambda draft: EventScreen(EventCond(first), draft=draft))
 
     def action_add_segment(self) -> None:
@@ -321,7 +322,7 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
         self.maximize(self.look if in_look else self.tree, container=False)
 
     def action_look(self, tab: str) -> None:
-        self.look.show_tab(tab)
+        self.look.show_tab(tab, focus=True)
 
     def action_unmask(self) -> None:
         self.look.toggle_unmask()

@@ -18,7 +18,20 @@ from queries.approval import check_unchanged, load_approval
 from queries.campaign import Campaign, load_campaign
 from queries.errors import KizunaError, QueryCancelled
 from queries.export import ExportResult, export_campaign
-from queries.export_errors import ChangedSinceApproval, DriftExceeded, ExportError, NotApproved
+from queries.export_errors import (
+    ChangedSinceApproval,
+    DriftExceeded,
+    ExportError,
+    NotApproved,
+    ReplaceNeeded,
+    SendTimePassed,
+)
+from queries.handoff_checks import (
+    PreviousExport,
+    attributes_note,
+    previous_export,
+    send_time_passed,
+)
 
 from ..keymap import bind
 from ..widgets.header import SnapshotHeader
@@ -30,17 +43,28 @@ TITLES = {
     NotApproved: "Not approved",
     ChangedSinceApproval: "Changed since the approval",
     DriftExceeded: "The count drifted",
+    SendTimePassed: "The send time has passed",
+    ReplaceNeeded: "Exported before",
 }
 
 
 class ApprovalChecked(Message):
     """The campaign loaded; its approval on record (or None) and what changed since."""
 
-    def __init__(self, campaign: Campaign, record: dict | None, changes: list[str]) -> None:
+    def __init__(
+        self,
+        campaign: Campaign,
+        record: dict | None,
+        changes: list[str],
+        notes: list[str] | None = None,
+        previous: PreviousExport | None = None,
+    ) -> None:
         super().__init__()
         self.campaign = campaign
         self.record = record
         self.changes = changes
+        self.notes = notes or []  # send time past, attributes-only file
+        self.previous = previous  # the export a new one replaces
 
 
 class ExportProgressed(Message):
@@ -50,6 +74,14 @@ class ExportProgressed(Message):
         super().__init__()
         self.done = done
         self.total = total
+
+
+class ExportWaiting(Message):
+    """Another export in the workspace holds the lock; `text` says whose."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
 
 class ExportFinished(Message):
@@ -86,8 +118,8 @@ def error_content(error: KizunaError) -> Content:
     if isinstance(error, ExportError):
         for change in error.audit.get("changes", []):
             lines.append(Content.styled(f"  • {change}", "$text-warning"))
-    if isinstance(error, DriftExceeded):
-        lines.append(Content.styled("  tick “force past drift” to export anyway (recorded)", "dim"))
+    if isinstance(error, (DriftExceeded, SendTimePassed)):
+        lines.append(Content.styled("  tick “force” (f) to export anyway (recorded)", "dim"))
     return Content("\n").join(lines)
 
 
@@ -107,8 +139,21 @@ def result_content(res: ExportResult) -> Content:
     if m.get("policies_off"):
         off = ", ".join(m["policies_off"])
         lines.append(Content.assemble(("✗ ", LOUD), (f"policies switched OFF: {off}", BAD)))
-    if m.get("forced"):
-        d = m.get("drift") or {}
+    if m.get("send_at_passed"):
+        lines.append(Content.assemble(("✗ ", LOUD), ("forced past a send_at already past", BAD)))
+    prev = m.get("replaces")
+    if prev:
+        lines.append(
+            Content.styled(
+                f"replaces the export of {prev['when']} ({prev['recipients']:,} recipients): "
+                "upload only this one",
+                "$text-warning",
+            )
+        )
+    if m.get("messages_note"):
+        lines.append(Content.styled(f"note: {m['messages_note']}", "$text-warning"))
+    d = m.get("drift") or {}
+    if m.get("forced") and d.get("percent", 0) > d.get("limit", 0):
         moved = f"{d.get('approved', 0):,} approved → {d.get('now', 0):,} ({d.get('percent')}%)"
         lines.append(Content.assemble(("✗ ", LOUD), (f"forced past drift_limit: {moved}", BAD)))
     return Content("\n").join(lines)
@@ -128,7 +173,7 @@ class ExportScreen(Screen[ExportResult | None]):
 
     BINDINGS = [
         bind("e", "export", "Export", id="export.start"),
-        bind("f", "toggle_force", "Force drift", id="export.force", show=False),
+        bind("f", "toggle_force", "Force", id="export.force", show=False),
         bind("escape", "cancel", "Cancel / back", id="export.cancel"),
     ]
 
@@ -142,6 +187,8 @@ class ExportScreen(Screen[ExportResult | None]):
         self.cancel_event = threading.Event()
         self.worker: Worker[None] | None = None
         self.result: ExportResult | None = None
+        self.previous: PreviousExport | None = None
+        self.replace_confirmed = False
 
     def compose(self) -> ComposeResult:
         yield SnapshotHeader()
@@ -150,7 +197,7 @@ class ExportScreen(Screen[ExportResult | None]):
         )
         yield Static(Content.styled("checking the approval…", "italic"), id="export-approval")
         with Horizontal(id="export-form"):
-            yield Checkbox("force past drift_limit (recorded)", id="export-force")
+            yield Checkbox("force past drift_limit / a past send_at (recorded)", id="export-force")
             yield Button("Export", id="export-go", variant="primary", disabled=True)
             yield Button("Cancel", id="export-cancel", variant="error", disabled=True)
         yield ProgressBar(id="export-bar", show_eta=True)
@@ -185,10 +232,12 @@ class ExportScreen(Screen[ExportResult | None]):
                         check_unchanged(session, c, rec)
                     except ChangedSinceApproval as exc:
                         changes = list(exc.audit.get("changes", []))
+                notes = [n for n in (send_time_passed(c), attributes_note(c)) if n]
+                prev = previous_export(session.ws, c.stem)
             except KizunaError as exc:
                 self.post_message(ExportFinished(None, exc))
                 return
-            self.post_message(ApprovalChecked(c, rec, changes))
+            self.post_message(ApprovalChecked(c, rec, changes, notes, prev))
 
         self.run_worker(work, thread=True, group="export-check", exit_on_error=False)
 
@@ -198,9 +247,17 @@ class ExportScreen(Screen[ExportResult | None]):
     @on(ApprovalChecked)
     def _checked(self, event: ApprovalChecked) -> None:
         self.campaign = event.campaign
-        self.query_one("#export-approval", Static).update(
-            approval_content(event.record, event.changes)
-        )
+        self.previous = event.previous
+        status = approval_content(event.record, event.changes)
+        extra = [Content.styled(f"⚠ {n}", "$text-warning") for n in event.notes]
+        if event.previous is not None:
+            extra.append(
+                Content.styled(
+                    f"⚠ exported before: {event.previous.describe()}; exporting again replaces it",
+                    "$text-warning",
+                )
+            )
+        self.query_one("#export-approval", Static).update(Content("\n").join([status, *extra]))
         self.query_one("#export-go", Button).disabled = False
         self.query_one("#export-go", Button).focus()
         self._status(Content.styled("e exports · esc goes back", "dim"))
@@ -224,6 +281,17 @@ class ExportScreen(Screen[ExportResult | None]):
         if self.campaign is None:
             self.notify("The campaign is still loading.", severity="warning")
             return
+        if self.previous is not None and not self.replace_confirmed:
+            self.replace_confirmed = True  # the next press goes ahead
+            self._status(
+                Content.assemble(
+                    ("Replace? ", BAD),
+                    f"this replaces {self.previous.describe()}; press e again to export and "
+                    "replace it, esc to go back",
+                )
+            )
+            return
+        replace = self.previous is not None
         session, c = self.app.session, self.campaign
         force = self.query_one("#export-force", Checkbox).value
         cancel = self.cancel_event = threading.Event()
@@ -232,6 +300,9 @@ class ExportScreen(Screen[ExportResult | None]):
         def progress(done: int, total: int) -> None:
             self.post_message(ExportProgressed(done, total))
 
+        def waiting(text: str) -> None:
+            self.post_message(ExportWaiting(text))
+
         def work() -> None:
             try:
                 res = export_campaign(
@@ -239,9 +310,11 @@ class ExportScreen(Screen[ExportResult | None]):
                     c,
                     force=force,
                     progress=progress,
+                    waiting=waiting,
                     cancel=cancel,
                     batch_size=batch,
                     pause=pause,
+                    replace=replace,
                 )
             except QueryCancelled as exc:
                 self.post_message(ExportFinished(None, exc, cancelled=True))
@@ -267,6 +340,10 @@ class ExportScreen(Screen[ExportResult | None]):
         done = f"exporting… {event.done:,} of {event.total:,} rows · esc cancels"
         self._status(Content.styled(done, "italic"))
 
+    @on(ExportWaiting)
+    def _waiting(self, event: ExportWaiting) -> None:
+        self._status(Content.styled(f"{event.text} · esc cancels", "italic"))
+
     @on(ExportFinished)
     def _finished(self, event: ExportFinished) -> None:
         self.query_one("#export-go", Button).disabled = self.campaign is None
@@ -281,6 +358,9 @@ class ExportScreen(Screen[ExportResult | None]):
         else:
             assert event.result is not None
             self.result = event.result
+            m = event.result.manifest
+            self.previous = PreviousExport(m["export_id"], event.result.recipients, m["created_at"])
+            self.replace_confirmed = False
             self._status(Content.styled("esc goes back", "dim"))
             out.update(result_content(event.result))
             self.notify(f"Exported to {event.result.folder}", timeout=8)

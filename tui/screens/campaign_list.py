@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
@@ -12,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from queries.campaign import Campaign, load_campaign
+from queries.campaign_status import CampaignStatus, campaign_status
 from queries.errors import KizunaError
 from queries.funnel import policy_funnel
 from queries.jobs import Job
@@ -23,6 +25,16 @@ from .campaign_draft import starter_campaign
 from .campaign_messages import CampaignCounted, CampaignsCounted
 from .dialogs import ConfirmScreen, PromptScreen, SegmentPickerScreen
 from .segment_list import PENDING, clip
+
+WIDE = 100  # from this width channel and segment have columns (else they are in the detail line)
+STATUS_STYLE = {"draft": "dim", "changed": "bold reverse", "approved": "bold", "measured": "bold"}
+
+
+def status_text(st: CampaignStatus | None) -> Text:
+    """The status cell: words, not colour alone (NO_COLOR reads the same)."""
+    if st is None:
+        return Text("?")
+    return Text(st.short, style=STATUS_STYLE.get(st.state, ""))
 
 
 def open_campaigns(app: App) -> None:
@@ -67,6 +79,8 @@ class CampaignListScreen(Screen[None]):
         self.loaded: dict[str, Campaign] = {}
         self.paths: dict[str, Path] = {}
         self.select: str | None = None
+        self.statuses: dict[str, CampaignStatus] = {}
+        self.wide = False
 
     def compose(self) -> ComposeResult:
         yield SnapshotHeader()
@@ -95,9 +109,12 @@ class CampaignListScreen(Screen[None]):
     def on_mount(self) -> None:
         self.app.sub_title = "Campaigns"
         table = self.table
+        self.wide = (self.app.size.width or 80) >= WIDE
         table.add_column("Campaign", key="name")
-        table.add_column("Channel", key="channel")
-        table.add_column("Segment", key="segment")
+        table.add_column("Status", key="status")
+        if self.wide:
+            table.add_column("Channel", key="channel")
+            table.add_column("Segment", key="segment")
         table.add_column("Recipients", key="count")
         table.add_column("Send at", key="send_at")
         self.refill()
@@ -120,25 +137,37 @@ class CampaignListScreen(Screen[None]):
         self.errors, self.loaded = {}, {}
         self.paths = {p.stem: p for p in campaign_files(s.ws.campaigns_dir)}
         width = self.size.width or self.app.size.width
-        name_cells, seg_cells = max(14, min(34, width - 60)), 16 if width < 100 else 22
+        self.statuses = {}
+        rows: list[tuple[str, list[Text | str]]] = []
         for stem, path in self.paths.items():
             try:
                 c = load_campaign(path, s.catalog, s.ws.root, s.store)
             except KizunaError as exc:
                 self.errors[stem] = self.short(exc.render())
-                table.add_row(Text(stem), "", "", Text("✗ invalid", style="bold"), "", key=stem)
+                blank = ["", ""] if self.wide else []
+                rows.append((stem, [stem, Text("✗ invalid", style="bold"), *blank, "", ""]))
                 continue
             self.loaded[stem] = c
-            who = c.who.segment or "(inline)"
-            send = c.when.send_at.strftime("%Y-%m-%d %H:%M") if c.when.send_at else "on export"
-            table.add_row(
-                Text(clip(c.name, name_cells)),
-                c.how.channel,
-                Text(clip(who, seg_cells)),
-                Text(PENDING, justify="right"),
-                send,
-                key=stem,
-            )
+            send = c.when.send_at.strftime("%m-%d %H:%M") if c.when.send_at else "on export"
+            cells: list[Text | str] = [c.name, status_text(self._status_of(c))]
+            if self.wide:
+                cells += [c.how.channel, c.who.segment or "(inline)"]
+            rows.append((stem, [*cells, Text(PENDING, justify="right"), send]))
+        # the name gets the room the other columns leave, in cells (休眠顧客… is 2 cells a letter)
+        headers = [h.label.plain for h in table.columns.values()]
+        others = [
+            max([cell_len(headers[i]), *(cell_len(str(r[i])) for _, r in rows)], default=0)
+            for i in range(1, len(headers))
+        ]
+        if self.wide:
+            others[2] = min(others[2], 22)  # segment
+        used = sum(w + 2 for w in others) + 2 + 2  # cell padding, the name's padding, scrollbar
+        name_cells = max(14, width - used)
+        for stem, cells in rows:
+            cells[0] = Text(clip(str(cells[0]), name_cells))
+            if self.wide:
+                cells[3] = Text(clip(str(cells[3]), others[2]))
+            table.add_row(*cells, key=stem)
         if not table.row_count:
             self.status(Content.assemble("No campaigns yet. ", ("Press n to start one.", "bold")))
         if keep is not None:
@@ -149,6 +178,14 @@ class CampaignListScreen(Screen[None]):
         self._detail()
         if self.loaded:
             self.count_all(dict(self.loaded))
+
+    def _status_of(self, c: Campaign) -> CampaignStatus | None:
+        try:
+            st = campaign_status(self.session, c)
+        except (KizunaError, OSError, ValueError):
+            return None
+        self.statuses[c.stem] = st
+        return st
 
     def short(self, message: str) -> str:
         return message.replace(str(self.session.ws.root) + "/", "")
@@ -172,11 +209,13 @@ class CampaignListScreen(Screen[None]):
             detail.update(Content.assemble(("✗ ", "bold $text-error"), self.errors[stem]))
         else:
             c = self.loaded[stem]
+            st = self.statuses.get(stem)
+            send = c.when.send_at.strftime("%Y-%m-%d %H:%M %z") if c.when.send_at else "on export"
             detail.update(
                 Content.assemble(
                     (f"campaigns/{self.paths[stem].name}", "bold"),
-                    "  ",
-                    (c.description or "(no description)", "dim"),
+                    f"  {c.how.channel} · segment {c.who.segment or '(inline)'} · send {send}\n",
+                    (st.detail if st else (c.description or ""), "dim"),
                 )
             )
 

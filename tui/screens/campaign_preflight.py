@@ -27,6 +27,8 @@ KINDS = {
     "unencodable": "cannot encode",
     "empty": "empty part",
     "coupon": "coupon",
+    "blank_variable": "blank variable",
+    "control_character": "control character",
     "formula": "formula-like value",
 }
 
@@ -57,16 +59,20 @@ def report_content(r: PreflightReport, timed: bool = True) -> Content:
                 (who, "dim"),
             )
         )
-    for f in r.warnings:  # formula-like values: reported, not blocking
+    for f in r.warnings:  # formula-like values, some blank variables: reported, not blocking
+        where = ".".join(x for x in (f.variant, f.part) if x)
         who = ", ".join(f.customers) + (" …" if f.count > len(f.customers) else "")
         lines.append(
             Content.assemble(
                 ("! ", "$text-warning"),
                 (KINDS.get(f.kind, f.kind), "bold"),
-                f" {f.detail} — {f.count:,} recipient(s): ",
+                f" {where}: " if where else " ",
+                f"{f.detail} — {f.count:,} recipient(s): ",
                 (who, "dim"),
             )
         )
+    for note in r.notes:
+        lines.append(Content.styled(f"⚠ {note}", "$text-warning"))
     if r.fallbacks:
         lines.append(Content.styled("Fallbacks (| default:)", "bold"))
     for fb in r.fallbacks:

@@ -14,8 +14,9 @@ from textual.widgets import Button, Input, Label, Select, Static
 from queries.catalog import Field
 from queries.ops import OP_LABELS, OPS, value_kind
 from queries.segment import FieldCond
+from queries.window_dates import covered_days
 
-from ..keymap import bind
+from ..keymap import FOCUS_KEYS, bind
 from ..messages import ValuesLoaded
 from ..widgets.audience import AudienceBar
 from ..widgets.labels import field_parts
@@ -54,6 +55,7 @@ class ConditionScreen(ModalScreen[FieldCond | None]):
         bind("escape", "cancel", "Cancel", id="condition.cancel"),
         bind("ctrl+s", "apply", "Apply", id="condition.apply", priority=True),
         bind("f2", "change_field", "Change field", id="condition.change_field"),
+        *FOCUS_KEYS,
     ]
 
     def __init__(self, cond: FieldCond, event: str | None = None, draft=None) -> None:
@@ -117,7 +119,7 @@ class ConditionScreen(ModalScreen[FieldCond | None]):
         self._hint()
         editor = self.query_one(ValueEditor)
         if editor.kind == "none":
-            self.query_one("#cond-op", Select).focus()
+            self.query_one("#cond-ok", Button).focus()  # Enter applies, as the hint says
         else:
             editor.focus_first()
         self._load_values()
@@ -151,6 +153,8 @@ class ConditionScreen(ModalScreen[FieldCond | None]):
         await old.remove()
         await self.query_one("#cond-value-row").mount(new)
         self._hint()
+        if new.kind != "none":
+            new.focus_first()  # an operator was chosen: what is typed next is the value
         cached = self.app.values_cache.get((self.event, self.field.name))
         if cached is not None:
             new.set_values(cached)
@@ -180,6 +184,9 @@ class ConditionScreen(ModalScreen[FieldCond | None]):
             return None
         cond = FieldCond(self.cond.field, str(op), value)
         parts = field_parts(cond, self.app.session.catalog, self.event)
+        days = covered_days(cond.op, cond.value, self.app.session.snapshot.as_of)
+        if days:
+            parts.append((f"  ({days})", "dim"))
         line.update(Content.assemble(("✓ ", "bold $text-success"), *parts))
         line.set_class(False, "-invalid")
         if self.draft is not None:

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..keymap import bind
+from ..keymap import FOCUS_KEYS, bind
 
 
 class ConfirmScreen(ModalScreen[str]):
@@ -46,7 +46,7 @@ class ConfirmScreen(ModalScreen[str]):
 class PromptScreen(ModalScreen[tuple[str, str] | None]):
     """Ask for a name (and optionally a description); `check` returns an error or None."""
 
-    BINDINGS = [bind("escape", "cancel", "Cancel", id="dialog.cancel")]
+    BINDINGS = [bind("escape", "cancel", "Cancel", id="dialog.cancel"), *FOCUS_KEYS]
 
     def __init__(
         self,

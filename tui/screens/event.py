@@ -17,7 +17,7 @@ from queries.ops import AGG_FNS, COMPARE_OPS, OP_LABELS
 from queries.parse import parse_node
 from queries.segment import EventCond, FieldCond, Group, Node, node_to_dict
 
-from ..keymap import bind
+from ..keymap import FOCUS_KEYS, bind
 from ..widgets.audience import AudienceBar
 from ..widgets.labels import event_parts, field_parts, inline_parts
 from ..widgets.value_parse import (
@@ -85,6 +85,7 @@ class EventScreen(ModalScreen[EventCond | None]):
         bind("ctrl+s", "apply", "Apply", id="event.apply", priority=True),
         bind("f3", "add_filter", "Add filter", id="event.add_filter"),
         bind("f4", "remove_filter", "Remove filter", id="event.remove_filter"),
+        *FOCUS_KEYS,
     ]
 
     def __init__(self, cond: EventCond, draft=None) -> None:
@@ -100,7 +101,9 @@ class EventScreen(ModalScreen[EventCond | None]):
 
     def compose(self) -> ComposeResult:
         c = self.cond
-        sources = [(src.label, name) for name, src in self.catalog.events.items()]
+        sources = [
+            (src.label, name) for name, src in self.catalog.events.items() if not src.unavailable
+        ]
         count_ops = [("at least once", AT_LEAST_ONCE)] + [
             (f"count {OP_LABELS.get(op, op)}", op) for op in COMPARE_OPS
         ]
@@ -178,7 +181,11 @@ class EventScreen(ModalScreen[EventCond | None]):
 
     def _agg_fields(self, event: str) -> list[tuple[str, str]]:
         src = self.catalog.events[event]
-        return [(f.label, f.name) for f in src.fields.values() if f.name != src.time_field]
+        return [
+            (f.label, f.name)
+            for f in src.fields.values()
+            if f.name != src.time_field and not f.unavailable
+        ]
 
     def on_mount(self) -> None:
         self._show_filters()

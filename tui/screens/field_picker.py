@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from rich.cells import cell_len, set_cell_size
 from textual import on, work
@@ -14,6 +15,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from queries.catalog import Field
+from queries.field_words import fold, search_words
 
 from ..keymap import bind
 from ..messages import ValuesLoaded
@@ -34,22 +36,26 @@ TYPE_MARK = {
 def field_prompt(f: Field) -> Content:
     label = set_cell_size(f.label, LABEL_CELLS) if cell_len(f.label) > LABEL_CELLS else f.label
     pad = " " * (LABEL_CELLS - cell_len(label) + 1)
+    if f.unavailable:  # greyed, with the reason; the option is disabled
+        return Content.assemble((label, "dim"), pad, (f"{f.unavailable}", "dim italic"))
     return Content.assemble(label, pad, (f"{TYPE_MARK.get(f.type, f.type):>4}", "dim"))
 
 
-def rank(f: Field, query: str) -> int | None:
-    """How well a field matches the search (lower is better); None when it does not."""
-    q = query.strip().lower()
+def rank(f: Field, query: str, words: Sequence[str] = ()) -> int | None:
+    """How well a field matches the search (lower is better); None when it does not.
+
+    `words` are the field's Japanese label and synonyms in both languages (field_words)."""
+    q = fold(query.strip())
     if not q:
         return 0
-    names = (f.name.lower(), f.label.lower())
+    names = (fold(f.name), fold(f.label), *(fold(w) for w in words))
     if q in names:
         return 0
     if any(n.startswith(q) for n in names):
         return 1
     if all(any(w in n for n in names) for w in q.split()):
         return 2
-    hay = f"{f.label} {f.name} {f.description} {f.type}".lower()
+    hay = fold(" ".join([f.label, f.name, f.description, f.type, *words]))
     return 3 if all(word in hay for word in q.split()) else None
 
 
@@ -83,7 +89,7 @@ class FieldPickerScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog wide", id="picker-dialog"):
             yield Static(title, classes="dialog-title")
             yield Input(
-                placeholder="search fields… (label, name, description)",
+                placeholder="search fields… (label, name, description, 日本語)",
                 id="picker-search",
                 compact=True,
             )
@@ -98,10 +104,19 @@ class FieldPickerScreen(ModalScreen[str | None]):
 
     def _fill(self, query: str) -> None:
         options = self.query_one("#picker-list", OptionList)
-        ranked = [(rank(f, query), i, f) for i, f in enumerate(self.all_fields)]
-        self.shown = [f for r, _, f in sorted(x for x in ranked if x[0] is not None)]
+        custom = self.app.session.ws.fields
+        ranked = [
+            (rank(f, query, search_words(f.name, custom.get(f.name))), i, f)
+            for i, f in enumerate(self.all_fields)
+        ]
+        hits = sorted(x for x in ranked if x[0] is not None)
+        # what the snapshot lacks goes last, greyed with its reason, and cannot be picked
+        self.shown = [f for _, _, f in hits if not f.unavailable]
+        self.shown += [f for _, _, f in hits if f.unavailable]
         options.clear_options()
-        options.add_options([Option(field_prompt(f), id=f.name) for f in self.shown])
+        options.add_options(
+            [Option(field_prompt(f), id=f.name, disabled=bool(f.unavailable)) for f in self.shown]
+        )
         if self.shown:
             options.highlighted = 0
         else:
@@ -175,6 +190,10 @@ class FieldPickerScreen(ModalScreen[str | None]):
         self._pick(event.option.id)
 
     def _pick(self, name: str | None) -> None:
+        f = next((f for f in self.shown if f.name == name), None)
+        if f is not None and f.unavailable:
+            self.app.bell()
+            return
         self.values_slot.cancel()
         self.dismiss(name)
 

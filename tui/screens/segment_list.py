@@ -197,12 +197,23 @@ class SegmentListScreen(SegmentFilesMixin):
         )
 
         def body(job):
+            loaded = []
             for stem in stems:
+                try:
+                    loaded.append((stem, session.store.load(stem)))
+                except KizunaError as exc:
+                    self.post_message(SegmentCounted(stem, None, exc.render()))
+            try:  # every count in one scan of the customers
+                ns = session.runner.counts([seg for _, seg in loaded], job)
+            except KizunaError:
+                if job.cancelled:
+                    return None
+                ns = None  # one of them fails: count one by one to say which
+            for i, (stem, seg) in enumerate(loaded):
                 if job.cancelled:
                     return None
                 try:
-                    seg = session.store.load(stem)
-                    n = session.runner.count(seg, job)
+                    n = ns[i] if ns is not None else session.runner.count(seg, job)
                     self.post_message(SegmentCounted(stem, n))
                 except KizunaError as exc:
                     if job.cancelled:

@@ -42,9 +42,11 @@ def audience_content(p: Preview) -> Content:
     """`727 recipients  A 377 · B 350 · holdout 89` (after consent, suppression, caps)."""
     arms = " · ".join(f"{k} {n:,}" for k, n in p.arms.items() if k != "holdout")
     holdout = p.arms.get("holdout", 0)
-    return Content.assemble(
+    line = Content.assemble(
         (f"{p.audience:,}", "bold"), " recipients", (f"  {arms} · holdout {holdout:,}", "dim")
     )
+    notes = [Content.styled(f"note: {n}", "$text-warning") for n in p.notes]
+    return Content("\n").join([line, *notes]) if notes else line
 
 
 def funnel_content(p: Preview, width: int = 36) -> Content:

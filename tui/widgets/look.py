@@ -28,6 +28,8 @@ TABS = [
     ("customer", "Customer"),
 ]
 
+FOCUS_ON_OPEN = ("sample", "customer")
+
 
 class LookTabs(Vertical):
     """Tabs under (or beside) the tree; the builder tells it when the segment changes."""
@@ -84,8 +86,12 @@ class LookTabs(Vertical):
             # focus was in the tab just hidden: follow into the new one
             self.call_after_refresh(pane.focus_first)
 
-    def show_tab(self, tab: str) -> None:
+    def show_tab(self, tab: str, focus: bool = False) -> None:
+        """Show a tab; with `focus`, put the cursor where its keys go (the sample table, the
+        customer id box), so typing an id and Enter, or Enter on a row, does what it says."""
         self.query_one(TabbedContent).active = tab
+        if focus and tab in FOCUS_ON_OPEN:
+            self.call_after_refresh(self.pane(tab).focus_first)
 
     def cancel(self) -> bool:
         return any([pane.slot.cancel() for pane in self.panes()])

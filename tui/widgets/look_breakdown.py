@@ -8,13 +8,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, Select, Static
 
+from queries.runner import BREAKDOWN_FIELDS, breakdown_candidates
 from queries.segment import Segment
 
 from ..messages import BreakdownLoaded
 from .bars import BreakdownChart
 from .look_pane import LookPane
 
-DEFAULT_FIELD = "loyalty_tier"
+DEFAULT_FIELD = BREAKDOWN_FIELDS[0]
 
 
 class BreakdownPane(LookPane):
@@ -24,21 +25,20 @@ class BreakdownPane(LookPane):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.field: str | None = None
+        self.field: str | None = None  # None until the default is settled by the first load
+        self.shown_field: str | None = None
 
     def compose(self) -> ComposeResult:
-        fields = [
-            f
-            for f in self.app.session.catalog.fields.values()
-            if not f.pii and f.name != "customer_id"
-        ]
-        names = [f.name for f in fields]
-        self.field = DEFAULT_FIELD if DEFAULT_FIELD in names else (names[0] if names else None)
+        catalog = self.app.session.catalog
+        names = breakdown_candidates(catalog)  # what the snapshot has, the usual ones first
+        fields = [catalog.fields[n] for n in names]
+        # the default is settled in the first load's worker: the first one that has values
+        self.shown_field = names[0] if names else None
         with Horizontal(classes="pane-bar"):
             yield Label("By ", classes="form-label-short")
             yield Select(
                 [(f.label, f.name) for f in fields],
-                value=self.field or Select.NULL,
+                value=self.shown_field or Select.NULL,
                 allow_blank=False,
                 id="breakdown-field",
                 compact=True,
@@ -48,7 +48,7 @@ class BreakdownPane(LookPane):
 
     def load(self, seg: Segment, generation: int) -> None:
         field = self.field
-        if field is None:
+        if field is None and self.shown_field is None:
             return
         runner = self.app.session.runner
         self.query_one("#breakdown-chart", Static).update(
@@ -56,13 +56,16 @@ class BreakdownPane(LookPane):
         )
 
         def body(job):
-            return BreakdownLoaded(generation, field, runner.breakdown(seg, field, job=job))
+            name = field or runner.default_breakdown_field(job) or self.shown_field
+            return BreakdownLoaded(generation, name, runner.breakdown(seg, name, job=job))
 
         self.start(body, generation)
 
     @on(Select.Changed, "#breakdown-field")
     def _field(self, event: Select.Changed) -> None:
         event.stop()
+        if self.field is None and event.value == self.shown_field:
+            return  # the picker's initial value, not a choice: the default is still settling
         if isinstance(event.value, str) and event.value != self.field:
             self.field = event.value
             self.generation += 1
@@ -76,6 +79,9 @@ class BreakdownPane(LookPane):
         event.stop()
         if event.generation != self.generation:
             return
+        if self.field is None:  # the default just settled: show it in the picker
+            self.field = self.shown_field = event.field
+            self.query_one("#breakdown-field", Select).value = event.field
         label = self.app.session.catalog.fields[event.field].label
         accent = self.app.theme_variables.get("accent", "")
         chart = BreakdownChart(event.rows, label, accent)

@@ -70,9 +70,10 @@ class SamplePane(LookPane):
         )
         self.query_one("#sample-status", Static).update(
             Content.assemble(
-                f"{len(event.rows)} members · ",
+                ("enter explains the highlighted member", "bold"),
+                f" · {len(event.rows)} members · ",
                 mask,
-                (" · u toggles · enter explains a member", "dim"),
+                (" (u toggles)", "dim"),
             )
             if event.rows
             else Content.styled("No members: the audience is empty.", "italic")

@@ -10,7 +10,8 @@ from textual.widgets.tree import TreeNode
 
 from queries.catalog import Catalog
 from queries.runner import Step
-from queries.segment import Group, Node
+from queries.segment import FieldCond, Group, Node
+from queries.window_dates import covered_days
 
 from ..keymap import bind
 from .edits import Path, children, get
@@ -74,9 +75,19 @@ class SegmentTree(Tree[Path]):
 
     def _label(self, node: Node, path: Path) -> Text:
         text = rich_text(node_parts(node, self.catalog), self.app.theme_variables)
+        days = self._covered(node)
+        if days:
+            text.append(f"  ({days})", style="dim")
         if path == () and self.steps:
             text.append(f"  → {self.steps[-1].count:,}", style="dim")
         return text
+
+    def _covered(self, node: Node) -> str | None:
+        """The days a relative date condition covers as of the snapshot (11-20 … 12-03)."""
+        session = getattr(self.app, "session", None)
+        if not isinstance(node, FieldCond) or session is None:
+            return None
+        return covered_days(node.op, node.value, session.snapshot.as_of)
 
     def render_label(self, node: TreeNode[Path], base_style: Style, style: Style) -> Text:
         """Top-level conditions start with a waterfall column: `−removed → left`."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.segment import Segment
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -145,6 +145,7 @@ class ValueEditor(Vertical):
                 placeholder="other values, comma-separated",
                 id="v-other",
                 compact=True,
+                select_on_focus=False,  # type-ahead from the list appends, not replaces
             )
         else:
             yield Input(
@@ -231,6 +232,17 @@ class ValueEditor(Vertical):
             if widget.focusable:
                 widget.focus()
                 return
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing on the list of known values goes into "other values" (space still ticks)."""
+        if not self.uses_choices or not isinstance(self.screen.focused, SelectionList):
+            return
+        if event.is_printable and event.character and event.character != " ":
+            event.stop()
+            event.prevent_default()
+            other = self.query_one("#v-other", Input)
+            other.focus()
+            other.insert_text_at_cursor(event.character)
 
     @on(Input.Changed)
     @on(SelectionList.SelectedChanged)

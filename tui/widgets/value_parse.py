@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any
 
+from queries.catalog import CURRENCY_SYMBOLS
 from queries.ops import check_value
 
 LIST_SPLIT = re.compile(r"[,、，]")
@@ -21,7 +22,8 @@ def _nfkc(text: str) -> str:
 
 
 def parse_number(text: str) -> int | float:
-    raw = _nfkc(text).replace(",", "").replace("_", "").replace("¥", "").replace(" ", "")
+    raw = _nfkc(text).replace(",", "").replace("_", "").replace(" ", "")
+    raw = raw.strip("".join(CURRENCY_SYMBOLS.values()))  # ¥5,000 · $12.50 · €9: any currency
     if not raw:
         raise ValueError("enter a number")
     if re.fullmatch(r"[+-]?\d+", raw):

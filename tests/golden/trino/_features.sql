@@ -70,6 +70,7 @@ WITH kz_customers AS (
   SELECT
     customer_id,
     COUNT(*) AS order_count,
+    COUNT(DISTINCT CAST(ordered_at AS DATE)) AS purchase_days,
     SUM(total) AS total_spend,
     MIN(ordered_at) AS first_order_at,
     MAX(ordered_at) AS last_order_at
@@ -211,14 +212,12 @@ WITH kz_customers AS (
 SELECT
   c.customer_id,
   COALESCE(o.order_count, 0) AS order_count,
+  COALESCE(o.purchase_days, 0) AS purchase_days,
   COALESCE(o.total_spend, 0) AS total_spend,
   o.first_order_at,
   o.last_order_at,
   DATE_DIFF('DAY', CAST(o.last_order_at AS DATE), CAST('2026-11-20' AS DATE)) AS recency_days,
-  CASE
-    WHEN o.order_count > 0
-    THEN ROUND(CAST(o.total_spend AS DOUBLE) / o.order_count, 0)
-  END AS avg_order_value,
+  CASE WHEN o.order_count > 0 THEN CAST(o.total_spend AS DOUBLE) / o.order_count END AS avg_order_value,
   YEAR(CAST('2026-11-20' AS DATE)) - YEAR(c.birth_date) - CASE
     WHEN MONTH(CAST('2026-11-20' AS DATE)) * 100 + DAY(CAST('2026-11-20' AS DATE)) < MONTH(c.birth_date) * 100 + DAY(c.birth_date)
     THEN 1

@@ -196,8 +196,9 @@ class FunnelSQL:
             if self.engine is not None
             else ledger.relation(self.ledger_files, "l", self.dialect)
         )
+        own = [hist] if history else []  # the per-id counts the address totals add up
         if rel is None:
-            return self._by_address(total, joins, [hist])
+            return self._by_address(total, joins, own)
         l_id = exp.column("customer_id", "l", quoted=True)
         l_camp = exp.column("campaign", "l", quoted=True)
         lconds: list[exp.Expression] = []
@@ -236,7 +237,7 @@ class FunnelSQL:
         )
         as_text = exp.cast(self.cid.copy(), exp.DataType.build("VARCHAR"))
         l_on = exp.EQ(this=exp.column("customer_id", "kz_l", quoted=True), expression=as_text)
-        return self._by_address(total, [*joins, (led.subquery("kz_l"), l_on)], [hist, led])
+        return self._by_address(total, [*joins, (led.subquery("kz_l"), l_on)], [*own, led])
 
     def _by_address(
         self,
@@ -250,6 +251,8 @@ class FunnelSQL:
         `counts` are the per-id (customer_id, n) selects (history, ledger), summed per address
         through `kizuna_addresses`.
         """
+        if not counts:  # no history and no ledger: nothing to add up
+            return own, joins
         key = ADDRESS[self.channel]
         text = exp.DataType.build("VARCHAR")
         parts = [

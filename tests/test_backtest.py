@@ -148,3 +148,12 @@ def test_backtest_from_the_builder(ws: Path, monkeypatch: pytest.MonkeyPatch) ->
             assert isinstance(app.screen, BuilderScreen)
 
     run()
+
+
+def test_the_new_keys_can_be_rebound() -> None:
+    from tui.app import binding_owners
+    from tui.keymap import binding_ids
+
+    ids = set(binding_ids(binding_owners()))
+    assert {"campaigns.results", "results.measure", "results.copy", "results.save"} <= ids
+    assert {"builder.backtest", "backtest.run", "backtest.back"} <= ids

@@ -83,3 +83,25 @@ def test_measure_gives_the_same_figures_on_every_engine(duck, spark, pg):
         assert effect == pytest.approx(want_effect), s.engine.kind
         assert cuped == pytest.approx(want_cuped), s.engine.kind
         assert checks == want_checks, s.engine.kind
+
+
+def test_the_approval_mde_is_the_same_on_every_engine(duck, spark, pg):
+    from queries.campaign import find_campaign, load_campaign
+    from queries.funnel import FunnelSQL, count_funnel
+    from queries.measurability import measurability
+
+    def mde(s):
+        c = load_campaign(
+            find_campaign("dormant_winback", s.ws.campaigns_dir), s.catalog, s.ws.root, s.store
+        )
+        fs = FunnelSQL(s, c)
+        status = fs.status().subquery("kz_f")
+        return measurability(s, count_funnel(s, c, fs, status, None).arms, status)
+
+    want = mde(duck)
+    assert want is not None and want.rate > 0
+    for s in (spark, pg):
+        got = mde(s)
+        assert got is not None, s.engine.kind
+        assert (got.treated, got.holdout) == (want.treated, want.holdout), s.engine.kind
+        assert got.rate == pytest.approx(want.rate) and got.mde == pytest.approx(want.mde)

@@ -26,6 +26,7 @@ HEAVY = (
     "sqlglot.dialects.spark",
     "sqlglot.dialects.postgres",
     "sqlglot.dialects.bigquery",
+    "pydantic",  # typer 0.29+ (see pyproject.toml)
 )
 PROBE = """
 import json, sys

@@ -48,6 +48,8 @@ CAMPAIGN_SCREENS = (
     ("campaign_preflight", "CampaignPreflightScreen"),
     ("campaign_approve", "ApproveScreen"),
     ("campaign_export", "ExportScreen"),
+    ("campaign_results", "CampaignResultsScreen"),
+    ("segment_backtest", "BacktestScreen"),
 )
 
 

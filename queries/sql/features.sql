@@ -54,11 +54,12 @@ cat_qty AS (
     GROUP BY o.customer_id, p.category
 ),
 favorite AS (
-    SELECT customer_id, category AS favorite_category
-    FROM (SELECT customer_id, category,
-                 row_number() OVER (PARTITION BY customer_id ORDER BY qty DESC, category) AS rn
-          FROM cat_qty)
-    WHERE rn = 1
+    -- the largest quantity, then the first category (by name) with it (no sort needed)
+    SELECT q.customer_id, min(q.category) AS favorite_category
+    FROM cat_qty AS q
+    JOIN (SELECT customer_id, max(qty) AS top FROM cat_qty GROUP BY customer_id) AS t
+      ON t.customer_id = q.customer_id AND q.qty = t.top
+    GROUP BY q.customer_id
 ),
 cooc AS (
     -- how many customers bought both categories a and b
@@ -76,11 +77,13 @@ nbc_scores AS (
     GROUP BY x.customer_id, co.cat_b
 ),
 nbc AS (
-    SELECT customer_id, category AS next_best_category
-    FROM (SELECT customer_id, category,
-                 row_number() OVER (PARTITION BY customer_id ORDER BY score DESC, category) AS rn
-          FROM nbc_scores)
-    WHERE rn = 1
+    -- the best score per customer, then the first category (by name) with that score:
+    -- the same answer as row_number() OVER (ORDER BY score DESC, category), without a sort
+    SELECT s.customer_id, min(s.category) AS next_best_category
+    FROM nbc_scores AS s
+    JOIN (SELECT customer_id, max(score) AS best FROM nbc_scores GROUP BY customer_id) AS b
+      ON b.customer_id = s.customer_id AND s.score = b.best
+    GROUP BY s.customer_id
 ),
 popular AS (
     SELECT category FROM cat_qty GROUP BY category ORDER BY count(*) DESC, category LIMIT 1

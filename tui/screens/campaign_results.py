@@ -136,7 +136,7 @@ class CampaignResultsScreen(Screen[None]):
     CampaignResultsScreen #results-form { height: auto; padding: 0 1; }
     CampaignResultsScreen #results-form Label { padding: 1 1 0 0; }
     CampaignResultsScreen #later { width: 1fr; }
-    CampaignResultsScreen #window { width: 8; }
+    CampaignResultsScreen #window { width: 10; }
     CampaignResultsScreen #results-status { height: auto; padding: 0 1; }
     CampaignResultsScreen #results-scroll { height: 1fr; padding: 0 1; }
     """

@@ -76,7 +76,7 @@ class BacktestScreen(Screen[None]):
     BacktestScreen #backtest-form { height: auto; padding: 0 1; }
     BacktestScreen #backtest-form Label { padding: 1 1 0 0; }
     BacktestScreen #backtest-asof { width: 14; }
-    BacktestScreen #backtest-window { width: 8; }
+    BacktestScreen #backtest-window { width: 10; }
     BacktestScreen #backtest-status { height: auto; padding: 0 1; }
     BacktestScreen #backtest-result { height: 1fr; padding: 0 1; }
     """

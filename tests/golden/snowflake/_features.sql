@@ -144,17 +144,20 @@ WITH kz_customers AS (
     p.category
 ), kz_f_favorite AS (
   SELECT
-    customer_id,
-    category AS favorite_category
-  FROM (
+    q.customer_id,
+    MIN(q.category) AS favorite_category
+  FROM kz_f_cat_qty AS q
+  JOIN (
     SELECT
       customer_id,
-      category,
-      ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY qty DESC NULLS LAST, category) AS rn
+      MAX(qty) AS top
     FROM kz_f_cat_qty AS cat_qty
-  ) AS kz_d2
-  WHERE
-    rn = 1
+    GROUP BY
+      customer_id
+  ) AS t
+    ON t.customer_id = q.customer_id AND q.qty = t.top
+  GROUP BY
+    q.customer_id
 ), kz_f_cooc AS (
   SELECT
     a.category AS cat_a,
@@ -187,17 +190,20 @@ WITH kz_customers AS (
     co.cat_b
 ), kz_f_nbc AS (
   SELECT
-    customer_id,
-    category AS next_best_category
-  FROM (
+    s.customer_id,
+    MIN(s.category) AS next_best_category
+  FROM kz_f_nbc_scores AS s
+  JOIN (
     SELECT
       customer_id,
-      category,
-      ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY score DESC NULLS LAST, category) AS rn
+      MAX(score) AS best
     FROM kz_f_nbc_scores AS nbc_scores
-  ) AS kz_d3
-  WHERE
-    rn = 1
+    GROUP BY
+      customer_id
+  ) AS b
+    ON b.customer_id = s.customer_id AND s.score = b.best
+  GROUP BY
+    s.customer_id
 ), kz_f_popular AS (
   SELECT
     category

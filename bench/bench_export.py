@@ -125,7 +125,7 @@ def main() -> None:
         runs = []
 
         def kizuna(c=c, runs=runs) -> None:
-            run = export_campaign(s, c, messages=False)
+            run = export_campaign(s, c, messages=False, replace=True)
             runs.append(run)
             shutil.rmtree(run.folder)
 
@@ -158,7 +158,7 @@ def main() -> None:
     if args.messages:
         c = camps["csv"]
         t0 = time.perf_counter()
-        full = export_campaign(s, c)
+        full = export_campaign(s, c, replace=True)
         took = time.perf_counter() - t0
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(

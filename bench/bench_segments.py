@@ -165,6 +165,7 @@ WHERE ((f.lifecycle_stage IN ('at_risk', 'dormant') AND f.total_spend >= 30000)
 HAND_PROCESS = """
 import sys, duckdb
 con = duckdb.connect(sys.argv[1], read_only=True)
+con.execute("SET enable_progress_bar = false")
 if len(sys.argv) > 3:
     con.execute(f"ATTACH '{sys.argv[3]}' AS kz_cache (READ_ONLY)")
 print(con.execute(sys.argv[2]).fetchone()[0])

@@ -196,8 +196,9 @@ class FunnelSQL:
             if self.engine is not None
             else ledger.relation(self.ledger_files, "l", self.dialect)
         )
+        own = [hist] if history else []  # the per-id counts the address totals add up
         if rel is None:
-            return total, joins
+            return self._by_address(total, joins, own)
         l_id = exp.column("customer_id", "l", quoted=True)
         l_camp = exp.column("campaign", "l", quoted=True)
         lconds: list[exp.Expression] = []
@@ -236,7 +237,57 @@ class FunnelSQL:
         )
         as_text = exp.cast(self.cid.copy(), exp.DataType.build("VARCHAR"))
         l_on = exp.EQ(this=exp.column("customer_id", "kz_l", quoted=True), expression=as_text)
-        return total, [*joins, (led.subquery("kz_l"), l_on)]
+        return self._by_address(total, [*joins, (led.subquery("kz_l"), l_on)], [*own, led])
+
+    def _by_address(
+        self,
+        own: exp.Expression,
+        joins: list[tuple[exp.Expression, exp.Expression]],
+        counts: list[exp.Select],
+    ) -> tuple[exp.Expression, list[tuple[exp.Expression, exp.Expression]]]:
+        """The cap compares normalised addresses: the contacts of every customer id sharing
+        the member's address for the channel (its own `own` when it has no usable one).
+
+        `counts` are the per-id (customer_id, n) selects (history, ledger), summed per address
+        through `kizuna_addresses`.
+        """
+        if not counts:  # no history and no ledger: nothing to add up
+            return own, joins
+        key = ADDRESS[self.channel]
+        text = exp.DataType.build("VARCHAR")
+        parts = [
+            exp.select(
+                exp.alias_(
+                    exp.cast(exp.column("customer_id", "kz_u", quoted=True), text),
+                    "customer_id",
+                    quoted=True,
+                ),
+                exp.column("n", "kz_u", quoted=True),
+            ).from_(q.subquery("kz_u"))
+            for q in counts
+        ]
+        union: exp.Query = parts[0]
+        for part in parts[1:]:
+            union = exp.union(union, part, distinct=False)
+        ax = address_book.addresses(self.session, "kz_ax", self.dialect)
+        addr = exp.column(key, "kz_ax", quoted=True)
+        on = exp.EQ(
+            this=exp.column("customer_id", "kz_ax", quoted=True),
+            expression=exp.column("customer_id", "kz_cu", quoted=True),
+        )
+        per_addr = (
+            exp.select(
+                exp.alias_(addr.copy(), "addr", quoted=True),
+                exp.alias_(exp.Sum(this=exp.column("n", "kz_cu", quoted=True)), "n", quoted=True),
+            )
+            .from_(union.subquery("kz_cu"))
+            .join(ax, on=on, join_type="inner")
+            .where(exp.not_(_is_null(addr.copy())))
+            .group_by(addr.copy())
+        )
+        c_on = exp.EQ(this=exp.column("addr", "kz_c", quoted=True), expression=self.address(key))
+        total = exp.func("COALESCE", exp.column("n", "kz_c", quoted=True), own)
+        return total, [*joins, (per_addr.subquery("kz_c"), c_on)]
 
     def dedupe_key(self, key: str) -> exp.Expression:
         """Duplicates share this value: a normalised address, or the id as text."""

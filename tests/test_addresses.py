@@ -230,3 +230,24 @@ def test_the_default_region_decides_national_numbers(tmp_path: Path) -> None:
         assert [r["phone"] for r in _export(s, c)] == ["+14155552671"]
     finally:
         s.close()
+
+
+# -- the frequency cap compares addresses -------------------------------------------------
+def test_cap_counts_every_customer_id_sharing_the_address(tmp_path: Path) -> None:
+    customers = [
+        {"customer_id": "A1", "email": "shared@example.com", "phone": "090-1111-2222"},
+        {"customer_id": "A2", "email": "SHARED@example.com\t", "phone": "+81 90 1111 2222"},
+        {"customer_id": "A3", "email": "alone@example.com", "phone": "090-3333-4444"},
+    ]
+    messages = [("A1", "email", "2026-02-27 10:00:00"), ("A1", "sms", "2026-02-28 10:00:00")]
+    s = _session(tmp_path, customers, messages=messages)
+    try:
+        policy = "{max_contacts: {count: 2, within: 7d}, dedupe_by: none}"
+        for channel in ("email", "sms"):
+            c = dirty_db.campaign(s, channel, policy, stem=channel)
+            st = _status(s, c)
+            # A2 was never contacted under its own id, but its address was, twice
+            assert st["A1"][0] == st["A2"][0] == "frequency_cap", channel
+            assert st["A3"] == (None, None)
+    finally:
+        s.close()

@@ -179,6 +179,12 @@ def expected(
     for cid, _, sent in messages:
         if start <= date.fromisoformat(sent[:10]) <= AS_OF:
             contacts[cid] = contacts.get(cid, 0) + 1
+    # the cap compares addresses: contacts of every customer id sharing the channel address
+    per_addr: dict[str, int] = {}
+    for c in customers:
+        addr = REF[channel](c[field])
+        if addr is not None:
+            per_addr[addr] = per_addr.get(addr, 0) + contacts.get(c["customer_id"], 0)
     out: dict[str, str] = {}
     for c in sorted(customers, key=lambda c: c["customer_id"]):
         addr = REF[channel](c[field])
@@ -193,7 +199,7 @@ def expected(
                 hit = True
             if semail is not None and email is not None and ref_email(semail) == email:
                 hit = True
-        if hit or contacts.get(c["customer_id"], 0) >= CAP:
+        if hit or per_addr[addr] >= CAP:
             continue
         out.setdefault(addr, c["customer_id"])  # dedupe: the lowest customer id keeps it
     return out

@@ -1,4 +1,4 @@
-"""Compile a segment tree into one sqlglot expression, portable across engines (DESIGN: Engines)."""
+"""Compile a segment tree into one sqlglot expression, portable across engines (docs/engines.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The funnel's SQL: one statement giving each segment member the first policy step that removed
 them (`kz_step`, NULL for the final audience), why (`kz_reason`) and their arm (`kz_arm`).
 
-Policy order (DESIGN, Funnel): consent and a usable address → suppression → frequency cap →
+Policy order (docs/campaigns.md): consent and a usable address → suppression → frequency cap →
 duplicates → exclusions; holdout and variants by the md5 rule. Every value reaches SQL as a
 sqlglot literal; the statement prints for every engine (features and ledger named per engine).
 """

@@ -154,7 +154,7 @@ def _flat_list(v: Any) -> bool:
 
 
 def node_to_dict(node: Node) -> dict[str, Any]:
-    """Turn a node back into the YAML shape of DESIGN (flow style for one-line conditions)."""
+    """Turn a node back into its YAML shape (docs/segments.md; flow style for one-liners)."""
     if isinstance(node, Group):
         return {node.kind: [node_to_dict(c) for c in node.children]}
     if isinstance(node, Not):

@@ -1,4 +1,4 @@
-"""The audience SQL prints for every engine, re-parses, and keeps the DESIGN portability rules."""
+"""The audience SQL prints for every engine, re-parses, and keeps the portability rules."""
 
 from __future__ import annotations
 

@@ -194,7 +194,7 @@ WHERE_CASES = [
         "event: purchases\nwhere: {all: [{field: category, op: '=', value: skincare}]}",
         ["C01", "C02", "C06"],
     ),
-    # DESIGN example shape: skincare twice in 180 days (from 2025-09-03): C01 (O1, O2)
+    # the documented example shape: skincare twice in 180 days (from 2025-09-03): C01 (O1, O2)
     (
         "event: purchases\nwhere: {all: [{field: category, op: '=', value: skincare}]}\n"
         "count: {op: '>=', value: 2}\nwithin: 180d",
@@ -311,7 +311,7 @@ def test_not_event_inside_any(shared_session):
 
 
 def test_event_and_field_conditions_combine(shared_session):
-    # DESIGN-like: gold/platinum, opted in, skincare twice in 180d, nothing in the last 30 days
+    # like the example: gold/platinum, opted in, skincare twice in 180d, nothing in the last 30 days
     # gold/platinum: C01 C02 C06; opted in: C01 C02; skincare x2: C01; no order in 30d: not C01
     seg = make(
         shared_session,

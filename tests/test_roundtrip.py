@@ -135,7 +135,7 @@ def test_design_example_model(tmp_path):
     assert purchases.count.op == ">=" and purchases.count.value == 2
     assert isinstance(notg, Not) and notg.child == EventCond("orders", within="30d")
     assert ref == SegmentRef("vip")
-    # the saved file keeps DESIGN's shape: one-line conditions in flow style
+    # the saved file keeps the documented shape: one-line conditions in flow style
     assert "- {field: loyalty_tier, op: in, value: [gold, platinum]}" in saved
     assert "- {segment: vip}" in saved
 

@@ -1,7 +1,7 @@
 """SQL rendering per engine: sqlglot dialect subclasses where stock output is wrong, and a
 per-dialect allow-list so an unportable construct is a compile error, never a wrong answer.
 
-The compiler builds one sqlglot tree (DESIGN: Engines). `render(tree, dialect)` checks every
+The compiler builds one sqlglot tree (docs/engines.md). `render(tree, dialect)` checks every
 function and dialect-sensitive construct in it against what Kizuna has verified to give the
 same answer on that engine (the parity tests run Spark and Postgres for real), then prints it
 through the dialect classes below.
@@ -119,7 +119,7 @@ ALLOWED: dict[str, frozenset[type[exp.Expression]]] = {
     # LIKE ... ESCAPE is rewritten by KizunaBigQuery (or refused there, naming the pattern)
     "bigquery": PORTABLE_FUNCS | {exp.Escape, exp.Like},
 }
-# Never portable, whatever the engine: the as-of date must be a literal (DESIGN: Engines).
+# Never portable, whatever the engine: the as-of date must be a literal (docs/engines.md).
 BANNED: frozenset[type[exp.Expression]] = frozenset(
     {exp.CurrentDate, exp.CurrentTimestamp, exp.CurrentTime, exp.CurrentDatetime}
 )

@@ -15,7 +15,7 @@ from typing import Any
 from sqlglot import exp
 
 from .jobs import Job
-from .measure import forward, window_days
+from .measure import PerPerson, forward, window_days
 from .measure_export import MeasureError
 from .measure_query import Windows, person_query, run_arms
 from .segment import FieldCond, Group, Not, Segment
@@ -25,7 +25,7 @@ SEGMENT_ARM, BASE_ARM = "segment", "base"
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Outcome(PerPerson):
     """People, converters (≥ 1 order in the window), orders and revenue of one group."""
 
     people: int
@@ -33,23 +33,8 @@ class Outcome:
     orders: int
     revenue: float
 
-    @property
-    def conversion_rate(self) -> float:
-        return self.converters / self.people if self.people else 0.0
-
-    @property
-    def revenue_per_person(self) -> float:
-        return self.revenue / self.people if self.people else 0.0
-
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "people": self.people,
-            "converters": self.converters,
-            "conversion_rate": round(self.conversion_rate, 6),
-            "orders": self.orders,
-            "revenue": self.revenue,
-            "revenue_per_person": round(self.revenue_per_person, 2),
-        }
+        return self.figures()
 
 
 @dataclass(frozen=True)

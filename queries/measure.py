@@ -25,8 +25,35 @@ from .timewin import Window, add_months
 TREATED = "treated"
 
 
+class PerPerson:
+    """Rates per person from a group's counts: one definition for arms and backtests."""
+
+    people: int
+    converters: int
+    orders: int
+    revenue: float
+
+    @property
+    def conversion_rate(self) -> float:
+        return self.converters / self.people if self.people else 0.0
+
+    @property
+    def revenue_per_person(self) -> float:
+        return self.revenue / self.people if self.people else 0.0
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "people": self.people,
+            "converters": self.converters,
+            "conversion_rate": round(self.conversion_rate, 6),
+            "orders": self.orders,
+            "revenue": self.revenue,
+            "revenue_per_person": round(self.revenue_per_person, 2),
+        }
+
+
 @dataclass(frozen=True)
-class ArmResult:
+class ArmResult(PerPerson):
     """What one arm did over the window (and converters over the pre-period)."""
 
     arm: str
@@ -38,25 +65,8 @@ class ArmResult:
     pre_converters: int = 0
     pre_revenue: float = 0
 
-    @property
-    def conversion_rate(self) -> float:
-        return self.converters / self.people if self.people else 0.0
-
-    @property
-    def revenue_per_person(self) -> float:
-        return self.revenue / self.people if self.people else 0.0
-
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "arm": self.arm,
-            "people": self.people,
-            "converters": self.converters,
-            "conversion_rate": round(self.conversion_rate, 6),
-            "orders": self.orders,
-            "revenue": self.revenue,
-            "revenue_per_person": round(self.revenue_per_person, 2),
-            "redemptions": self.redemptions,
-        }
+        return {"arm": self.arm, **self.figures(), "redemptions": self.redemptions}
 
 
 @dataclass

@@ -48,6 +48,21 @@ def fmt(value: Any) -> str | None:
     return str(value)
 
 
+def guarded(text: str | None) -> str | None:
+    """A cell a spreadsheet would run as a formula, made inert with a leading quote."""
+    return "'" + text if text and text.startswith(FORMULA_START) else text
+
+
+def too_long(text: str | None, limit: int) -> bool:
+    """Whether a cell's UTF-8 bytes exceed the destination's per-field limit."""
+    return bool(text) and len(text) * 4 > limit and len(text.encode("utf-8")) > limit
+
+
+def unusable_id(text: str | None) -> bool:
+    """An id-list line that would be empty or split in two."""
+    return not text or "\n" in text or "\r" in text
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
@@ -154,11 +169,11 @@ class Writer:
         elif kinds:
             col = list(map(fmt, col))
         if pre.formula_guard:
-            col = ["'" + s if s and s.startswith(FORMULA_START) else s for s in col]
+            col = list(map(guarded, col))
         if pre.max_field_bytes:
             limit = pre.max_field_bytes
             for i, s in enumerate(col):
-                if s and len(s) * 4 > limit and len(s.encode("utf-8")) > limit:
+                if too_long(s, limit):
                     raise FieldTooLong(
                         f"row {self.row + i + 1:,} (customer {ids[i]}), column "
                         f"`{self.headers[j]}`: {len(s.encode('utf-8'))} bytes, over the "
@@ -241,7 +256,7 @@ class Writer:
             cols = self._cells(ids, rows)
             if fmt_ == "lines":
                 for i, s in enumerate(cols[0]):
-                    if not s or "\n" in s or "\r" in s:
+                    if unusable_id(s):
                         n = self.row + i + 1
                         raise ExportError(f"row {n:,} (customer {ids[i]}) has no usable id")
                 lines = [s + self.preset.newline for s in cols[0]]

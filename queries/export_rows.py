@@ -17,12 +17,12 @@ from .assign import HOLDOUT
 from .campaign import Campaign
 from .coupons import CodeAllocator, PoolAllocator, coupon_sql, load_pool
 from .export_errors import PreflightFailed
-from .export_format import fmt
+from .export_format import fmt, guarded, too_long, unusable_id
 from .jobs import Job
 from .mask import mask_value
 from .policy_gaps import consent_field
 from .preflight import RENDER_BUDGET_S, PreflightReport, _Checker
-from .presets import OutColumn
+from .presets import OutColumn, Preset
 from .preview import CampaignQuery
 from .render_batch import Budget
 from .session import Session
@@ -165,23 +165,31 @@ class Rows:
         return texts
 
     def check_values(
-        self, ids: tuple, rows: list[tuple], mask: list[str | None], ids_only: bool
+        self, ids: tuple, rows: list[tuple], mask: list[str | None], preset: Preset
     ) -> None:
-        """Record values the file cannot hold: unencodable text, a missing id in an id list."""
-        if ids_only:
+        """Record what the file's writer would refuse: unencodable text, a cell over the
+        preset's byte limit, an id list line that is empty or holds a line break."""
+        if preset.format == "lines":
             for cid, row in zip(ids, rows):
-                if not fmt(row[0]):
-                    self.checker.finding("no_address", "no id for the id list", None, None).hit(cid)
-        enc = self.c.encoding
-        if enc == "utf-8":
+                text = fmt(row[0])
+                if unusable_id(text):
+                    why = "no id for the id list" if not text else "a line break in the id"
+                    self.checker.finding("no_address", why, None, None).hit(cid)
+        enc, limit = self.c.encoding, preset.max_field_bytes
+        if enc == "utf-8" and not limit:
             return
         for cid, row in zip(ids, rows):
             for col, m, value in zip(self.cols, mask, row):
-                if col.kind == "part":
-                    continue  # rendered messages: the preflight checker reports those
                 text = fmt(mask_value(m, value) if m and value is not None else value)
                 if not text:
                     continue
+                if limit:
+                    cell = guarded(text) if preset.formula_guard else text
+                    if too_long(cell, limit):
+                        detail = f"column `{col.header}` over {preset.name}'s {limit}-byte limit"
+                        self.checker.finding("field_too_long", detail, None, None).hit(cid)
+                if enc == "utf-8" or col.kind == "part":
+                    continue  # rendered messages: the preflight checker reports those
                 try:
                     text.encode(enc)
                 except UnicodeEncodeError as exc:

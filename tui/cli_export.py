@@ -134,7 +134,11 @@ def approve_cmd(
     campaign: Annotated[str, typer.Argument(help="Campaign file or name in the workspace.")],
     by: Annotated[str, typer.Option("--by", help="Who approves (recorded with the approval).")],
     force: Annotated[
-        bool, typer.Option("--force", help="Approve despite preflight problems (recorded).")
+        bool,
+        typer.Option(
+            "--force",
+            help="Approve despite preflight problems or a send_at already past (recorded).",
+        ),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     workspace: WorkspaceOpt = None,

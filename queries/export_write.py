@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from . import export_fast, ledger, snapshot_guard
+from . import export_fast, export_lookup, ledger, snapshot_guard
 from .approval import check_unchanged
 from .campaign import Campaign
 from .export_errors import DriftExceeded
@@ -266,12 +266,18 @@ def _audience(
     say: Emit,
     status: exp.Expression,
 ) -> tuple[list[dict], bool]:
-    """The audience file(s): DuckDB's COPY when the file is plain CSV, else streamed."""
+    """The audience file(s): DuckDB's COPY when the file is plain CSV (its messages rendered
+    once per distinct input), else streamed through the Python writer."""
+    name = f"audience.{preset.ext}"
+    path = partial / f"{name}.partial"
     if fast and export_fast.usable(session, c, preset, with_messages, partial):
         say({"phase": "write", "done": 0, "total": total})
-        name = f"audience.{preset.ext}"
-        path = partial / f"{name}.partial"
         if export_fast.copy_audience(session, c, q, cols, preset, status, path, job):
+            say({"phase": "write", "done": total, "total": total})
+            return [file_info(path, name, total)], True
+    elif fast and with_messages and export_lookup.usable(session, c, preset, partial):
+        say({"phase": "write", "done": 0, "total": total})
+        if export_lookup.copy_with_messages(session, c, q, cols, preset, status, path, job, total):
             say({"phase": "write", "done": total, "total": total})
             return [file_info(path, name, total)], True
     mask = mask_for(preset, cols, session.catalog)

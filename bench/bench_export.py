@@ -93,6 +93,11 @@ def main() -> None:
     ap.add_argument(
         "--messages-only", action="store_true", help="approval once, then only --messages"
     )
+    ap.add_argument(
+        "--python-writer",
+        action="store_true",
+        help="with --messages: also the export with messages through the Python writer",
+    )
     args = ap.parse_args()
     args.messages = args.messages or args.messages_only
     ws = workspace(args.customers)
@@ -165,9 +170,9 @@ def main() -> None:
     if args.messages:
         c, runs = camps["csv"], {}
 
-        def export(messages: bool | None) -> None:
-            run = export_campaign(s, c, messages=messages, replace=True)
-            runs[messages] = run
+        def export(messages: bool | None, fast: bool = True) -> None:
+            run = export_campaign(s, c, messages=messages, replace=True, fast=fast)
+            runs[messages, fast] = run
             shutil.rmtree(run.folder)
 
         q = policy_query(s, c)
@@ -175,16 +180,16 @@ def main() -> None:
         target = ws / "exports" / "duckdb-copy.csv"
         lit = exp.Literal.string(str(target)).sql("duckdb")
         sql = f"COPY ({fast_select(q, cols).sql('duckdb')}) TO {lit} (FORMAT csv, HEADER true)"
-        t = interleave(
-            {
-                "with messages": lambda: export(None),
-                "no messages": lambda: export(False),
-                "COPY": lambda: Job().run(s.snapshot.cursor, sql),
-            },
-            args.repeat,
-        )
+        sides = {
+            "with messages": lambda: export(None),
+            "no messages": lambda: export(False),
+            "COPY": lambda: Job().run(s.snapshot.cursor, sql),
+        }
+        if args.python_writer:  # the same file through the Python writer (the fallback)
+            sides["Python writer"] = lambda: export(None, fast=False)
+        t = interleave(sides, args.repeat)
         target.unlink()
-        full = runs[None]
+        full = runs[None, True]
         print(
             f"\ncsv with rendered messages (subject + body, 2 variants): "
             f"vs no messages {ratio(t['with messages'], t['no messages'])}; "

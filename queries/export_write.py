@@ -275,7 +275,7 @@ def _audience(
         if export_fast.copy_audience(session, c, q, cols, preset, status, path, job):
             say({"phase": "write", "done": total, "total": total})
             return [file_info(path, name, total)], True
-    elif fast and with_messages and export_lookup.usable(session, c, preset, partial):
+    elif fast and with_messages and not pause and export_lookup.usable(session, c, preset, partial):
         say({"phase": "write", "done": 0, "total": total})
         if export_lookup.copy_with_messages(session, c, q, cols, preset, status, path, job, total):
             say({"phase": "write", "done": total, "total": total})

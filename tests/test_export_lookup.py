@@ -40,6 +40,8 @@ BODY = (
     "<p>\"quoted\", commas, 'single' & {{ given_name }} {{ email }}</p>\n"
     "{% assign n = points | default: 0 %}{% if n > 100 %}多い{% else %}少ない{% endif %}"
     " {{ coupon }}\n"
+    "<p>{{ avg_order_value }} {{ email_open_rate_90d | times: -1.0 }} {{ birth_date }} "
+    "{{ last_order_at }} {{ email_opt_in }} {{ points | default: 0 | plus: 0.5 }}</p>\n"
 )
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
-from queries import ledger
-from queries.session import Session
+from queries.handoff import ledger
+from queries.query.session import Session
 
 STATUS = exp.Table(this=exp.to_identifier("kz_status"))
 

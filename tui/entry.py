@@ -39,7 +39,7 @@ def _leave() -> None:
 def main() -> None:
     """Run the CLI; an interrupt anywhere becomes `interrupted` and exit code 130."""
     try:
-        from .cli import app
+        from tui.cli.main import app
 
         app()
     except KeyboardInterrupt:

@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..errors import ConfigError
-from .base import Engine, EngineError, UnsupportedConstruct, Written
+from queries.core.errors import ConfigError
+from queries.engines.base import Engine, EngineError, UnsupportedConstruct, Written
 
 KINDS = ("duckdb", "spark", "postgres", "trino", "bigquery", "snowflake")
 
@@ -66,13 +66,13 @@ def engine_settings(raw: dict[str, Any], kind: str | None = None) -> tuple[str, 
 
 
 def make_engine(kind: str, settings: dict[str, Any]) -> Engine:
-    """A non-DuckDB engine from its settings (DuckDB is opened by queries.snapshot)."""
+    """A non-DuckDB engine from its settings (DuckDB is opened by queries.query.snapshot)."""
     if kind == "spark":
-        from .spark import SparkEngine
+        from queries.engines.spark import SparkEngine
 
         return SparkEngine.from_settings(settings)
     if kind in ("postgres", "trino", "bigquery", "snowflake"):
-        from .dbapi import DbApiEngine
+        from queries.engines.dbapi import DbApiEngine
 
         return DbApiEngine(kind, settings)
     raise EngineError(f"unknown engine `{kind}`; use one of {', '.join(KINDS)}")

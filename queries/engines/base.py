@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlglot import exp
 
-from ..errors import KizunaError, QueryCancelled
-from ..jobs import Job
+from queries.core.errors import KizunaError, QueryCancelled
+from queries.engines.jobs import Job
 
 FEATURES_NAME = "kz_features"
 
@@ -191,7 +191,7 @@ class Engine:
         return query
 
     def render(self, query: exp.Expression, pretty: bool = False) -> str:
-        from .dialects import render
+        from queries.engines.dialects import render
 
         return render(self.prepare(query), self.dialect, pretty)
 

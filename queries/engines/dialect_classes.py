@@ -16,8 +16,8 @@ from sqlglot.dialects.snowflake import Snowflake
 from sqlglot.dialects.spark import Spark
 from sqlglot.dialects.trino import Trino
 
-from .base import UnsupportedConstruct
-from .dialects import split_like
+from queries.engines.base import UnsupportedConstruct
+from queries.engines.dialects import split_like
 
 
 def _unit_is_day(e: exp.DateDiff) -> bool:

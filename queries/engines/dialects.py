@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlglot import ErrorLevel, exp
 from sqlglot.errors import UnsupportedError
 
-from .base import UnsupportedConstruct
+from queries.engines.base import UnsupportedConstruct
 
 if TYPE_CHECKING:
     from sqlglot.dialects.dialect import Dialect
@@ -50,7 +50,7 @@ def dialect_class(name: str) -> type[Dialect] | str:
     """The sqlglot dialect for `name`; Kizuna's subclasses load on first use (start-up time)."""
     if name == "duckdb":
         return "duckdb"
-    from .dialect_classes import DIALECTS
+    from queries.engines.dialect_classes import DIALECTS
 
     return DIALECTS[name]
 

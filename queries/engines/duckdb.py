@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from ..jobs import Job
-from .base import Engine, EngineError, Written
+from queries.engines.base import Engine, EngineError, Written
+from queries.engines.jobs import Job
 
 if TYPE_CHECKING:
-    from ..snapshot import Snapshot
+    from queries.query.snapshot import Snapshot
 
 FORMATS = {"parquet": "FORMAT parquet", "csv": "FORMAT csv, HEADER true", "jsonl": "FORMAT json"}
 
@@ -33,7 +33,7 @@ class DuckDBEngine(Engine):
 
     @property
     def features_table(self) -> exp.Table:
-        from ..snapshot import FEATURES_TABLE
+        from queries.query.snapshot import FEATURES_TABLE
 
         return FEATURES_TABLE.copy()
 
@@ -49,7 +49,7 @@ class DuckDBEngine(Engine):
 
     def materialise(self, name: str, select: exp.Select, job: Job | None = None) -> exp.Expression:
         """An in-memory table beside the read-only snapshot (it dies with the process)."""
-        from ..condcache import MEM_DB
+        from queries.query.condcache import MEM_DB
 
         table = exp.Table(
             this=exp.to_identifier(name, quoted=True), db=exp.to_identifier(MEM_DB, quoted=True)

@@ -38,7 +38,7 @@ from queries.campaigns.template_file import TemplateFileRefused, read_template_f
 from queries.core.catalog import Catalog
 from queries.core.errors import Location, SegmentError, UnknownSegment
 from queries.core.timewin import Window
-from queries.core.yamlio import Lines
+from queries.core.yamlio import Lines, load_yaml, load_yaml_file
 from queries.segments.parse import parse_node, suggest
 
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
@@ -449,3 +449,23 @@ def parse_campaign(
 ) -> Campaign:
     """Validate a loaded campaign document and build its model (templates compiled)."""
     return _Loader(lines, catalog, root, store).campaign(data, path)
+
+
+def load_campaign(
+    path: Path, catalog: Catalog, root: Path | None = None, store: Any = None
+) -> Campaign:
+    """Read, validate and compile one campaign file."""
+    data, lines = load_yaml_file(Path(path))
+    return parse_campaign(data, lines, catalog, Path(path), root, store)
+
+
+def campaign_from_text(
+    text: str,
+    catalog: Catalog,
+    file: str | None = None,
+    root: Path | None = None,
+    store: Any = None,
+) -> Campaign:
+    """Validate campaign YAML text (for tests and the TUI editor)."""
+    data, lines = load_yaml(text, file)
+    return parse_campaign(data, lines, catalog, Path(file) if file else None, root, store)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from queries.engines.base import Engine, EngineError, Written
+from queries.engines.base import Engine, Written
+from queries.engines.errors import EngineError
 from queries.engines.jobs import Job
 
 if TYPE_CHECKING:

@@ -13,10 +13,9 @@ from queries.campaigns.assignment import Plan
 from queries.campaigns.channels import parts_for
 from queries.campaigns.personalize import MessageTemplate
 from queries.core import yamlio
-from queries.core.errors import SegmentError
+from queries.core.errors import SegmentError, suggest
 from queries.core.yamlio import Flow, dump_yaml, write_atomic
 from queries.segments.model import Node, node_to_dict, slugify
-from queries.segments.parse import suggest
 
 CHANNELS = ("email", "sms", "line")
 # export preset → the channels it serves (None: any) and its text encoding

@@ -36,10 +36,10 @@ from queries.campaigns.personalize import (
 from queries.campaigns.policy_gaps import refusal
 from queries.campaigns.template_file import TemplateFileRefused, read_template_file
 from queries.core.catalog import Catalog
-from queries.core.errors import Location, SegmentError, UnknownSegment
+from queries.core.errors import Location, SegmentError, UnknownSegment, suggest
 from queries.core.timewin import Window
 from queries.core.yamlio import Lines, load_yaml, load_yaml_file
-from queries.segments.parse import parse_node, suggest
+from queries.segments.parse import parse_node
 
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 _PREFIX = re.compile(r"[A-Za-z0-9_-]{0,16}")

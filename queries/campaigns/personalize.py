@@ -19,8 +19,7 @@ from liquid.tag import Tag
 from liquid.template import BoundTemplate
 
 from queries.campaigns.fallbacks import FIRED
-from queries.core.errors import Location, SegmentError
-from queries.segments.parse import suggest
+from queries.core.errors import Location, SegmentError, suggest
 
 CAMPAIGN_FIELDS = ("coupon", "variant", "send_date", "campaign_name")
 _HTML = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*\b[^>]*|/[a-zA-Z][a-zA-Z0-9]*\s*)>")

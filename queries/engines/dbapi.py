@@ -117,7 +117,7 @@ class DbApiEngine(Engine):
         out = dict(tables)
         out.update(self.tables)
         if self.schema:
-            from queries.core.catalog import TABLE_COLUMNS
+            from queries.core.schema import TABLE_COLUMNS
 
             for logical in [*TABLE_COLUMNS, "snapshot_meta"]:
                 name = out.get(logical) or logical

@@ -28,7 +28,7 @@ from queries.query.session import Session
 def usable(session: Session, c: Campaign, preset: Preset, messages: bool, partial: Path) -> bool:
     """Whether DuckDB can write this file exactly as the Python writer would."""
     return (
-        session.engine.kind == "duckdb"  # COPY runs beside the snapshot
+        session.engine.local  # COPY runs beside the snapshot
         and not messages
         and preset.format in ("csv", "tsv", "parquet")
         and c.encoding == "utf-8"

@@ -17,9 +17,9 @@ from typing import Any
 from sqlglot import exp
 
 from queries.campaigns.assignment import HOLDOUT
+from queries.campaigns.findings import PreflightReport
 from queries.campaigns.funnel import Funnel, FunnelSQL, count_funnel, policy_query, workspace_rel
 from queries.campaigns.model import Campaign
-from queries.campaigns.preflight import PreflightReport
 from queries.campaigns.presets import PRESETS, columns_for, mask_for
 from queries.core.private_fs import private_dir, write_private
 from queries.engines.jobs import Job

@@ -16,11 +16,11 @@ from sqlglot import exp
 
 from queries.campaigns.assignment import HOLDOUT
 from queries.campaigns.audience import CampaignQuery
+from queries.campaigns.columns import column_sql
 from queries.campaigns.coupons import candidate, coupon_sql
 from queries.campaigns.model import Campaign
 from queries.campaigns.presets import OutColumn, Preset
 from queries.engines.jobs import Job
-from queries.handoff.export.rows import column_sql
 from queries.query.condcache import MEM_DB
 from queries.query.session import Session
 

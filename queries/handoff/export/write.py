@@ -20,6 +20,7 @@ from typing import Any
 from sqlglot import exp
 
 from queries.campaigns.audience import CampaignQuery
+from queries.campaigns.columns import column_sql
 from queries.campaigns.funnel import Funnel, FunnelSQL, count_funnel, dialect_sql, policy_query
 from queries.campaigns.model import Campaign
 from queries.campaigns.presets import (
@@ -38,7 +39,7 @@ from queries.handoff import ledger, snapshot_guard
 from queries.handoff.approval import check_unchanged
 from queries.handoff.export import fast as export_fast
 from queries.handoff.export.formats import Sink, Writer, file_info
-from queries.handoff.export.rows import Rows, column_sql, holdout_select
+from queries.handoff.export.rows import Rows, holdout_select
 from queries.handoff.fingerprint import Fingerprint
 from queries.handoff.locks import export_lock
 from queries.handoff.refusals import DriftExceeded

@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from queries import audit
-from queries.approval import approval_path, approve, review
-from queries.export import export_campaign
-from queries.export_errors import FieldTooLong, PreflightFailed, SendTimePassed
-from queries.export_write import write_export
-from queries.handoff_checks import send_time_passed
-from queries.session import Session
-from tui.cli import app
+from queries.handoff import audit
+from queries.handoff.approval import approval_path, approve, review
+from queries.handoff.checks import send_time_passed
+from queries.handoff.export.run import export_campaign
+from queries.handoff.export.write import write_export
+from queries.handoff.refusals import FieldTooLong, PreflightFailed, SendTimePassed
+from queries.query.session import Session
+from tui.cli.main import app
 
 from .handoff_tools import load, write_campaign
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from queries import export_lookup
-from queries.approval import approve, review
-from queries.campaign import load_campaign
-from queries.export_errors import ExportError, PreflightFailed
-from queries.export_write import write_export
-from queries.session import Session, open_session
+from queries.campaigns.parse import load_campaign
+from queries.handoff.approval import approve, review
+from queries.handoff.export import lookup as export_lookup
+from queries.handoff.export.write import write_export
+from queries.handoff.refusals import ExportError, PreflightFailed
+from queries.query.session import Session, open_session
 
 from .handoff_tools import load
 from .test_tui_campaign_support import copy_demo

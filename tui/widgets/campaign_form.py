@@ -9,9 +9,9 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Input, Label, Select, Static
 
-from queries.campaign import CHANNELS, DESTINATIONS
-from queries.describe import describe
-from queries.segment import Node
+from queries.campaigns.model import CHANNELS, DESTINATIONS
+from queries.segments.describe import describe
+from queries.segments.model import Node
 
 INLINE = "(inline where)"  # the Who select's value when the campaign has its own `where`
 

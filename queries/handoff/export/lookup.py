@@ -53,7 +53,7 @@ PLAIN_CODE = re.compile(r"[0-9A-Za-z]*")  # a coupon prefix written as it is, ev
 def usable(session: Session, c: Campaign, preset: Preset, partial: Path) -> bool:
     """Whether COPY can write this file (with messages) exactly as the Python writer would."""
     return (
-        session.engine.kind == "duckdb"
+        session.engine.local  # COPY runs beside the snapshot
         and preset.format in ("csv", "tsv")
         and c.encoding == "utf-8"
         and not (preset.bom or preset.mask_pii or preset.formula_guard or preset.max_field_bytes)

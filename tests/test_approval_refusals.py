@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,8 @@ def test_cli_approve_refuses_a_past_send_time_and_force_goes_past(workspace: Pat
     said = " ".join(r.output.split())
     assert "already past" in said and "approve with --force" in said
     assert "Traceback" not in r.output
+    r = CliRunner().invoke(app, [*args, "--json"])
+    assert r.exit_code != 0 and json.loads(r.stdout)["approved"] is False
     r = CliRunner().invoke(app, [*args, "--force"])
     assert r.exit_code == 0, r.output
 

@@ -74,14 +74,14 @@ class CodeAllocator:
         return [self.code(cid, first) for cid, first in zip(customer_ids, firsts)]
 
 
-def coupon_sql(customer_id: exp.Expression, salt: str, prefix: str, length: int) -> exp.Expression:
+def coupon_sql(customer_id: exp.Expr, salt: str, prefix: str, length: int) -> exp.Expr:
     """The first candidate code in DuckDB SQL, equal to `prefix + candidate(salt, id, length)`."""
     key = exp.DPipe(
         this=exp.Literal.string(f"coupon:{salt}:"),
         expression=exp.cast(customer_id, exp.DataType.build("VARCHAR")),
     )
     digest = exp.MD5(this=key)
-    out: exp.Expression = exp.Literal.string(prefix)
+    out: exp.Expr = exp.Literal.string(prefix)
     for start in range(0, length, 12):  # 12 symbols = 60 bits = 15 hex digits per chunk
         k = min(12, length - start)
         hex_digits = -(-5 * k // 4)

@@ -66,13 +66,13 @@ class CampaignQuery:
         cp = campaign.coupon
         # the first coupon candidate in SQL where the engine has DuckDB's 64-bit hex casts;
         # elsewhere NULL, and CodeAllocator derives the same code in Python
-        coupon: exp.Expression = (
+        coupon: exp.Expr = (
             coupon_sql(self.cid.copy(), campaign.salt, cp.prefix, cp.length)
             if cp and not cp.pool_file and self.dialect == "duckdb"
             else exp.Null()
         )
         # customer_id, arm, first coupon candidate, then the fields the templates read
-        self.columns: list[exp.Expression] = [
+        self.columns: list[exp.Expr] = [
             exp.alias_(self.cid.copy(), "customer_id", quoted=True),
             exp.alias_(self.arm.copy(), "kz_arm", quoted=True),
             exp.alias_(coupon, "kz_coupon", quoted=True),
@@ -81,7 +81,7 @@ class CampaignQuery:
             for f in self.fields
         ]
 
-    def recipients(self) -> exp.Expression:
+    def recipients(self) -> exp.Expr:
         """Members who get a message: in the audience and not in the holdout."""
         return exp.and_(
             self.member.copy(),
@@ -89,7 +89,7 @@ class CampaignQuery:
         )
 
     def select(
-        self, where: exp.Expression, extra: list[exp.Expression] | None = None
+        self, where: exp.Expr, extra: list[exp.Expr] | None = None
     ) -> exp.Select:
         cols = [c.copy() for c in self.columns] + list(extra or [])
         return self.comp.base_from(exp.select(*cols)).where(where)

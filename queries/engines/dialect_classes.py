@@ -24,7 +24,7 @@ def _unit_is_day(e: exp.DateDiff) -> bool:
     return (e.text("unit") or "DAY").upper() == "DAY"
 
 
-def _literal_text(e: exp.Expression) -> str | None:
+def _literal_text(e: exp.Expr) -> str | None:
     return e.this if isinstance(e, exp.Literal) and e.is_string else None
 
 

@@ -53,14 +53,14 @@ def column_types() -> list[tuple[str, str]]:
 
 def relation(
     files: list[str] | list[Path], alias: str, dialect: str, table: str = TABLE
-) -> exp.Expression | None:
+) -> exp.Expr | None:
     """The ledger as a table: read_parquet over the files in DuckDB, `table` elsewhere (what
     the funnel prints for another dialect; `on_engine` also loads it where it runs)."""
     if not files:
         return None
     if dialect == "duckdb":
         paths = exp.Array(expressions=[exp.Literal.string(str(p)) for p in files])
-        this: exp.Expression = exp.Anonymous(this="read_parquet", expressions=[paths])
+        this: exp.Expr = exp.Anonymous(this="read_parquet", expressions=[paths])
     else:
         this = exp.to_identifier(table)
     return exp.Table(this=this, alias=exp.TableAlias(this=exp.to_identifier(alias)))
@@ -68,7 +68,7 @@ def relation(
 
 def on_engine(
     engine: Any, files: list[str] | list[Path], alias: str, table: str = TABLE
-) -> exp.Expression | None:
+) -> exp.Expr | None:
     """The ledger as a relation the engine reads: read_parquet on DuckDB; elsewhere the files
     are loaded as `table` first (once per set of files)."""
     if files and engine.dialect != "duckdb":
@@ -77,7 +77,7 @@ def on_engine(
 
 
 def rows_select(
-    status: exp.Expression, stem: str, channel: str, contacted_at: datetime, export_id: str
+    status: exp.Expr, stem: str, channel: str, contacted_at: datetime, export_id: str
 ) -> exp.Select:
     """The ledger rows of one export: every recipient (holdout excluded) of a status relation."""
     cid = exp.column("customer_id", quoted=True)

@@ -29,7 +29,7 @@ def _date_lit(d: date) -> exp.Cast:
     return exp.cast(exp.Literal.string(d.isoformat()), exp.DataType.build("DATE"))
 
 
-def _as_date_literal(node: exp.Expression) -> date | None:
+def _as_date_literal(node: exp.Expr) -> date | None:
     if (
         isinstance(node, exp.Cast)
         and node.to.is_type(exp.DataType.Type.DATE)
@@ -40,11 +40,11 @@ def _as_date_literal(node: exp.Expression) -> date | None:
     return None
 
 
-def _is_date(node: exp.Expression) -> bool:
+def _is_date(node: exp.Expr) -> bool:
     return isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.DATE)
 
 
-def _dates(node: exp.Expression) -> exp.Expression:
+def _dates(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Sub):
         left, right = node.this, node.expression
         day = _as_date_literal(left)
@@ -55,11 +55,11 @@ def _dates(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _filters(node: exp.Expression) -> exp.Expression:
+def _filters(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Filter) and isinstance(node.expression, exp.Where):
         agg, cond = node.this, node.expression.this
         if isinstance(agg, exp.Count) and isinstance(agg.this, exp.Star):
-            value: exp.Expression = exp.Literal.number(1)
+            value: exp.Expr = exp.Literal.number(1)
         else:
             value = agg.this
         case = exp.Case(ifs=[exp.If(this=cond.copy(), true=value.copy())])

@@ -28,7 +28,7 @@ from queries.query.address_book import ADDRESS_FIELDS, lookup
 from queries.query.session import Session
 
 
-def column_sql(q: CampaignQuery, col: OutColumn) -> exp.Expression:
+def column_sql(q: CampaignQuery, col: OutColumn) -> exp.Expr:
     """The SQL for a column that comes straight from the snapshot (not a message part)."""
     if col.kind == "customer_id":
         return q.cid.copy()

@@ -66,11 +66,12 @@ class CodeAllocator:
 
     def accept(self, customer_ids: list, firsts: list[str | None]) -> list[str]:
         """Codes for a batch whose first candidates came from SQL (`coupon_sql`)."""
-        if None in firsts:  # no SQL candidates (an engine without coupon_sql): derive here
+        codes = [f for f in firsts if f is not None]
+        if len(codes) < len(firsts):  # no SQL candidates (engine without coupon_sql): derive here
             return [self.code(cid, first) for cid, first in zip(customer_ids, firsts)]
-        if len(set(firsts)) == len(firsts) and self.taken.isdisjoint(firsts):
-            self.taken.update(firsts)
-            return firsts
+        if len(set(codes)) == len(codes) and self.taken.isdisjoint(codes):
+            self.taken.update(codes)
+            return codes
         return [self.code(cid, first) for cid, first in zip(customer_ids, firsts)]
 
 

@@ -180,7 +180,7 @@ class Pruner:
                     kept.append(cte)
             with_.set("expressions", kept)
         scope: dict[str, Rel] = {}
-        from_ = tree.args.get("from_") or tree.args.get("from")
+        from_ = tree.args.get("from_") or tree.args["from"]
         alias, rel = self.source(from_.this, {})
         scope[alias] = rel
         for join in list(tree.args.get("joins") or []):

@@ -158,7 +158,7 @@ def check(tree: exp.Expr, dialect: str) -> None:
         cls = type(node)
         if cls in BANNED:
             raise UnsupportedConstruct(_name(node), dialect, node.sql("duckdb"))
-        if cls is exp.Cast and node.to.this in DUCKDB_ONLY_TYPES:
+        if type(node) is exp.Cast and node.to.this in DUCKDB_ONLY_TYPES:
             raise UnsupportedConstruct(f"CAST AS {node.to.sql('duckdb')}", dialect, node.sql())
         if cls in allowed:
             continue

@@ -75,7 +75,9 @@ def features_select(catalog: Catalog, as_of: date) -> exp.Select:
     tree, _ = features_tree(presence, _date_lit(as_of).sql("duckdb"))
     for node in tree.walk():
         node.comments = None
-    tree = tree.transform(_dates).transform(_filters)
+    rewritten = tree.transform(_dates).transform(_filters)
+    assert isinstance(rewritten, exp.Select)  # the rewrites replace nodes inside, not the root
+    tree = rewritten
     tree.set("order", None)  # a table's row order means nothing
     # aliases for derived tables
     n = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,7 +36,8 @@ class FieldCond:
     field: str
     op: str
     value: Any = None
-    line: int | None = field(default=None, compare=False)
+    # `dataclasses.` spelled out: in this class body `field` names the attribute above
+    line: int | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from sqlglot import exp  # noqa: E402
 
 from bench.common import interleave, ratio, snapshot, summary  # noqa: E402
 from queries.campaigns.funnel import policy_query  # noqa: E402
-from queries.campaigns.model import load_campaign  # noqa: E402
+from queries.campaigns.parse import load_campaign  # noqa: E402
 from queries.campaigns.presets import PRESETS, columns_for  # noqa: E402
 from queries.engines.jobs import Job  # noqa: E402
 from queries.handoff.approval import approve, review  # noqa: E402

@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from queries.campaigns.model import campaign_from_text
+from queries.campaigns.parse import campaign_from_text
 from queries.query.session import Session
 
 from .fixture_db import SCHEMA

@@ -7,7 +7,8 @@ import io
 from pathlib import Path
 from typing import Any
 
-from queries.campaigns.model import Campaign, load_campaign
+from queries.campaigns.model import Campaign
+from queries.campaigns.parse import load_campaign
 from queries.handoff.approval import approve, review
 from queries.query.session import Session
 

@@ -6,7 +6,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from queries.campaigns.model import load_campaign
+from queries.campaigns.parse import load_campaign
 from queries.demo.continuation import continue_demo
 from queries.handoff.approval import approve, review
 from queries.handoff.export.run import export_campaign

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries.core.catalog import TABLE_COLUMNS
+from queries.core.schema import TABLE_COLUMNS
 from queries.engines import EngineError
 from queries.query.session import Session, open_session
 

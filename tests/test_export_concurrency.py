@@ -34,7 +34,7 @@ EXPORT_ONE = """
 import json, sys
 from pathlib import Path
 from queries.query.session import open_session
-from queries.campaigns.model import load_campaign
+from queries.campaigns.parse import load_campaign
 from queries.handoff.export.run import export_campaign
 ws, stem = Path(sys.argv[1]), sys.argv[2]
 s = open_session(ws)

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from queries.campaigns.coupons import load_pool
-from queries.campaigns.formula import formula_like
 from queries.campaigns.funnel import policy_query
-from queries.campaigns.model import campaign_from_text
+from queries.campaigns.parse import campaign_from_text
 from queries.campaigns.preflight import preflight
 from queries.campaigns.presets import PRESETS
+from queries.core.cells import formula_like
 from queries.core.errors import SegmentError
 from queries.handoff.approval import approve, review
 from queries.handoff.export.write import write_export

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from queries.campaigns.funnel import DIALECTS, FunnelSQL, dialect_sql, policy_funnel
-from queries.campaigns.model import campaign_from_text
+from queries.campaigns.parse import campaign_from_text
 from queries.query.session import Session
 
 BASE = """\

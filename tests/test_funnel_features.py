@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from queries.campaigns.funnel import policy_funnel
-from queries.campaigns.model import campaign_from_text
+from queries.campaigns.parse import campaign_from_text
 
 CAMPAIGN = """\
 name: prospects

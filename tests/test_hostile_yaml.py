@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from queries.campaigns.model import campaign_from_text
+from queries.campaigns.parse import campaign_from_text
 from queries.core.catalog import build_catalog
 from queries.core.errors import KizunaError, SegmentError
 from queries.core.yaml_limits import MAX_ALIASES, MAX_BYTES, MAX_DEPTH

@@ -345,7 +345,7 @@ def test_the_campaign_states_its_coupon_value(world: World, tmp_path: Path) -> N
     [("500", True), ("0", True), ("-1", False), ("abc", False), ("true", False), (".inf", False)],
 )
 def test_coupon_value_in_the_campaign_file(session, value: str, ok: bool) -> None:
-    from queries.campaigns.model import load_campaign
+    from queries.campaigns.parse import load_campaign
     from queries.core.errors import KizunaError
 
     from .handoff_tools import write_campaign

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from queries.campaigns.funnel import policy_funnel
-from queries.campaigns.model import campaign_from_text
+from queries.campaigns.parse import campaign_from_text
 from queries.core.errors import ConfigError, SegmentError
 from queries.core.workspace import load_workspace
 from queries.query.features import features_select

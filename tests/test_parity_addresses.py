@@ -19,7 +19,8 @@ import duckdb
 import pytest
 
 from queries.campaigns.funnel import final_audience, policy_funnel
-from queries.campaigns.model import Campaign, find_campaign, load_campaign
+from queries.campaigns.model import Campaign, find_campaign
+from queries.campaigns.parse import load_campaign
 from queries.handoff.approval import approve, review
 from queries.handoff.export.run import export_campaign
 from queries.query.session import Session, open_session

@@ -17,7 +17,8 @@ import duckdb
 import pytest
 
 from queries.campaigns.funnel import customer_step, final_audience, policy_funnel
-from queries.campaigns.model import Campaign, find_campaign, load_campaign
+from queries.campaigns.model import Campaign, find_campaign
+from queries.campaigns.parse import load_campaign
 from queries.campaigns.preview import preview
 from queries.handoff import ledger
 from queries.handoff.approval import approve, review

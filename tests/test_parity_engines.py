@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from queries.core.errors import ConfigError
 from queries.engines import EngineError, UnsupportedConstruct, engine_settings, make_engine
 from queries.engines.dbapi import DbApiEngine
-from queries.engines.dialects import DIALECT_NAMES, render, split_like
+from queries.engines.dialect_classes import split_like
+from queries.engines.dialects import DIALECT_NAMES, render
 from queries.engines.spark import table_source
 from queries.query.features import features_select
 from queries.query.session import open_session

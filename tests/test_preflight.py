@@ -8,7 +8,8 @@ import textwrap
 import pytest
 
 from queries.campaigns.assignment import HOLDOUT
-from queries.campaigns.model import Campaign, load_campaign
+from queries.campaigns.model import Campaign
+from queries.campaigns.parse import load_campaign
 from queries.campaigns.preflight import PreflightReport, preflight
 from queries.core.errors import QueryCancelled
 from queries.engines.jobs import Job

@@ -8,7 +8,7 @@ import time
 import pytest
 from textual.widgets import DataTable, Input
 
-from queries.campaigns.model import load_campaign
+from queries.campaigns.parse import load_campaign
 from queries.campaigns.preview import html_to_text, preview
 from queries.core.errors import QueryCancelled
 from tui.screens.campaigns import campaign_live, campaign_preflight

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from queries.campaigns.model import load_campaign
+from queries.campaigns.parse import load_campaign
 from queries.core.errors import KizunaError
 from queries.query.session import open_session
 from tui.screens.campaigns.campaign_draft import (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from queries.campaigns.model import load_campaign
+from queries.campaigns.parse import load_campaign
 from queries.handoff.approval import approve, review
 from queries.handoff.status import campaign_status
 from queries.query.session import open_session

@@ -8,7 +8,7 @@ from sqlglot import exp
 from textual.widgets import Input, Label
 
 from queries.campaigns.funnel_sql import FunnelSQL
-from queries.campaigns.model import load_campaign
+from queries.campaigns.parse import load_campaign
 from queries.campaigns.why_not import removed_by
 from queries.query.session import open_session
 from tui.screens.dialogs import PromptScreen

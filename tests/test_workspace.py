@@ -11,7 +11,8 @@ import duckdb
 import pytest
 
 from queries.core.errors import ConfigError, SnapshotLocked
-from queries.core.workspace import init_workspace, load_workspace
+from queries.core.workspace import load_workspace
+from queries.query.init_map import init_workspace
 from queries.query.session import open_session
 from queries.segments.parse import segment_from_text
 

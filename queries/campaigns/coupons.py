@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from queries.core.cells import FORMULA_START
 from queries.core.errors import KizunaError, Location, SegmentError
 
 # 32 symbols without the look-alikes 0/O and 1/I, so a code read aloud or typed is unambiguous.
@@ -139,8 +140,6 @@ def load_pool(path: Path, file_for_errors: str | None = None) -> list[str]:
         header = [c.strip().lower() for c in rows[0]]
         if "code" in header:
             col, start = header.index("code"), 1
-    from queries.handoff.export.formats import FORMULA_START
-
     codes: list[str] = []
     seen: dict[str, int] = {}
     for lineno, row in enumerate(rows[start:], start + 1):

@@ -8,31 +8,17 @@ be opened in a spreadsheet (`formula_guard`) neutralise them with a leading `'`.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlglot import exp
 
+from queries.campaigns.findings import Finding
 from queries.campaigns.model import Campaign
-from queries.campaigns.preflight import Finding
 from queries.campaigns.presets import PRESETS, OutColumn, columns_for
+from queries.core.cells import formula_like
 from queries.engines.jobs import Job
-from queries.handoff.export.formats import FORMULA_START
 
-_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _SCANNED = ("field", "consent", "customer_id")  # values that come from the snapshot
-
-
-def formula_like(value: Any) -> bool:
-    """A text a spreadsheet would evaluate: starts with = + - @ TAB CR and is not a number."""
-    return (
-        isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value)
-    )
-
-
-def neutralise(text: str | None) -> str | None:
-    """The cell as a spreadsheet-bound preset writes it: a leading `'` before a formula."""
-    return "'" + text if text and text.startswith(FORMULA_START) else text
 
 
 def spreadsheet_columns(c: Campaign, fields: list[str]) -> list[OutColumn]:
@@ -47,7 +33,7 @@ def scan(session: Any, c: Campaign, q: Any, job: Job | None = None) -> list[Find
     """One `formula` finding per column holding formula-like values, naming the customers.
 
     `q` is the policy CampaignQuery (its recipients are the file's rows)."""
-    from queries.handoff.export.rows import column_sql
+    from queries.campaigns.columns import column_sql
 
     cols = spreadsheet_columns(c, q.fields)
     if not cols:

@@ -15,10 +15,10 @@ from typing import Any
 from sqlglot import exp
 
 from queries.campaigns.assignment import HOLDOUT
+from queries.campaigns.audience import CampaignQuery
 from queries.campaigns.funnel_sql import OPT_IN, FunnelSQL
 from queries.campaigns.model import ADDRESS, Campaign
 from queries.campaigns.policy_gaps import gaps
-from queries.campaigns.preview import CampaignQuery
 from queries.engines.jobs import Job
 from queries.query.session import Session
 from queries.segments.describe import describe

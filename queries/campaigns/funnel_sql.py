@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from queries.campaigns.assignment import arm_sql
+from queries.campaigns.audience import audience_segment
 from queries.campaigns.model import ADDRESS, Campaign
 from queries.campaigns.policy_gaps import OPT_IN, consent_field, gaps
-from queries.campaigns.preview import audience_segment
 from queries.core.timewin import Window
-from queries.engines.base import UnsupportedConstruct
 from queries.engines.dialects import render
-from queries.handoff import ledger
+from queries.engines.errors import UnsupportedConstruct
 from queries.query import address_book
+from queries.query import contacts as ledger
 from queries.query.session import Session
 from queries.segments.compile import lit
 

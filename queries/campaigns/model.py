@@ -13,11 +13,9 @@ from queries.campaigns.assignment import Plan
 from queries.campaigns.channels import parts_for
 from queries.campaigns.personalize import MessageTemplate
 from queries.core import yamlio
-from queries.core.catalog import Catalog
-from queries.core.errors import SegmentError
-from queries.core.yamlio import Flow, dump_yaml, load_yaml, load_yaml_file, write_atomic
+from queries.core.errors import SegmentError, suggest
+from queries.core.yamlio import Flow, dump_yaml, write_atomic
 from queries.segments.model import Node, node_to_dict, slugify
-from queries.segments.parse import suggest
 
 CHANNELS = ("email", "sms", "line")
 # export preset → the channels it serves (None: any) and its text encoding
@@ -302,31 +300,6 @@ def _arrange(d: Any, layout: dict) -> Any:
     keys = [k for k in layout if k in d] + [k for k in d if k not in layout]
     out = {k: _arrange(d[k], layout.get(k) or {}) for k in keys}
     return Flow(out) if isinstance(d, Flow) else out
-
-
-# -- loading (validation lives in campaign_parse.py, as parse.py does for segments) ----------
-def load_campaign(
-    path: Path, catalog: Catalog, root: Path | None = None, store: Any = None
-) -> Campaign:
-    """Read, validate and compile one campaign file."""
-    from queries.campaigns.parse import parse_campaign
-
-    data, lines = load_yaml_file(Path(path))
-    return parse_campaign(data, lines, catalog, Path(path), root, store)
-
-
-def campaign_from_text(
-    text: str,
-    catalog: Catalog,
-    file: str | None = None,
-    root: Path | None = None,
-    store: Any = None,
-) -> Campaign:
-    """Validate campaign YAML text (for tests and the TUI editor)."""
-    from queries.campaigns.parse import parse_campaign
-
-    data, lines = load_yaml(text, file)
-    return parse_campaign(data, lines, catalog, Path(file) if file else None, root, store)
 
 
 def find_campaign(ref: str | Path, folder: Path) -> Path:

@@ -36,10 +36,10 @@ from queries.campaigns.personalize import (
 from queries.campaigns.policy_gaps import refusal
 from queries.campaigns.template_file import TemplateFileRefused, read_template_file
 from queries.core.catalog import Catalog
-from queries.core.errors import Location, SegmentError, UnknownSegment
+from queries.core.errors import Location, SegmentError, UnknownSegment, suggest
 from queries.core.timewin import Window
-from queries.core.yamlio import Lines
-from queries.segments.parse import parse_node, suggest
+from queries.core.yamlio import Lines, load_yaml, load_yaml_file
+from queries.segments.parse import parse_node
 
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 _PREFIX = re.compile(r"[A-Za-z0-9_-]{0,16}")
@@ -452,3 +452,23 @@ def parse_campaign(
 ) -> Campaign:
     """Validate a loaded campaign document and build its model (templates compiled)."""
     return _Loader(lines, catalog, root, store).campaign(data, path)
+
+
+def load_campaign(
+    path: Path, catalog: Catalog, root: Path | None = None, store: Any = None
+) -> Campaign:
+    """Read, validate and compile one campaign file."""
+    data, lines = load_yaml_file(Path(path))
+    return parse_campaign(data, lines, catalog, Path(path), root, store)
+
+
+def campaign_from_text(
+    text: str,
+    catalog: Catalog,
+    file: str | None = None,
+    root: Path | None = None,
+    store: Any = None,
+) -> Campaign:
+    """Validate campaign YAML text (for tests and the TUI editor)."""
+    data, lines = load_yaml(text, file)
+    return parse_campaign(data, lines, catalog, Path(file) if file else None, root, store)

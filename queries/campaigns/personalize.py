@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +18,8 @@ from liquid.stream import TokenStream
 from liquid.tag import Tag
 from liquid.template import BoundTemplate
 
-from queries.core.errors import Location, SegmentError
-from queries.segments.parse import suggest
+from queries.campaigns.fallbacks import FIRED
+from queries.core.errors import Location, SegmentError, suggest
 
 CAMPAIGN_FIELDS = ("coupon", "variant", "send_date", "campaign_name")
 _HTML = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*\b[^>]*|/[a-zA-Z][a-zA-Z0-9]*\s*)>")
@@ -80,9 +79,6 @@ class MessageEnvironment(Environment):
 PLAIN_ENV = MessageEnvironment(autoescape=False)
 HTML_ENV = MessageEnvironment(autoescape=True)
 
-# The fallback sites that fired during the current render (token start index of each).
-_FIRED: ContextVar[list[int] | None] = ContextVar("kizuna_fallbacks_fired", default=None)
-
 
 class _TrackedDefault(Filter):
     """The `default` filter, recording each time its fallback is used."""
@@ -92,7 +88,7 @@ class _TrackedDefault(Filter):
     def evaluate(self, left: object, context: RenderContext) -> object:
         out = super().evaluate(left, context)
         if out is not left:
-            fired = _FIRED.get()
+            fired = FIRED.get()
             if fired is not None:
                 fired.append(self.token.start_index)
         return out
@@ -147,11 +143,11 @@ class MessageTemplate:
     def render(self, context: dict[str, Any]) -> tuple[str, list[int]]:
         """Render for one recipient; returns the text and the fallback sites that fired."""
         fired: list[int] = []
-        token = _FIRED.set(fired)
+        token = FIRED.set(fired)
         try:
             return self.bound.render(**context), fired
         finally:
-            _FIRED.reset(token)
+            FIRED.reset(token)
 
     def location(self, index: int) -> tuple[int, int]:
         """1-based line and column of a source index."""

@@ -108,7 +108,7 @@ class ValueChecks:
 
     def finish(self, checker: Any) -> list[Any]:
         """Blocking findings (blank for everyone) go to the checker; warnings are returned."""
-        from queries.campaigns.preflight import Finding
+        from queries.campaigns.findings import Finding
 
         warnings = []
         for (variant, name), (n, total, ids, part) in sorted(self.blank.items()):

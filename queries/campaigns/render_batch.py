@@ -40,6 +40,7 @@ from liquid.context import RenderContext
 from liquid.exceptions import LiquidError, UndefinedError
 from liquid.template import BoundTemplate
 
+from queries.campaigns.fallbacks import FIRED
 from queries.core.errors import KizunaError, QueryCancelled
 
 # nodes whose rendering reads variables and writes text, and changes nothing in the context
@@ -251,12 +252,10 @@ class _Renderer:
 
     def render_nodes(self, nodes: list[Node], values: dict[str, Any]) -> Any:
         """python-liquid renders these nodes in one context: (text or texts, fired) or _FAILED."""
-        from queries.campaigns.personalize import _FIRED
-
         bound = self.bound
         context = bound.context_class(bound, globals=bound.make_globals(values))
         fired: list[int] = []
-        token = _FIRED.set(fired)
+        token = FIRED.set(fired)
         try:
             outs = []
             with context.extend(namespace=bound.make_partial_namespace(False, {})):
@@ -267,21 +266,19 @@ class _Renderer:
         except Exception:
             return _FAILED
         finally:
-            _FIRED.reset(token)
+            FIRED.reset(token)
         return (outs[0] if len(outs) == 1 else tuple(outs)), fired
 
     def whole(self, values: dict[str, Any]) -> tuple[str | None, list[int], BaseException | None]:
         """python-liquid renders the whole template for one recipient."""
-        from queries.campaigns.personalize import _FIRED
-
         fired: list[int] = []
-        token = _FIRED.set(fired)
+        token = FIRED.set(fired)
         try:
             return self.bound.render(**values), fired, None
         except Exception as exc:  # any failure is this recipient's render error
             return None, fired, exc
         finally:
-            _FIRED.reset(token)
+            FIRED.reset(token)
 
 
 def render_batch(

@@ -33,7 +33,7 @@ def validate_file(path: Path, workspace: Path | None = None) -> Any:
     catalog = build_catalog(ws, presence=presence)
     path = Path(path)
     if _is_campaign(path):
-        from queries.campaigns.model import load_campaign
+        from queries.campaigns.parse import load_campaign
 
         root = (
             path.resolve().parent.parent if path.resolve().parent.name == "campaigns" else ws.root

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 
@@ -83,3 +84,9 @@ class QueryCancelled(KizunaError):
 
 class CustomerNotFound(KizunaError):
     """The customer id asked about does not exist in the snapshot."""
+
+
+def suggest(word: str, options: list[str]) -> str | None:
+    """A "did you mean" hint for a misspelt name."""
+    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None

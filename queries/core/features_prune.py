@@ -259,7 +259,7 @@ def prune_features(
 
 def features_tree(presence: Presence, as_of_sql: str) -> tuple[exp.Select, dict[str, str]]:
     """features.sql with `:as_of` set, parsed (DuckDB) and pruned to what `presence` has."""
-    from queries.core.catalog import FEATURE_COLUMNS, TABLE_COLUMNS
+    from queries.core.schema import FEATURE_COLUMNS, TABLE_COLUMNS
 
     text = SQL_FILE.read_text(encoding="utf-8").replace(":as_of", as_of_sql)
     tree = sqlglot.parse_one(text, read="duckdb")
@@ -277,7 +277,7 @@ _LOST: dict[tuple, dict[str, str]] = {}
 
 def unavailable_features(presence: Presence) -> dict[str, str]:
     """Feature → "needs …" for the features this snapshot cannot compute (cached per shape)."""
-    from queries.core.catalog import TABLE_COLUMNS
+    from queries.core.schema import TABLE_COLUMNS
 
     if all(presence.has(t, c) for t, cols in TABLE_COLUMNS.items() for c in cols):
         return {}  # a complete snapshot loses nothing (and start-up parses no SQL)

@@ -11,19 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from queries.core.toml_lines import Problem
 from queries.core.workspace import ABSENT
 
 DEFAULT_SCHEMA = "main"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A mapping error (or note) located in kizuna.toml: section and key."""
-
-    message: str
-    section: str  # e.g. "tables" or "columns.orders"
-    key: str | None = None
-    hint: str | None = None
 
 
 @dataclass
@@ -57,7 +48,7 @@ class Presence:
 
 
 def _wanted() -> dict[str, list[str]]:
-    from queries.core.catalog import TABLE_COLUMNS
+    from queries.core.schema import TABLE_COLUMNS
 
     return TABLE_COLUMNS
 
@@ -85,7 +76,7 @@ def probe(
     where: str = "the snapshot",
 ) -> Presence:
     """Match the mapping against (schema, table, column) rows read from the snapshot."""
-    from queries.core.catalog import EXTRA_TABLES
+    from queries.core.schema import EXTRA_TABLES
 
     wanted = _wanted()
     found: dict[tuple[str, str], dict[str, str]] = {}
@@ -94,7 +85,7 @@ def probe(
     p = Presence()
     for name in tables:
         if name not in wanted and name not in EXTRA_TABLES:
-            from queries.segments.parse import suggest
+            from queries.core.errors import suggest
 
             p.errors.append(
                 Problem(
@@ -110,7 +101,7 @@ def probe(
             continue
         for col in cols:
             if col not in wanted[name]:
-                from queries.segments.parse import suggest
+                from queries.core.errors import suggest
 
                 p.errors.append(
                     Problem(

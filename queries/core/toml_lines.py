@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from queries.core.errors import ConfigError
-from queries.core.presence import Problem
 
 _HEADER = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(#.*)?$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A mapping error (or note) located in kizuna.toml: section and key."""
+
+    message: str
+    section: str  # e.g. "tables" or "columns.orders"
+    key: str | None = None
+    hint: str | None = None
 
 
 def _bare(key: str) -> str:

@@ -218,25 +218,3 @@ def _consent(value: Any, cfg_path: Path) -> dict[str, str]:
             )
         out[str(chan)] = src.strip()
     return out
-
-
-def init_workspace(folder: Path, db: Path | None = None) -> Path:
-    """Create a new workspace folder with kizuna.toml and empty segments/campaigns/templates."""
-    folder = Path(folder)
-    cfg = folder / CONFIG_NAME
-    if cfg.exists():
-        raise ConfigError(f"{cfg} already exists; not overwriting it")
-    target = Path(db).resolve() if db else bundled_demo()[0]
-    mapping = ""
-    if db is not None:
-        if not target.is_file():
-            raise ConfigError(f"--db {db}: no such snapshot file; nothing was created")
-        from queries.query.init_map import snapshot_mapping
-
-        mapping = snapshot_mapping(target)  # read before creating anything
-    folder.mkdir(parents=True, exist_ok=True)
-    for sub in ("segments", "campaigns", "templates"):
-        (folder / sub).mkdir(exist_ok=True)
-    cfg.write_text(DEFAULT_CONFIG.format(db=target.as_posix()) + mapping, encoding="utf-8")
-    (folder / ".gitignore").write_text(".kizuna/cache/\nexports/\n", encoding="utf-8")
-    return folder

@@ -19,7 +19,8 @@ import os
 from typing import Any
 
 from queries.core.errors import ConfigError
-from queries.engines.base import Engine, EngineError, UnsupportedConstruct, Written
+from queries.engines.base import Engine, Written
+from queries.engines.errors import EngineError, UnsupportedConstruct
 
 KINDS = ("duckdb", "spark", "postgres", "trino", "bigquery", "snowflake")
 

@@ -20,38 +20,10 @@ from typing import Any
 from sqlglot import exp
 
 from queries.core.errors import KizunaError, QueryCancelled
+from queries.engines.errors import EngineError
 from queries.engines.jobs import Job
 
 FEATURES_NAME = "kz_features"
-
-
-class EngineError(KizunaError):
-    """The engine cannot be reached, is not installed or configured, or a query failed there."""
-
-
-class UnsupportedConstruct(EngineError):
-    """A segment or field uses SQL that Kizuna has not verified on the target engine."""
-
-    def __init__(self, construct: str, dialect: str, sql: str = ""):
-        self.construct, self.dialect, self.sql = construct, dialect, sql
-        if construct == "this dialect":
-            msg = f"unknown SQL dialect `{dialect}`"
-        else:
-            msg = (
-                f"`{construct}` cannot run on {dialect}: Kizuna has not verified that it gives "
-                f"the same answer there"
-            )
-            if sql:
-                snippet = sql if len(sql) <= 80 else sql[:77] + "..."
-                msg += f" (in `{snippet}`)"
-            msg += "; rewrite the condition or field, or run it on another engine"
-        super().__init__(msg)
-
-
-def missing_extra(extra: str, module: str) -> EngineError:
-    return EngineError(
-        f"the {extra} engine needs the `{module}` package: pip install 'kizuna[{extra}]'"
-    )
 
 
 @dataclass(frozen=True)

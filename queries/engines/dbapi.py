@@ -17,15 +17,9 @@ from typing import Any
 from sqlglot import exp
 
 from queries.core.errors import QueryCancelled
-from queries.engines.base import (
-    FEATURES_NAME,
-    Engine,
-    EngineError,
-    Written,
-    first_line,
-    missing_extra,
-)
+from queries.engines.base import FEATURES_NAME, Engine, Written, first_line
 from queries.engines.dialects import render
+from queries.engines.errors import EngineError, missing_extra
 from queries.engines.jobs import Job
 
 
@@ -123,7 +117,7 @@ class DbApiEngine(Engine):
         out = dict(tables)
         out.update(self.tables)
         if self.schema:
-            from queries.core.catalog import TABLE_COLUMNS
+            from queries.core.schema import TABLE_COLUMNS
 
             for logical in [*TABLE_COLUMNS, "snapshot_meta"]:
                 name = out.get(logical) or logical

@@ -17,15 +17,9 @@ from typing import Any
 
 from sqlglot import exp
 
-from queries.engines.base import (
-    FEATURES_NAME,
-    Engine,
-    EngineError,
-    Written,
-    first_line,
-    missing_extra,
-)
+from queries.engines.base import FEATURES_NAME, Engine, Written, first_line
 from queries.engines.dialects import render
+from queries.engines.errors import EngineError, missing_extra
 from queries.engines.jobs import Job
 
 # the driver JVM logs errors only (a session it starts itself; user conf can override)

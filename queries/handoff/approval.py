@@ -28,6 +28,7 @@ from queries.handoff import audit, ledger
 from queries.handoff.export.rows import Rows
 from queries.handoff.fingerprint import Fingerprint, fingerprint
 from queries.handoff.refusals import ChangedSinceApproval, NotApproved, PreflightFailed
+from queries.query import contacts
 from queries.query.session import Session
 
 SHOW = 10  # customer ids shown per list
@@ -116,7 +117,7 @@ def audience_changes(
     path = ledger.file_for(session.ws, c.stem)
     if not path.is_file():
         return None
-    last = ledger.on_engine(session.engine, [path], "l", LAST_EXPORT)
+    last = contacts.on_engine(session.engine, [path], "l", LAST_EXPORT)
     assert last is not None
     run = lambda q: session.runner.execute(q, job)  # noqa: E731
     lid = exp.column("customer_id", "l", quoted=True)
@@ -229,7 +230,8 @@ def review(session: Session, c: Campaign, job: Job | None = None, progress: Any 
 
 def review_notes(session: Session, c: Campaign) -> list[str]:
     """Warnings for the approver that do not block: stale snapshot, past send time, file shape."""
-    from queries.handoff.checks import attributes_note, send_time_passed, stale_warning
+    from queries.campaigns.presets import attributes_note
+    from queries.handoff.checks import send_time_passed, stale_warning
 
     past = send_time_passed(c)
     notes = [stale_warning(session), attributes_note(c)]

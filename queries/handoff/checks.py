@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from queries.campaigns.model import Campaign
-from queries.campaigns.presets import PRESETS, Preset
+from queries.campaigns.presets import attributes_note, carries_messages
 from queries.handoff import ledger
 from queries.handoff.refusals import ReplaceNeeded, SendTimePassed
 
@@ -99,37 +99,6 @@ def check_replace(ws: Any, c: Campaign, replace: bool) -> PreviousExport | None:
             {"previous": prev.export_id, "recipients": prev.recipients},
         )
     return prev
-
-
-SYSTEMS = {
-    "braze": "Braze",
-    "mailchimp": "Mailchimp",
-    "sendgrid": "SendGrid",
-    "klaviyo": "Klaviyo",
-    "sfmc": "Marketing Cloud",
-    "line_audience": "LINE",
-    "excel_ja": "the sending system",
-}
-
-
-def carries_messages(preset: Preset, c: Campaign) -> bool:
-    """Whether this campaign's audience file holds the rendered messages."""
-    return bool(preset.messages or (preset.can_carry_messages and c.how.include_messages))
-
-
-def attributes_note(c: Campaign) -> str | None:
-    """For a file without the rendered messages: where the message is built instead."""
-    preset = PRESETS[c.how.destination]
-    if carries_messages(preset, c):
-        return None
-    system = SYSTEMS.get(preset.name, "the sending system")
-    note = (
-        f"this file carries attributes; the message is built in {system} from the template "
-        "in campaign.json"
-    )
-    if preset.can_carry_messages:
-        note += " (add `include_messages: true` under `how:` to put the rendered texts in it)"
-    return note
 
 
 def stale_warning(session: Any) -> str | None:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from queries.campaigns.audience import audience_segment
 from queries.campaigns.model import Campaign
-from queries.campaigns.preview import audience_segment
 from queries.query.session import Session
 from queries.query.store import referenced_files
 

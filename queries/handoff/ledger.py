@@ -1,4 +1,6 @@
-"""The workspace contact ledger: whom each campaign's latest export contacts, for frequency caps.
+"""Writing the contact ledger: stage an export's contacts, commit them, recover after a crash.
+
+The ledger read as a table (for frequency caps) is queries/query/contacts.py.
 
 One Parquet file per campaign, `.kizuna/ledger/<campaign>.parquet`, with the columns in
 `COLUMNS`. A re-export replaces its campaign's file, so a handoff is never counted twice. The
@@ -21,59 +23,9 @@ from sqlglot import exp
 from queries.campaigns.assignment import HOLDOUT
 from queries.core.private_fs import make_private, private_dir, write_private
 from queries.core.workspace import Workspace
+from queries.query.contacts import column_types, file_for, folder
 
-COLUMNS = ("campaign", "customer_id", "channel", "contacted_at", "export_id")
 STALE_S = 3600  # a staged file this old with no pending note is a crashed export's
-TABLE = "kizuna_contact_ledger"  # the ledger's name when the funnel is printed for other engines
-
-
-def folder(ws: Workspace) -> Path:
-    return ws.state_dir / "ledger"
-
-
-def file_for(ws: Workspace, stem: str) -> Path:
-    return folder(ws) / f"{stem}.parquet"
-
-
-def other_files(ws: Workspace, stem: str) -> list[Path]:
-    """Every campaign's ledger file except this campaign's own (its re-export replaces it)."""
-    d = folder(ws)
-    if not d.is_dir():
-        return []
-    return sorted(p.resolve() for p in d.glob("*.parquet") if p.stem != stem)
-
-
-TYPES = {"contacted_at": "TIMESTAMP"}  # every other column is VARCHAR
-
-
-def column_types() -> list[tuple[str, str]]:
-    """(name, DuckDB type) of the ledger columns, for loading it into another engine."""
-    return [(c, TYPES.get(c, "VARCHAR")) for c in COLUMNS]
-
-
-def relation(
-    files: list[str] | list[Path], alias: str, dialect: str, table: str = TABLE
-) -> exp.Expr | None:
-    """The ledger as a table: read_parquet over the files in DuckDB, `table` elsewhere (what
-    the funnel prints for another dialect; `on_engine` also loads it where it runs)."""
-    if not files:
-        return None
-    if dialect == "duckdb":
-        paths = exp.Array(expressions=[exp.Literal.string(str(p)) for p in files])
-        this: exp.Expr = exp.Anonymous(this="read_parquet", expressions=[paths])
-    else:
-        this = exp.to_identifier(table)
-    return exp.Table(this=this, alias=exp.TableAlias(this=exp.to_identifier(alias)))
-
-
-def on_engine(
-    engine: Any, files: list[str] | list[Path], alias: str, table: str = TABLE
-) -> exp.Expr | None:
-    """The ledger as a relation the engine reads: read_parquet on DuckDB; elsewhere the files
-    are loaded as `table` first (once per set of files)."""
-    if files and engine.dialect != "duckdb":
-        engine.register_parquet(table, [str(f) for f in files], column_types())
-    return relation(files, alias, engine.dialect, table)
 
 
 def rows_select(

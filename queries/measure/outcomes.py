@@ -19,7 +19,7 @@ from typing import Any
 from sqlglot import exp
 
 from queries.core.private_fs import make_private, private_dir
-from queries.engines.base import EngineError
+from queries.engines.errors import EngineError
 from queries.engines.jobs import Job
 from queries.measure.exported import MeasureError, Member
 from queries.query.session import Session

@@ -14,10 +14,11 @@ import duckdb
 from sqlglot import exp
 
 from queries.campaigns.policy_gaps import refusal
-from queries.core.catalog import CUSTOMER_ALIAS, TABLE_COLUMNS, Catalog, build_catalog
+from queries.core.catalog import CUSTOMER_ALIAS, Catalog, build_catalog
 from queries.core.errors import ConfigError, KizunaError
-from queries.core.presence import Presence, Problem, probe, read_columns
-from queries.core.toml_lines import located
+from queries.core.presence import Presence, probe, read_columns
+from queries.core.schema import TABLE_COLUMNS
+from queries.core.toml_lines import Problem, located
 from queries.core.workspace import CONFIG_NAME, Workspace
 
 

@@ -18,9 +18,10 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from queries.core.catalog import TABLE_COLUMNS, Catalog, logical_view
+from queries.core.catalog import Catalog, logical_view
 from queries.core.features_prune import features_tree
 from queries.core.presence import assume_all
+from queries.core.schema import TABLE_COLUMNS
 
 SQL_FILE = Path(__file__).resolve().parent.parent / "sql" / "features.sql"
 

@@ -11,8 +11,10 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from queries.core.catalog import TABLE_COLUMNS
+from queries.core.errors import ConfigError
 from queries.core.presence import DEFAULT_SCHEMA
+from queries.core.schema import TABLE_COLUMNS
+from queries.core.workspace import CONFIG_NAME, DEFAULT_CONFIG, bundled_demo
 
 _ID = [
     "customer_id",
@@ -304,3 +306,23 @@ def snapshot_mapping(db: Path) -> str:
     if not p.errors and all(p.has(t, c) for t, cols in TABLE_COLUMNS.items() for c in cols):
         return ""
     return mapping_toml(rows)
+
+
+def init_workspace(folder: Path, db: Path | None = None) -> Path:
+    """Create a new workspace folder with kizuna.toml and empty segments/campaigns/templates."""
+    folder = Path(folder)
+    cfg = folder / CONFIG_NAME
+    if cfg.exists():
+        raise ConfigError(f"{cfg} already exists; not overwriting it")
+    target = Path(db).resolve() if db else bundled_demo()[0]
+    mapping = ""
+    if db is not None:
+        if not target.is_file():
+            raise ConfigError(f"--db {db}: no such snapshot file; nothing was created")
+        mapping = snapshot_mapping(target)  # read before creating anything
+    folder.mkdir(parents=True, exist_ok=True)
+    for sub in ("segments", "campaigns", "templates"):
+        (folder / sub).mkdir(exist_ok=True)
+    cfg.write_text(DEFAULT_CONFIG.format(db=target.as_posix()) + mapping, encoding="utf-8")
+    (folder / ".gitignore").write_text(".kizuna/cache/\nexports/\n", encoding="utf-8")
+    return folder

@@ -18,7 +18,8 @@ from queries.core.asof import Staleness, to_date
 from queries.core.catalog import Catalog, build_catalog
 from queries.core.errors import SnapshotError
 from queries.core.workspace import Workspace
-from queries.engines.base import Engine, EngineError
+from queries.engines.base import Engine
+from queries.engines.errors import EngineError
 from queries.query.condcache import ConditionCache
 from queries.query.features import features_select
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlglot import exp
 
 from queries.core.catalog import Catalog
-from queries.core.errors import UnknownField
+from queries.core.errors import UnknownField, suggest
 from queries.core.mask import mask_value
 from queries.engines.base import Engine
 from queries.engines.dialects import render
@@ -24,7 +24,6 @@ from queries.query.store import SegmentStore
 from queries.segments.compile import Compiler, like, like_pattern
 from queries.segments.describe import describe
 from queries.segments.model import EventCond, FieldCond, Segment, top_level, walk
-from queries.segments.parse import suggest
 
 SAMPLE_COLUMNS = [
     "customer_id",

@@ -14,13 +14,15 @@ import duckdb
 from sqlglot import exp
 
 from queries.core.asof import Staleness, to_date
-from queries.core.catalog import TABLE_COLUMNS, Catalog, build_catalog, logical_view
+from queries.core.catalog import Catalog, build_catalog, logical_view
 from queries.core.errors import SnapshotError, SnapshotLocked
 from queries.core.features_prune import SQL_FILE, features_tree
 from queries.core.presence import Presence, probe, read_columns
 from queries.core.private_fs import make_private, private_dir
+from queries.core.schema import TABLE_COLUMNS
 from queries.core.toml_lines import mapping_error
 from queries.core.workspace import CONFIG_NAME, Workspace
+from queries.engines.duckdb import DuckDBEngine
 from queries.query.condcache import MEM_DB, ConditionCache
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
@@ -113,9 +115,7 @@ class Snapshot(Staleness):
             raise
         self.cond_cache = ConditionCache()
         self.base_size = self._count_base()
-        from queries.engines.duckdb import DuckDBEngine
-
-        self.engine = DuckDBEngine(self)
+        self.engine = DuckDBEngine(self.cursor, self.path, FEATURES_TABLE, MEM_DB)
 
     # -- opening ---------------------------------------------------------------------------
     def _check_tables(self) -> Presence:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from queries.core.catalog import Catalog
-from queries.core.errors import Location, SegmentCycle, UnknownSegment
+from queries.core.errors import Location, SegmentCycle, UnknownSegment, suggest
 from queries.segments.model import Segment, SegmentRef, walk
-from queries.segments.parse import load_segment, suggest
+from queries.segments.parse import load_segment
 
 
 class SegmentStore:

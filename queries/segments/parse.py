@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any, NoReturn
 
 from queries.core.catalog import Catalog, Field
-from queries.core.errors import SegmentError, UnknownField
+from queries.core.errors import SegmentError, UnknownField, suggest
 from queries.core.ops import AGG_FNS, ALL_OPS, COMPARE_OPS, OPS, check_value, value_kind
 from queries.core.timewin import Window
 from queries.core.yamlio import Lines, load_yaml, load_yaml_file
@@ -26,12 +25,6 @@ from queries.segments.model import (
 
 NODE_KEYS = ("all", "any", "not", "field", "event", "segment")
 SEGMENT_KEYS = ("name", "description", "where")
-
-
-def suggest(word: str, options: list[str]) -> str | None:
-    """A "did you mean" hint for a misspelt name."""
-    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
 
 
 class _Parser:

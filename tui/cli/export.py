@@ -20,7 +20,8 @@ from rich.table import Table
 from rich.text import Text
 
 from queries.campaigns.funnel import Funnel, labels
-from queries.campaigns.model import Campaign, find_campaign, load_campaign
+from queries.campaigns.model import Campaign, find_campaign
+from queries.campaigns.parse import load_campaign
 from queries.engines.jobs import Job
 from queries.handoff.approval import AudienceChanges, Review, approve, review
 from queries.handoff.checks import previous_export

@@ -178,7 +178,7 @@ def init(
     db: DbOpt = None,
 ) -> None:
     """Create a workspace: kizuna.toml, segments/, campaigns/, templates/."""
-    from queries.core.workspace import init_workspace
+    from queries.query.init_map import init_workspace
 
     path = guarded(lambda: init_workspace(folder, db))
     out.print(f"Created workspace {path}")

@@ -15,10 +15,10 @@ from pathlib import Path
 from sqlglot import exp
 
 from queries.campaigns.assignment import HOLDOUT
+from queries.campaigns.audience import CampaignQuery
 from queries.campaigns.coupons import candidate, coupon_sql
 from queries.campaigns.model import Campaign
 from queries.campaigns.presets import OutColumn, Preset
-from queries.campaigns.preview import CampaignQuery
 from queries.engines.jobs import Job
 from queries.handoff.export.rows import column_sql
 from queries.query.condcache import MEM_DB

@@ -22,11 +22,11 @@ import duckdb
 from sqlglot import exp
 
 from queries.campaigns.presets import Preset
+from queries.core.cells import FORMULA_START
 from queries.core.mask import mask_value
 from queries.core.private_fs import open_private
 from queries.handoff.refusals import EncodingFailed, ExportError, FieldTooLong
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BOM = b"\xef\xbb\xbf"
 
 

@@ -13,40 +13,19 @@ from typing import Any
 from sqlglot import exp
 
 from queries.campaigns.assignment import HOLDOUT
-from queries.campaigns.coupons import CodeAllocator, PoolAllocator, coupon_sql, load_pool
+from queries.campaigns.audience import CampaignQuery
+from queries.campaigns.columns import column_sql
+from queries.campaigns.coupons import CodeAllocator, PoolAllocator, load_pool
 from queries.campaigns.model import Campaign
-from queries.campaigns.policy_gaps import consent_field
 from queries.campaigns.preflight import RENDER_BUDGET_S, PreflightReport, _Checker
 from queries.campaigns.presets import OutColumn
-from queries.campaigns.preview import CampaignQuery
 from queries.campaigns.render_batch import Budget
 from queries.core.mask import mask_value
 from queries.engines.jobs import Job
 from queries.handoff.export.formats import fmt
 from queries.handoff.refusals import PreflightFailed
-from queries.query.address_book import ADDRESS_FIELDS, lookup
+from queries.query.address_book import ADDRESS_FIELDS
 from queries.query.session import Session
-
-
-def column_sql(q: CampaignQuery, col: OutColumn) -> exp.Expr:
-    """The SQL for a column that comes straight from the snapshot (not a message part)."""
-    if col.kind == "customer_id":
-        return q.cid.copy()
-    if col.kind == "variant":
-        return q.arm.copy()
-    if col.kind == "coupon":
-        cp = q.campaign.coupon
-        assert cp is not None and not cp.pool_file
-        return coupon_sql(q.cid.copy(), q.campaign.salt, cp.prefix, cp.length)
-    name = consent_field(q.catalog, col.name) if col.kind == "consent" else col.name
-    if name is None:  # kizuna.toml [consent]: everyone in the snapshot consented
-        return exp.true()
-    f = q.catalog.fields[name]
-    if f.unavailable:  # a preset column the snapshot has no data for: left empty
-        return exp.cast(exp.Null(), exp.DataType.build("VARCHAR"))
-    if col.kind == "field" and col.name in ADDRESS_FIELDS:  # the exported address: normalised
-        return lookup(q.session, col.name, q.cid.copy())
-    return q.comp.field_expr(f)
 
 
 def fast_select(q: CampaignQuery, cols: list[OutColumn]) -> exp.Select:

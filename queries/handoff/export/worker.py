@@ -32,7 +32,7 @@ def _watch_parent() -> None:
 
 def run(req: dict[str, Any]) -> dict[str, Any]:
     """Open a session and write the export described by `req`; returns the manifest."""
-    from queries.campaigns.model import load_campaign
+    from queries.campaigns.parse import load_campaign
     from queries.handoff.export.write import write_export
     from queries.query.session import open_session
 

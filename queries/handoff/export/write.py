@@ -19,22 +19,23 @@ from typing import Any
 
 from sqlglot import exp
 
+from queries.campaigns.audience import CampaignQuery
 from queries.campaigns.funnel import Funnel, FunnelSQL, count_funnel, dialect_sql, policy_query
 from queries.campaigns.model import Campaign
 from queries.campaigns.presets import (
     PRESETS,
     OutColumn,
     Preset,
+    attributes_note,
+    carries_messages,
     columns_for,
     holdout_header,
     mask_for,
 )
-from queries.campaigns.preview import CampaignQuery
 from queries.core.private_fs import private_dir
 from queries.engines.jobs import Job
 from queries.handoff import ledger
 from queries.handoff.approval import check_unchanged
-from queries.handoff.checks import attributes_note, carries_messages
 from queries.handoff.export import fast as export_fast
 from queries.handoff.export.formats import Sink, Writer, file_info
 from queries.handoff.export.rows import Rows, column_sql, holdout_select

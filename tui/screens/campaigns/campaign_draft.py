@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from queries.campaigns.channels import parts_for
-from queries.campaigns.model import Campaign, campaign_from_text, load_campaign
+from queries.campaigns.model import Campaign
+from queries.campaigns.parse import campaign_from_text, load_campaign
 from queries.campaigns.personalize import TemplateError
 from queries.core.catalog import Catalog
 from queries.core.errors import KizunaError, SegmentError

@@ -13,7 +13,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from queries.campaigns.funnel import policy_funnel
-from queries.campaigns.model import Campaign, load_campaign
+from queries.campaigns.model import Campaign
+from queries.campaigns.parse import load_campaign
 from queries.core.errors import KizunaError
 from queries.engines.jobs import Job
 from queries.handoff.status import CampaignStatus, campaign_status

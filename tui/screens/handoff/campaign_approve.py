@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static
 
 from queries.campaigns.funnel import Funnel, labels
-from queries.campaigns.model import load_campaign
+from queries.campaigns.parse import load_campaign
 from queries.campaigns.preview import Preview, preview
 from queries.core.errors import KizunaError
 from queries.engines.jobs import Job

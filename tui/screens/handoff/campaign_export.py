@@ -14,7 +14,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, ProgressBar, Static
 from textual.worker import Worker
 
-from queries.campaigns.model import Campaign, load_campaign
+from queries.campaigns.model import Campaign
+from queries.campaigns.parse import load_campaign
 from queries.core.errors import KizunaError, QueryCancelled
 from queries.handoff.approval import check_unchanged, load_approval
 from queries.handoff.checks import (

@@ -11,19 +11,18 @@ from queries.campaigns.personalize import CAMPAIGN_FIELDS
 from queries.engines.jobs import Job
 from queries.query.session import Session
 from queries.segments.describe import describe
-from queries.segments.model import Group, Not, Segment, SegmentRef
+from queries.segments.model import Group, Not, Segment
 
 
 def audience_segment(c: Campaign) -> Segment:
     """The campaign's audience as a segment: who (segment or where) and not each exclusion."""
-    base = SegmentRef(c.who.segment) if c.who.segment else c.who.where
-    steps = (base, *(Not(e) for e in c.who.exclude))
-    return Segment(f"campaign {c.stem}", Group("all", steps))  # type: ignore[arg-type]
+    steps = (c.who.base, *(Not(e) for e in c.who.exclude))
+    return Segment(f"campaign {c.stem}", Group("all", steps))
 
 
 def step_labels(c: Campaign) -> list[str]:
     """Funnel labels in the order of `audience_segment`'s top-level conditions."""
-    first = f"segment {c.who.segment}" if c.who.segment else f"who: {describe(c.who.where)}"  # type: ignore[arg-type]
+    first = f"segment {c.who.segment}" if c.who.segment else f"who: {describe(c.who.base)}"
     return [first, *(f"exclude: {describe(e)}" for e in c.who.exclude)]
 
 
@@ -70,9 +69,7 @@ class CampaignQuery:
             exp.NEQ(this=self.arm.copy(), expression=exp.Literal.string(HOLDOUT)),
         )
 
-    def select(
-        self, where: exp.Expr, extra: list[exp.Expr] | None = None
-    ) -> exp.Select:
+    def select(self, where: exp.Expr, extra: list[exp.Expr] | None = None) -> exp.Select:
         cols = [c.copy() for c in self.columns] + list(extra or [])
         return self.comp.base_from(exp.select(*cols)).where(where)
 

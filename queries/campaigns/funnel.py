@@ -98,9 +98,7 @@ def member_of(status: exp.Expr, cid: exp.Expr) -> exp.Expr:
     return exp.In(this=cid, query=exp.Subquery(this=sub))
 
 
-def policy_query(
-    session: Session, c: Campaign, status: exp.Expr | None = None
-) -> CampaignQuery:
+def policy_query(session: Session, c: Campaign, status: exp.Expr | None = None) -> CampaignQuery:
     """A CampaignQuery whose audience is the funnel's final audience (holdout included)."""
     q = CampaignQuery(session, c)
     rel = status if status is not None else FunnelSQL(session, c).status().subquery("kz_f")
@@ -118,7 +116,7 @@ def labels(c: Campaign) -> dict[str, str]:
         cap = f"fewer than {mc.count} contacts in {mc.within}{on} (history + ledger)"
     key = pol.dedupe_field(ch)
     return {
-        "segment": f"segment {c.who.segment}" if c.who.segment else f"who: {describe(c.who.where)}",  # type: ignore[arg-type]
+        "segment": f"segment {c.who.segment}" if c.who.segment else f"who: {describe(c.who.base)}",
         "consent": f"{ch} opt-in and a usable {ADDRESS[ch]}",
         "suppression": f"not on the suppression list (all or {ch})",
         "frequency_cap": cap,

@@ -65,7 +65,7 @@ def _true(x: exp.Expr) -> exp.Expr:
     return exp.func("COALESCE", exp.paren(x, copy=False), exp.false())
 
 
-def _zero() -> exp.Literal:
+def _zero() -> exp.Expr:
     return exp.Literal.number(0)
 
 
@@ -170,7 +170,7 @@ class FunnelSQL:
         start = Window.parse(mc.within).start(self.as_of)
         chans = [_str(ch) for ch in mc.channels] if mc.channels else None
         day = exp.cast(m.col("messages", "sent_at", "m"), exp.DataType.build("DATE"))
-        conds = [exp.Between(this=day, low=lit(start), high=lit(self.as_of))]
+        conds: list[exp.Expr] = [exp.Between(this=day, low=lit(start), high=lit(self.as_of))]
         if chans:
             conds.append(exp.In(this=_norm(m.col("messages", "channel", "m")), expressions=chans))
         m_id = m.col("messages", "customer_id", "m")
@@ -309,7 +309,7 @@ class FunnelSQL:
     def members(self, extra: Sequence[tuple[str, exp.Expr]] = ()) -> exp.Select:
         """Segment members with the columns each policy step tests (and any `extra` ones)."""
         c, pol = self.c, self.c.policy
-        base = audience_segment(c).where.children[0]  # type: ignore[attr-defined]
+        base = c.who.base  # the first condition of audience_segment(c)
         cols: list[exp.Expr] = [exp.alias_(self.cid.copy(), "customer_id", quoted=True)]
         if self.runs("consent"):
             cols.append(exp.alias_(self.consent(), "kz_consent", quoted=True))
@@ -333,8 +333,8 @@ class FunnelSQL:
             on = exp.EQ(this=exp.column("customer_id", A, quoted=True), expression=as_text)
             rel = address_book.addresses(self.session, A, self.dialect)
             select = select.join(rel, on=on, join_type="left", copy=False)
-        for relation, on in joins:
-            select = select.join(relation, on=on, join_type="left", copy=False)
+        for relation, cond in joins:
+            select = select.join(relation, on=cond, join_type="left", copy=False)
         return select.where(where, copy=False)
 
     def status(self, extra: Sequence[tuple[str, exp.Expr]] = ()) -> exp.Select:
@@ -361,8 +361,13 @@ class FunnelSQL:
             exp.column("kz_pre", "p", quoted=True),
             exp.column("kz_pre_reason", "p", quoted=True),
         )
-        steps = [(exp.not_(_is_null(pre_step.copy())), pre_step.copy())]
-        reasons = [(exp.not_(_is_null(pre_step.copy())), pre_reason)]
+        # (condition, value) pairs of the CASE WHENs for the step and the reason
+        steps: list[tuple[exp.Expr, exp.Expr]] = [
+            (exp.not_(_is_null(pre_step.copy())), pre_step.copy())
+        ]
+        reasons: list[tuple[exp.Expr, exp.Expr]] = [
+            (exp.not_(_is_null(pre_step.copy())), pre_reason)
+        ]
         final = exp.select(
             exp.column("customer_id", "p", quoted=True),
         ).from_(_table("kz_p", "p"), copy=False)

@@ -40,9 +40,7 @@ class CustomerExplainer:
     ) -> Compiler:  # pragma: no cover - the Runner's
         raise NotImplementedError
 
-    def execute(
-        self, query: exp.Expr, job: Job | None = None
-    ) -> list[Any]:  # pragma: no cover
+    def execute(self, query: exp.Expr, job: Job | None = None) -> list[Any]:  # pragma: no cover
         raise NotImplementedError
 
     def recent_events(

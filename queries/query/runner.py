@@ -104,9 +104,7 @@ class Runner(CustomerExplainer):
     def as_of(self) -> date:
         return self.snapshot.as_of
 
-    def compiler(
-        self, seg: Segment | None = None, features: exp.Expr | None = None
-    ) -> Compiler:
+    def compiler(self, seg: Segment | None = None, features: exp.Expr | None = None) -> Compiler:
         return Compiler(
             self.catalog,
             self.as_of,

@@ -371,9 +371,7 @@ class Compiler:
             if pred is not None:
                 sub = sub.where(pred, copy=False)
             return exp.In(this=self.catalog.customer_id(), query=exp.Subquery(this=sub))
-        corr: exp.Expr = exp.EQ(
-            this=col("customer_id"), expression=self.catalog.customer_id()
-        )
+        corr: exp.Expr = exp.EQ(this=col("customer_id"), expression=self.catalog.customer_id())
         if pred is not None:
             corr = exp.and_(corr, pred, copy=False)
         sub = exp.select(exp.Literal.number(1)).from_(t, copy=False).where(corr, copy=False)

@@ -9,15 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from queries.campaigns.model import (
-    Campaign,
-    Coupon,
-    MaxContacts,
-    Policy,
-    campaign_from_text,
-    find_campaign,
-    load_campaign,
-)
+from queries.campaigns.model import Campaign, Coupon, MaxContacts, Policy, find_campaign
+from queries.campaigns.parse import campaign_from_text, load_campaign
 from queries.campaigns.personalize import TemplateError
 from queries.core.catalog import build_catalog
 from queries.core.errors import SegmentError, UnknownField, UnknownSegment

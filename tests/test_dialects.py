@@ -119,8 +119,8 @@ def rich(shared_session):
 
 
 def test_rich_segment_uses_every_operator(rich):
-    from queries.core.ops import ALL_OPS
     from queries.segments.model import EventCond, FieldCond
+    from queries.segments.ops import ALL_OPS
 
     used_ops, fns = set(), set()
 

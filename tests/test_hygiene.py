@@ -67,7 +67,7 @@ def test_queries_modules_load_no_textual():
         "queries.segments.parse",
         "queries.segments.model",
         "queries.query.store",
-        "queries.core.ops",
+        "queries.segments.ops",
         "queries.core.timewin",
         "queries.core.errors",
         "queries.engines.jobs",

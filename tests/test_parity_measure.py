@@ -87,9 +87,9 @@ def test_measure_gives_the_same_figures_on_every_engine(duck, spark, pg):
 
 def test_the_approval_mde_is_the_same_on_every_engine(duck, spark, pg):
     from queries.campaigns.funnel import FunnelSQL, count_funnel
-    from queries.campaigns.measurability import measurability
     from queries.campaigns.model import find_campaign
     from queries.campaigns.parse import load_campaign
+    from queries.measure.measurability import measurability
 
     def mde(s):
         c = load_campaign(

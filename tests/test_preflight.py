@@ -8,9 +8,10 @@ import textwrap
 import pytest
 
 from queries.campaigns.assignment import HOLDOUT
+from queries.campaigns.findings import PreflightReport
 from queries.campaigns.model import Campaign
 from queries.campaigns.parse import load_campaign
-from queries.campaigns.preflight import PreflightReport, preflight
+from queries.campaigns.preflight import preflight
 from queries.core.errors import QueryCancelled
 from queries.engines.jobs import Job
 from queries.query.session import Session

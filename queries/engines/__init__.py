@@ -23,14 +23,17 @@ from queries.engines.base import Engine, Written
 from queries.engines.errors import EngineError, UnsupportedConstruct
 
 KINDS = ("duckdb", "spark", "postgres", "trino", "bigquery", "snowflake")
+EMBEDDED = "duckdb"  # the kind that runs on the snapshot file itself (queries.query.snapshot)
 
 __all__ = [
+    "EMBEDDED",
     "KINDS",
     "Engine",
     "EngineError",
     "UnsupportedConstruct",
     "Written",
     "engine_settings",
+    "is_embedded",
     "make_engine",
 ]
 
@@ -64,6 +67,11 @@ def engine_settings(raw: dict[str, Any], kind: str | None = None) -> tuple[str, 
         raise ConfigError(f"kizuna.toml [engine.{chosen}] must be a table")
     settings.update(specific)
     return chosen, _expand(settings)
+
+
+def is_embedded(kind: str) -> bool:
+    """Whether `kind` is the embedded default, which the snapshot opens itself."""
+    return kind == EMBEDDED
 
 
 def make_engine(kind: str, settings: dict[str, Any]) -> Engine:

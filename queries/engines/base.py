@@ -112,6 +112,7 @@ class Engine:
     dialect = "duckdb"
     distributed = False  # results stay on the engine; only small answers come back
     cond_cache = False  # supports the per-condition member cache (DuckDB's in-memory tables)
+    local = False  # runs in this process on the snapshot file: COPY writes files beside it
     max_collect = 200_000  # refuse to bring back more rows than this through run()
 
     def __init__(self) -> None:

@@ -24,6 +24,7 @@ class DuckDBEngine(Engine):
     kind = "duckdb"
     dialect = "duckdb"
     cond_cache = True
+    local = True
 
     def __init__(
         self, cursor: Callable[[], Any], path: Path, features: exp.Table, scratch: str

@@ -17,10 +17,9 @@ from typing import Any
 from sqlglot import exp
 
 from queries.campaigns.assignment import HOLDOUT
+from queries.campaigns.findings import PreflightReport
 from queries.campaigns.funnel import Funnel, FunnelSQL, count_funnel, policy_query, workspace_rel
-from queries.campaigns.measurability import Measurability, measurability
 from queries.campaigns.model import Campaign
-from queries.campaigns.preflight import PreflightReport
 from queries.campaigns.presets import PRESETS, columns_for, mask_for
 from queries.core.private_fs import private_dir, write_private
 from queries.engines.jobs import Job
@@ -28,6 +27,7 @@ from queries.handoff import audit, ledger
 from queries.handoff.export.rows import Rows
 from queries.handoff.fingerprint import Fingerprint, fingerprint
 from queries.handoff.refusals import ChangedSinceApproval, NotApproved, PreflightFailed
+from queries.measure.measurability import Measurability, measurability
 from queries.query import contacts
 from queries.query.session import Session
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from queries.core.catalog import Catalog
 from queries.core.workspace import Workspace, load_workspace
-from queries.engines import Engine, engine_settings, make_engine
+from queries.engines import Engine, engine_settings, is_embedded, make_engine
 from queries.query.remote import EngineSnapshot
 from queries.query.runner import Runner
 from queries.query.snapshot import Snapshot
@@ -62,7 +62,7 @@ def open_session(
         snap = EngineSnapshot(ws, engine, progress=progress)
     else:
         kind, settings = engine_settings(ws.raw, engine)
-        if kind == "duckdb":
+        if is_embedded(kind):
             snap = Snapshot(ws, progress=progress)
         else:
             snap = EngineSnapshot(ws, make_engine(kind, settings), progress=progress)

@@ -11,7 +11,6 @@ from sqlglot import exp
 
 from queries.core.catalog import CUSTOMER_ALIAS, FEATURE_ALIAS, Catalog, EventSource, Field
 from queries.core.errors import Location, SegmentError
-from queries.core.ops import NEGATIVE, check_value
 from queries.core.timewin import Window, anniversary_month_days
 from queries.segments.model import (
     Aggregate,
@@ -25,6 +24,7 @@ from queries.segments.model import (
     as_date,
     walk,
 )
+from queries.segments.ops import NEGATIVE, check_value
 
 LIKE_ESCAPE = "!"
 EVENT_ALIAS = "e"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from queries.core.ops import OP_LABELS
 from queries.segments.model import EventCond, FieldCond, Group, Node, Not, SegmentRef
+from queries.segments.ops import OP_LABELS
 
 
 def _value(v: Any) -> str:

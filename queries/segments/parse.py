@@ -7,7 +7,6 @@ from typing import Any, NoReturn
 
 from queries.core.catalog import Catalog, Field
 from queries.core.errors import SegmentError, UnknownField, suggest
-from queries.core.ops import AGG_FNS, ALL_OPS, COMPARE_OPS, OPS, check_value, value_kind
 from queries.core.timewin import Window
 from queries.core.yamlio import Lines, load_yaml, load_yaml_file
 from queries.segments.model import (
@@ -22,6 +21,7 @@ from queries.segments.model import (
     SegmentRef,
     as_date,
 )
+from queries.segments.ops import AGG_FNS, ALL_OPS, COMPARE_OPS, OPS, check_value, value_kind
 
 NODE_KEYS = ("all", "any", "not", "field", "event", "segment")
 SEGMENT_KEYS = ("name", "description", "where")

@@ -12,10 +12,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from queries.campaigns.findings import PreflightReport
 from queries.campaigns.model import ENCODINGS, Campaign, find_campaign
 from queries.campaigns.parse import load_campaign
 from queries.campaigns.personalize import is_html
-from queries.campaigns.preflight import PreflightReport, preflight
+from queries.campaigns.preflight import preflight
 from queries.campaigns.preview import Preview, html_to_text
 from queries.campaigns.preview import preview as build_preview
 from queries.engines.jobs import Job

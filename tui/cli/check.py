@@ -7,8 +7,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from queries.campaigns.check import CheckReport, check
 from queries.core.workspace import load_workspace
-from queries.query.check import CheckReport, check
 from tui.cli.main import DbOpt, JsonOpt, WorkspaceOpt, _json, app, err, guarded, out
 
 

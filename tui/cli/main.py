@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 from queries.core.errors import KizunaError
 from queries.query.session import Session, open_session
 from tui import render
-from tui.entry import interrupted
+from tui.interrupt import interrupted
 
 # modules whose commands load only when asked for (or for help): a plain `kizuna count` does
 # not pay for Liquid, the campaign model, approval and export
@@ -440,13 +440,6 @@ def _continue(src: Path, dest: Path, days: int, effect: float, seed: int, ws: Pa
         f"Wrote {dest}: {r.orders:,} orders from {r.as_of} to {r.new_as_of} (as of "
         f"{r.new_as_of}); campaigns with a simulated +{effect * 100:g} pp effect: {camps}"
     )
-
-
-def main() -> None:
-    """Console-script entry point (see tui/entry.py: Ctrl-C at any moment exits 130)."""
-    from tui.entry import main as entry_main
-
-    entry_main()
 
 
 def parse_date(value: str) -> date:

@@ -9,8 +9,8 @@ from rich.text import Text
 from textual.content import Content
 
 from queries.core.catalog import Catalog
-from queries.core.ops import OP_LABELS
 from queries.segments.model import EventCond, FieldCond, Group, Node, Not, SegmentRef
+from queries.segments.ops import OP_LABELS
 
 Part = str | tuple[str, str]
 

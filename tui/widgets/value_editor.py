@@ -23,7 +23,7 @@ from textual.widgets._toggle_button import ToggleButton
 from textual.widgets.selection_list import Selection
 
 from queries.core.catalog import Field
-from queries.core.ops import value_kind
+from queries.segments.ops import value_kind
 from tui.keymap import bind
 from tui.widgets.value_parse import (
     checked,

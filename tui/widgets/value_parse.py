@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from queries.core.catalog import CURRENCY_SYMBOLS
-from queries.core.ops import check_value
+from queries.segments.ops import check_value
 
 LIST_SPLIT = re.compile(r"[,、，]")
 

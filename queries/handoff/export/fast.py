@@ -16,11 +16,11 @@ from sqlglot import exp
 
 from queries.campaigns.assignment import HOLDOUT
 from queries.campaigns.audience import CampaignQuery
+from queries.campaigns.columns import column_sql
 from queries.campaigns.coupons import candidate, coupon_sql
 from queries.campaigns.model import Campaign
 from queries.campaigns.presets import OutColumn, Preset
 from queries.engines.jobs import Job
-from queries.handoff.export.rows import column_sql
 from queries.query.condcache import MEM_DB
 from queries.query.session import Session
 
@@ -28,7 +28,7 @@ from queries.query.session import Session
 def usable(session: Session, c: Campaign, preset: Preset, messages: bool, partial: Path) -> bool:
     """Whether DuckDB can write this file exactly as the Python writer would."""
     return (
-        session.engine.kind == "duckdb"  # COPY runs beside the snapshot
+        session.engine.local  # COPY runs beside the snapshot
         and not messages
         and preset.format in ("csv", "tsv", "parquet")
         and c.encoding == "utf-8"

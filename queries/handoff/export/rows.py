@@ -16,8 +16,9 @@ from queries.campaigns.assignment import HOLDOUT
 from queries.campaigns.audience import CampaignQuery
 from queries.campaigns.columns import column_sql
 from queries.campaigns.coupons import CodeAllocator, PoolAllocator, load_pool
+from queries.campaigns.findings import PreflightReport
 from queries.campaigns.model import Campaign
-from queries.campaigns.preflight import RENDER_BUDGET_S, PreflightReport, _Checker
+from queries.campaigns.preflight import RENDER_BUDGET_S, _Checker
 from queries.campaigns.presets import OutColumn
 from queries.campaigns.render_batch import Budget
 from queries.core.mask import mask_value

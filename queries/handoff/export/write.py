@@ -20,6 +20,7 @@ from typing import Any
 from sqlglot import exp
 
 from queries.campaigns.audience import CampaignQuery
+from queries.campaigns.columns import column_sql
 from queries.campaigns.funnel import Funnel, FunnelSQL, count_funnel, dialect_sql, policy_query
 from queries.campaigns.model import Campaign
 from queries.campaigns.presets import (
@@ -34,15 +35,14 @@ from queries.campaigns.presets import (
 )
 from queries.core.private_fs import private_dir
 from queries.engines.jobs import Job
-from queries.handoff import ledger
+from queries.handoff import ledger, snapshot_guard
 from queries.handoff.approval import check_unchanged
 from queries.handoff.export import fast as export_fast
 from queries.handoff.export.formats import Sink, Writer, file_info
-from queries.handoff.export.rows import Rows, column_sql, holdout_select
+from queries.handoff.export.rows import Rows, holdout_select
 from queries.handoff.fingerprint import Fingerprint
 from queries.handoff.locks import export_lock
 from queries.handoff.refusals import DriftExceeded
-from queries.query import snapshot_guard
 from queries.query.session import Session
 
 Emit = Callable[[dict[str, Any]], None]
@@ -231,7 +231,7 @@ def _write_locked(
         contacted = c.when.send_at.astimezone(timezone.utc) if c.when.send_at else created
         select = ledger.rows_select(table.copy(), stem, c.how.channel, contacted, final_name)
         note = {"export_id": final_name, "folder": str(root / final_name)}
-        if engine.kind == "duckdb":
+        if engine.local:
             cur = session.snapshot.cursor()
             try:
                 ledger.stage(cur, select, ws, stem, note)
@@ -286,7 +286,7 @@ def _audience(
             return [file_info(path, name, total)], True
     mask = mask_for(preset, cols, session.catalog)
     rows = Rows(session, c, q, cols)
-    parquet = preset.format == "parquet" and session.engine.kind == "duckdb"
+    parquet = preset.format == "parquet" and session.engine.local
     types = _types(session, q, cols) if parquet else None  # elsewhere: text columns
     headers = [col.header for col in cols]
     writer = Writer(partial, "audience", preset, c.encoding, headers, mask, types, total)

@@ -12,39 +12,21 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from queries.core.catalog import Field
-from queries.core.ops import OP_LABELS, OPS, value_kind
 from queries.segments.model import FieldCond
+from queries.segments.ops import OP_LABELS, OPS, value_kind
 from queries.segments.window_dates import covered_days
 from tui.keymap import FOCUS_KEYS, bind
 from tui.messages import ValuesLoaded
+from tui.screens.builder.values import load_values
 from tui.widgets.audience import AudienceBar
 from tui.widgets.labels import field_parts
 from tui.widgets.value_editor import CheckList, ValueEditor
 from tui.widgets.value_parse import default_op
 from tui.workers import JobSlot
 
-VALUES_LIMIT = 50
-
 
 def op_options(type_: str) -> list[tuple[str, str]]:
     return [(f"{OP_LABELS.get(op, op)}  ({op})", op) for op in OPS[type_]]
-
-
-def load_values(screen, field: str, event: str | None) -> None:
-    """Fetch a field's values with counts (cached per app) and post ValuesLoaded."""
-    cache: dict = screen.app.values_cache
-    key = (event, field)
-    if key in cache:
-        screen.post_message(ValuesLoaded(field, cache[key]))
-        return
-    session = screen.app.session
-
-    def body(job):
-        values = session.runner.values(field, VALUES_LIMIT, event=event, job=job)
-        cache[key] = values
-        return ValuesLoaded(field, values)
-
-    screen.values_slot.start(body, lambda exc: None)
 
 
 class ConditionScreen(ModalScreen[FieldCond | None]):

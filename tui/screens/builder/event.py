@@ -13,8 +13,8 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from queries.core.errors import SegmentError
-from queries.core.ops import AGG_FNS, COMPARE_OPS, OP_LABELS
 from queries.segments.model import EventCond, FieldCond, Group, Node, node_to_dict
+from queries.segments.ops import AGG_FNS, COMPARE_OPS, OP_LABELS
 from queries.segments.parse import parse_node
 from tui.keymap import FOCUS_KEYS, bind
 from tui.screens.builder.condition import ConditionScreen

@@ -18,7 +18,7 @@ from queries.core.catalog import Field
 from queries.core.field_words import fold, search_words
 from tui.keymap import bind
 from tui.messages import ValuesLoaded
-from tui.screens.builder.condition import load_values
+from tui.screens.builder.values import load_values
 from tui.widgets.labels import value_text
 from tui.workers import JobSlot
 

@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Footer, Input, Select, Static, TextArea
 
-from queries.campaigns.preflight import PreflightReport
+from queries.campaigns.findings import PreflightReport
 from queries.core.errors import KizunaError
 from tui.keymap import bind
 from tui.screens.campaigns.campaign_draft import CampaignDraft, problem, switch_channel

@@ -18,11 +18,11 @@ from queries.campaigns.parse import load_campaign
 from queries.core.errors import KizunaError
 from queries.engines.jobs import Job
 from queries.handoff.status import CampaignStatus, campaign_status
+from tui.fmt import PENDING, clip
 from tui.keymap import bind
 from tui.screens.campaigns.campaign_draft import starter_campaign
 from tui.screens.campaigns.campaign_messages import CampaignCounted, CampaignsCounted
 from tui.screens.dialogs import ConfirmScreen, PromptScreen, SegmentPickerScreen
-from tui.screens.segments.segment_list import PENDING, clip
 from tui.widgets.header import SnapshotHeader
 from tui.workers import JobSlot
 

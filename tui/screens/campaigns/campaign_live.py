@@ -16,8 +16,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static, TextArea
 
+from queries.campaigns.findings import PreflightReport
 from queries.campaigns.model import Campaign
-from queries.campaigns.preflight import PreflightReport
 from queries.campaigns.preview import Preview, SampleMessage, preview
 from queries.core.errors import CustomerNotFound, KizunaError
 from queries.engines.jobs import Job

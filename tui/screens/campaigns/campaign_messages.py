@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from queries.campaigns.findings import PreflightReport
 from queries.campaigns.model import Campaign
-from queries.campaigns.preflight import PreflightReport
 from queries.campaigns.preview import Preview
 from queries.core.errors import KizunaError
 

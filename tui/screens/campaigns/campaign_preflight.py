@@ -9,8 +9,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import ProgressBar, Static
 
+from queries.campaigns.findings import PreflightReport
 from queries.campaigns.model import Campaign
-from queries.campaigns.preflight import PreflightReport, preflight
+from queries.campaigns.preflight import preflight
 from queries.core.errors import KizunaError
 from queries.engines.jobs import Job
 from queries.query.session import Session

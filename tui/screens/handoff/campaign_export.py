@@ -16,14 +16,10 @@ from textual.worker import Worker
 
 from queries.campaigns.model import Campaign
 from queries.campaigns.parse import load_campaign
+from queries.campaigns.presets import attributes_note
 from queries.core.errors import KizunaError, QueryCancelled
 from queries.handoff.approval import check_unchanged, load_approval
-from queries.handoff.checks import (
-    PreviousExport,
-    attributes_note,
-    previous_export,
-    send_time_passed,
-)
+from queries.handoff.checks import PreviousExport, previous_export, send_time_passed
 from queries.handoff.export.run import ExportResult, export_campaign
 from queries.handoff.refusals import (
     ChangedSinceApproval,

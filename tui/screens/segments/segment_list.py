@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -11,20 +10,13 @@ from textual.widgets import DataTable, Footer, LoadingIndicator, Static
 
 from queries.core.errors import KizunaError
 from queries.segments.model import Segment
+from tui.fmt import PENDING, clip
 from tui.keymap import bind
 from tui.messages import SegmentCounted, SegmentsCounted
 from tui.screens.segments.segment_files import SegmentFilesMixin
 from tui.widgets.audience import pct_text
 from tui.widgets.header import SnapshotHeader
 from tui.workers import JobSlot
-
-PENDING = "…"
-
-
-def clip(text: str, cells: int) -> str:
-    if cell_len(text) <= cells:
-        return text
-    return set_cell_size(text, max(cells - 1, 0)) + "…"
 
 
 class SegmentListScreen(SegmentFilesMixin):

@@ -6,11 +6,15 @@ import csv
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from queries.core.cells import FORMULA_START
 from queries.core.errors import KizunaError, Location, SegmentError
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison  # customer ids: str or int, sortable
 
 # 32 symbols without the look-alikes 0/O and 1/I, so a code read aloud or typed is unambiguous.
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -118,9 +122,11 @@ def coupon_sql(customer_id: exp.Expr, salt: str, prefix: str, length: int) -> ex
     return out
 
 
-def allocate(salt: str, prefix: str, length: int, customer_ids: Iterable[object]) -> dict:
+def allocate(
+    salt: str, prefix: str, length: int, customer_ids: Iterable[SupportsRichComparison]
+) -> dict:
     """Codes for a whole audience: unique, and the same on every re-export of the same set."""
-    ids = sorted(customer_ids)  # type: ignore[type-var]
+    ids = sorted(customer_ids)
     alloc = CodeAllocator(salt, prefix, length)
     return dict(zip(ids, alloc.codes(ids)))
 

@@ -12,11 +12,10 @@ from typer.testing import CliRunner
 from queries.handoff.approval import review
 from queries.measure import stats as effect_stats
 from queries.query.session import Session, open_session
-from tui.cli.main import app
-from tui.screens.handoff.campaign_approve import review_content
-
 from tests.handoff_tools import load, write_campaign
 from tests.measure_world import DEMO, write_broad
+from tui.cli.main import app
+from tui.screens.handoff.campaign_approve import review_content
 
 
 @pytest.fixture()

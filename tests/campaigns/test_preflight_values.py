@@ -12,7 +12,6 @@ from queries.campaigns.preflight import preflight
 from queries.handoff.approval import approve, review
 from queries.handoff.refusals import PreflightFailed
 from queries.query.session import Session, open_session
-
 from tests.campaigns.test_preflight import campaign
 
 

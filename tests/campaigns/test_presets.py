@@ -15,7 +15,6 @@ from queries.campaigns.preview import preview
 from queries.handoff.approval import review
 from queries.handoff.export.write import write_export
 from queries.query.session import Session
-
 from tests.handoff_tools import approved, write_campaign
 
 ROOT = Path(__file__).resolve().parents[2]

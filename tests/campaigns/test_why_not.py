@@ -11,11 +11,10 @@ from queries.campaigns.funnel_sql import FunnelSQL
 from queries.campaigns.parse import load_campaign
 from queries.campaigns.why_not import removed_by
 from queries.query.session import open_session
-from tui.screens.dialogs import PromptScreen
-
 from tests.tui.test_tui_campaign import open_editor, pane_text
 from tests.tui.test_tui_campaign_support import copy_demo, demo_app
 from tests.tui.test_tui_support import async_test, settle
+from tui.screens.dialogs import PromptScreen
 
 
 def _first_with_step(s, c, step: str) -> str:

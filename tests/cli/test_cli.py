@@ -9,9 +9,8 @@ import pytest
 import sqlglot
 from typer.testing import CliRunner
 
-from tui.cli.main import app
-
 from tests.segtools import private_workspace
+from tui.cli.main import app
 
 TOKYO = "name: Tokyo\nwhere:\n  all:\n    - {field: prefecture, op: '=', value: 東京都}\n"
 # opted in (C01 C02 C04 C07 C08) -> points >= 5000 (C01 C02) -> order in 30 days (C01)

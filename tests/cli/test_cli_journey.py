@@ -10,10 +10,9 @@ from pathlib import Path
 
 from rich.console import Console
 
+from tests.cli.test_cli import kizuna, ws  # noqa: F401  (the fixture)
 from tui import render
 from tui.fmt import pct_text
-
-from tests.cli.test_cli import kizuna, ws  # noqa: F401  (the fixture)
 
 
 def test_count_outside_a_workspace_says_it_uses_the_demo(tmp_path, monkeypatch):

@@ -11,7 +11,6 @@ import pytest
 
 from queries.core.errors import ConfigError
 from queries.core.workspace import load_workspace
-
 from tests.cli.test_interrupt import kizuna_cmd
 
 

@@ -19,7 +19,6 @@ from queries.engines import UnsupportedConstruct
 from queries.engines.jobs import Job
 from queries.query.session import Session
 from queries.segments.parse import segment_from_text
-
 from tests.parity_env import SEGMENTS, norm, seg
 
 pytestmark = pytest.mark.parity

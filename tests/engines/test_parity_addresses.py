@@ -24,7 +24,6 @@ from queries.campaigns.parse import load_campaign
 from queries.handoff.approval import approve, review
 from queries.handoff.export.run import export_campaign
 from queries.query.session import Session, open_session
-
 from tests.parity_env import DEMO, TABLES, unavailable
 
 pytestmark = pytest.mark.parity

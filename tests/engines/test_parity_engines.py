@@ -23,10 +23,9 @@ from queries.engines.spark import table_source
 from queries.query.features import features_select
 from queries.query.session import open_session
 from queries.segments.parse import segment_from_text
-from tui.cli.main import app
-
 from tests.segtools import private_workspace
 from tests.tui.test_tui_support import async_test, make_app, settle
+from tui.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
 OTHERS = [d for d in DIALECT_NAMES if d != "duckdb"]

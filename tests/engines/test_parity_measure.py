@@ -16,7 +16,6 @@ import pytest
 from queries.campaigns.assignment import HOLDOUT, Plan
 from queries.measure.effect import measure_export
 from queries.measure.exported import ExportRecord, Member
-
 from tests.parity_env import DEMO
 
 pytestmark = pytest.mark.parity

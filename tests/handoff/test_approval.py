@@ -13,7 +13,6 @@ from queries.handoff.approval import approval_path, approve, review
 from queries.handoff.export.write import write_export
 from queries.handoff.refusals import EncodingFailed, NotApproved, PreflightFailed
 from queries.query.session import Session
-
 from tests.handoff_tools import approved, load, write_campaign
 
 

@@ -13,9 +13,8 @@ from typer.testing import CliRunner
 from queries.measure.backtest import backtest
 from queries.measure.exported import MeasureError
 from queries.query.session import open_session
-from tui.cli.main import app
-
 from tests.measure_world import DEMO
+from tui.cli.main import app
 
 D = date(2026, 9, 30)
 # gold members who ordered in the 90 days up to D
@@ -115,11 +114,10 @@ def test_backtest_on_the_last_day_is_a_clear_error(ws: Path) -> None:
 def test_backtest_from_the_builder(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from textual.widgets import Input, Static
 
+    from tests.tui.test_tui_support import async_test, settle
     from tui.app import KizunaApp
     from tui.screens.builder.builder import BuilderScreen
     from tui.screens.segments.segment_backtest import BacktestScreen
-
-    from tests.tui.test_tui_support import async_test, settle
 
     monkeypatch.setenv("NO_COLOR", "1")
 

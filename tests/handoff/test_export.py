@@ -21,7 +21,6 @@ from queries.handoff.refusals import (
     ReplaceNeeded,
 )
 from queries.query.session import Session
-
 from tests.handoff_tools import approved, load, read_csv, write_campaign
 
 

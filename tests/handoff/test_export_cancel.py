@@ -18,7 +18,6 @@ from queries.core.errors import QueryCancelled
 from queries.handoff import audit, ledger
 from queries.handoff.export.run import export_campaign
 from queries.query.session import Session
-
 from tests.handoff_tools import approved, write_campaign
 
 

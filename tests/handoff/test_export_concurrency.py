@@ -22,9 +22,8 @@ from queries.handoff.export.run import export_campaign
 from queries.handoff.locks import export_lock, holder
 from queries.handoff.refusals import SnapshotChanged
 from queries.query.session import open_session
-
-from tests.handoff_tools import approved, load, write_campaign
 from tests.cli.test_interrupt import kizuna_cmd
+from tests.handoff_tools import approved, load, write_campaign
 from tests.tui.test_tui_support import async_test
 
 CAP = "policy: {require_consent: false, max_contacts: {count: 1, within: 7d}}\ndrift_limit: 100%\n"
@@ -245,9 +244,8 @@ def test_a_snapshot_replaced_during_an_export_publishes_nothing(cap_ws):
 async def test_tui_export_screen_shows_whose_export_it_waits_for_and_cancels(cap_ws):
     from textual.widgets import Static
 
-    from tui.screens.handoff.campaign_export import ExportScreen
-
     from tests.tui.test_tui_support import make_app, settle
+    from tui.screens.handoff.campaign_export import ExportScreen
 
     app = make_app(cap_ws)
     async with app.run_test(size=(110, 40)) as pilot:

@@ -13,7 +13,6 @@ import duckdb
 
 from queries.handoff.export.write import write_export
 from queries.query.session import Session
-
 from tests.handoff_tools import approved, write_campaign
 
 

@@ -16,9 +16,8 @@ from queries.demo.continuation import continue_demo
 from queries.measure.effect import measure
 from queries.measure.exported import MeasureError
 from queries.query.session import open_session
-from tui.cli.main import app
-
 from tests.measure_world import DEMO, SEND, World, build_world, export_broad, write_broad
+from tui.cli.main import app
 
 WINDOW_END = (date.fromisoformat(SEND) + timedelta(days=29)).isoformat()
 
@@ -278,11 +277,10 @@ def test_results_screen_at_80x24_without_colour(
 ) -> None:
     from textual.widgets import Input, Static
 
+    from tests.tui.test_tui_support import async_test, settle
     from tui.app import KizunaApp
     from tui.screens.campaigns.campaign_list import CampaignListScreen
     from tui.screens.handoff.campaign_results import CampaignResultsScreen, results_path
-
-    from tests.tui.test_tui_support import async_test, settle
 
     monkeypatch.setenv("NO_COLOR", "1")
 
@@ -347,7 +345,6 @@ def test_the_campaign_states_its_coupon_value(world: World, tmp_path: Path) -> N
 def test_coupon_value_in_the_campaign_file(session, value: str, ok: bool) -> None:
     from queries.campaigns.parse import load_campaign
     from queries.core.errors import KizunaError
-
     from tests.handoff_tools import write_campaign
 
     path = write_campaign(session.ws.root)

@@ -10,7 +10,6 @@ from queries.core.errors import SegmentError
 from queries.core.timewin import Window, add_months, anniversary_month_days
 from queries.query.session import open_session
 from queries.segments.parse import segment_from_text
-
 from tests.segtools import build_db, customer, ids, workspace_for
 
 # -- anniversary_month_days ----------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 
 from queries.query.session import open_session
-
 from tests.segtools import ALL_IDS, make, private_workspace
 from tests.sql.test_events import (
     AGGREGATE_CASES,

@@ -10,7 +10,6 @@ from sqlglot import exp
 
 from queries.query.session import open_session
 from queries.segments.parse import segment_from_text
-
 from tests.segtools import ids, private_workspace
 
 DIALECTS = ["duckdb", "spark", "trino", "bigquery", "snowflake", "postgres"]

@@ -23,7 +23,6 @@ import pytest
 from queries.core.errors import SegmentCycle, SegmentError, UnknownSegment
 from queries.query.session import open_session
 from queries.segments.parse import segment_from_text
-
 from tests.segtools import ALL_IDS, ids, make, members, private_workspace
 
 NO_ORDERS = ["C03", "C05", "C08"]

@@ -18,7 +18,6 @@ from queries.core.errors import CustomerNotFound, SegmentError, UnknownField, Un
 from queries.query.session import open_session
 from queries.segments.model import FieldCond, Group, Segment
 from queries.segments.parse import segment_from_text
-
 from tests.segtools import ALL_IDS, build_db, customer, ids, private_workspace, workspace_for
 
 DIALECTS = ["duckdb", "spark", "trino", "bigquery", "snowflake", "postgres"]

@@ -21,9 +21,8 @@ from queries.core.workspace import load_workspace
 from queries.query.features import features_select
 from queries.query.session import open_session
 from queries.segments.parse import segment_from_text
-from tui.cli.main import app
-
 from tests import own_snapshot_db as db
+from tui.cli.main import app
 
 D = date.fromisoformat(db.AS_OF)
 

@@ -14,7 +14,6 @@ from queries.engines.jobs import Job
 from queries.query.session import open_session
 from queries.segments.model import Group, Segment
 from queries.segments.parse import segment_from_text
-
 from tests.segtools import ALL_IDS, make, private_workspace
 
 

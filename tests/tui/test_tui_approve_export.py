@@ -9,12 +9,11 @@ import pytest
 from textual.widgets import Input, Static
 
 from queries.handoff import audit
+from tests.tui.test_tui_campaign_support import copy_demo, demo_app
+from tests.tui.test_tui_support import async_test, settle
 from tui.app import KizunaApp
 from tui.screens.handoff.campaign_approve import ApproveScreen
 from tui.screens.handoff.campaign_export import ExportScreen
-
-from tests.tui.test_tui_campaign_support import copy_demo, demo_app
-from tests.tui.test_tui_support import async_test, settle
 
 SIZE = (110, 40)
 STEM = "dormant_winback"

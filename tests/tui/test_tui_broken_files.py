@@ -6,11 +6,10 @@ from pathlib import Path
 
 from textual.widgets import DataTable
 
+from tests.tui.test_tui_support import async_test, make_app, settle
+from tests.unit.test_hostile_yaml import BOMB
 from tui.screens.campaigns.campaign_list import CampaignListScreen, open_campaigns
 from tui.screens.segments.segment_list import SegmentListScreen
-
-from tests.unit.test_hostile_yaml import BOMB
-from tests.tui.test_tui_support import async_test, make_app, settle
 
 GOOD = "name: Big spenders\nwhere: {field: points, op: '>', value: 1}\n"
 HOSTILE = {

@@ -5,14 +5,13 @@ from __future__ import annotations
 from rich.style import Style
 
 from queries.segments.model import EventCond, FieldCond, Group, Segment
+from tests.tui.test_tui_support import async_test, make_app, settle, type_text
 from tui.screens.builder.builder import BuilderScreen
 from tui.screens.builder.condition import ConditionScreen
 from tui.screens.builder.event import EventScreen
 from tui.screens.builder.field_picker import FieldPickerScreen
 from tui.screens.segments.segment_list import SegmentListScreen
 from tui.widgets.audience import AudienceBar
-
-from tests.tui.test_tui_support import async_test, make_app, settle, type_text
 
 
 async def add_field(pilot, search: str, value_keys: str | None = None) -> None:

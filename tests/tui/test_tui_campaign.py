@@ -11,15 +11,6 @@ from textual.widgets import DataTable, Input
 from queries.campaigns.parse import load_campaign
 from queries.campaigns.preview import html_to_text, preview
 from queries.core.errors import QueryCancelled
-from tui.screens.campaigns import campaign_live, campaign_preflight
-from tui.screens.campaigns.campaign_draft import CampaignDraft
-from tui.screens.campaigns.campaign_edit import CampaignEditScreen
-from tui.screens.campaigns.campaign_list import CampaignListScreen, open_campaigns
-from tui.screens.campaigns.campaign_messages import CampaignPreviewed
-from tui.screens.campaigns.campaign_preflight import CampaignPreflightScreen
-from tui.screens.dialogs import ConfirmScreen, PromptScreen, SegmentPickerScreen
-from tui.widgets.campaign_preview import CampaignPreview
-
 from tests.tui.test_tui_campaign_support import (
     copy_demo,
     demo_app,
@@ -29,6 +20,14 @@ from tests.tui.test_tui_campaign_support import (
     status_text,
 )
 from tests.tui.test_tui_support import async_test, settle
+from tui.screens.campaigns import campaign_live, campaign_preflight
+from tui.screens.campaigns.campaign_draft import CampaignDraft
+from tui.screens.campaigns.campaign_edit import CampaignEditScreen
+from tui.screens.campaigns.campaign_list import CampaignListScreen, open_campaigns
+from tui.screens.campaigns.campaign_messages import CampaignPreviewed
+from tui.screens.campaigns.campaign_preflight import CampaignPreflightScreen
+from tui.screens.dialogs import ConfirmScreen, PromptScreen, SegmentPickerScreen
+from tui.widgets.campaign_preview import CampaignPreview
 
 SIZE = (100, 30)
 KANA = re.compile("[ぁ-んァ-ヶ]")

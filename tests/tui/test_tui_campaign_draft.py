@@ -7,6 +7,7 @@ import pytest
 from queries.campaigns.parse import load_campaign
 from queries.core.errors import KizunaError
 from queries.query.session import open_session
+from tests.tui.test_tui_campaign_support import copy_demo
 from tui.screens.campaigns.campaign_draft import (
     CampaignDraft,
     part_of,
@@ -15,8 +16,6 @@ from tui.screens.campaigns.campaign_draft import (
     switch_channel,
 )
 from tui.widgets.campaign_preview import message_content, values_content
-
-from tests.tui.test_tui_campaign_support import copy_demo
 
 
 @pytest.fixture()

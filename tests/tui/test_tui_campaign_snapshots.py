@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from tui.screens.campaigns.campaign_edit import CampaignEditScreen
-
 from tests.tui.test_tui_campaign_support import copy_demo, demo_app
 from tests.tui.test_tui_support import settle
+from tui.screens.campaigns.campaign_edit import CampaignEditScreen
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])

@@ -11,10 +11,9 @@ from queries.campaigns.parse import load_campaign
 from queries.handoff.approval import approve, review
 from queries.handoff.status import campaign_status
 from queries.query.session import open_session
-from tui.screens.campaigns.campaign_list import CampaignListScreen
-
 from tests.tui.test_tui_campaign_support import copy_demo, demo_app
 from tests.tui.test_tui_support import async_test, settle
+from tui.screens.campaigns.campaign_list import CampaignListScreen
 
 STEM = "dormant_winback"
 

@@ -14,11 +14,10 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from queries.query.session import open_session
+from tests.tui.test_tui_support import settle
 from tui.app import KizunaApp
 from tui.screens.campaigns.campaign_edit import CampaignEditScreen
 from tui.widgets.campaign_preview import CampaignPreview
-
-from tests.tui.test_tui_support import settle
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_TODAY = date(2026, 11, 21)  # a day after the demo's as-of: not stale

@@ -8,15 +8,14 @@ from textual.widgets import Input, Static
 
 from queries.core.errors import QueryCancelled
 from queries.segments.model import FieldCond, Group, Segment
+from tests.tui.test_tui_builder import add_field
+from tests.tui.test_tui_support import async_test, busy, make_app, settle, type_text
 from tui.screens.builder.builder import BuilderScreen
 from tui.screens.builder.condition import ConditionScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.screens.segments.segment_list import SegmentListScreen
 from tui.widgets.audience import AudienceBar
 from tui.widgets.look_customer import CustomerPane
-
-from tests.tui.test_tui_builder import add_field
-from tests.tui.test_tui_support import async_test, busy, make_app, settle, type_text
 
 GOLD = Segment(
     "Gold and up",

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Footer
 
-from tui.screens.segments.segment_list import SegmentListScreen
-
 from tests.tui.test_tui_support import async_test, make_app, settle
+from tui.screens.segments.segment_list import SegmentListScreen
 
 
 def footer_text(app) -> str:
@@ -99,10 +98,9 @@ def _gold(workspace):
 
 @async_test
 async def test_customer_tab_takes_the_id_typed_at_once(workspace):
-    from tui.widgets.look_customer import CustomerPane
-
     from tests.tui.test_tui_flows import _plain
     from tests.tui.test_tui_support import type_text
+    from tui.widgets.look_customer import CustomerPane
 
     _gold(workspace)
     app = make_app(workspace)
@@ -145,10 +143,9 @@ async def test_sample_tab_focuses_the_table_and_enter_explains(workspace):
 async def test_is_one_of_takes_typed_values_and_space_ticks(workspace):
     from textual.widgets import SelectionList
 
-    from tui.screens.builder.condition import ConditionScreen
-
     from tests.tui.test_tui_builder import add_field
     from tests.tui.test_tui_support import type_text
+    from tui.screens.builder.condition import ConditionScreen
 
     app = make_app(workspace)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -173,7 +170,6 @@ async def test_is_one_of_takes_typed_values_and_space_ticks(workspace):
 @async_test
 async def test_enter_applies_a_boolean_condition(workspace):
     from queries.segments.model import FieldCond, Group
-
     from tests.tui.test_tui_builder import add_field
 
     app = make_app(workspace)
@@ -219,7 +215,6 @@ async def test_fast_typing_in_the_event_dialog_does_not_bleed_between_boxes(work
 @async_test
 async def test_g_adds_a_placeholder_group_that_keeps_the_audience(workspace):
     from queries.segments.model import Group
-
     from tests.tui.test_tui_builder import add_field
 
     app = make_app(workspace)

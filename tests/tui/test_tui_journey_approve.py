@@ -9,7 +9,6 @@ import pytest
 from textual.widgets import Button, Input
 
 from queries.handoff import audit
-
 from tests.tui.test_tui_approve_export import STEM, approve_on_screen, text
 from tests.tui.test_tui_campaign_support import copy_demo, demo_app
 from tests.tui.test_tui_support import async_test, settle

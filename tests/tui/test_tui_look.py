@@ -5,12 +5,11 @@ from __future__ import annotations
 from textual.widgets import DataTable, Select, Static
 
 from queries.segments.model import EventCond, FieldCond, Group, Segment
+from tests.tui.test_tui_support import async_test, make_app, settle
 from tui.widgets.bars import BreakdownChart, bar, fit
 from tui.widgets.look_breakdown import BreakdownPane
 from tui.widgets.look_overlap import OverlapPane, overlap_content
 from tui.widgets.look_sql import SqlPane
-
-from tests.tui.test_tui_support import async_test, make_app, settle
 
 GOLD = Segment(
     "Gold and up", Group("all", (FieldCond("loyalty_tier", "in", ["gold", "platinum"]),))

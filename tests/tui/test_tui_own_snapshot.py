@@ -5,11 +5,10 @@ from __future__ import annotations
 from textual.widgets import DataTable, OptionList, Select
 
 from queries.segments.model import Group, Segment
-from tui.screens.builder.field_picker import FieldPickerScreen
-from tui.widgets.look_breakdown import BreakdownPane
-
 from tests import own_snapshot_db as db
 from tests.tui.test_tui_support import async_test, make_app, settle
+from tui.screens.builder.field_picker import FieldPickerScreen
+from tui.widgets.look_breakdown import BreakdownPane
 
 
 @async_test

@@ -5,13 +5,12 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from queries.segments.model import FieldCond, Group, Not, Segment, SegmentRef
+from tests.tui.test_tui_support import async_test, make_app, settle, type_text
 from tui.screens.builder.builder import BuilderScreen
 from tui.screens.builder.field_picker import FieldPickerScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.screens.help import HelpScreen
 from tui.screens.segments.segment_list import SegmentListScreen
-
-from tests.tui.test_tui_support import async_test, make_app, settle, type_text
 
 TIER = Segment("Gold", Group("all", (FieldCond("loyalty_tier", "=", "gold"),)))
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from queries.segments.model import EventCond, FieldCond, Group, Not, Segment
-
 from tests.tui.test_tui_support import freeze_cursors, make_app, settle, type_text
 
 SMALL = (80, 24)

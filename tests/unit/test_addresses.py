@@ -19,7 +19,6 @@ from queries.core.errors import ConfigError
 from queries.handoff.approval import approve, review
 from queries.handoff.export.write import write_export
 from queries.query.session import Session, open_session
-
 from tests import dirty_db
 
 OPEN = "{require_consent: false, suppression: false, max_contacts: none}"

@@ -25,7 +25,6 @@ from hypothesis import strategies as st
 from queries.handoff.approval import approve, review
 from queries.handoff.export.write import write_export
 from queries.query.session import open_session
-
 from tests import dirty_db
 
 ROOT = Path(__file__).resolve().parents[2]

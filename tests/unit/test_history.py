@@ -6,11 +6,10 @@ from typer.testing import CliRunner
 
 from queries.core.history import deleted_stems, keep, restore, versions
 from queries.segments.model import FieldCond, Group, Segment, slugify
-from tui.cli.main import app
-from tui.screens.dialogs import ConfirmScreen, PromptScreen
-
 from tests.tui.test_tui_builder import add_field
 from tests.tui.test_tui_support import async_test, make_app, settle
+from tui.cli.main import app
+from tui.screens.dialogs import ConfirmScreen, PromptScreen
 
 
 def test_japanese_names_keep_their_letters():

@@ -15,7 +15,6 @@ import pytest
 
 import queries
 from queries.query.session import open_session
-
 from tests.fixture_db import build_fixture
 from tests.segtools import private_workspace, workspace_for
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import pytest
 
 from queries.query.session import open_session
-
 from tests.segtools import ALL_IDS, make, members, private_workspace
 
 

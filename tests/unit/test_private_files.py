@@ -16,9 +16,8 @@ import pytest
 
 from queries.core.history import keep_text
 from queries.core.private_fs import private_dir, write_private
-
-from tests.handoff_tools import write_campaign
 from tests.cli.test_interrupt import kizuna_cmd
+from tests.handoff_tools import write_campaign
 
 
 def _modes(root: Path) -> dict[str, int]:

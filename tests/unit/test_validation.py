@@ -11,9 +11,8 @@ from queries.campaigns.validate import validate_file
 from queries.core.catalog import build_catalog
 from queries.core.errors import SegmentCycle, SegmentError, UnknownField, UnknownSegment
 from queries.segments.parse import load_segment
-from tui.cli.main import app
-
 from tests.segtools import private_workspace
+from tui.cli.main import app
 
 CATALOG = build_catalog()
 

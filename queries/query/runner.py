@@ -82,6 +82,11 @@ class Step:
     removed: int
 
 
+def audience_of(base: int, steps: list[Step]) -> int:
+    """The audience a waterfall ends with: its last step, or the whole base when it has none."""
+    return steps[-1].count if steps else base
+
+
 @dataclass(frozen=True)
 class BreakdownRow:
     """A value (or bucket) of a field: people with it in the audience and in the whole base."""
@@ -104,9 +109,7 @@ class Runner(CustomerExplainer):
     def as_of(self) -> date:
         return self.snapshot.as_of
 
-    def compiler(
-        self, seg: Segment | None = None, features: exp.Expression | None = None
-    ) -> Compiler:
+    def compiler(self, seg: Segment | None = None, features: exp.Expr | None = None) -> Compiler:
         return Compiler(
             self.catalog,
             self.as_of,
@@ -119,7 +122,7 @@ class Runner(CustomerExplainer):
         """Run SQL already rendered for this engine's dialect."""
         return self.engine.run(sql, job)
 
-    def execute(self, query: exp.Expression, job: Job | None = None) -> list[Any]:
+    def execute(self, query: exp.Expr, job: Job | None = None) -> list[Any]:
         """Render a query tree for the session's engine (checking it is portable there), run it.
 
         Every query of the runner and the campaign code (funnel, preview, export) goes through
@@ -127,7 +130,7 @@ class Runner(CustomerExplainer):
         return self.engine.run(self.engine.render(query), job)
 
     def stream(
-        self, query: exp.Expression, job: Job | None = None, size: int = 10_000
+        self, query: exp.Expr, job: Job | None = None, size: int = 10_000
     ) -> Iterator[list[Any]]:
         """Rows in batches on engines that can stream them (DuckDB, the DB-API warehouses)."""
         return self.engine.stream(self.engine.render(query), job, size)
@@ -136,8 +139,8 @@ class Runner(CustomerExplainer):
     def audience_query(
         self,
         seg: Segment,
-        columns: list[exp.Expression] | None = None,
-        features: exp.Expression | None = None,
+        columns: list[exp.Expr] | None = None,
+        features: exp.Expr | None = None,
     ) -> exp.Select:
         """SELECT the segment's members (customer_id, or the given columns)."""
         comp = self.compiler(seg, features)
@@ -196,7 +199,7 @@ class Runner(CustomerExplainer):
             return comp  # only DuckDB keeps member tables beside the snapshot
         cache = self.snapshot.cond_cache
 
-        def lookup(node: EventCond, negate: bool) -> exp.Expression:
+        def lookup(node: EventCond, negate: bool) -> exp.Expr:
             key = event_key(node)
             if cache.get(key) is None:
                 self._materialise(key, node, seg, job)
@@ -220,8 +223,8 @@ class Runner(CustomerExplainer):
         comp = self._cached_compiler(seg, job) if cached else self.compiler(seg)
         conds = top_level(seg.where)
         preds = [comp.node(c) for c in conds]
-        cols: list[exp.Expression] = [exp.func("count", exp.Star())]
-        running: list[exp.Expression] = []
+        cols: list[exp.Expr] = [exp.func("count", exp.Star())]
+        running: list[exp.Expr] = []
         for p in preds:
             running.append(p)
             cols.append(
@@ -305,7 +308,7 @@ class Runner(CustomerExplainer):
         where = comp.node(seg.where)
         x = comp.field_expr(f)
         if f.type in ("date", "timestamp"):
-            key: exp.Expression = exp.Year(this=x)
+            key: exp.Expr = exp.Year(this=x)
         elif f.type == "number":
             key = self._number_bucket(comp, x)
         else:
@@ -331,7 +334,7 @@ class Runner(CustomerExplainer):
             return head
         return result
 
-    def _number_bucket(self, comp: Compiler, x: exp.Expression) -> exp.Expression:
+    def _number_bucket(self, comp: Compiler, x: exp.Expr) -> exp.Expr:
         """Buckets of a numeric field: its values when few, else 10 equal-width bands from 0."""
         stats_q = comp.base_from(
             exp.select(
@@ -366,7 +369,7 @@ class Runner(CustomerExplainer):
                     f"unknown field `{field}` in event `{event}`",
                     hint=suggest(field, list(src.fields)),
                 )
-            x: exp.Expression = exp.column(field, "e", quoted=True)
+            x: exp.Expr = exp.column(field, "e", quoted=True)
             base = exp.select(exp.alias_(x, "v"), exp.func("count", exp.Star())).from_(
                 exp.paren(
                     src.relation.where(self.compiler().time_filter(src, None)), copy=False
@@ -397,7 +400,7 @@ class Runner(CustomerExplainer):
         pb = comp_b.node(b.where)
         comp.needs_features = comp.needs_features or comp_b.needs_features
 
-        def n(p: exp.Expression) -> exp.Expression:
+        def n(p: exp.Expr) -> exp.Expr:
             return exp.Sum(
                 this=exp.If(this=p, true=exp.Literal.number(1), false=exp.Literal.number(0))
             )

@@ -113,7 +113,7 @@ class _Build:
     job: Job
     prefix: str
     tables: list[exp.Table] = field(default_factory=list)
-    joins: list[tuple[exp.Expression, exp.Expression]] = field(default_factory=list)
+    joins: list[tuple[exp.Expr, exp.Expr]] = field(default_factory=list)
     types: dict[str, str] = field(default_factory=dict)  # template field → M column type
     reps: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
     budget: Budget = field(default_factory=Budget)
@@ -123,25 +123,25 @@ class _Build:
         self.tables.append(t)
         return t
 
-    def run(self, sql: exp.Expression | str, params: list[Any] | None = None) -> Any:
+    def run(self, sql: exp.Expr | str, params: list[Any] | None = None) -> Any:
         text = sql if isinstance(sql, str) else sql.sql("duckdb")
         with self.job.claim(self.session.snapshot.cursor) as cur:
             cur.execute(text, params) if params is not None else cur.execute(text)
             return cur.fetchall(), cur.description
 
     # -- variables -------------------------------------------------------------------------
-    def value(self, name: str) -> exp.Expression:
+    def value(self, name: str) -> exp.Expr:
         """A template variable's value column in M."""
         return _col("kz_coupon") if name == "coupon" else _col(f"v_{name}")
 
-    def key(self, name: str) -> exp.Expression:
+    def key(self, name: str) -> exp.Expr:
         """The variable's join key: its text form (VARCHAR values as they are)."""
         v = self.value(name)
         if name == "coupon" or self.types[name] == "VARCHAR":
             return v
         return exp.cast(v, exp.DataType.build("VARCHAR"))
 
-    def arm_is(self, variant: str, table: str = "m") -> exp.Expression:
+    def arm_is(self, variant: str, table: str = "m") -> exp.Expr:
         return exp.EQ(this=_col("kz_arm", table), expression=exp.Literal.string(variant))
 
     def representatives(self, variant: str, name: str, m: exp.Table) -> list[Any]:
@@ -151,7 +151,7 @@ class _Build:
         if got is not None:
             return got
         v, mt = self.value(name), _alias_m(m)
-        blank: exp.Expression = exp.Is(this=v.copy(), expression=exp.Null())
+        blank: exp.Expr = exp.Is(this=v.copy(), expression=exp.Null())
         if self.types[name] == "VARCHAR":
             ctrl = exp.func("regexp_matches", v.copy(), exp.Literal.string(CONTROL_RE))
             blank = exp.or_(blank, exp.EQ(this=v.copy(), expression=exp.Literal.string("")), ctrl)
@@ -179,12 +179,12 @@ def _materialise(b: _Build, cols: list[OutColumn], rec: exp.Table) -> exp.Table:
     q = b.q
     r = rec.copy()
     r.set("alias", exp.TableAlias(this=exp.to_identifier("r")))
-    exprs: list[exp.Expression] = []
+    exprs: list[exp.Expr] = []
     for i, col in enumerate(cols):
         if col.kind == "part":
             continue
         if col.kind == "variant":
-            value: exp.Expression = exp.column("kz_arm", "r", quoted=True)
+            value: exp.Expr = exp.column("kz_arm", "r", quoted=True)
         elif col.kind == "coupon":
             value = exp.column("kz_coupon", "r", quoted=True)
         else:
@@ -232,7 +232,7 @@ def _piece_slots(
     idx: int,
     piece: Piece,
     consts: dict[str, Any],
-) -> tuple[dict[int, exp.Expression], _Size]:
+) -> tuple[dict[int, exp.Expr], _Size]:
     """SQL for each node of a piece (a lookup column, the coupon, or a constant text)."""
     c = b.c
     if not set(piece.fields) <= set(b.types) | set(consts) | {"coupon"}:
@@ -287,7 +287,7 @@ def _piece_slots(
     alias = f"l{len(b.joins)}"
     lk = lookup.copy()
     lk.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
-    on: exp.Expression = b.arm_is(variant)
+    on: exp.Expr = b.arm_is(variant)
     for j, f in enumerate(keyed):
         same = exp.NullSafeEQ(this=exp.column(f"k{j}", alias, quoted=True), expression=b.key(f))
         on = exp.and_(on, same)
@@ -297,10 +297,10 @@ def _piece_slots(
 
 def _text(
     b: _Build, m: exp.Table, variant: str, tpl: MessageTemplate, consts: dict[str, Any]
-) -> exp.Expression:
+) -> exp.Expr:
     """One variant's part as SQL: its nodes' texts joined in order, after the checks."""
     plan = tpl.plan
-    slots: dict[int, exp.Expression] = {}
+    slots: dict[int, exp.Expr] = {}
     total = _Size()
     for i, text in plan.static.items():
         slots[i] = exp.Literal.string(text)
@@ -360,7 +360,7 @@ def copy_with_messages(
     q: CampaignQuery,
     cols: list[OutColumn],
     preset: Preset,
-    status: exp.Expression,
+    status: exp.Expr,
     path: Path,
     job: Job,
     total: int,
@@ -383,7 +383,7 @@ def copy_with_messages(
         per_arm = exp.select(arm, exp.func("count", exp.Star())).from_(_alias_m(m)).group_by(arm)
         counts = dict(b.run(per_arm)[0])
         _value_checks(b, m, consts)
-        texts: dict[str, list[tuple[str, exp.Expression]]] = {p: [] for p in c.parts}
+        texts: dict[str, list[tuple[str, exp.Expr]]] = {p: [] for p in c.parts}
         for v in c.variants:
             if not counts.get(v.name):
                 continue
@@ -393,7 +393,7 @@ def copy_with_messages(
         exprs = []
         for i, col in enumerate(cols):
             if col.kind == "part" and not texts[col.name]:  # nobody to send to
-                value: exp.Expression = exp.cast(exp.Null(), exp.DataType.build("VARCHAR"))
+                value: exp.Expr = exp.cast(exp.Null(), exp.DataType.build("VARCHAR"))
             elif col.kind == "part":
                 ifs = [exp.If(this=b.arm_is(name), true=sql) for name, sql in texts[col.name]]
                 value = exp.Case(ifs=ifs)

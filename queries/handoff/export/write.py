@@ -275,7 +275,7 @@ def _audience(
     pause: float,
     job: Job,
     say: Emit,
-    status: exp.Expression,
+    status: exp.Expr,
 ) -> tuple[list[dict], bool]:
     """The audience file(s): DuckDB's COPY when the file is plain CSV (its messages rendered
     once per distinct input), else streamed through the Python writer."""

@@ -15,9 +15,8 @@ from queries.handoff.export.run import export_campaign
 from queries.handoff.export.write import write_export
 from queries.handoff.refusals import FieldTooLong, PreflightFailed, SendTimePassed
 from queries.query.session import Session
-from tui.cli.main import app
-
 from tests.handoff_tools import load, write_campaign
+from tui.cli.main import app
 
 PAST = "when: {send_at: 2020-01-01T10:00:00+09:00}\n"
 FUTURE = "when: {send_at: 2099-01-01T10:00:00+09:00}\n"

@@ -15,7 +15,6 @@ from queries.handoff.export import lookup as export_lookup
 from queries.handoff.export.write import write_export
 from queries.handoff.refusals import ExportError, PreflightFailed
 from queries.query.session import Session, open_session
-
 from tests.handoff_tools import load
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -50,7 +50,7 @@ def fmt(value: Any) -> str | None:
 
 def too_long(text: str | None, limit: int) -> bool:
     """Whether a cell's UTF-8 bytes exceed the destination's per-field limit."""
-    return bool(text) and len(text) * 4 > limit and len(text.encode("utf-8")) > limit
+    return text is not None and len(text) * 4 > limit and len(text.encode("utf-8")) > limit
 
 
 def unusable_id(text: str | None) -> bool:
@@ -252,7 +252,7 @@ class Writer:
             if fmt_ == "lines":
                 lines = []
                 for i, s in enumerate(cols[0]):
-                    if unusable_id(s):
+                    if not s or unusable_id(s):
                         n = self.row + i + 1
                         raise ExportError(f"row {n:,} (customer {ids[i]}) has no usable id")
                     lines.append(s + self.preset.newline)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -247,8 +248,8 @@ def _piece_slots(
         return {piece.nodes[0]: _col("kz_coupon")}, _Size(n, n, n, n == 0)
     keyed = [f for f in piece.fields if f not in consts]
     if not keyed:  # reads only constants: one render
-        cols = {f: [consts[f]] for f in piece.fields}
-        texts = render_piece(tpl, piece, cols, 1, b.budget)
+        once: dict[str, Sequence[Any]] = {f: [consts[f]] for f in piece.fields}
+        texts = render_piece(tpl, piece, once, 1, b.budget)
         if texts is None:
             raise Unsure("render error")
         out = texts[0] if len(piece.nodes) > 1 else (texts[0],)
@@ -264,7 +265,7 @@ def _piece_slots(
     rows, _ = b.run(sel)
     n = len(rows)
     by_key = list(zip(*rows)) if rows else [()] * (len(keys) + len(raw))
-    cols: dict[str, Any] = {}
+    cols: dict[str, Sequence[Any]] = {}
     x = len(keys)
     for j, f in enumerate(keyed):
         if f != "coupon" and b.types[f] != "VARCHAR":
@@ -345,7 +346,9 @@ def _value_checks(b: _Build, m: exp.Table, consts: dict[str, dict[str, Any]]) ->
             n = max(map(len, cols.values()), default=0)
             if not n:
                 continue
-            padded = {f: vals + vals[:1] * (n - len(vals)) for f, vals in cols.items() if vals}
+            padded: dict[str, Sequence[Any]] = {
+                f: vals + vals[:1] * (n - len(vals)) for f, vals in cols.items() if vals
+            }
             if len(padded) != len(cols):
                 continue  # a field with no value at all: no recipients in this variant
             checker.values.batch(checker, v.name, tpl, list(range(n)), padded)

@@ -309,7 +309,8 @@ def render_batch(
         iters = [repeat(x) if type(x) is str else x for x in _merge_static(slots)]
         out = list(map("".join, zip(*iters)))
     limit = r.bound.env.output_stream_limit
-    if limit is not None and out and max(map(len, out)) * 4 > limit:  # UTF-8: ≤ 4 bytes a char
+    longest = max((len(t or "") for t in out), default=0)
+    if limit is not None and longest * 4 > limit:  # UTF-8: ≤ 4 bytes a char
         r.failed.update(
             i
             for i, t in enumerate(out)

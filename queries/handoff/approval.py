@@ -111,7 +111,7 @@ LAST_EXPORT = "kizuna_last_export"  # the campaign's own ledger file, loaded int
 
 
 def audience_changes(
-    session: Session, c: Campaign, status: exp.Expression, job: Job
+    session: Session, c: Campaign, status: exp.Expr, job: Job
 ) -> AudienceChanges | None:
     """Compare the final recipients with the last export's (from the campaign's ledger file)."""
     path = ledger.file_for(session.ws, c.stem)

@@ -73,9 +73,9 @@ def previous_export(ws: Any, stem: str) -> PreviousExport | None:
     con = duckdb.connect()
     try:
         lit = str(path).replace("'", "''")
-        n, export_id = con.execute(
+        [(n, export_id)] = con.execute(
             f"SELECT count(*), max(export_id) FROM read_parquet('{lit}')"
-        ).fetchone()
+        ).fetchall()
     finally:
         con.close()
     when = str(export_id)

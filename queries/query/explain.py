@@ -35,10 +35,10 @@ class Queries(Protocol):
     def as_of(self) -> date: ...
 
     def compiler(
-        self, seg: Segment | None = None, features: exp.Expression | None = None
+        self, seg: Segment | None = None, features: exp.Expr | None = None
     ) -> Compiler: ...
 
-    def execute(self, query: exp.Expression, job: Job | None = None) -> list[Any]: ...
+    def execute(self, query: exp.Expr, job: Job | None = None) -> list[Any]: ...
 
 
 class CustomerExplainer:
@@ -118,7 +118,7 @@ class CustomerExplainer:
         comp = self.q.compiler(seg)
         items: list[tuple[int, Node]] = []
         self._flatten(seg.where, 0, items, comp)
-        cols: list[exp.Expression] = [exp.func("COALESCE", comp.node(seg.where), exp.false())]
+        cols: list[exp.Expr] = [exp.func("COALESCE", comp.node(seg.where), exp.false())]
         for _, node in items:
             cols.append(exp.func("COALESCE", comp.node(node), exp.false()))
             cols.append(self._deciding_value(comp, node))
@@ -151,7 +151,7 @@ class CustomerExplainer:
             out.append((depth, node.child))
             self._children(node.child, depth + 1, out)
 
-    def _deciding_value(self, comp: Compiler, node: Node) -> exp.Expression:
+    def _deciding_value(self, comp: Compiler, node: Node) -> exp.Expr:
         if isinstance(node, FieldCond):
             return exp.cast(comp.field_expr(self.q.catalog.fields[node.field]), "VARCHAR")
         if isinstance(node, EventCond):

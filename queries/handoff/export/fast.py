@@ -42,14 +42,14 @@ def _col(name: str, table: str = "r") -> exp.Column:
     return exp.column(name, table, quoted=True)
 
 
-def _recipients(session: Session, c: Campaign, status: exp.Expression, job: Job) -> exp.Table:
+def _recipients(session: Session, c: Campaign, status: exp.Expr, job: Job) -> exp.Table:
     """customer_id, arm and first-candidate coupon of every recipient, in a table."""
     table = exp.Table(
         this=exp.to_identifier(f"{status.name}_r", quoted=True),
         db=exp.to_identifier(MEM_DB, quoted=True),
     )
     cid = exp.column("customer_id", quoted=True)
-    cols: list[exp.Expression] = [cid.copy(), exp.column("kz_arm", quoted=True)]
+    cols: list[exp.Expr] = [cid.copy(), exp.column("kz_arm", quoted=True)]
     if c.coupon is not None:
         code = coupon_sql(cid.copy(), c.salt, c.coupon.prefix, c.coupon.length)
         cols.append(exp.alias_(code, "kz_coupon", quoted=True))
@@ -128,7 +128,7 @@ def copy_audience(
     q: CampaignQuery,
     cols: list[OutColumn],
     preset: Preset,
-    status: exp.Expression,
+    status: exp.Expr,
     path: Path,
     job: Job,
 ) -> bool:
@@ -140,7 +140,7 @@ def copy_audience(
         exprs = []
         for col in cols:
             if col.kind == "variant":
-                value: exp.Expression = _col("kz_arm")
+                value: exp.Expr = _col("kz_arm")
             elif col.kind == "coupon":
                 value = _col("kz_coupon")
             else:

@@ -240,11 +240,12 @@ class Writer:
         else:
             cols = self._cells(ids, rows)
             if fmt_ == "lines":
+                lines = []
                 for i, s in enumerate(cols[0]):
                     if not s or "\n" in s or "\r" in s:
                         n = self.row + i + 1
                         raise ExportError(f"row {n:,} (customer {ids[i]}) has no usable id")
-                lines = [s + self.preset.newline for s in cols[0]]
+                    lines.append(s + self.preset.newline)
             elif fmt_ == "parquet":
                 lines = self._lines(cols, ",", "\n")
             else:

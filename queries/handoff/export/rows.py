@@ -6,7 +6,7 @@ same renderer and checks), for each recipient's own variant only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -100,7 +100,7 @@ class Rows:
             elif coupons is not None:
                 codes = coupons.accept(list(ids), list(first))
             texts = self._render(ids, arms, fields, codes, send_date) if messages else {}
-            columns = []
+            columns: list[Sequence[Any]] = []
             for col in self.cols:
                 k = col.kind
                 if k == "customer_id":

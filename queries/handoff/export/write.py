@@ -274,7 +274,7 @@ def _audience(
     pause: float,
     job: Job,
     say: Emit,
-    status: exp.Expression,
+    status: exp.Expr,
 ) -> tuple[list[dict], bool]:
     """The audience file(s): DuckDB's COPY when the file is plain CSV, else streamed."""
     if fast and export_fast.usable(session, c, preset, with_messages, partial):

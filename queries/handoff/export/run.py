@@ -30,6 +30,7 @@ from queries.core.private_fs import private_dir
 from queries.handoff import audit, ledger
 from queries.handoff.approval import require_approval
 from queries.handoff.checks import check_replace, check_send_time
+from queries.handoff.export.request import ExportRequest
 from queries.handoff.refusals import ExportBusy, ExportError, from_dict
 from queries.query.session import Session
 
@@ -156,23 +157,23 @@ def export_campaign(
         audit.record(ws, "export", stem, "refused", reason=exc.reason, detail=exc.audit or None)
         raise
     export_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    req = {
-        "workspace": str(ws.root),
-        "db": str(session.ws.db_path),
-        "engine": session.engine.kind,
-        "as_of": ws.as_of.isoformat() if ws.as_of else None,
-        "campaign": str(c.path),
-        "approval": approval,
-        "out": str(root),
-        "export_id": export_id,
-        "force": force,
-        "messages": messages,
-        "batch_size": batch_size,
-        "fast": fast,
-        "pause": pause,
-        "past_send": past_send,
-        "replaces": dataclasses.asdict(prev) if prev else None,
-    }
+    req = ExportRequest(
+        workspace=ws.root,
+        db=session.ws.db_path,
+        campaign=c.path,
+        approval=approval,
+        out=root,
+        export_id=export_id,
+        engine=session.engine.kind,
+        as_of=ws.as_of.isoformat() if ws.as_of else None,
+        force=force,
+        messages=messages,
+        batch_size=batch_size,
+        fast=fast,
+        pause=pause,
+        past_send=past_send,
+        replaces=dataclasses.asdict(prev) if prev else None,
+    )
     base = {
         "approved_by": approval.get("approved_by"),
         "fingerprint": approval["fingerprint"]["sha256"],
@@ -213,7 +214,7 @@ def _remove_partials(folder: Path, pid: int, known: str | None) -> None:
 
 
 def _run_worker(
-    req: dict[str, Any],
+    req: ExportRequest,
     folder: Path,
     progress: Progress | None,
     cancel: threading.Event | None,
@@ -226,7 +227,7 @@ def _run_worker(
 
 
 def _relay(
-    req: dict[str, Any],
+    req: ExportRequest,
     folder: Path,
     progress: Progress | None,
     cancel: threading.Event | None,
@@ -243,7 +244,7 @@ def _relay(
         start_new_session=True,  # Ctrl-C reaches us, not the worker: we decide how it stops
     )
     assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write((json.dumps(req, default=str) + "\n").encode())
+    proc.stdin.write((req.to_json() + "\n").encode())
     proc.stdin.flush()
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)

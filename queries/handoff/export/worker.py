@@ -1,9 +1,9 @@
 """The export worker: `python -m queries.handoff.export.worker`, one export in a process of its own.
 
-It reads one JSON request line on stdin, opens its own session and writes JSON lines on
-stdout: progress events, then `{"result": manifest}` or `{"error": {...}}`. When its parent
-goes away (stdin closes) it exits at once, leaving only a hidden partial folder behind, which
-the next export removes. Cancelling is the parent killing this process.
+It reads one JSON request line (`ExportRequest`) on stdin, opens its own session and writes
+JSON lines on stdout: progress events, then `{"result": manifest}` or `{"error": {...}}`.
+When its parent goes away (stdin closes) it exits at once, leaving only a hidden partial
+folder behind, which the next export removes. Cancelling is the parent killing this process.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import json
 import os
 import sys
 import threading
-from pathlib import Path
 from typing import Any
+
+from queries.handoff.export.request import ExportRequest
 
 
 def _emit(event: dict[str, Any]) -> None:
@@ -30,35 +31,22 @@ def _watch_parent() -> None:
         os._exit(3)
 
 
-def run(req: dict[str, Any]) -> dict[str, Any]:
+def run(req: ExportRequest) -> dict[str, Any]:
     """Open a session and write the export described by `req`; returns the manifest."""
     from queries.campaigns.parse import load_campaign
-    from queries.handoff.export.write import write_export
+    from queries.handoff.export.write import write_request
     from queries.query.session import open_session
 
     session = open_session(
-        Path(req["workspace"]),
-        Path(req["db"]),
-        req.get("as_of"),
+        req.workspace,
+        req.db,
+        req.as_of,
         lambda msg: _emit({"phase": "features", "message": msg}),
-        engine=req.get("engine"),
+        engine=req.engine,
     )
     try:
-        c = load_campaign(Path(req["campaign"]), session.catalog, session.ws.root, session.store)
-        return write_export(
-            session,
-            c,
-            req["approval"],
-            Path(req["out"]),
-            req["export_id"],
-            force=bool(req.get("force")),
-            messages=req.get("messages"),
-            emit=_emit,
-            batch_size=int(req.get("batch_size", 50_000)),
-            fast=bool(req.get("fast", True)),
-            pause=float(req.get("pause", 0.0)),
-            handoff={"past_send": bool(req.get("past_send")), "replaces": req.get("replaces")},
-        )
+        c = load_campaign(req.campaign, session.catalog, session.ws.root, session.store)
+        return write_request(session, c, req, _emit)
     finally:
         session.close()
 
@@ -71,7 +59,7 @@ def main() -> int:
     from queries.handoff.refusals import ExportError
 
     try:
-        _emit({"result": run(json.loads(line))})
+        _emit({"result": run(ExportRequest.from_json(line))})
         return 0
     except ExportError as exc:
         _emit({"error": exc.to_dict()})

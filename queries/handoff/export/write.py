@@ -40,6 +40,7 @@ from queries.handoff.approval import check_unchanged
 from queries.handoff.export import fast as export_fast
 from queries.handoff.export import lookup as export_lookup
 from queries.handoff.export.formats import Sink, Writer, file_info
+from queries.handoff.export.request import ExportRequest
 from queries.handoff.export.rows import Rows, holdout_select
 from queries.handoff.fingerprint import Fingerprint
 from queries.handoff.locks import export_lock
@@ -87,12 +88,37 @@ def write_export(
     pause: float = 0.0,
     handoff: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Produce `<out_root>/<campaign>/<id>/` and commit the ledger; returns the manifest.
+    """`write_request` for a campaign and approval at hand (tests, benchmarks, the worker's
+    request built in place); `handoff` holds `past_send` and `replaces`."""
+    req = ExportRequest(
+        workspace=session.ws.root,
+        db=session.ws.db_path,
+        campaign=c.path or Path(c.stem),
+        approval=approval,
+        out=out_root,
+        export_id=export_id,
+        force=force,
+        messages=messages,
+        batch_size=batch_size,
+        fast=fast,
+        pause=pause,
+        past_send=bool((handoff or {}).get("past_send")),
+        replaces=(handoff or {}).get("replaces"),
+    )
+    return write_request(session, c, req, emit, job)
+
+
+def write_request(
+    session: Session,
+    c: Campaign,
+    req: ExportRequest,
+    emit: Emit | None = None,
+    job: Job | None = None,
+) -> dict[str, Any]:
+    """Produce `<req.out>/<campaign>/<id>/` and commit the ledger; returns the manifest.
 
     Holds the workspace export lock from the funnel (which reads the ledger) to the ledger
-    commit, so two exports at once still respect every frequency cap. `handoff`: what the
-    caller checked first: `past_send` (forced past send_at) and `replaces` (the earlier
-    export this one replaces), recorded in the manifest."""
+    commit, so two exports at once still respect every frequency cap."""
     job, say = job or Job(), emit or (lambda _e: None)
     with export_lock(
         session.ws,
@@ -101,46 +127,23 @@ def write_export(
         cancelled=lambda: job.cancelled,
     ):
         ledger.recover(session.ws, locked=True)
-        return _write_locked(
-            session,
-            c,
-            approval,
-            out_root,
-            export_id,
-            force,
-            messages,
-            say,
-            job,
-            batch_size,
-            fast,
-            pause,
-            handoff,
-        )
+        return _write_locked(session, c, req, say, job)
 
 
 def _write_locked(
-    session: Session,
-    c: Campaign,
-    approval: dict,
-    out_root: Path,
-    export_id: str,
-    force: bool = False,
-    messages: bool | None = None,
-    emit: Emit | None = None,
-    job: Job | None = None,
-    batch_size: int = 50_000,
-    fast: bool = True,
-    pause: float = 0.0,
-    handoff: dict[str, Any] | None = None,
+    session: Session, c: Campaign, req: ExportRequest, emit: Emit, job: Job
 ) -> dict[str, Any]:
-    """`write_export`'s work, under the workspace export lock."""
+    """`write_request`'s work, under the workspace export lock."""
+    approval, out_root, export_id, force = req.approval, req.out, req.export_id, req.force
+    messages, fast, batch_size, pause = req.messages, req.fast, req.batch_size, req.pause
+    handoff = {"past_send": req.past_send, "replaces": req.replaces}
     start = time.perf_counter()
     laps: dict[str, float] = {}
 
     def lap(name: str) -> None:
         laps[name] = round(time.perf_counter() - start - sum(laps.values()), 3)
 
-    job, say = job or Job(), emit or (lambda _e: None)
+    say = emit
     ws, stem, preset = session.ws, c.stem, PRESETS[c.how.destination]
     fp = check_unchanged(session, c, approval)
     carried = carries_messages(preset, c)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +13,7 @@ from .channels import budget, unencodable
 from .coupons import candidate, coupon_sql, load_pool
 from .describe import describe
 from .errors import CustomerNotFound
+from .html_text import html_to_text
 from .jobs import Job
 from .mask import mask_value
 from .personalize import CAMPAIGN_FIELDS, describe_error
@@ -293,14 +292,4 @@ def preview(
     return Preview(c, session.snapshot.as_of, base, steps, arms, samples, pf.policies_off, notes)
 
 
-_BREAK = re.compile(r"<\s*br\b[^>]*>", re.I)
-_BLOCK = re.compile(r"<\s*/\s*(p|div|h\d|li|tr|table|ul|ol)\s*>", re.I)
-_TAG = re.compile(r"<[^>]+>")
-
-
-def html_to_text(source: str) -> str:
-    """A terminal rendering of an HTML body: tags dropped, breaks kept, entities decoded."""
-    text = " ".join(ln.strip() for ln in source.splitlines())
-    text = _TAG.sub("", _BLOCK.sub("\n\n", _BREAK.sub("\n", text)))
-    lines = [ln.strip() for ln in html.unescape(text).split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+__all__ = ["Preview", "SampleMessage", "html_to_text", "preview"]

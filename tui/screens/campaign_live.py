@@ -189,7 +189,7 @@ class CampaignLiveMixin(Screen):
             c.encoding if c else "utf-8",
             self.raw,
             self.result,
-            pane.scrollable_content_region.width or 60,
+            max(20, pane.size.width - 3) if pane.size.width else 60,  # padding, scrollbar
             removed=getattr(self, "removed", None),
         )
         pane.show(content, stale=self.error is not None)

@@ -444,3 +444,28 @@ def parse_campaign(
 ) -> Campaign:
     """Validate a loaded campaign document and build its model (templates compiled)."""
     return _Loader(lines, catalog, root, store).campaign(data, path)
+
+
+PARTS = ("coupon", "exclude", "policy", "quiet_hours", "drift_limit")
+
+
+def check_part(
+    part: str, value: Any, catalog: Catalog, root: Path | None = None, send_at: Any = None
+) -> None:
+    """Validate one part of a campaign alone (the editor's dialogs), by the rules of the file.
+
+    `part` is one of PARTS; raises the same SegmentError the whole file would, with its field.
+    """
+    lo = _Loader(Lines(None), catalog, root, None)
+    if part == "coupon":
+        lo.coupon({"coupon": value})
+    elif part == "exclude":
+        lo.who({"segment": "-", "exclude": value})
+    elif part == "policy":
+        lo.policy(lo.section({"policy": value}, "policy"))
+    elif part == "quiet_hours":
+        lo.when({"send_at": send_at, "quiet_hours": value})
+    elif part == "drift_limit":
+        lo.drift({"drift_limit": value})
+    else:
+        raise ValueError(f"unknown campaign part `{part}`")

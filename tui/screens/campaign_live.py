@@ -35,8 +35,14 @@ FIELD_WIDGETS = {
     "how.channel": "cmp-channel",
     "how.destination": "cmp-destination",
     "when.send_at": "cmp-send-at",
-    "when.quiet_hours": "cmp-send-at",
     "holdout.percent": "cmp-holdout",
+}
+RULE_WIDGETS = {  # a field under one of these prefixes is shown on the rules rows
+    "who.exclude": "cmp-exclude",
+    "what.coupon": "cmp-rules",
+    "policy": "cmp-rules",
+    "when.quiet_hours": "cmp-rules",
+    "drift_limit": "cmp-rules",
 }
 PART_WIDGETS = {
     "subject": "cmp-subject",
@@ -151,7 +157,9 @@ class CampaignLiveMixin(Screen):
             self.audience = Content.styled("✗ not counted", "bold $text-error")
             self._title()
         where, text = problem(event.error)
-        widget = FIELD_WIDGETS.get(where or "")
+        widget = FIELD_WIDGETS.get(where or "") or next(
+            (w for pre, w in RULE_WIDGETS.items() if (where or "").startswith(pre)), None
+        )
         loc = part_of(where)
         if loc is not None and self.draft is not None:
             name = self.draft.variants[loc[0]].name

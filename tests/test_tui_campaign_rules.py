@@ -206,3 +206,17 @@ async def test_saving_without_changes_keeps_the_file_and_edits_round_trip(ws):
         assert parsed(app, ws, "cart_sms") == screen.draft.build(s.catalog, s.store)
         assert parsed(app, ws, "cart_sms").policy.max_contacts == MaxContacts(5, "7d")
         assert "dedupe_by: phone" in path.read_text()
+
+
+@async_test
+async def test_campaign_ids_from_the_message_history_are_suggested(ws):
+    app = demo_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot, ws, STEM)
+        await pilot.press("x")
+        await settle(pilot)
+        app.screen.query_one("#ex-campaign").focus()
+        await type_text(pilot, "20261114")
+        await pilot.pause()
+        await pilot.press("right")  # accept the suggestion
+        assert app.screen.query_one("#ex-campaign").value == "20261114-nov-sale-final-email"

@@ -21,7 +21,10 @@ from queries.describe import describe
 from queries.segment import EventCond, FieldCond, Group, Node, SegmentRef, node_to_dict
 
 from ..keymap import bind
+from ..messages import ValuesLoaded
+from ..workers import JobSlot
 from .campaign_rules import Check, RulesDialog
+from .condition import load_values
 
 
 def recipients_of(campaign_id: str, within: str) -> EventCond:
@@ -46,6 +49,7 @@ class ExclusionsScreen(RulesDialog):
         self.nodes = list(exclude)
         self.segments = segments
         self.campaigns = campaigns
+        self.values_slot = JobSlot(self, "values")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="exclude-dialog"):
@@ -73,7 +77,19 @@ class ExclusionsScreen(RulesDialog):
 
     def on_mount(self) -> None:
         self._refill()
+        if self.app.session.catalog.has("messages", "campaign_id"):
+            load_values(self, "campaign_id", "messages")  # ids in the message history
         self.query_one("#ex-list" if self.nodes else "#ex-segment").focus()
+
+    def on_unmount(self) -> None:
+        self.values_slot.cancel()
+
+    @on(ValuesLoaded)
+    def _history_ids(self, event: ValuesLoaded) -> None:
+        """Suggest the campaign ids the snapshot's history has, after this workspace's."""
+        seen = [str(v) for v, _ in event.values if v is not None]
+        ids = [*self.campaigns, *(x for x in seen if x not in self.campaigns)]
+        self.query_one("#ex-campaign", Input).suggester = SuggestFromList(ids, case_sensitive=False)
 
     def _refill(self, highlight: int | None = None) -> None:
         ol = self.query_one("#ex-list", OptionList)

@@ -30,14 +30,14 @@ sys.path.insert(0, str(HERE.parent))
 from sqlglot import exp  # noqa: E402
 
 from bench.common import interleave, ratio, snapshot, summary  # noqa: E402
-from queries.approval import approve, review  # noqa: E402
-from queries.campaign import load_campaign  # noqa: E402
-from queries.export import export_campaign  # noqa: E402
-from queries.export_rows import fast_select  # noqa: E402
-from queries.funnel import policy_query  # noqa: E402
-from queries.jobs import Job  # noqa: E402
-from queries.presets import PRESETS, columns_for  # noqa: E402
-from queries.session import open_session  # noqa: E402
+from queries.campaigns.funnel import policy_query  # noqa: E402
+from queries.campaigns.parse import load_campaign  # noqa: E402
+from queries.campaigns.presets import PRESETS, columns_for  # noqa: E402
+from queries.engines.jobs import Job  # noqa: E402
+from queries.handoff.approval import approve, review  # noqa: E402
+from queries.handoff.export.rows import fast_select  # noqa: E402
+from queries.handoff.export.run import export_campaign  # noqa: E402
+from queries.query.session import open_session  # noqa: E402
 
 CAMPAIGN = """\
 name: bench export

@@ -27,12 +27,12 @@ sys.path.insert(0, str(HERE.parent))
 
 from liquid import Environment, StrictUndefined  # noqa: E402
 
-from queries.campaign import load_campaign  # noqa: E402
-from queries.demo import generate_demo  # noqa: E402
-from queries.jobs import Job  # noqa: E402
-from queries.preflight import preflight  # noqa: E402
-from queries.preview import CampaignQuery  # noqa: E402
-from queries.session import open_session  # noqa: E402
+from queries.campaigns.audience import CampaignQuery  # noqa: E402
+from queries.campaigns.parse import load_campaign  # noqa: E402
+from queries.campaigns.preflight import preflight  # noqa: E402
+from queries.demo.generate import generate_demo  # noqa: E402
+from queries.engines.jobs import Job  # noqa: E402
+from queries.query.session import open_session  # noqa: E402
 
 SIMPLE_BODY = """\
 <p>{{ family_name }} {{ given_name | default: "" }} 様</p>

@@ -32,9 +32,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from bench.common import interleave, ratio, snapshot, summary, workspace  # noqa: E402
-from queries.parse import segment_from_text  # noqa: E402
-from queries.segment import Compare, EventCond, Group  # noqa: E402
-from queries.session import open_session  # noqa: E402
+from queries.query.session import open_session  # noqa: E402
+from queries.segments.model import Compare, EventCond, Group  # noqa: E402
+from queries.segments.parse import segment_from_text  # noqa: E402
 
 D = "DATE '2026-11-20'"  # the demo's as-of day
 
@@ -176,7 +176,7 @@ def features_build(db: Path) -> None:
     """Time a cold features cache build in a child process, with its peak memory."""
     ws = workspace("features-cold", db)
     shutil.rmtree(ws / ".kizuna", ignore_errors=True)
-    code = "import sys; from queries.session import open_session; open_session(sys.argv[1])"
+    code = "import sys; from queries.query.session import open_session; open_session(sys.argv[1])"
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t = time.perf_counter()
     subprocess.run([sys.executable, "-c", code, str(ws)], check=True, cwd=HERE.parent)

@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from bench.bench_segments import CASES  # noqa: E402
 from bench.common import pct, snapshot, summary, workspace  # noqa: E402
-from queries.segment import FieldCond, Group  # noqa: E402
+from queries.segments.model import FieldCond, Group  # noqa: E402
 
 DESIGN_YAML = dict((n, y) for n, y, _ in CASES)["DESIGN example"]
 # digits typed one by one; every prefix is a new value (never a value seen before)
@@ -56,7 +56,7 @@ def typed_values(keys: int) -> list[tuple[str, int | None]]:
 
 
 def segment_with_points(session, value: int):
-    from queries.parse import segment_from_text
+    from queries.segments.parse import segment_from_text
 
     seg = segment_from_text(DESIGN_YAML, session.catalog)
     seg.where = Group("all", (*seg.where.children, FieldCond("points", ">=", value)))
@@ -68,8 +68,8 @@ async def headless(ws: Path, plan: list[tuple[str, int | None]]) -> tuple[list[f
     from textual import events
 
     from tui.app import KizunaApp
-    from tui.screens.builder import BuilderScreen
-    from tui.screens.condition import ConditionScreen
+    from tui.screens.builder.builder import BuilderScreen
+    from tui.screens.builder.condition import ConditionScreen
     from tui.widgets.audience import AudienceBar
 
     keyed: list[float] = []
@@ -227,7 +227,7 @@ def main() -> None:
     plan = typed_values(args.keys)
     values = [v for _, v in plan if v is not None]
 
-    from queries.session import open_session
+    from queries.query.session import open_session
 
     s = open_session(ws)
     bare, cached, counts = [], [], {}

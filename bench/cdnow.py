@@ -135,8 +135,8 @@ def stage(n: int, first: date | None, last: date | None, d: date) -> str:
 
 def compare(ws: Path, db: Path, as_of: str | None) -> list[str]:
     """Kizuna's features and a segment count against the independent SQL; the mismatches."""
-    from queries.parse import segment_from_text
-    from queries.session import open_session
+    from queries.query.session import open_session
+    from queries.segments.parse import segment_from_text
 
     s = open_session(ws, as_of=as_of)
     problems: list[str] = []
@@ -201,8 +201,8 @@ def compare(ws: Path, db: Path, as_of: str | None) -> list[str]:
         if n_kz != n_sql:
             problems.append(f"segment count {n_kz} != {n_sql}")
         if as_of is not None:  # `kizuna backtest` on the base of that day, 30 days ahead
-            from queries.backtest import backtest
-            from queries.segment import Group, Segment
+            from queries.measure.backtest import backtest
+            from queries.segments.model import Group, Segment
 
             bt = backtest(s, Segment("everyone", Group("all")), "30d")
             raw = duckdb.connect(str(db), read_only=True)

@@ -18,7 +18,7 @@ def snapshot(n: int) -> Path:
     """bench/scale-<n>.duckdb, generated once (streamed by DuckDB, bounded memory) and reused."""
     db = HERE / f"scale-{n}.duckdb"
     if not db.is_file():
-        from queries.demo import generate_demo
+        from queries.demo.generate import generate_demo
 
         print(f"generating {db.name} (once; reused by every benchmark) …", flush=True)
         t = time.perf_counter()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from queries.session import Session, open_session
+from queries.query.session import Session, open_session
 
 from .fixture_db import build_fixture
 from .parity_env import duck, export_dir, parity_ws, pg, spark  # noqa: F401 (parity engines)

@@ -8,8 +8,8 @@ from typing import Any
 
 import duckdb
 
-from queries.campaign import campaign_from_text
-from queries.session import Session
+from queries.campaigns.parse import campaign_from_text
+from queries.query.session import Session
 
 from .fixture_db import SCHEMA
 

@@ -7,9 +7,10 @@ import io
 from pathlib import Path
 from typing import Any
 
-from queries.approval import approve, review
-from queries.campaign import Campaign, load_campaign
-from queries.session import Session
+from queries.campaigns.model import Campaign
+from queries.campaigns.parse import load_campaign
+from queries.handoff.approval import approve, review
+from queries.query.session import Session
 
 SPRING = """\
 name: 春のご案内

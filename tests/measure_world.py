@@ -6,11 +6,11 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from queries.approval import approve, review
-from queries.campaign import load_campaign
-from queries.demo_continue import continue_demo
-from queries.export import export_campaign
-from queries.session import open_session
+from queries.campaigns.parse import load_campaign
+from queries.demo.continuation import continue_demo
+from queries.handoff.approval import approve, review
+from queries.handoff.export.run import export_campaign
+from queries.query.session import open_session
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "demo.duckdb"

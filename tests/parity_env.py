@@ -27,9 +27,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries.catalog import TABLE_COLUMNS
+from queries.core.schema import TABLE_COLUMNS
 from queries.engines import EngineError
-from queries.session import Session, open_session
+from queries.query.session import Session, open_session
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "demo.duckdb"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import duckdb
 
-from queries.parse import segment_from_text
-from queries.segment import Segment
-from queries.session import Session, open_session
+from queries.query.session import Session, open_session
+from queries.segments.model import Segment
+from queries.segments.parse import segment_from_text
 from tests.fixture_db import SCHEMA
 
 ALL_IDS = ["C01", "C02", "C03", "C04", "C05", "C06", "C07", "C08"]

@@ -13,12 +13,12 @@ from pathlib import Path
 import phonenumbers
 import pytest
 
-from queries import addresses
-from queries.approval import approve, review
-from queries.errors import ConfigError
-from queries.export_write import write_export
-from queries.funnel import FunnelSQL, policy_funnel
-from queries.session import Session, open_session
+from queries.campaigns.funnel import FunnelSQL, policy_funnel
+from queries.core import addresses
+from queries.core.errors import ConfigError
+from queries.handoff.approval import approve, review
+from queries.handoff.export.write import write_export
+from queries.query.session import Session, open_session
 
 from . import dirty_db
 

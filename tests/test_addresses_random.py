@@ -22,9 +22,9 @@ import phonenumbers
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from queries.approval import approve, review
-from queries.export_write import write_export
-from queries.session import open_session
+from queries.handoff.approval import approve, review
+from queries.handoff.export.write import write_export
+from queries.query.session import open_session
 
 from . import dirty_db
 

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from queries.errors import SegmentError
-from queries.parse import segment_from_text
-from queries.session import open_session
-from queries.timewin import Window, add_months, anniversary_month_days
+from queries.core.errors import SegmentError
+from queries.core.timewin import Window, add_months, anniversary_month_days
+from queries.query.session import open_session
+from queries.segments.parse import segment_from_text
 
 from .segtools import build_db, customer, ids, workspace_for
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries import audit
-from queries.approval import approval_path, approve, review
-from queries.export_errors import EncodingFailed, NotApproved, PreflightFailed
-from queries.export_write import write_export
-from queries.session import Session
+from queries.handoff import audit
+from queries.handoff.approval import approval_path, approve, review
+from queries.handoff.export.write import write_export
+from queries.handoff.refusals import EncodingFailed, NotApproved, PreflightFailed
+from queries.query.session import Session
 
 from .handoff_tools import approved, load, write_campaign
 

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 from sqlglot import exp
 
-from queries.assign import BUCKETS, HOLDOUT, Plan, arm_sql, bucket, bucket_sql
+from queries.campaigns.assignment import BUCKETS, HOLDOUT, Plan, arm_sql, bucket, bucket_sql
 
 IDS_SQL = "SELECT 'C' || lpad(CAST(i AS VARCHAR), 7, '0') AS cid FROM range({n}) t(i)"
 CID = exp.column("cid")

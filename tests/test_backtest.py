@@ -10,10 +10,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from queries.backtest import backtest
-from queries.measure_export import MeasureError
-from queries.session import open_session
-from tui.cli import app
+from queries.measure.backtest import backtest
+from queries.measure.exported import MeasureError
+from queries.query.session import open_session
+from tui.cli.main import app
 
 from .measure_world import DEMO
 
@@ -116,8 +116,8 @@ def test_backtest_from_the_builder(ws: Path, monkeypatch: pytest.MonkeyPatch) ->
     from textual.widgets import Input, Static
 
     from tui.app import KizunaApp
-    from tui.screens.builder import BuilderScreen
-    from tui.screens.segment_backtest import BacktestScreen
+    from tui.screens.builder.builder import BuilderScreen
+    from tui.screens.segments.segment_backtest import BacktestScreen
 
     from .test_tui_support import async_test, settle
 

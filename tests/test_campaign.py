@@ -9,19 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from queries.campaign import (
-    Campaign,
-    Coupon,
-    MaxContacts,
-    Policy,
-    campaign_from_text,
-    find_campaign,
-    load_campaign,
-)
-from queries.catalog import build_catalog
-from queries.errors import SegmentError, UnknownField, UnknownSegment
-from queries.personalize import TemplateError
-from queries.store import SegmentStore
+from queries.campaigns.model import Campaign, Coupon, MaxContacts, Policy, find_campaign
+from queries.campaigns.parse import campaign_from_text, load_campaign
+from queries.campaigns.personalize import TemplateError
+from queries.core.catalog import build_catalog
+from queries.core.errors import SegmentError, UnknownField, UnknownSegment
+from queries.query.store import SegmentStore
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = build_catalog(None)
@@ -347,7 +340,7 @@ def test_find_campaign_suggests(ws: Path) -> None:
 def test_template_files_are_regular_files_under_the_size_limit(ws: Path) -> None:
     import os
 
-    from queries.template_file import TEMPLATE_MAX_BYTES
+    from queries.campaigns.template_file import TEMPLATE_MAX_BYTES
 
     os.mkfifo(ws / "templates" / "pipe.liquid")
     with (ws / "templates" / "big.liquid").open("wb") as f:
@@ -365,9 +358,9 @@ def test_template_files_are_regular_files_under_the_size_limit(ws: Path) -> None
 
 
 def test_long_ranges_are_a_render_error_not_minutes() -> None:
-    from queries.errors import Location
-    from queries.personalize import compile_template
-    from queries.render_batch import render_batch
+    from queries.campaigns.personalize import compile_template
+    from queries.campaigns.render_batch import render_batch
+    from queries.core.errors import Location
 
     t = compile_template("{{ (1..10000000) | join: ',' }}", "text", Location("c", 1, "t"), [])
     batch = render_batch(t, {}, 3)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from queries.campaign_parse import check_part
-from queries.errors import SegmentError
+from queries.campaigns.parse import check_part
+from queries.core.errors import SegmentError
 
 from .test_campaign import BASE, CATALOG, load
 from .test_campaign import ws as ws

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from queries.channels import budget, is_gsm7, parts_for, sms_count, unencodable, utf16_units
+from queries.campaigns.channels import (
+    budget,
+    is_gsm7,
+    parts_for,
+    sms_count,
+    unencodable,
+    utf16_units,
+)
 
 
 @pytest.mark.parametrize(

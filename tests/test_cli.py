@@ -9,7 +9,7 @@ import pytest
 import sqlglot
 from typer.testing import CliRunner
 
-from tui.cli import app
+from tui.cli.main import app
 
 from .segtools import private_workspace
 

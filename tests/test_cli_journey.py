@@ -33,7 +33,7 @@ def test_count_inside_a_workspace_says_nothing_about_the_demo(ws):  # noqa: F811
 def test_no_tty_prints_usage_and_exits_2(tmp_path):
     root = Path(__file__).resolve().parent.parent
     proc = subprocess.run(
-        [sys.executable, "-c", "from tui.cli import main; main()"],
+        [sys.executable, "-c", "from tui.entry import main; main()"],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from queries.session import open_session
+from queries.query.session import open_session
 
 from .segtools import ALL_IDS, make, private_workspace
 from .test_events import (

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from sqlglot import exp
 
-from queries.coupons import (
+from queries.campaigns.coupons import (
     ALPHABET,
     CodeAllocator,
     CouponError,
@@ -18,7 +18,7 @@ from queries.coupons import (
     coupon_sql,
     load_pool,
 )
-from queries.errors import SegmentError
+from queries.core.errors import SegmentError
 
 
 def test_alphabet_has_no_lookalikes() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries.demo import AS_OF, TABLES, generate_demo
+from queries.demo.generate import AS_OF, TABLES, generate_demo
 
 N = 2000
 END = "TIMESTAMP '2026-11-20 23:59:59'"

@@ -8,8 +8,8 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from queries.parse import segment_from_text
-from queries.session import open_session
+from queries.query.session import open_session
+from queries.segments.parse import segment_from_text
 
 from .segtools import ids, private_workspace
 
@@ -119,13 +119,13 @@ def rich(shared_session):
 
 
 def test_rich_segment_uses_every_operator(rich):
-    from queries.ops import ALL_OPS
-    from queries.segment import EventCond, FieldCond
+    from queries.segments.model import EventCond, FieldCond
+    from queries.segments.ops import ALL_OPS
 
     used_ops, fns = set(), set()
 
     def visit(node):
-        from queries.segment import Group, Not
+        from queries.segments.model import Group, Not
 
         if isinstance(node, FieldCond):
             used_ops.add(node.op)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from queries import effect_stats as st
+from queries.measure import stats as st
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,7 +93,7 @@ def test_count_does_not_load_scipy_or_statsmodels(tmp_path: Path, fixture_db: Pa
     code = f"""
         import json, sys
         from typer.testing import CliRunner
-        from tui.cli import app
+        from tui.cli.main import app
         r = CliRunner().invoke(app, ["count", "all", "--workspace", {str(tmp_path)!r}])
         heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("scipy", "statsmodels"))
         print(json.dumps({{"code": r.exit_code, "heavy": heavy}}))

@@ -20,9 +20,9 @@ from datetime import date
 
 import pytest
 
-from queries.errors import SegmentCycle, SegmentError, UnknownSegment
-from queries.parse import segment_from_text
-from queries.session import open_session
+from queries.core.errors import SegmentCycle, SegmentError, UnknownSegment
+from queries.query.session import open_session
+from queries.segments.parse import segment_from_text
 
 from .segtools import ALL_IDS, ids, make, members, private_workspace
 

@@ -9,18 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from queries import audit, ledger
-from queries.export import export_campaign
-from queries.export_errors import (
+from queries.campaigns.funnel import policy_funnel
+from queries.handoff import audit, ledger
+from queries.handoff.export.run import export_campaign
+from queries.handoff.export.write import write_export
+from queries.handoff.refusals import (
     ChangedSinceApproval,
     DriftExceeded,
     NotApproved,
     PreflightFailed,
     ReplaceNeeded,
 )
-from queries.export_write import write_export
-from queries.funnel import policy_funnel
-from queries.session import Session
+from queries.query.session import Session
 
 from .handoff_tools import approved, load, read_csv, write_campaign
 
@@ -141,8 +141,8 @@ def test_preflight_problems_stop_the_export(ws: Path, session: Session) -> None:
 
 
 def load_broken(session: Session):
-    from queries.errors import Location
-    from queries.personalize import compile_template
+    from queries.campaigns.personalize import compile_template
+    from queries.core.errors import Location
 
     return compile_template(
         "{{ points | divided_by: 0 }}", "body", Location("x"), session.catalog.fields, False
@@ -197,7 +197,7 @@ def test_fast_path_redraws_clashing_coupons_like_the_allocator(tmp_path: Path) -
     """17k recipients with 5-symbol codes clash a few times: COPY re-draws them exactly."""
     import shutil
 
-    from queries.session import open_session
+    from queries.query.session import open_session
 
     root = Path(__file__).resolve().parent.parent
     ws = tmp_path / "demo"
@@ -222,7 +222,7 @@ def test_fast_path_redraws_clashing_coupons_like_the_allocator(tmp_path: Path) -
 
 
 def test_one_export_per_campaign_at_a_time(ws: Path, session: Session) -> None:
-    from queries.export_errors import ExportBusy
+    from queries.handoff.refusals import ExportBusy
 
     c, _ = approved(session)
     lock = ws / ".kizuna" / "locks" / "export-spring.lock"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from queries import audit, ledger
-from queries.errors import QueryCancelled
-from queries.export import export_campaign
-from queries.session import Session
+from queries.core.errors import QueryCancelled
+from queries.handoff import audit, ledger
+from queries.handoff.export.run import export_campaign
+from queries.query.session import Session
 
 from .handoff_tools import approved, write_campaign
 
@@ -64,7 +64,7 @@ def _start_worker(session: Session, c, rec: dict, pause: float) -> subprocess.Po
         "pause": pause,
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "queries.export_worker"],
+        [sys.executable, "-m", "queries.handoff.export.worker"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
     )

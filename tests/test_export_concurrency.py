@@ -16,12 +16,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries import audit
-from queries.errors import QueryCancelled
-from queries.export import export_campaign
-from queries.export_errors import SnapshotChanged
-from queries.locks import export_lock, holder
-from queries.session import open_session
+from queries.core.errors import QueryCancelled
+from queries.handoff import audit
+from queries.handoff.export.run import export_campaign
+from queries.handoff.locks import export_lock, holder
+from queries.handoff.refusals import SnapshotChanged
+from queries.query.session import open_session
 
 from .handoff_tools import approved, load, write_campaign
 from .test_interrupt import kizuna_cmd
@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPORT_ONE = """
 import json, sys
 from pathlib import Path
-from queries.session import open_session
-from queries.campaign import load_campaign
-from queries.export import export_campaign
+from queries.query.session import open_session
+from queries.campaigns.parse import load_campaign
+from queries.handoff.export.run import export_campaign
 ws, stem = Path(sys.argv[1]), sys.argv[2]
 s = open_session(ws)
 c = load_campaign(ws / "campaigns" / f"{stem}.yaml", s.catalog, s.ws.root, s.store)
@@ -245,7 +245,7 @@ def test_a_snapshot_replaced_during_an_export_publishes_nothing(cap_ws):
 async def test_tui_export_screen_shows_whose_export_it_waits_for_and_cancels(cap_ws):
     from textual.widgets import Static
 
-    from tui.screens.campaign_export import ExportScreen
+    from tui.screens.handoff.campaign_export import ExportScreen
 
     from .test_tui_support import make_app, settle
 

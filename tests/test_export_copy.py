@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from queries.export_write import write_export
-from queries.session import Session
+from queries.handoff.export.write import write_export
+from queries.query.session import Session
 
 from .handoff_tools import approved, write_campaign
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries.export_errors import EncodingFailed, FieldTooLong
-from queries.export_format import Writer
-from queries.presets import PRESETS
+from queries.campaigns.presets import PRESETS
+from queries.handoff.export.formats import Writer
+from queries.handoff.refusals import EncodingFailed, FieldTooLong
 
 TRICKY = [
     "plain",

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from queries.approval import approve, review
-from queries.campaign import campaign_from_text
-from queries.coupons import load_pool
-from queries.errors import SegmentError
-from queries.export_write import write_export
-from queries.formula import formula_like
-from queries.funnel import policy_query
-from queries.preflight import preflight
-from queries.presets import PRESETS
-from queries.session import Session, open_session
+from queries.campaigns.coupons import load_pool
+from queries.campaigns.funnel import policy_query
+from queries.campaigns.parse import campaign_from_text
+from queries.campaigns.preflight import preflight
+from queries.campaigns.presets import PRESETS
+from queries.core.cells import formula_like
+from queries.core.errors import SegmentError
+from queries.handoff.approval import approve, review
+from queries.handoff.export.write import write_export
+from queries.query.session import Session, open_session
 
 from . import dirty_db
 
@@ -121,7 +121,7 @@ def test_spreadsheet_preset_neutralises_and_others_keep_the_value(session: Sessi
 def test_no_formula_warnings_without_formula_values(session: Session) -> None:
     c = _campaign(session, "generic_csv")
     q = policy_query(session, c)
-    from queries.formula import scan
+    from queries.campaigns.formula import scan
 
     assert scan(session, c, q) != []
     (session.ws.root / "segments" / "clean.yaml").write_text(

@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries.campaign import campaign_from_text
-from queries.funnel import DIALECTS, FunnelSQL, dialect_sql, policy_funnel
-from queries.session import Session
+from queries.campaigns.funnel import DIALECTS, FunnelSQL, dialect_sql, policy_funnel
+from queries.campaigns.parse import campaign_from_text
+from queries.query.session import Session
 
 BASE = """\
 name: {name}
@@ -207,7 +207,7 @@ def test_policy_query_selects_the_final_audience(session: Session) -> None:
 
 
 def test_customer_step_says_why_someone_is_out(session: Session) -> None:
-    from queries.funnel import customer_step
+    from queries.campaigns.funnel import customer_step
 
     c = campaign(session, exclude='    - {field: prefecture, op: "=", value: 京都府}\n')
     assert customer_step(session, c, "C04") == ("suppression", "unsubscribed", "A")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from queries.campaign import campaign_from_text
-from queries.funnel import policy_funnel
+from queries.campaigns.funnel import policy_funnel
+from queries.campaigns.parse import campaign_from_text
 
 CAMPAIGN = """\
 name: prospects

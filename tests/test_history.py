@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from queries.history import deleted_stems, keep, restore, versions
-from queries.segment import FieldCond, Group, Segment, slugify
-from tui.cli import app
+from queries.core.history import deleted_stems, keep, restore, versions
+from queries.segments.model import FieldCond, Group, Segment, slugify
+from tui.cli.main import app
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
 
 from .test_tui_builder import add_field

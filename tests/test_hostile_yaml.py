@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from queries.campaign import campaign_from_text
-from queries.catalog import build_catalog
-from queries.errors import KizunaError, SegmentError
-from queries.parse import load_segment, segment_from_text
-from queries.yaml_limits import MAX_ALIASES, MAX_BYTES, MAX_DEPTH
-from queries.yamlio import dump_yaml, load_yaml
-from tui.cli import app
+from queries.campaigns.parse import campaign_from_text
+from queries.core.catalog import build_catalog
+from queries.core.errors import KizunaError, SegmentError
+from queries.core.yaml_limits import MAX_ALIASES, MAX_BYTES, MAX_DEPTH
+from queries.core.yamlio import dump_yaml, load_yaml
+from queries.segments.parse import load_segment, segment_from_text
+from tui.cli.main import app
 
 CATALOG = build_catalog()
 

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 import queries
-from queries.session import open_session
+from queries.query.session import open_session
 
 from .fixture_db import build_fixture
 from .segtools import private_workspace, workspace_for
@@ -36,9 +36,16 @@ def _run_python(code: str) -> dict:
 
 def test_queries_modules_load_no_textual():
     names = sorted(
-        f"queries.{m.name}" for m in pkgutil.iter_modules(queries.__path__) if not m.ispkg
+        m.name
+        for m in pkgutil.walk_packages(queries.__path__, "queries.")
+        if not m.ispkg and not m.name.endswith("__main__")
     )
-    assert {"queries.session", "queries.runner", "queries.compile", "queries.parse"} <= set(names)
+    assert {
+        "queries.query.session",
+        "queries.query.runner",
+        "queries.segments.compile",
+        "queries.segments.parse",
+    } <= set(names)
     out = _run_python(
         f"""
         import importlib, json, sys
@@ -54,18 +61,18 @@ def test_queries_modules_load_no_textual():
     )
     assert out["textual"] == []
     core = {
-        "queries.session",
-        "queries.runner",
-        "queries.compile",
-        "queries.parse",
-        "queries.segment",
-        "queries.store",
-        "queries.ops",
-        "queries.timewin",
-        "queries.errors",
-        "queries.jobs",
-        "queries.snapshot",
-        "queries.catalog",
+        "queries.query.session",
+        "queries.query.runner",
+        "queries.segments.compile",
+        "queries.segments.parse",
+        "queries.segments.model",
+        "queries.query.store",
+        "queries.segments.ops",
+        "queries.core.timewin",
+        "queries.core.errors",
+        "queries.engines.jobs",
+        "queries.query.snapshot",
+        "queries.core.catalog",
     }
     assert not core & set(out["failed"]), out["failed"]
 
@@ -80,7 +87,7 @@ def test_headless_cli_commands_load_no_textual(tmp_path, fixture_db):
         f"""
         import json, sys
         from typer.testing import CliRunner
-        from tui.cli import app
+        from tui.cli.main import app
         codes = []
         for args in (["count", "tokyo", "--json"], ["sample", "tokyo", "--json"],
                      ["sql", "tokyo", "--dialect", "spark"], ["why", "tokyo", "C01"],
@@ -116,7 +123,7 @@ def test_opening_a_session_does_not_modify_the_snapshot(own_snapshot):
     neighbours = sorted(p.name for p in db.parent.iterdir())
     s = open_session(ws)
     try:
-        from queries.segment import Group, Segment
+        from queries.segments.model import Group, Segment
 
         assert s.runner.count(Segment("all", Group("all"))) == 8
         s.runner.sample(Segment("all", Group("all")), 3)
@@ -227,9 +234,9 @@ def test_snapshot_locked_by_a_writer_is_a_clear_error(tmp_path):
         out = _run_python(
             f"""
             import json
-            import queries.snapshot as snap
-            from queries.errors import KizunaError
-            from queries.session import open_session
+            import queries.query.snapshot as snap
+            from queries.core.errors import KizunaError
+            from queries.query.session import open_session
             orig = snap._connect_read_only
             snap._connect_read_only = lambda path, retries=4: orig(path, retries=1)
             try:
@@ -251,7 +258,7 @@ def test_two_sessions_on_one_snapshot_in_one_process(own_snapshot, tmp_path):
     other = tmp_path / "other"
     (other / "segments").mkdir(parents=True)
     (other / "kizuna.toml").write_text(f'[snapshot]\npath = "{db.as_posix()}"\n')
-    from queries.segment import Group, Segment
+    from queries.segments.model import Group, Segment
 
     everyone = Segment("all", Group("all"))
     first = open_session(ws)
@@ -272,7 +279,13 @@ def test_two_sessions_on_one_snapshot_in_one_process(own_snapshot, tmp_path):
 
 def test_no_wall_clock_in_engine_sources():
     """The as-of date, never the wall clock, drives every relative date."""
-    for name in ("compile.py", "runner.py", "timewin.py", "ops.py", "parse.py"):
+    for name in (
+        "segments/compile.py",
+        "query/runner.py",
+        "core/timewin.py",
+        "core/ops.py",
+        "segments/parse.py",
+    ):
         text = (ROOT / "queries" / name).read_text(encoding="utf-8")
         for banned in ("date.today(", "datetime.now(", "CURRENT_DATE", "time.time("):
             assert banned not in text, f"{name} uses {banned}"

@@ -14,10 +14,10 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from queries.errors import CustomerNotFound, SegmentError, UnknownField, UnknownSegment
-from queries.parse import segment_from_text
-from queries.segment import FieldCond, Group, Segment
-from queries.session import open_session
+from queries.core.errors import CustomerNotFound, SegmentError, UnknownField, UnknownSegment
+from queries.query.session import open_session
+from queries.segments.model import FieldCond, Group, Segment
+from queries.segments.parse import segment_from_text
 
 from .segtools import ALL_IDS, build_db, customer, ids, private_workspace, workspace_for
 

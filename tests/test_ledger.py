@@ -10,8 +10,9 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
-from queries import ledger
-from queries.session import Session
+from queries.handoff import ledger
+from queries.query import contacts
+from queries.query.session import Session
 
 STATUS = exp.Table(this=exp.to_identifier("kz_status"))
 
@@ -37,15 +38,15 @@ def test_stage_then_commit_writes_recipients_only(session: Session, tmp_path: Pa
     cur = _status(session)
     partial = _stage(session, cur, "E1", tmp_path)
     assert partial.is_file() and not ledger.file_for(session.ws, "camp").exists()
-    assert ledger.other_files(session.ws, "x") == []  # a staged file is never read
+    assert contacts.other_files(session.ws, "x") == []  # a staged file is never read
     ledger.commit(session.ws, "camp")
     path = ledger.file_for(session.ws, "camp")
     rows = cur.execute(f"SELECT * FROM read_parquet('{path}') ORDER BY 2").fetchall()
     assert [r[1] for r in rows] == ["C01", "C07"]  # no holdout, nobody a policy removed
     assert rows[0] == ("camp", "C01", "email", datetime(2026, 3, 5, 1, 0), "E1")
     assert os.stat(path).st_mode & 0o777 == 0o600
-    assert ledger.other_files(session.ws, "x") == [path.resolve()]
-    assert ledger.other_files(session.ws, "camp") == []
+    assert contacts.other_files(session.ws, "x") == [path.resolve()]
+    assert contacts.other_files(session.ws, "camp") == []
 
 
 def test_recover_commits_when_the_export_folder_exists(session: Session, tmp_path: Path) -> None:

@@ -9,11 +9,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from queries import effect_stats
-from queries.approval import review
-from queries.session import Session, open_session
-from tui.cli import app
-from tui.screens.campaign_approve import review_content
+from queries.handoff.approval import review
+from queries.measure import stats as effect_stats
+from queries.query.session import Session, open_session
+from tui.cli.main import app
+from tui.screens.handoff.campaign_approve import review_content
 
 from .handoff_tools import load, write_campaign
 from .measure_world import DEMO, write_broad

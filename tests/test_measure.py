@@ -12,11 +12,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from queries.demo_continue import continue_demo
-from queries.measure import measure
-from queries.measure_export import MeasureError
-from queries.session import open_session
-from tui.cli import app
+from queries.demo.continuation import continue_demo
+from queries.measure.effect import measure
+from queries.measure.exported import MeasureError
+from queries.query.session import open_session
+from tui.cli.main import app
 
 from .measure_world import DEMO, SEND, World, build_world, export_broad, write_broad
 
@@ -257,7 +257,7 @@ def test_export_of_an_older_export(world: World, tmp_path: Path) -> None:
 def test_default_later_is_the_newest_other_snapshot_after_the_export(tmp_path: Path) -> None:
     import os
 
-    from tui.screens.campaign_results import default_later
+    from tui.screens.handoff.campaign_results import default_later
 
     current = tmp_path / "demo.duckdb"
     exports = tmp_path / "exports" / "broad"
@@ -279,8 +279,8 @@ def test_results_screen_at_80x24_without_colour(
     from textual.widgets import Input, Static
 
     from tui.app import KizunaApp
-    from tui.screens.campaign_list import CampaignListScreen
-    from tui.screens.campaign_results import CampaignResultsScreen, results_path
+    from tui.screens.campaigns.campaign_list import CampaignListScreen
+    from tui.screens.handoff.campaign_results import CampaignResultsScreen, results_path
 
     from .test_tui_support import async_test, settle
 
@@ -345,8 +345,8 @@ def test_the_campaign_states_its_coupon_value(world: World, tmp_path: Path) -> N
     [("500", True), ("0", True), ("-1", False), ("abc", False), ("true", False), (".inf", False)],
 )
 def test_coupon_value_in_the_campaign_file(session, value: str, ok: bool) -> None:
-    from queries.campaign import load_campaign
-    from queries.errors import KizunaError
+    from queries.campaigns.parse import load_campaign
+    from queries.core.errors import KizunaError
 
     from .handoff_tools import write_campaign
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from queries.errors import ConfigError
-from queries.workspace import load_workspace
+from queries.core.errors import ConfigError
+from queries.core.workspace import load_workspace
 
 from .test_interrupt import kizuna_cmd
 

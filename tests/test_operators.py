@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 
-from queries.session import open_session
+from queries.query.session import open_session
 
 from .segtools import ALL_IDS, make, members, private_workspace
 
@@ -226,7 +226,7 @@ def test_in_last_and_more_than_ago_partition_non_null(shared_session, field, win
 
 
 def test_empty_all_matches_everyone_and_empty_any_no_one(shared_session):
-    from queries.parse import segment_from_text
+    from queries.segments.parse import segment_from_text
 
     cat = shared_session.catalog
     everyone = segment_from_text("name: e\nwhere: {all: []}\n", cat)

@@ -14,14 +14,14 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from queries.campaign import campaign_from_text
-from queries.engines.features import features_select
-from queries.errors import ConfigError, SegmentError
-from queries.funnel import policy_funnel
-from queries.parse import segment_from_text
-from queries.session import open_session
-from queries.workspace import load_workspace
-from tui.cli import app
+from queries.campaigns.funnel import policy_funnel
+from queries.campaigns.parse import campaign_from_text
+from queries.core.errors import ConfigError, SegmentError
+from queries.core.workspace import load_workspace
+from queries.query.features import features_select
+from queries.query.session import open_session
+from queries.segments.parse import segment_from_text
+from tui.cli.main import app
 
 from . import own_snapshot_db as db
 
@@ -483,7 +483,7 @@ def test_breakdown_default_has_values_and_sample_leads_with_them(tmp_path, files
 
 def test_init_guess_reads_names_made_of_words():
     """`cd_customers` / `cd_purchases` (the CDNOW shop's names) are recognised by their words."""
-    from queries.init_map import guess
+    from queries.query.init_map import guess
 
     rows = [
         ("crm", "cd_customers", "cust_no"),
@@ -507,8 +507,8 @@ def test_init_guess_reads_names_made_of_words():
 
 def test_backtest_on_a_snapshot_without_coupons_uses_the_base_of_that_day(tmp_path, files):
     """`kizuna backtest` reads the backtest base; orders without coupon_code still measure."""
-    from queries.backtest import backtest
-    from queries.segment import Group, Segment
+    from queries.measure.backtest import backtest
+    from queries.segments.model import Group, Segment
 
     as_of = "2025-06-01"
     ws = db.workspace(tmp_path / "w", files["shop"], db.SHOP_MAPPING, as_of=as_of)

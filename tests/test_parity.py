@@ -13,12 +13,12 @@ import time
 import pytest
 from sqlglot import exp
 
-from queries.assign import Plan, arm_sql, bucket, bucket_sql
+from queries.campaigns.assignment import Plan, arm_sql, bucket, bucket_sql
+from queries.core.errors import QueryCancelled
 from queries.engines import UnsupportedConstruct
-from queries.errors import QueryCancelled
-from queries.jobs import Job
-from queries.parse import segment_from_text
-from queries.session import Session
+from queries.engines.jobs import Job
+from queries.query.session import Session
+from queries.segments.parse import segment_from_text
 
 from .parity_env import SEGMENTS, norm, seg
 
@@ -205,7 +205,7 @@ def test_cli_count_and_sql_on_engines(duck, spark, pg, parity_ws):
 
     from typer.testing import CliRunner
 
-    from tui.cli import app
+    from tui.cli.main import app
 
     runner = CliRunner()
     want = duck.runner.count(seg(duck, "lapsed_gold"))

@@ -18,11 +18,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries.approval import approve, review
-from queries.campaign import Campaign, find_campaign, load_campaign
-from queries.export import export_campaign
-from queries.funnel import final_audience, policy_funnel
-from queries.session import Session, open_session
+from queries.campaigns.funnel import final_audience, policy_funnel
+from queries.campaigns.model import Campaign, find_campaign
+from queries.campaigns.parse import load_campaign
+from queries.handoff.approval import approve, review
+from queries.handoff.export.run import export_campaign
+from queries.query.session import Session, open_session
 
 from .parity_env import DEMO, TABLES, unavailable
 

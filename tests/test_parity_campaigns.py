@@ -16,13 +16,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries import ledger
-from queries.approval import approve, review
-from queries.campaign import Campaign, find_campaign, load_campaign
-from queries.export import export_campaign
-from queries.funnel import customer_step, final_audience, policy_funnel
-from queries.preview import preview
-from queries.session import Session
+from queries.campaigns.funnel import customer_step, final_audience, policy_funnel
+from queries.campaigns.model import Campaign, find_campaign
+from queries.campaigns.parse import load_campaign
+from queries.campaigns.preview import preview
+from queries.handoff import ledger
+from queries.handoff.approval import approve, review
+from queries.handoff.export.run import export_campaign
+from queries.query.session import Session
 
 pytestmark = pytest.mark.parity
 
@@ -78,7 +79,7 @@ def texts(sample) -> dict:
 
 def funnel_rows(s: Session, name: str) -> list[tuple]:
     """(customer id, step) of every segment member, from the DuckDB status query."""
-    from queries.funnel import FunnelSQL
+    from queries.campaigns.funnel import FunnelSQL
 
     fs = FunnelSQL(s, camp(s, name))
     rows = s.runner.execute(fs.status())
@@ -156,7 +157,7 @@ def test_cli_preview_on_postgres_matches_duckdb(duck, pg, parity_ws):
     """`kizuna preview --engine postgres --json` shows DuckDB's funnel, arms and samples."""
     from typer.testing import CliRunner
 
-    from tui.cli import app
+    from tui.cli.main import app
 
     def run(*extra: str) -> dict:
         args = ["preview", "cart_sms", "-n", "2", "--json", "-w", str(parity_ws), *extra]

@@ -14,15 +14,16 @@ import pytest
 from sqlglot import exp
 from typer.testing import CliRunner
 
+from queries.core.errors import ConfigError
 from queries.engines import EngineError, UnsupportedConstruct, engine_settings, make_engine
 from queries.engines.dbapi import DbApiEngine
-from queries.engines.dialects import DIALECT_NAMES, render, split_like
-from queries.engines.features import features_select
+from queries.engines.dialect_classes import split_like
+from queries.engines.dialects import DIALECT_NAMES, render
 from queries.engines.spark import table_source
-from queries.errors import ConfigError
-from queries.parse import segment_from_text
-from queries.session import open_session
-from tui.cli import app
+from queries.query.features import features_select
+from queries.query.session import open_session
+from queries.segments.parse import segment_from_text
+from tui.cli.main import app
 
 from .segtools import private_workspace
 from .test_tui_support import async_test, make_app, settle
@@ -73,8 +74,8 @@ def test_warehouse_tables_live_in_the_schema():
 
 def test_engine_modules_import_no_driver():
     code = (
-        "import sys, queries.session, queries.engines, queries.engines.spark, "
-        "queries.engines.dbapi, queries.engines.dialects, queries.engines.features\n"
+        "import sys, queries.query.session, queries.engines, queries.engines.spark, "
+        "queries.engines.dbapi, queries.engines.dialects, queries.query.features\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in "
         "('pyspark', 'psycopg', 'py4j', 'trino', 'snowflake', 'google')]\n"
         "print(bad)"
@@ -132,7 +133,7 @@ def test_unverified_function_is_a_compile_error(session, dialect):
 
 def test_duckdb_assignment_form_is_refused_elsewhere():
     """arm_sql's DuckDB form casts '0x…' to UBIGINT: elsewhere that must not run silently."""
-    from queries.assign import Plan, arm_sql
+    from queries.campaigns.assignment import Plan, arm_sql
 
     plan = Plan.build("s", 10, [("A", 1), ("B", 1)])
     duck_form = exp.select(arm_sql(exp.column("cid"), plan))

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from queries.engines.dialects import DIALECT_NAMES, render
-from queries.engines.features import features_select
-from queries.session import Session, open_session
+from queries.query.features import features_select
+from queries.query.session import Session, open_session
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"

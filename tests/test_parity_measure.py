@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries.assign import HOLDOUT, Plan
-from queries.measure import measure_export
-from queries.measure_export import ExportRecord, Member
+from queries.campaigns.assignment import HOLDOUT, Plan
+from queries.measure.effect import measure_export
+from queries.measure.exported import ExportRecord, Member
 
 from .parity_env import DEMO
 
@@ -86,9 +86,10 @@ def test_measure_gives_the_same_figures_on_every_engine(duck, spark, pg):
 
 
 def test_the_approval_mde_is_the_same_on_every_engine(duck, spark, pg):
-    from queries.campaign import find_campaign, load_campaign
-    from queries.funnel import FunnelSQL, count_funnel
-    from queries.measurability import measurability
+    from queries.campaigns.funnel import FunnelSQL, count_funnel
+    from queries.campaigns.model import find_campaign
+    from queries.campaigns.parse import load_campaign
+    from queries.measure.measurability import measurability
 
     def mde(s):
         c = load_campaign(

@@ -7,8 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from queries.errors import Location
-from queries.personalize import (
+from queries.campaigns.personalize import (
     LiquidError,
     TemplateError,
     compile_template,
@@ -16,6 +15,7 @@ from queries.personalize import (
     is_html,
     render_columns,
 )
+from queries.core.errors import Location
 
 FIELDS = [
     "family_name",

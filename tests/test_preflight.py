@@ -7,12 +7,14 @@ import textwrap
 
 import pytest
 
-from queries.assign import HOLDOUT
-from queries.campaign import Campaign, load_campaign
-from queries.errors import QueryCancelled
-from queries.jobs import Job
-from queries.preflight import PreflightReport, preflight
-from queries.session import Session
+from queries.campaigns.assignment import HOLDOUT
+from queries.campaigns.findings import PreflightReport
+from queries.campaigns.model import Campaign
+from queries.campaigns.parse import load_campaign
+from queries.campaigns.preflight import preflight
+from queries.core.errors import QueryCancelled
+from queries.engines.jobs import Job
+from queries.query.session import Session
 
 ALL = "who:\n  where: {all: []}\n"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries.approval import approve, review
-from queries.export_errors import PreflightFailed
-from queries.preflight import preflight
-from queries.session import Session, open_session
+from queries.campaigns.preflight import preflight
+from queries.handoff.approval import approve, review
+from queries.handoff.refusals import PreflightFailed
+from queries.query.session import Session, open_session
 
 from .test_preflight import campaign
 

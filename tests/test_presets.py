@@ -9,12 +9,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries.approval import review
-from queries.campaign import DESTINATIONS
-from queries.export_write import write_export
-from queries.presets import PRESETS, PRESETS_DATA
-from queries.preview import preview
-from queries.session import Session
+from queries.campaigns.model import DESTINATIONS
+from queries.campaigns.presets import PRESETS, PRESETS_DATA
+from queries.campaigns.preview import preview
+from queries.handoff.approval import review
+from queries.handoff.export.write import write_export
+from queries.query.session import Session
 
 from .handoff_tools import approved, write_campaign
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from queries.history import keep_text
-from queries.private_fs import private_dir, write_private
+from queries.core.history import keep_text
+from queries.core.private_fs import private_dir, write_private
 
 from .handoff_tools import write_campaign
 from .test_interrupt import kizuna_cmd
@@ -71,7 +71,7 @@ def test_loose_state_from_before_is_tightened(workspace):
     loose.mkdir(parents=True)
     os.chmod(workspace / ".kizuna", 0o777)
     os.chmod(loose, 0o777)
-    from queries.session import open_session
+    from queries.query.session import open_session
 
     s = open_session(workspace)
     try:

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from liquid import Environment, StrictUndefined
 
-from queries.errors import Location
-from queries.personalize import MessageEnvironment, compile_template
-from queries.render_batch import render_batch
+from queries.campaigns.personalize import MessageEnvironment, compile_template
+from queries.campaigns.render_batch import render_batch
+from queries.core.errors import Location
 
 FIELDS = ["family_name", "given_name", "points", "amount", "day", "tags"]
 LOC = Location("campaigns/c.yaml", 1, "what.variants[0].text")

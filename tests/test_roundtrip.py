@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from queries.catalog import build_catalog
-from queries.parse import load_segment, segment_from_text
-from queries.segment import EventCond, FieldCond, Group, Not, Segment, SegmentRef
+from queries.core.catalog import build_catalog
+from queries.segments.model import EventCond, FieldCond, Group, Not, Segment, SegmentRef
+from queries.segments.parse import load_segment, segment_from_text
 
 CATALOG = build_catalog()
 

@@ -8,12 +8,12 @@ import time
 
 import pytest
 
-from queries.errors import CustomerNotFound, QueryCancelled, UnknownField
-from queries.jobs import Job
-from queries.mask import mask_email, mask_phone, mask_text, mask_value
-from queries.parse import segment_from_text
-from queries.segment import Group, Segment
-from queries.session import open_session
+from queries.core.errors import CustomerNotFound, QueryCancelled, UnknownField
+from queries.core.mask import mask_email, mask_phone, mask_text, mask_value
+from queries.engines.jobs import Job
+from queries.query.session import open_session
+from queries.segments.model import Group, Segment
+from queries.segments.parse import segment_from_text
 
 from .segtools import ALL_IDS, make, private_workspace
 

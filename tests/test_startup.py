@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 HEAVY = (
     "textual",
     "liquid",
-    "queries.campaign",
-    "queries.personalize",
-    "queries.export",
+    "queries.campaigns.model",
+    "queries.campaigns.personalize",
+    "queries.handoff.export.run",
     "sqlglot.dialects.spark",
     "sqlglot.dialects.postgres",
     "sqlglot.dialects.bigquery",
@@ -30,7 +30,7 @@ HEAVY = (
 )
 PROBE = """
 import json, sys
-from tui.cli import app
+from tui.cli.main import app
 try:
     app(sys.argv[1:], standalone_mode=False)
 finally:
@@ -82,7 +82,7 @@ def test_other_dialect_loads_on_demand(ws: Path) -> None:
 
 def test_help_lists_the_campaign_commands() -> None:
     proc = subprocess.run(
-        [sys.executable, "-c", "from tui.cli import app; app(['--help'])"],
+        [sys.executable, "-c", "from tui.cli.main import app; app(['--help'])"],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from queries import audit
+from queries.handoff import audit
 from tui.app import KizunaApp
-from tui.screens.campaign_approve import ApproveScreen
-from tui.screens.campaign_export import ExportScreen
+from tui.screens.handoff.campaign_approve import ApproveScreen
+from tui.screens.handoff.campaign_export import ExportScreen
 
 from .test_tui_campaign_support import copy_demo, demo_app
 from .test_tui_support import async_test, settle

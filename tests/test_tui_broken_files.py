@@ -6,8 +6,8 @@ from pathlib import Path
 
 from textual.widgets import DataTable
 
-from tui.screens.campaign_list import CampaignListScreen, open_campaigns
-from tui.screens.segment_list import SegmentListScreen
+from tui.screens.campaigns.campaign_list import CampaignListScreen, open_campaigns
+from tui.screens.segments.segment_list import SegmentListScreen
 
 from .test_hostile_yaml import BOMB
 from .test_tui_support import async_test, make_app, settle

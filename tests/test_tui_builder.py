@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from rich.style import Style
 
-from queries.segment import EventCond, FieldCond, Group, Segment
-from tui.screens.builder import BuilderScreen
-from tui.screens.condition import ConditionScreen
-from tui.screens.event import EventScreen
-from tui.screens.field_picker import FieldPickerScreen
-from tui.screens.segment_list import SegmentListScreen
+from queries.segments.model import EventCond, FieldCond, Group, Segment
+from tui.screens.builder.builder import BuilderScreen
+from tui.screens.builder.condition import ConditionScreen
+from tui.screens.builder.event import EventScreen
+from tui.screens.builder.field_picker import FieldPickerScreen
+from tui.screens.segments.segment_list import SegmentListScreen
 from tui.widgets.audience import AudienceBar
 
 from .test_tui_support import async_test, make_app, settle, type_text

@@ -8,15 +8,15 @@ import time
 import pytest
 from textual.widgets import DataTable, Input
 
-from queries.campaign import load_campaign
-from queries.errors import QueryCancelled
-from queries.preview import html_to_text, preview
-from tui.screens import campaign_live, campaign_preflight
-from tui.screens.campaign_draft import CampaignDraft
-from tui.screens.campaign_edit import CampaignEditScreen
-from tui.screens.campaign_list import CampaignListScreen, open_campaigns
-from tui.screens.campaign_messages import CampaignPreviewed
-from tui.screens.campaign_preflight import CampaignPreflightScreen
+from queries.campaigns.parse import load_campaign
+from queries.campaigns.preview import html_to_text, preview
+from queries.core.errors import QueryCancelled
+from tui.screens.campaigns import campaign_live, campaign_preflight
+from tui.screens.campaigns.campaign_draft import CampaignDraft
+from tui.screens.campaigns.campaign_edit import CampaignEditScreen
+from tui.screens.campaigns.campaign_list import CampaignListScreen, open_campaigns
+from tui.screens.campaigns.campaign_messages import CampaignPreviewed
+from tui.screens.campaigns.campaign_preflight import CampaignPreflightScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen, SegmentPickerScreen
 from tui.widgets.campaign_preview import CampaignPreview
 
@@ -379,8 +379,8 @@ async def test_typing_renders_once_typing_pauses_and_stale_results_are_dropped(
 
 @async_test
 async def test_list_opens_approval_and_export_for_the_selected_campaign(campaign_ws):
-    from tui.screens.campaign_approve import ApproveScreen
-    from tui.screens.campaign_export import ExportScreen
+    from tui.screens.handoff.campaign_approve import ApproveScreen
+    from tui.screens.handoff.campaign_export import ExportScreen
 
     app = demo_app(campaign_ws)
     async with app.run_test(size=SIZE) as pilot:

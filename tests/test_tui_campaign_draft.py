@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from queries.campaign import load_campaign
-from queries.errors import KizunaError
-from queries.session import open_session
-from tui.screens.campaign_draft import (
+from queries.campaigns.parse import load_campaign
+from queries.core.errors import KizunaError
+from queries.query.session import open_session
+from tui.screens.campaigns.campaign_draft import (
     CampaignDraft,
     part_of,
     problem,

@@ -7,11 +7,12 @@ import pytest
 import yaml
 from textual.widgets import Select, Static
 
-from queries.campaign import Coupon, MaxContacts, load_campaign
-from queries.segment import EventCond, FieldCond, Group, SegmentRef
-from tui.screens.campaign_edit import CampaignEditScreen
-from tui.screens.campaign_exclude import ExclusionsScreen
-from tui.screens.campaign_rules import CouponScreen, PolicyScreen
+from queries.campaigns.model import Coupon, MaxContacts
+from queries.campaigns.parse import load_campaign
+from queries.segments.model import EventCond, FieldCond, Group, SegmentRef
+from tui.screens.campaigns.campaign_edit import CampaignEditScreen
+from tui.screens.campaigns.campaign_exclude import ExclusionsScreen
+from tui.screens.campaigns.campaign_rules import CouponScreen, PolicyScreen
 
 from .test_tui_campaign_support import copy_demo, demo_app, open_editor
 from .test_tui_support import async_test, settle, type_text

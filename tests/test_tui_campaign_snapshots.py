@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.screens.campaign_edit import CampaignEditScreen
+from tui.screens.campaigns.campaign_edit import CampaignEditScreen
 
 from .test_tui_campaign_support import copy_demo, demo_app
 from .test_tui_support import settle

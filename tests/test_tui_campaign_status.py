@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from queries.approval import approve, review
-from queries.campaign import load_campaign
-from queries.campaign_status import campaign_status
-from queries.session import open_session
-from tui.screens.campaign_list import CampaignListScreen
+from queries.campaigns.parse import load_campaign
+from queries.handoff.approval import approve, review
+from queries.handoff.status import campaign_status
+from queries.query.session import open_session
+from tui.screens.campaigns.campaign_list import CampaignListScreen
 
 from .test_tui_campaign_support import copy_demo, demo_app
 from .test_tui_support import async_test, settle

@@ -13,9 +13,9 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from queries.session import open_session
+from queries.query.session import open_session
 from tui.app import KizunaApp
-from tui.screens.campaign_edit import CampaignEditScreen
+from tui.screens.campaigns.campaign_edit import CampaignEditScreen
 from tui.widgets.campaign_preview import CampaignPreview
 
 from .test_tui_support import settle

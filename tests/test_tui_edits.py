@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from queries.segment import FieldCond, Group, Not, SegmentRef
+from queries.segments.model import FieldCond, Group, Not, SegmentRef
 from tui.keymap import bind, binding_ids, read_keymap
-from tui.screens.event import flat_filters, parse_within
+from tui.screens.builder.event import flat_filters, parse_within
 from tui.widgets import edits
 from tui.widgets.value_parse import parse_list, parse_number, parse_scalar, parse_window
 
@@ -53,7 +53,7 @@ def test_move_wrap_negate_toggle():
 
 def test_normalize_and_references():
     assert edits.normalize_root(A) == Group("all", (A,))
-    from queries.segment import Segment
+    from queries.segments.model import Segment
 
     assert edits.referenced(Segment("x", ROOT)) == {"vip"}
 

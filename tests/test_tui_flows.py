@@ -6,12 +6,12 @@ import time
 
 from textual.widgets import Input, Static
 
-from queries.errors import QueryCancelled
-from queries.segment import FieldCond, Group, Segment
-from tui.screens.builder import BuilderScreen
-from tui.screens.condition import ConditionScreen
+from queries.core.errors import QueryCancelled
+from queries.segments.model import FieldCond, Group, Segment
+from tui.screens.builder.builder import BuilderScreen
+from tui.screens.builder.condition import ConditionScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
-from tui.screens.segment_list import SegmentListScreen
+from tui.screens.segments.segment_list import SegmentListScreen
 from tui.widgets.audience import AudienceBar
 from tui.widgets.look_customer import CustomerPane
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Footer
 
-from tui.screens.segment_list import SegmentListScreen
+from tui.screens.segments.segment_list import SegmentListScreen
 
 from .test_tui_support import async_test, make_app, settle
 
@@ -12,7 +12,8 @@ from .test_tui_support import async_test, make_app, settle
 def footer_text(app) -> str:
     footer = app.screen.query_one(Footer)
     return " ".join(
-        f"{k.key_display} {k.description}" for k in footer.query("FooterKey")  # type: ignore
+        f"{k.key_display} {k.description}"
+        for k in footer.query("FooterKey")  # type: ignore
     )
 
 
@@ -40,7 +41,7 @@ async def test_ctrl_c_quits_from_the_segment_list(workspace):
 
 @async_test
 async def test_field_search_finds_birthday_in_both_languages(workspace):
-    from tui.screens.field_picker import FieldPickerScreen
+    from tui.screens.builder.field_picker import FieldPickerScreen
 
     app = make_app(workspace)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -61,8 +62,8 @@ async def test_field_search_finds_birthday_in_both_languages(workspace):
 
 @async_test
 async def test_anniversary_within_shows_the_days_it_covers(workspace):
-    from queries.segment import FieldCond, Group, Segment
-    from tui.screens.condition import ConditionScreen
+    from queries.segments.model import FieldCond, Group, Segment
+    from tui.screens.builder.condition import ConditionScreen
     from tui.widgets.segment_tree import SegmentTree
 
     cond = FieldCond("birth_date", "anniversary_within", "14d")
@@ -90,7 +91,7 @@ async def test_anniversary_within_shows_the_days_it_covers(workspace):
 
 
 def _gold(workspace):
-    from queries.segment import FieldCond, Group, Segment
+    from queries.segments.model import FieldCond, Group, Segment
 
     seg = Segment("Gold", Group("all", (FieldCond("loyalty_tier", "in", ["gold", "platinum"]),)))
     seg.save(workspace / "segments" / "gold.yaml")
@@ -144,7 +145,7 @@ async def test_sample_tab_focuses_the_table_and_enter_explains(workspace):
 async def test_is_one_of_takes_typed_values_and_space_ticks(workspace):
     from textual.widgets import SelectionList
 
-    from tui.screens.condition import ConditionScreen
+    from tui.screens.builder.condition import ConditionScreen
 
     from .test_tui_builder import add_field
     from .test_tui_support import type_text
@@ -171,7 +172,7 @@ async def test_is_one_of_takes_typed_values_and_space_ticks(workspace):
 
 @async_test
 async def test_enter_applies_a_boolean_condition(workspace):
-    from queries.segment import FieldCond, Group
+    from queries.segments.model import FieldCond, Group
 
     from .test_tui_builder import add_field
 
@@ -192,7 +193,7 @@ async def test_enter_applies_a_boolean_condition(workspace):
 async def test_fast_typing_in_the_event_dialog_does_not_bleed_between_boxes(workspace):
     from textual import events
 
-    from tui.screens.event import EventScreen
+    from tui.screens.builder.event import EventScreen
 
     app = make_app(workspace)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -217,7 +218,7 @@ async def test_fast_typing_in_the_event_dialog_does_not_bleed_between_boxes(work
 
 @async_test
 async def test_g_adds_a_placeholder_group_that_keeps_the_audience(workspace):
-    from queries.segment import Group
+    from queries.segments.model import Group
 
     from .test_tui_builder import add_field
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, Input
 
-from queries import audit
+from queries.handoff import audit
 
 from .test_tui_approve_export import STEM, approve_on_screen, text
 from .test_tui_campaign_support import copy_demo, demo_app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Select, Static
 
-from queries.segment import EventCond, FieldCond, Group, Segment
+from queries.segments.model import EventCond, FieldCond, Group, Segment
 from tui.widgets.bars import BreakdownChart, bar, fit
 from tui.widgets.look_breakdown import BreakdownPane
 from tui.widgets.look_overlap import OverlapPane, overlap_content

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, OptionList, Select
 
-from queries.segment import Group, Segment
-from tui.screens.field_picker import FieldPickerScreen
+from queries.segments.model import Group, Segment
+from tui.screens.builder.field_picker import FieldPickerScreen
 from tui.widgets.look_breakdown import BreakdownPane
 
 from . import own_snapshot_db as db

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
-from queries.parse import load_segment
-from queries.segment import FieldCond, Group, Segment
-from tui.screens.builder import BuilderScreen
-from tui.screens.campaign_approve import ApproveScreen
+from queries.segments.model import FieldCond, Group, Segment
+from queries.segments.parse import load_segment
+from tui.screens.builder.builder import BuilderScreen
+from tui.screens.handoff.campaign_approve import ApproveScreen
 from tui.widgets.segment_tree import SegmentTree
 
 from .test_tui_campaign_support import copy_demo, demo_app

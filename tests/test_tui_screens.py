@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from queries.segment import FieldCond, Group, Not, Segment, SegmentRef
-from tui.screens.builder import BuilderScreen
+from queries.segments.model import FieldCond, Group, Not, Segment, SegmentRef
+from tui.screens.builder.builder import BuilderScreen
+from tui.screens.builder.field_picker import FieldPickerScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
-from tui.screens.field_picker import FieldPickerScreen
 from tui.screens.help import HelpScreen
-from tui.screens.segment_list import SegmentListScreen
+from tui.screens.segments.segment_list import SegmentListScreen
 
 from .test_tui_support import async_test, make_app, settle, type_text
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from queries.segment import EventCond, FieldCond, Group, Not, Segment
+from queries.segments.model import EventCond, FieldCond, Group, Not, Segment
 
 from .test_tui_support import freeze_cursors, make_app, settle, type_text
 

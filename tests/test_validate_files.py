@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from queries.errors import SegmentError
-from queries.validate import validate_file
+from queries.campaigns.validate import validate_file
+from queries.core.errors import SegmentError
 
 ROOT = Path(__file__).resolve().parent.parent
 

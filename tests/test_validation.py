@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from queries.catalog import build_catalog
-from queries.errors import SegmentCycle, SegmentError, UnknownField, UnknownSegment
-from queries.parse import load_segment
-from queries.validate import validate_file
-from tui.cli import app
+from queries.campaigns.validate import validate_file
+from queries.core.catalog import build_catalog
+from queries.core.errors import SegmentCycle, SegmentError, UnknownField, UnknownSegment
+from queries.segments.parse import load_segment
+from tui.cli.main import app
 
 from .segtools import private_workspace
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from sqlglot import exp
 from textual.widgets import Input, Label
 
-from queries.campaign import load_campaign
-from queries.funnel_sql import FunnelSQL
-from queries.session import open_session
-from queries.why_not import removed_by
+from queries.campaigns.funnel_sql import FunnelSQL
+from queries.campaigns.parse import load_campaign
+from queries.campaigns.why_not import removed_by
+from queries.query.session import open_session
 from tui.screens.dialogs import PromptScreen
 
 from .test_tui_campaign import open_editor, pane_text

@@ -10,10 +10,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries.errors import ConfigError, SnapshotLocked
-from queries.parse import segment_from_text
-from queries.session import open_session
-from queries.workspace import init_workspace, load_workspace
+from queries.core.errors import ConfigError, SnapshotLocked
+from queries.core.workspace import load_workspace
+from queries.query.init_map import init_workspace
+from queries.query.session import open_session
+from queries.segments.parse import segment_from_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SEG = """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
-from queries.html_text import html_to_text
+from queries.campaigns.html_text import html_to_text
 from tui.wrap import NO_END, NO_START, wrap
 
 MESSAGE = (

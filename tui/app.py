@@ -10,23 +10,22 @@ from pathlib import Path
 from textual import on, work
 from textual.app import App
 
-from queries.errors import KizunaError
-from queries.segment import Segment
-from queries.session import Session, open_session
-
-from .commands import KizunaCommands
-from .keymap import bind, binding_ids, read_keymap
-from .messages import SessionFailed, SessionOpened, SessionProgressed
-from .screens.builder import BuilderScreen
-from .screens.condition import ConditionScreen
-from .screens.dialogs import ConfirmScreen, PromptScreen, SegmentPickerScreen
-from .screens.event import EventScreen
-from .screens.field_picker import FieldPickerScreen
-from .screens.help import HelpScreen
-from .screens.segment_list import SegmentListScreen
-from .widgets.segment_tree import SegmentTree
-from .widgets.value_editor import CheckList
-from .workers import cancel_all
+from queries.core.errors import KizunaError
+from queries.query.session import Session, open_session
+from queries.segments.model import Segment
+from tui.commands import KizunaCommands
+from tui.keymap import bind, binding_ids, read_keymap
+from tui.messages import SessionFailed, SessionOpened, SessionProgressed
+from tui.screens.builder.builder import BuilderScreen
+from tui.screens.builder.condition import ConditionScreen
+from tui.screens.builder.event import EventScreen
+from tui.screens.builder.field_picker import FieldPickerScreen
+from tui.screens.dialogs import ConfirmScreen, PromptScreen, SegmentPickerScreen
+from tui.screens.help import HelpScreen
+from tui.screens.segments.segment_list import SegmentListScreen
+from tui.widgets.segment_tree import SegmentTree
+from tui.widgets.value_editor import CheckList
+from tui.workers import cancel_all
 
 BINDING_OWNERS = [
     SegmentTree,
@@ -43,13 +42,13 @@ BINDING_OWNERS = [
 ]
 # the campaign screens (and Liquid, approval, export behind them) load when first needed
 CAMPAIGN_SCREENS = (
-    ("campaign_list", "CampaignListScreen"),
-    ("campaign_edit", "CampaignEditScreen"),
-    ("campaign_preflight", "CampaignPreflightScreen"),
-    ("campaign_approve", "ApproveScreen"),
-    ("campaign_export", "ExportScreen"),
-    ("campaign_results", "CampaignResultsScreen"),
-    ("segment_backtest", "BacktestScreen"),
+    ("campaigns.campaign_list", "CampaignListScreen"),
+    ("campaigns.campaign_edit", "CampaignEditScreen"),
+    ("campaigns.campaign_preflight", "CampaignPreflightScreen"),
+    ("handoff.campaign_approve", "ApproveScreen"),
+    ("handoff.campaign_export", "ExportScreen"),
+    ("handoff.campaign_results", "CampaignResultsScreen"),
+    ("segments.segment_backtest", "BacktestScreen"),
 )
 
 
@@ -62,6 +61,8 @@ def binding_owners() -> list[type]:
         for mod, name in CAMPAIGN_SCREENS
     ]
     return [*BINDING_OWNERS, *late]
+
+
 THEMES = ("textual-dark", "textual-light")
 
 
@@ -232,7 +233,7 @@ class KizunaApp(App[None]):
         self.theme = THEMES[1] if self.current_theme.dark else THEMES[0]
 
     async def action_quit(self) -> None:
-        from .screens.campaign_edit import CampaignEditScreen
+        from tui.screens.campaigns.campaign_edit import CampaignEditScreen
 
         builders = [
             s

@@ -7,7 +7,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from queries.errors import KizunaError
+from queries.core.errors import KizunaError
 
 Command = tuple[str, Callable[[], object], str]
 
@@ -16,7 +16,7 @@ class KizunaCommands(Provider):
     """Kizuna's commands, depending on the screen the palette was opened from."""
 
     def _commands(self) -> list[Command]:
-        from .screens.builder import BuilderScreen
+        from tui.screens.builder.builder import BuilderScreen
 
         app = self.app
         screen = self.screen
@@ -28,7 +28,7 @@ class KizunaCommands(Provider):
         if session is None:
             return out
         out.append(("New segment", app.new_segment, "start from an empty ALL group"))
-        from .screens.campaign_list import open_campaigns
+        from tui.screens.campaigns.campaign_list import open_campaigns
 
         out.append(("Campaigns: messages, preview, preflight", partial(open_campaigns, app), "c"))
         out.extend(_campaign_commands(app, session))
@@ -66,7 +66,7 @@ class KizunaCommands(Provider):
         for stem in session.store.names():
             if screen.path is None or stem != screen.path.stem:
                 out.append((f"Overlap with {stem}", partial(_overlap, screen, stem), "overlap"))
-        from .widgets.look_sql import DIALECTS
+        from tui.widgets.look_sql import DIALECTS
 
         for d in DIALECTS:
             out.append((f"SQL for {d}", partial(_dialect, screen, d), "dialect"))
@@ -85,14 +85,14 @@ class KizunaCommands(Provider):
 
 
 def _breakdown(screen, field: str) -> None:
-    from .widgets.look_breakdown import BreakdownPane
+    from tui.widgets.look_breakdown import BreakdownPane
 
     screen.look.show_tab("breakdown")
     screen.query_one(BreakdownPane).show_field(field)
 
 
 def _overlap(screen, stem: str) -> None:
-    from .widgets.look_overlap import OverlapPane
+    from tui.widgets.look_overlap import OverlapPane
 
     screen.look.show_tab("overlap")
     screen.query_one(OverlapPane).compare_with(stem)
@@ -107,7 +107,7 @@ def _dialect(screen, dialect: str) -> None:
 
 def _campaign_commands(app, session) -> list[Command]:
     """Preview, approve and export each campaign of the workspace, from anywhere."""
-    from .screens.campaign_list import campaign_files
+    from tui.screens.campaigns.campaign_list import campaign_files
 
     out: list[Command] = []
     for path in campaign_files(session.ws.campaigns_dir):
@@ -133,18 +133,18 @@ def _campaign_name(path) -> str:
 
 
 def _open_editor(app, path) -> None:
-    from .screens.campaign_edit import CampaignEditScreen
+    from tui.screens.campaigns.campaign_edit import CampaignEditScreen
 
     app.push_screen(CampaignEditScreen(path))
 
 
 def _open_approve(app, path) -> None:
-    from .screens.campaign_approve import ApproveScreen
+    from tui.screens.handoff.campaign_approve import ApproveScreen
 
     app.push_screen(ApproveScreen(path))
 
 
 def _open_export(app, path) -> None:
-    from .screens.campaign_export import ExportScreen
+    from tui.screens.handoff.campaign_export import ExportScreen
 
     app.push_screen(ExportScreen(path))

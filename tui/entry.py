@@ -10,24 +10,13 @@ import os
 import signal
 import sys
 
-_told = False  # `interrupted` was already printed (by the CLI's own handler)
-
-
-def interrupted() -> None:
-    """Say `interrupted` on stderr (the CLI's handler calls this; `main` then stays quiet)."""
-    global _told
-    _told = True
-    try:
-        sys.stderr.write("interrupted\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
+from tui.interrupt import interrupted, told
 
 
 def _leave() -> None:
     """Exit 130 at once; a second Ctrl-C while leaving changes nothing."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if not _told:
+    if not told():
         interrupted()
     try:
         sys.stdout.flush()
@@ -39,7 +28,7 @@ def _leave() -> None:
 def main() -> None:
     """Run the CLI; an interrupt anywhere becomes `interrupted` and exit code 130."""
     try:
-        from .cli import app
+        from tui.cli.main import app
 
         app()
     except KeyboardInterrupt:

@@ -9,6 +9,6 @@ def launch(
     workspace: Path | None, db: Path | None, as_of: str | None, engine: str | None = None
 ) -> None:
     """Open the segment builder TUI (on `engine` when given, else the workspace's)."""
-    from .app import KizunaApp
+    from tui.app import KizunaApp
 
     KizunaApp(workspace=workspace, db=db, as_of=as_of, engine=engine).run()

@@ -10,10 +10,10 @@ from typing import Any
 
 from textual.message import Message
 
-from queries.errors import KizunaError
-from queries.explain import Verdict
-from queries.runner import BreakdownRow, Step
-from queries.session import Session
+from queries.core.errors import KizunaError
+from queries.query.explain import Verdict
+from queries.query.runner import BreakdownRow, Step
+from queries.query.session import Session
 
 
 class SessionProgressed(Message):

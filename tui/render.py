@@ -9,13 +9,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from queries.catalog import Catalog
-from queries.explain import Verdict
-from queries.runner import Step
-from queries.segment import Segment
-from queries.session import Session
-
-from .fmt import pct_text
+from queries.core.catalog import Catalog
+from queries.query.explain import Verdict
+from queries.query.runner import Step
+from queries.query.session import Session
+from queries.segments.model import Segment
+from tui.fmt import pct_text
 
 
 def catalog_json(cat: Catalog) -> dict[str, Any]:

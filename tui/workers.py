@@ -17,10 +17,10 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.worker import Worker
 
-from queries.errors import KizunaError, QueryCancelled
-from queries.jobs import Job
-from queries.segment import FieldCond, Segment
-from queries.session import Session
+from queries.core.errors import KizunaError, QueryCancelled
+from queries.engines.jobs import Job
+from queries.query.session import Session
+from queries.segments.model import FieldCond, Segment
 
 HISTORY_SOURCES = ("orders", "web", "messages")
 _SLOTS: weakref.WeakSet[JobSlot] = weakref.WeakSet()

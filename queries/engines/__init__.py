@@ -18,18 +18,22 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..errors import ConfigError
-from .base import Engine, EngineError, UnsupportedConstruct, Written
+from queries.core.errors import ConfigError
+from queries.engines.base import Engine, Written
+from queries.engines.errors import EngineError, UnsupportedConstruct
 
 KINDS = ("duckdb", "spark", "postgres", "trino", "bigquery", "snowflake")
+EMBEDDED = "duckdb"  # the kind that runs on the snapshot file itself (queries.query.snapshot)
 
 __all__ = [
+    "EMBEDDED",
     "KINDS",
     "Engine",
     "EngineError",
     "UnsupportedConstruct",
     "Written",
     "engine_settings",
+    "is_embedded",
     "make_engine",
 ]
 
@@ -65,14 +69,19 @@ def engine_settings(raw: dict[str, Any], kind: str | None = None) -> tuple[str, 
     return chosen, _expand(settings)
 
 
+def is_embedded(kind: str) -> bool:
+    """Whether `kind` is the embedded default, which the snapshot opens itself."""
+    return kind == EMBEDDED
+
+
 def make_engine(kind: str, settings: dict[str, Any]) -> Engine:
-    """A non-DuckDB engine from its settings (DuckDB is opened by queries.snapshot)."""
+    """A non-DuckDB engine from its settings (DuckDB is opened by queries.query.snapshot)."""
     if kind == "spark":
-        from .spark import SparkEngine
+        from queries.engines.spark import SparkEngine
 
         return SparkEngine.from_settings(settings)
     if kind in ("postgres", "trino", "bigquery", "snowflake"):
-        from .dbapi import DbApiEngine
+        from queries.engines.dbapi import DbApiEngine
 
         return DbApiEngine(kind, settings)
     raise EngineError(f"unknown engine `{kind}`; use one of {', '.join(KINDS)}")

@@ -19,39 +19,11 @@ from typing import Any
 
 from sqlglot import exp
 
-from ..errors import KizunaError, QueryCancelled
-from ..jobs import Job
+from queries.core.errors import KizunaError, QueryCancelled
+from queries.engines.errors import EngineError
+from queries.engines.jobs import Job
 
 FEATURES_NAME = "kz_features"
-
-
-class EngineError(KizunaError):
-    """The engine cannot be reached, is not installed or configured, or a query failed there."""
-
-
-class UnsupportedConstruct(EngineError):
-    """A segment or field uses SQL that Kizuna has not verified on the target engine."""
-
-    def __init__(self, construct: str, dialect: str, sql: str = ""):
-        self.construct, self.dialect, self.sql = construct, dialect, sql
-        if construct == "this dialect":
-            msg = f"unknown SQL dialect `{dialect}`"
-        else:
-            msg = (
-                f"`{construct}` cannot run on {dialect}: Kizuna has not verified that it gives "
-                f"the same answer there"
-            )
-            if sql:
-                snippet = sql if len(sql) <= 80 else sql[:77] + "..."
-                msg += f" (in `{snippet}`)"
-            msg += "; rewrite the condition or field, or run it on another engine"
-        super().__init__(msg)
-
-
-def missing_extra(extra: str, module: str) -> EngineError:
-    return EngineError(
-        f"the {extra} engine needs the `{module}` package: pip install 'kizuna[{extra}]'"
-    )
 
 
 @dataclass(frozen=True)
@@ -140,6 +112,7 @@ class Engine:
     dialect = "duckdb"
     distributed = False  # results stay on the engine; only small answers come back
     cond_cache = False  # supports the per-condition member cache (DuckDB's in-memory tables)
+    local = False  # runs in this process on the snapshot file: COPY writes files beside it
     max_collect = 200_000  # refuse to bring back more rows than this through run()
 
     def __init__(self) -> None:
@@ -191,7 +164,7 @@ class Engine:
         return query
 
     def render(self, query: exp.Expression, pretty: bool = False) -> str:
-        from .dialects import render
+        from queries.engines.dialects import render
 
         return render(self.prepare(query), self.dialect, pretty)
 

@@ -16,10 +16,11 @@ from typing import Any
 
 from sqlglot import exp
 
-from ..errors import QueryCancelled
-from ..jobs import Job
-from .base import FEATURES_NAME, Engine, EngineError, Written, first_line, missing_extra
-from .dialects import render
+from queries.core.errors import QueryCancelled
+from queries.engines.base import FEATURES_NAME, Engine, Written, first_line
+from queries.engines.dialects import render
+from queries.engines.errors import EngineError, missing_extra
+from queries.engines.jobs import Job
 
 
 def _connect_postgres(s: dict[str, Any]) -> Any:
@@ -116,7 +117,7 @@ class DbApiEngine(Engine):
         out = dict(tables)
         out.update(self.tables)
         if self.schema:
-            from ..catalog import TABLE_COLUMNS
+            from queries.core.schema import TABLE_COLUMNS
 
             for logical in [*TABLE_COLUMNS, "snapshot_meta"]:
                 name = out.get(logical) or logical

@@ -16,8 +16,31 @@ from sqlglot.dialects.snowflake import Snowflake
 from sqlglot.dialects.spark import Spark
 from sqlglot.dialects.trino import Trino
 
-from .base import UnsupportedConstruct
-from .dialects import split_like
+from queries.engines.errors import UnsupportedConstruct
+
+
+def split_like(pattern: str, esc: str) -> tuple[bool, str, bool] | None:
+    """('%' at start?, the literal text, '%' at end?) of a LIKE pattern; None when the pattern
+    has wildcards anywhere else (those need real LIKE semantics)."""
+    out: list[str] = []
+    lead = trail = False
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == esc and i + 1 < n:
+            out.append(pattern[i + 1])
+            i += 2
+            continue
+        if ch == "%" and i == 0:
+            lead = True
+        elif ch == "%" and i == n - 1:
+            trail = True
+        elif ch in "%_" or ch == esc:
+            return None
+        else:
+            out.append(ch)
+        i += 1
+    return lead, "".join(out), trail
 
 
 def _unit_is_day(e: exp.DateDiff) -> bool:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlglot import ErrorLevel, exp
 from sqlglot.errors import UnsupportedError
 
-from .base import UnsupportedConstruct
+from queries.engines.errors import UnsupportedConstruct
 
 if TYPE_CHECKING:
     from sqlglot.dialects.dialect import Dialect
@@ -22,35 +22,11 @@ if TYPE_CHECKING:
 DIALECT_NAMES = ("duckdb", "spark", "trino", "bigquery", "snowflake", "postgres")
 
 
-def split_like(pattern: str, esc: str) -> tuple[bool, str, bool] | None:
-    """('%' at start?, the literal text, '%' at end?) of a LIKE pattern; None when the pattern
-    has wildcards anywhere else (those need real LIKE semantics)."""
-    out: list[str] = []
-    lead = trail = False
-    i, n = 0, len(pattern)
-    while i < n:
-        ch = pattern[i]
-        if ch == esc and i + 1 < n:
-            out.append(pattern[i + 1])
-            i += 2
-            continue
-        if ch == "%" and i == 0:
-            lead = True
-        elif ch == "%" and i == n - 1:
-            trail = True
-        elif ch in "%_" or ch == esc:
-            return None
-        else:
-            out.append(ch)
-        i += 1
-    return lead, "".join(out), trail
-
-
 def dialect_class(name: str) -> type[Dialect] | str:
     """The sqlglot dialect for `name`; Kizuna's subclasses load on first use (start-up time)."""
     if name == "duckdb":
         return "duckdb"
-    from .dialect_classes import DIALECTS
+    from queries.engines.dialect_classes import DIALECTS
 
     return DIALECTS[name]
 

@@ -2,57 +2,59 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlglot import exp
 
-from ..jobs import Job
-from .base import Engine, EngineError, Written
-
-if TYPE_CHECKING:
-    from ..snapshot import Snapshot
+from queries.engines.base import Engine, Written
+from queries.engines.errors import EngineError
+from queries.engines.jobs import Job
 
 FORMATS = {"parquet": "FORMAT parquet", "csv": "FORMAT csv, HEADER true", "jsonl": "FORMAT json"}
 
 
 class DuckDBEngine(Engine):
-    """Runs on the snapshot's own connection; features come from the workspace cache file."""
+    """Runs on the snapshot's own connection; features come from the workspace cache file.
+
+    `cursor` opens a fresh cursor on the read-only snapshot connection; `features` is the
+    attached features table and `scratch` the in-memory database for materialised tables."""
 
     kind = "duckdb"
     dialect = "duckdb"
     cond_cache = True
+    local = True
 
-    def __init__(self, snapshot: Snapshot):
+    def __init__(
+        self, cursor: Callable[[], Any], path: Path, features: exp.Table, scratch: str
+    ) -> None:
         super().__init__()
-        self.snapshot = snapshot
+        self.cursor, self.path = cursor, Path(path)
+        self.features, self.scratch = features, scratch
 
     def describe(self) -> str:
-        return f"duckdb {Path(self.snapshot.path).name}"
+        return f"duckdb {self.path.name}"
 
     @property
     def features_table(self) -> exp.Table:
-        from ..snapshot import FEATURES_TABLE
-
-        return FEATURES_TABLE.copy()
+        return self.features.copy()
 
     def run(self, sql: str, job: Job | None = None) -> list[tuple]:
-        return (job or Job()).run(self.snapshot.cursor, sql)
+        return (job or Job()).run(self.cursor, sql)
 
     def stream(self, sql: str, job: Job | None = None, size: int = 10_000) -> Iterator[list[tuple]]:
         """Batches from one cursor the job can interrupt (Job.stream)."""
-        yield from (job or Job()).stream(self.snapshot.cursor, sql, size)
+        yield from (job or Job()).stream(self.cursor, sql, size)
 
     def execute(self, sql: str) -> None:
         self.run(sql)
 
     def materialise(self, name: str, select: exp.Select, job: Job | None = None) -> exp.Expression:
         """An in-memory table beside the read-only snapshot (it dies with the process)."""
-        from ..condcache import MEM_DB
-
         table = exp.Table(
-            this=exp.to_identifier(name, quoted=True), db=exp.to_identifier(MEM_DB, quoted=True)
+            this=exp.to_identifier(name, quoted=True),
+            db=exp.to_identifier(self.scratch, quoted=True),
         )
         self.run(f"CREATE OR REPLACE TABLE {table.sql('duckdb')} AS {select.sql('duckdb')}", job)
         return table

@@ -17,9 +17,10 @@ from typing import Any
 
 from sqlglot import exp
 
-from ..jobs import Job
-from .base import FEATURES_NAME, Engine, EngineError, Written, first_line, missing_extra
-from .dialects import render
+from queries.engines.base import FEATURES_NAME, Engine, Written, first_line
+from queries.engines.dialects import render
+from queries.engines.errors import EngineError, missing_extra
+from queries.engines.jobs import Job
 
 # the driver JVM logs errors only (a session it starts itself; user conf can override)
 LOG4J = Path(__file__).with_name("spark_conf") / "log4j2.properties"
@@ -227,7 +228,7 @@ class SparkEngine(Engine):
         batch: list[tuple] = []
         for row in self.spark.sql(sql).toLocalIterator():
             if job is not None and job.cancelled:
-                from ..errors import QueryCancelled
+                from queries.core.errors import QueryCancelled
 
                 raise QueryCancelled("cancelled")
             batch.append(tuple(row))

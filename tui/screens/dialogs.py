@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..keymap import FOCUS_KEYS, bind
+from tui.keymap import FOCUS_KEYS, bind
 
 
 class ConfirmScreen(ModalScreen[str]):

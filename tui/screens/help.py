@@ -10,7 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from ..keymap import bind, bindings_of, keys_for
+from tui.keymap import bind, bindings_of, keys_for
 
 INTRO = {
     "BuilderScreen": (

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from textual.content import Content
 from textual.widgets import Static
 
-from ..fmt import pct_text
+from tui.fmt import pct_text
 
 
 class AudienceBar(Static):

@@ -13,9 +13,8 @@ from rich.cells import cell_len, set_cell_size
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
-from queries.runner import BreakdownRow
-
-from .labels import value_text
+from queries.query.runner import BreakdownRow
+from tui.widgets.labels import value_text
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 

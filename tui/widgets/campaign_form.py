@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Input, Label, Select, Static
 
-from queries.campaign import CHANNELS, DESTINATIONS
+from queries.campaigns.model import CHANNELS, DESTINATIONS
 
 INLINE = "(inline where)"  # the Who select's value when the campaign has its own `where`
 

@@ -11,10 +11,9 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from queries.personalize import is_html
-from queries.preview import Preview, Rendered, SampleMessage, html_to_text
-
-from ..wrap import wrap
+from queries.campaigns.personalize import is_html
+from queries.campaigns.preview import Preview, Rendered, SampleMessage, html_to_text
+from tui.wrap import wrap
 
 BAD = "bold $text-error"
 WARN = "$text-warning"

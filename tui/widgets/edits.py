@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from queries.segment import EventCond, FieldCond, Group, Node, Not, Segment, SegmentRef
+from queries.segments.model import EventCond, FieldCond, Group, Node, Not, Segment, SegmentRef
 
 Path = tuple[int, ...]
 

@@ -7,7 +7,7 @@ from datetime import date
 from textual.content import Content
 from textual.widgets import Static
 
-from queries.session import Session
+from queries.query.session import Session
 
 SEP = (" │ ", "dim")
 

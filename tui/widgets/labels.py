@@ -8,9 +8,9 @@ from typing import Any
 from rich.text import Text
 from textual.content import Content
 
-from queries.catalog import Catalog
-from queries.ops import OP_LABELS
-from queries.segment import EventCond, FieldCond, Group, Node, Not, SegmentRef
+from queries.core.catalog import Catalog
+from queries.segments.model import EventCond, FieldCond, Group, Node, Not, SegmentRef
+from queries.segments.ops import OP_LABELS
 
 Part = str | tuple[str, str]
 

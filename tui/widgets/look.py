@@ -10,15 +10,14 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import TabbedContent, TabPane
 
-from queries.segment import Segment
-
-from ..messages import CustomerPicked
-from .look_breakdown import BreakdownPane
-from .look_customer import CustomerPane
-from .look_overlap import OverlapPane
-from .look_pane import LookPane
-from .look_sample import SamplePane
-from .look_sql import SqlPane
+from queries.segments.model import Segment
+from tui.messages import CustomerPicked
+from tui.widgets.look_breakdown import BreakdownPane
+from tui.widgets.look_customer import CustomerPane
+from tui.widgets.look_overlap import OverlapPane
+from tui.widgets.look_pane import LookPane
+from tui.widgets.look_sample import SamplePane
+from tui.widgets.look_sql import SqlPane
 
 TABS = [
     ("sample", "Sample"),

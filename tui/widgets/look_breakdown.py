@@ -8,12 +8,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, Select, Static
 
-from queries.runner import BREAKDOWN_FIELDS, breakdown_candidates
-from queries.segment import Segment
-
-from ..messages import BreakdownLoaded
-from .bars import BreakdownChart
-from .look_pane import LookPane
+from queries.query.runner import BREAKDOWN_FIELDS, breakdown_candidates
+from queries.segments.model import Segment
+from tui.messages import BreakdownLoaded
+from tui.widgets.bars import BreakdownChart
+from tui.widgets.look_pane import LookPane
 
 DEFAULT_FIELD = BREAKDOWN_FIELDS[0]
 

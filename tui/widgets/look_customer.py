@@ -13,15 +13,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, Label, Static
 
-from queries.catalog import Catalog
-from queries.errors import CustomerNotFound, KizunaError
-from queries.explain import Verdict
-from queries.segment import Segment
-
-from ..messages import CustomerExplained
-from ..workers import customer_history, customer_profile
-from .labels import value_text
-from .look_pane import LookPane
+from queries.core.catalog import Catalog
+from queries.core.errors import CustomerNotFound, KizunaError
+from queries.query.explain import Verdict
+from queries.segments.model import Segment
+from tui.messages import CustomerExplained
+from tui.widgets.labels import value_text
+from tui.widgets.look_pane import LookPane
+from tui.workers import customer_history, customer_profile
 
 HISTORY_TITLES = {
     "orders": "Recent orders",

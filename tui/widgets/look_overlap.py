@@ -9,11 +9,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, Select, Static
 
-from queries.errors import KizunaError
-from queries.segment import Segment
-
-from ..messages import OverlapComputed
-from .look_pane import LookPane
+from queries.core.errors import KizunaError
+from queries.segments.model import Segment
+from tui.messages import OverlapComputed
+from tui.widgets.look_pane import LookPane
 
 
 def pct(part: int, whole: int) -> str:

@@ -7,11 +7,10 @@ from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.widgets import TabbedContent
 
-from queries.errors import KizunaError
-from queries.segment import Segment
-
-from ..messages import QueryFailed
-from ..workers import JobSlot
+from queries.core.errors import KizunaError
+from queries.segments.model import Segment
+from tui.messages import QueryFailed
+from tui.workers import JobSlot
 
 
 class LookPane(Vertical):

@@ -10,11 +10,10 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
-from queries.segment import Segment
-
-from ..messages import CustomerPicked, SampleLoaded
-from .labels import value_text
-from .look_pane import LookPane
+from queries.segments.model import Segment
+from tui.messages import CustomerPicked, SampleLoaded
+from tui.widgets.labels import value_text
+from tui.widgets.look_pane import LookPane
 
 SAMPLE_SIZE = 20
 

@@ -9,10 +9,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Label, Select, Static
 
-from queries.errors import KizunaError
-from queries.segment import Segment
-
-from .look_pane import LookPane
+from queries.core.errors import KizunaError
+from queries.segments.model import Segment
+from tui.widgets.look_pane import LookPane
 
 DIALECTS = ["duckdb", "spark", "trino", "bigquery", "snowflake", "postgres"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from queries.segment import Group, Node, Not
+from queries.segments.model import Group, Node, Not
 
 
 def without_empty_groups(node: Node) -> Node:

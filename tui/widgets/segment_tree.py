@@ -10,14 +10,13 @@ from textual import events
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from queries.catalog import Catalog
-from queries.runner import Step
-from queries.segment import FieldCond, Group, Node
-from queries.window_dates import covered_days
-
-from ..keymap import bind
-from .edits import Path, children, get
-from .labels import node_parts, rich_text
+from queries.core.catalog import Catalog
+from queries.query.runner import Step
+from queries.segments.model import FieldCond, Group, Node
+from queries.segments.window_dates import covered_days
+from tui.keymap import bind
+from tui.widgets.edits import Path, children, get
+from tui.widgets.labels import node_parts, rich_text
 
 
 class SegmentTree(Tree[Path]):

@@ -22,11 +22,10 @@ from textual.widgets import Input, Label, SelectionList, Static
 from textual.widgets._toggle_button import ToggleButton
 from textual.widgets.selection_list import Selection
 
-from queries.catalog import Field
-from queries.ops import value_kind
-
-from ..keymap import bind
-from .value_parse import (
+from queries.core.catalog import Field
+from queries.segments.ops import value_kind
+from tui.keymap import bind
+from tui.widgets.value_parse import (
     checked,
     format_list,
     format_scalar,

@@ -11,8 +11,8 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any
 
-from queries.catalog import CURRENCY_SYMBOLS
-from queries.ops import check_value
+from queries.core.catalog import CURRENCY_SYMBOLS
+from queries.segments.ops import check_value
 
 LIST_SPLIT = re.compile(r"[,、，]")
 

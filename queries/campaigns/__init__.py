@@ -1,0 +1,1 @@
+"""Campaigns: the model, parsing, personalised messages, coupons, assignment, funnel, preflight."""

@@ -1,0 +1,1 @@
+"""The demo world: a deterministic loyalty snapshot, and its continuation for measuring."""

@@ -1,0 +1,1 @@
+"""The handoff: approval, fingerprints, the contact ledger, the audit log, locks and export."""

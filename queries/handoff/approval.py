@@ -1,0 +1,301 @@
+"""Approval: review a campaign (funnel, preflight, who entered and left), then record who approved.
+
+Approvals are readable JSON in `.kizuna/approvals/<campaign>.json`: approver, time, funnel
+counts and the fingerprint of every definition file. `require_approval` is what the export
+checks first.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from queries.campaigns.assignment import HOLDOUT
+from queries.campaigns.findings import PreflightReport
+from queries.campaigns.funnel import Funnel, FunnelSQL, count_funnel, policy_query, workspace_rel
+from queries.campaigns.model import Campaign
+from queries.campaigns.presets import PRESETS, columns_for, mask_for
+from queries.core.private_fs import private_dir, write_private
+from queries.engines.jobs import Job
+from queries.handoff import audit, ledger
+from queries.handoff.export.rows import Rows
+from queries.handoff.fingerprint import Fingerprint, fingerprint
+from queries.handoff.refusals import ChangedSinceApproval, NotApproved, PreflightFailed
+from queries.measure.measurability import Measurability, measurability
+from queries.query import contacts
+from queries.query.session import Session
+
+SHOW = 10  # customer ids shown per list
+
+
+def approval_path(session: Session, stem: str) -> Path:
+    return session.ws.state_dir / "approvals" / f"{stem}.json"
+
+
+def load_approval(session: Session, stem: str) -> dict[str, Any] | None:
+    """The campaign's approval on record, if any."""
+    path = approval_path(session, stem)
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def check_unchanged(session: Session, c: Campaign, rec: dict[str, Any]) -> Fingerprint:
+    """The definitions now; refuse, naming each changed file, when they differ from `rec`."""
+    now = fingerprint(session, c)
+    changes = Fingerprint.from_dict(rec.get("fingerprint", {})).changes(now)
+    if changes:
+        raise ChangedSinceApproval(
+            f"`{c.stem}` changed since it was approved by {rec.get('approved_by')} "
+            f"({rec.get('approved_at')}): "
+            + "; ".join(changes)
+            + f". Review it and approve again: kizuna approve {c.stem} --by NAME",
+            {"changes": changes},
+        )
+    return now
+
+
+def require_approval(session: Session, c: Campaign) -> dict[str, Any]:
+    """The approval, when the definitions are still what was approved; else refuse saying why."""
+    rec = load_approval(session, c.stem)
+    if rec is None:
+        raise NotApproved(
+            f"`{c.stem}` has not been approved; review and approve it first: "
+            f"kizuna approve {c.stem} --by NAME"
+        )
+    check_unchanged(session, c, rec)
+    return rec
+
+
+@dataclass
+class AudienceChanges:
+    """Who entered and who left the recipients since the campaign's last export."""
+
+    last_export: str | None
+    previous: int
+    entered: int = 0
+    left: int = 0
+    left_by_step: dict[str, int] = field(default_factory=dict)
+    entered_ids: list[str] = field(default_factory=list)
+    left_ids: list[str] = field(default_factory=list)
+
+    def to_dict(self, ids: bool = True) -> dict[str, Any]:
+        d = dict(vars(self))
+        if not ids:
+            d.pop("entered_ids")
+            d.pop("left_ids")
+        return d
+
+
+@dataclass
+class Review:
+    """What an approver looks at: the funnel, the preflight, changes since the last export."""
+
+    campaign: Campaign
+    funnel: Funnel
+    fingerprint: Fingerprint
+    preflight: PreflightReport
+    changes: AudienceChanges | None
+    previous: dict[str, Any] | None
+    definition_changes: list[str]
+    measurability: Measurability | None = None  # what the holdout can detect (MDE)
+
+
+LAST_EXPORT = "kizuna_last_export"  # the campaign's own ledger file, loaded into other engines
+
+
+def audience_changes(
+    session: Session, c: Campaign, status: exp.Expression, job: Job
+) -> AudienceChanges | None:
+    """Compare the final recipients with the last export's (from the campaign's ledger file)."""
+    path = ledger.file_for(session.ws, c.stem)
+    if not path.is_file():
+        return None
+    last = contacts.on_engine(session.engine, [path], "l", LAST_EXPORT)
+    assert last is not None
+    run = lambda q: session.runner.execute(q, job)  # noqa: E731
+    lid = exp.column("customer_id", "l", quoted=True)
+    sid = exp.cast(exp.column("customer_id", "s", quoted=True), exp.DataType.build("VARCHAR"))
+    step, arm = exp.column("kz_step", "s", quoted=True), exp.column("kz_arm", "s", quoted=True)
+    recipient = exp.and_(
+        exp.Is(this=step.copy(), expression=exp.Null()),
+        exp.NEQ(this=arm.copy(), expression=exp.Literal.string(HOLDOUT)),
+    )
+    s_rel = status.copy()
+    s_rel.set("alias", exp.TableAlias(this=exp.to_identifier("s")))
+    ((prev, export_id),) = run(
+        exp.select(exp.func("count", exp.Star()), exp.Max(this=exp.column("export_id", "l"))).from_(
+            last.copy()
+        )
+    )
+    out = AudienceChanges(export_id, int(prev))
+    seen = exp.Exists(
+        this=exp.select(exp.Literal.number(1))
+        .from_(last.copy())
+        .where(exp.EQ(this=lid.copy(), expression=sid.copy()))
+    )
+    entered = (
+        exp.select(sid.copy()).from_(s_rel.copy()).where(exp.and_(recipient.copy(), exp.not_(seen)))
+    )
+    # the first few ids and the total in one query: the list stays on the engine
+    total = exp.Window(this=exp.func("count", exp.Star()))  # over every row, before LIMIT
+    rows = run(entered.select(total).order_by(sid.copy()).limit(SHOW))
+    out.entered, out.entered_ids = (int(rows[0][1]) if rows else 0), [str(r[0]) for r in rows]
+    why = exp.Case(
+        ifs=[
+            exp.If(
+                this=exp.Is(
+                    this=exp.column("customer_id", "s", quoted=True), expression=exp.Null()
+                ),
+                true=exp.Literal.string("segment"),
+            ),
+            exp.If(
+                this=exp.not_(exp.Is(this=step.copy(), expression=exp.Null())), true=step.copy()
+            ),
+        ],
+        default=exp.Literal.string(HOLDOUT),
+    )
+    left = (
+        exp.select(exp.alias_(lid.copy(), "id", quoted=True), exp.alias_(why, "why", quoted=True))
+        .from_(last.copy())
+        .join(s_rel.copy(), on=exp.EQ(this=sid.copy(), expression=lid.copy()), join_type="left")
+        .where(exp.not_(exp.func("COALESCE", exp.paren(recipient.copy(), copy=False), exp.false())))
+    )
+    why_col = exp.column("why", "g", quoted=True)
+    by_step = (
+        exp.select(why_col.copy(), exp.func("count", exp.Star()))
+        .from_(left.subquery("g"))
+        .group_by(why_col.copy())
+    )
+    out.left_by_step = {str(w): int(n) for w, n in sorted(run(by_step))}
+    out.left = sum(out.left_by_step.values())
+    first = exp.column("id", "g", quoted=True)
+    listed = exp.select(first.copy()).from_(left.subquery("g")).order_by(first.copy()).limit(SHOW)
+    out.left_ids = [str(r[0]) for r in run(listed)]
+    return out
+
+
+def policy_preflight(
+    session: Session, c: Campaign, q: Any, funnel: Funnel, job: Job, progress: Any = None
+) -> PreflightReport:
+    """Render every final recipient's message with the preflight's checks (nothing written)."""
+    start = time.perf_counter()
+    preset = PRESETS[c.how.destination]
+    cols = columns_for(preset, c, q.fields, True)
+    rows = Rows(session, c, q, cols)
+    mask = mask_for(preset, cols, session.catalog)
+    done = 0
+    for ids, batch in rows.batches(job, 50_000, True):
+        rows.check_values(ids, batch, mask, preset.format == "lines")
+        done += len(ids)
+        if progress:
+            progress(done, funnel.recipients)
+    try:
+        report = rows.finish()
+    except PreflightFailed:
+        report = rows.report
+    report.recipients, report.holdout = funnel.recipients, funnel.holdout
+    report.by_variant = {k: v for k, v in funnel.arms.items() if k != HOLDOUT}
+    from queries.campaigns.formula import scan
+
+    report.warnings += scan(session, c, q, job)
+    report.elapsed = time.perf_counter() - start
+    return report
+
+
+def review(session: Session, c: Campaign, job: Job | None = None, progress: Any = None) -> Review:
+    """Everything to look at before approving (the funnel, preflight and audience changes)."""
+    job = job or Job()
+    ledger.recover(session.ws)
+    fs = FunnelSQL(session, c)
+    status = fs.status().subquery("kz_f")
+    funnel = count_funnel(session, c, fs, status, job)
+    q = policy_query(session, c, status.copy())
+    funnel.query = q
+    report = policy_preflight(session, c, q, funnel, job, progress)
+    report.notes += review_notes(session, c)
+    changes = audience_changes(session, c, status, job)
+    prev = load_approval(session, c.stem)
+    fp = fingerprint(session, c)
+    diff = Fingerprint.from_dict(prev["fingerprint"]).changes(fp) if prev else []
+    power = measurability(session, funnel.arms, status, job)
+    return Review(c, funnel, fp, report, changes, prev, diff, power)
+
+
+def review_notes(session: Session, c: Campaign) -> list[str]:
+    """Warnings for the approver that do not block: stale snapshot, past send time, file shape."""
+    from queries.campaigns.presets import attributes_note
+    from queries.handoff.checks import send_time_passed, stale_warning
+
+    past = send_time_passed(c)
+    notes = [stale_warning(session), attributes_note(c)]
+    if past:
+        notes.append(past.split("; ")[0] + ": the export will refuse it unless forced")
+    return [n for n in notes if n]
+
+
+def approve(session: Session, rv: Review, by: str, force: bool = False) -> dict[str, Any]:
+    """Record the approval (refused when the preflight failed, unless forced)."""
+    c, f = rv.campaign, rv.funnel
+    findings = [
+        {k: getattr(x, k) for k in ("kind", "detail", "variant", "part", "count")}
+        for x in rv.preflight.findings
+    ]
+    base = {"fingerprint": rv.fingerprint.sha256, "funnel": _counts(f)}
+    if not by.strip():
+        raise NotApproved("an approval needs the approver's name: --by NAME")
+    if findings and not force:
+        audit.record(session.ws, "approve", c.stem, "refused", reason="preflight", by=by, **base)
+        raise PreflightFailed(
+            f"preflight found {len(findings)} problem(s) in `{c.stem}`; fix them before approving "
+            "(or approve with --force to record the override)",
+            {"findings": [{"kind": x["kind"], "count": x["count"]} for x in findings]},
+        )
+    rec = {
+        "campaign": c.stem,
+        "name": c.name,
+        "file": workspace_rel(session.ws.root, c.path) if c.path else None,
+        "approved_by": by.strip(),
+        "approved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "who": audit.who(),
+        "fingerprint": rv.fingerprint.to_dict(),
+        "recipients": f.recipients,
+        "holdout": f.holdout,
+        "arms": f.arms,
+        "funnel": f.to_dict(),
+        "policies_off": f.policies_off,
+        "as_of": f.as_of.isoformat(),
+        "snapshot": {"path": str(session.snapshot.path), **_ident(session)},
+        "preflight": {"ok": not findings, "findings": findings, "overridden": bool(findings)},
+        "audience_changes": rv.changes.to_dict(ids=False) if rv.changes else None,
+        "measurability": rv.measurability.to_dict() if rv.measurability else None,
+    }
+    path = approval_path(session, c.stem)
+    private_dir(path.parent, anchor=session.ws.root)
+    write_private(path, json.dumps(rec, ensure_ascii=False, indent=2, default=str) + "\n")
+    audit.record(
+        session.ws,
+        "approve",
+        c.stem,
+        "ok",
+        by=rec["approved_by"],
+        forced=bool(findings) or None,
+        files=rv.fingerprint.files,
+        **base,
+    )
+    return rec
+
+
+def _counts(f: Funnel) -> dict[str, Any]:
+    return {"steps": {s.key: s.count for s in f.steps}, "arms": f.arms, "off": f.policies_off}
+
+
+def _ident(session: Session) -> dict[str, Any]:
+    i = session.snapshot.identity
+    return {"size": i.size, "mtime_ns": i.mtime_ns}

@@ -1,0 +1,1 @@
+"""Export a campaign: the parent, the worker process, the rows, the file formats, the writer."""

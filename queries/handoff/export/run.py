@@ -1,0 +1,316 @@
+"""Export a campaign: check its approval, run the writer in a watched child process, audit it.
+
+The writing happens in `python -m queries.handoff.export.worker`, which opens its own session. A
+cancel (or Ctrl-C, or a timeout) kills that process and removes its partial folder, so a
+cancel never waits on the database. Stale partial folders of crashed exports are removed on
+the next start; the folder of a finished export appears only when it is complete.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import selectors
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from queries.campaigns.model import Campaign
+from queries.core.errors import QueryCancelled
+from queries.core.private_fs import private_dir
+from queries.handoff import audit, ledger
+from queries.handoff.approval import require_approval
+from queries.handoff.checks import check_replace, check_send_time
+from queries.handoff.refusals import ExportBusy, ExportError, from_dict
+from queries.query.session import Session
+
+Progress = Callable[[int, int], None]
+Waiting = Callable[[str], None]  # "waiting for the export of X (started by U at T)"
+KILL_GRACE_S = 2.0
+
+
+@dataclass
+class ExportResult:
+    """A finished export: its folder and manifest."""
+
+    folder: Path
+    manifest: dict[str, Any]
+
+    @property
+    def files(self) -> list[dict[str, Any]]:
+        return self.manifest["files"]
+
+    @property
+    def recipients(self) -> int:
+        return int(self.manifest["counts"]["recipients"])
+
+    @property
+    def holdout(self) -> int:
+        return int(self.manifest["counts"]["holdout"])
+
+
+def exports_root(session: Session, out: Path | None = None) -> Path:
+    """Where exports go: `--out DIR`, else the workspace's exports/."""
+    return Path(out).resolve() if out else session.ws.root / "exports"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale(folder: Path) -> list[Path]:
+    """Remove hidden `.ID.PID.partial` folders whose writer process is gone."""
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for p in folder.glob(".*.partial"):
+        try:
+            pid = int(p.name.rsplit(".", 2)[-2])
+        except (ValueError, IndexError):
+            pid = -1
+        if pid <= 0 or not _alive(pid):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
+class _Lock:
+    """One export per campaign at a time (a pid file; a dead holder's lock is taken over)."""
+
+    def __init__(self, session: Session, stem: str):
+        self.path = session.ws.state_dir / "locks" / f"export-{stem}.lock"
+        self.root = session.ws.root
+
+    def __enter__(self) -> _Lock:
+        private_dir(self.path.parent, anchor=self.root)
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                try:
+                    holder = int(self.path.read_text() or 0)
+                except (OSError, ValueError):
+                    holder = 0
+                if holder and _alive(holder):
+                    raise ExportBusy(
+                        f"another export of this campaign is running (process {holder})"
+                    ) from None
+                self.path.unlink(missing_ok=True)
+                continue
+            os.write(fd, str(os.getpid()).encode())
+            os.close(fd)
+            return self
+        raise ExportBusy("could not take the export lock")
+
+    def __exit__(self, *exc: object) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def export_campaign(
+    session: Session,
+    c: Campaign,
+    out: Path | None = None,
+    force: bool = False,
+    messages: bool | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    timeout: float | None = None,
+    batch_size: int = 50_000,
+    fast: bool = True,
+    pause: float = 0.0,
+    replace: bool = False,
+    waiting: Waiting | None = None,
+) -> ExportResult:
+    """Export an approved campaign; raises ExportError (refusals) or QueryCancelled.
+
+    `force` goes past drift_limit and a `send_at` already past; `replace` allows exporting a
+    campaign again (it replaces the earlier handoff: said in the manifest). While another
+    export in the workspace holds the export lock, `waiting` is told who holds it (once per
+    holder); `cancel` (or Ctrl-C) stops the wait like any other phase."""
+    ws, stem = session.ws, c.stem
+    if c.path is None:
+        raise ExportError("save the campaign to a file in campaigns/ before exporting it")
+    ledger.recover(ws)
+    root = exports_root(session, out)
+    clean_stale(root / stem)
+    try:
+        approval = require_approval(session, c)
+        past_send = check_send_time(c, force)
+        prev = check_replace(ws, c, replace)
+    except ExportError as exc:
+        audit.record(ws, "export", stem, "refused", reason=exc.reason, detail=exc.audit or None)
+        raise
+    export_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    req = {
+        "workspace": str(ws.root),
+        "db": str(session.ws.db_path),
+        "engine": session.engine.kind,
+        "as_of": ws.as_of.isoformat() if ws.as_of else None,
+        "campaign": str(c.path),
+        "approval": approval,
+        "out": str(root),
+        "export_id": export_id,
+        "force": force,
+        "messages": messages,
+        "batch_size": batch_size,
+        "fast": fast,
+        "pause": pause,
+        "past_send": past_send,
+        "replaces": dataclasses.asdict(prev) if prev else None,
+    }
+    base = {
+        "approved_by": approval.get("approved_by"),
+        "fingerprint": approval["fingerprint"]["sha256"],
+    }
+    try:
+        with _Lock(session, stem):
+            manifest = _run_worker(req, root / stem, progress, cancel, timeout, waiting)
+    except QueryCancelled:
+        ledger.recover(ws)
+        audit.record(ws, "export", stem, "cancelled", **base)
+        raise
+    except ExportError as exc:
+        audit.record(
+            ws, "export", stem, "refused", reason=exc.reason, detail=exc.audit or None, **base
+        )
+        raise
+    audit.record(
+        ws,
+        "export",
+        stem,
+        "ok",
+        **base,
+        export_id=manifest["export_id"],
+        preset=manifest["preset"],
+        funnel={s["key"]: s["count"] for s in manifest["funnel"]["steps"]},
+        policies_off=manifest["policies_off"] or None,
+        forced=manifest["forced"] or None,
+        files=[{k: f[k] for k in ("name", "rows", "bytes", "sha256")} for f in manifest["files"]],
+    )
+    return ExportResult(Path(manifest["folder"]), manifest)
+
+
+def _remove_partials(folder: Path, pid: int, known: str | None) -> None:
+    """Remove the partial folder of a stopped worker (known, or found by its pid)."""
+    found = list(folder.glob(f".*.{pid}.partial")) if folder.is_dir() else []
+    for p in {*found, *([Path(known)] if known else [])}:
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def _run_worker(
+    req: dict[str, Any],
+    folder: Path,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+    timeout: float | None,
+    waiting: Waiting | None = None,
+) -> dict[str, Any]:
+    """Run the worker, relaying progress; kill it on cancel, Ctrl-C or timeout."""
+    with tempfile.TemporaryFile() as errlog:
+        return _relay(req, folder, progress, cancel, timeout, errlog, waiting)
+
+
+def _relay(
+    req: dict[str, Any],
+    folder: Path,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+    timeout: float | None,
+    errlog: Any,
+    waiting: Waiting | None = None,
+) -> dict[str, Any]:
+    """Start the worker, send the request, relay its events until it reports an outcome."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "queries.handoff.export.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=errlog,
+        start_new_session=True,  # Ctrl-C reaches us, not the worker: we decide how it stops
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write((json.dumps(req, default=str) + "\n").encode())
+    proc.stdin.flush()
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout if timeout else None
+    buf, partial, outcome = b"", None, None
+    try:
+        while outcome is None:
+            if cancel is not None and cancel.is_set():
+                raise QueryCancelled("export cancelled; nothing was written")
+            if deadline and time.monotonic() > deadline:
+                raise QueryCancelled("export timed out and was stopped; nothing was written")
+            if not sel.select(timeout=0.1):
+                if proc.poll() is not None:
+                    break
+                continue
+            chunk = os.read(proc.stdout.fileno(), 1 << 16)
+            if not chunk:
+                break
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                ev = json.loads(line)
+                if "partial" in ev:
+                    partial = ev["partial"]
+                elif "result" in ev or "error" in ev:
+                    outcome = ev
+                elif progress and ev.get("phase") == "write":
+                    progress(int(ev["done"]), int(ev["total"]))
+                elif waiting and ev.get("phase") == "waiting":
+                    waiting(str(ev["message"]))
+    except BaseException as exc:
+        _kill(proc)
+        _remove_partials(folder, proc.pid, partial)
+        if isinstance(exc, KeyboardInterrupt):
+            raise QueryCancelled("export interrupted; nothing was written") from None
+        raise
+    finally:
+        sel.close()
+    proc.stdin.close()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+    if outcome is None:
+        errlog.seek(0)
+        tail = errlog.read()[-2000:].decode("utf-8", "replace").strip()
+        _remove_partials(folder, proc.pid, partial)
+        raise ExportError(
+            f"the export process stopped unexpectedly (exit {proc.returncode}): {tail}"
+        )
+    if "error" in outcome:
+        raise from_dict(outcome["error"])
+    return outcome["result"]
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """Stop the worker: SIGTERM, then SIGKILL after a grace period; never waits forever."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=KILL_GRACE_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=KILL_GRACE_S)
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            try:
+                pipe.close()
+            except OSError:
+                pass

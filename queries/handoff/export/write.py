@@ -1,0 +1,382 @@
+"""Write one export folder atomically: audience, holdout, campaign.json, manifest.json.
+
+Everything goes into a hidden `.<id>.<pid>.partial/` folder as `.partial` files; each is
+fsynced, renamed, the folder fsynced and renamed to `<id>/`, so a folder without the dot only
+ever holds a complete export. The funnel is materialised once and every file reads it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from queries.campaigns.audience import CampaignQuery
+from queries.campaigns.columns import column_sql
+from queries.campaigns.funnel import Funnel, FunnelSQL, count_funnel, dialect_sql, policy_query
+from queries.campaigns.model import Campaign
+from queries.campaigns.presets import (
+    PRESETS,
+    OutColumn,
+    Preset,
+    attributes_note,
+    carries_messages,
+    columns_for,
+    holdout_header,
+    mask_for,
+)
+from queries.core.private_fs import private_dir
+from queries.engines.jobs import Job
+from queries.handoff import ledger, snapshot_guard
+from queries.handoff.approval import check_unchanged
+from queries.handoff.export import fast as export_fast
+from queries.handoff.export.formats import Sink, Writer, file_info
+from queries.handoff.export.rows import Rows, holdout_select
+from queries.handoff.fingerprint import Fingerprint
+from queries.handoff.locks import export_lock
+from queries.handoff.refusals import DriftExceeded
+from queries.query.session import Session
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def drift(approved: int, now: int) -> float:
+    """How far the final count moved from the approved count, in percent."""
+    if approved == 0:
+        return 0.0 if now == 0 else float("inf")
+    return abs(now - approved) * 100.0 / approved
+
+
+def _folder_name(root: Path, export_id: str) -> str:
+    name, n = export_id, 1
+    while (root / name).exists():
+        n += 1
+        name = f"{export_id}-{n}"
+    return name
+
+
+def write_export(
+    session: Session,
+    c: Campaign,
+    approval: dict,
+    out_root: Path,
+    export_id: str,
+    force: bool = False,
+    messages: bool | None = None,
+    emit: Emit | None = None,
+    job: Job | None = None,
+    batch_size: int = 50_000,
+    fast: bool = True,
+    pause: float = 0.0,
+    handoff: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Produce `<out_root>/<campaign>/<id>/` and commit the ledger; returns the manifest.
+
+    Holds the workspace export lock from the funnel (which reads the ledger) to the ledger
+    commit, so two exports at once still respect every frequency cap. `handoff`: what the
+    caller checked first: `past_send` (forced past send_at) and `replaces` (the earlier
+    export this one replaces), recorded in the manifest."""
+    job, say = job or Job(), emit or (lambda _e: None)
+    with export_lock(
+        session.ws,
+        c.stem,
+        waiting=lambda text: say({"phase": "waiting", "message": text}),
+        cancelled=lambda: job.cancelled,
+    ):
+        ledger.recover(session.ws, locked=True)
+        return _write_locked(
+            session,
+            c,
+            approval,
+            out_root,
+            export_id,
+            force,
+            messages,
+            say,
+            job,
+            batch_size,
+            fast,
+            pause,
+            handoff,
+        )
+
+
+def _write_locked(
+    session: Session,
+    c: Campaign,
+    approval: dict,
+    out_root: Path,
+    export_id: str,
+    force: bool = False,
+    messages: bool | None = None,
+    emit: Emit | None = None,
+    job: Job | None = None,
+    batch_size: int = 50_000,
+    fast: bool = True,
+    pause: float = 0.0,
+    handoff: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """`write_export`'s work, under the workspace export lock."""
+    start = time.perf_counter()
+    laps: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        laps[name] = round(time.perf_counter() - start - sum(laps.values()), 3)
+
+    job, say = job or Job(), emit or (lambda _e: None)
+    ws, stem, preset = session.ws, c.stem, PRESETS[c.how.destination]
+    fp = check_unchanged(session, c, approval)
+    carried = carries_messages(preset, c)
+    with_messages = carried if messages is None else (messages and carried)
+    say({"phase": "funnel"})
+    engine = session.engine
+    fs = FunnelSQL(session, c)
+    # the funnel computed once where the engine keeps results; every file reads it
+    table = engine.materialise(f"kz_export_{os.getpid()}", fs.status(), job)
+    funnel = count_funnel(session, c, fs, table.copy(), job)
+    approved = int(approval.get("recipients", 0))
+    moved = drift(approved, funnel.recipients)
+    if moved > c.drift_limit and not force:
+        raise DriftExceeded(
+            f"the final count moved from {approved:,} (approved) to {funnel.recipients:,} "
+            f"({moved:.1f}%, over the campaign's drift_limit of {c.drift_limit:g}%); "
+            "check the funnel with kizuna preview, approve again, or export with --force",
+            {"approved": approved, "now": funnel.recipients, "percent": round(moved, 2)},
+        )
+    q = policy_query(session, c, table.copy())
+    lap("funnel")
+    root = out_root / stem
+    in_ws = out_root.resolve() == (ws.root / "exports").resolve()
+    private_dir(root, anchor=ws.root if in_ws else out_root)  # (`--out DIR` itself is yours)
+    final_name = _folder_name(root, export_id)
+    partial = root / f".{final_name}.{os.getpid()}.partial"
+    partial.mkdir(mode=0o700)
+    private_dir(partial)  # 0700 even under a umask that strips the owner's bits
+    say({"partial": str(partial)})
+    try:
+        cols = columns_for(preset, c, q.fields, with_messages)
+        files, fast_used = _audience(
+            session,
+            c,
+            q,
+            cols,
+            preset,
+            partial,
+            funnel.recipients,
+            with_messages,
+            fast,
+            batch_size,
+            pause,
+            job,
+            say,
+            table,
+        )
+        lap("audience")
+        files += _holdout(session, q, preset, c.encoding, partial, job)
+        created = datetime.now(timezone.utc)
+        spec = _campaign_json(session, c, funnel, approval, fp, export_id)
+        files.append(_json_file(partial, "campaign.json", spec))
+        manifest = {
+            "kizuna_export": 1,
+            "campaign": stem,
+            "name": c.name,
+            "export_id": final_name,
+            "created_at": created.isoformat(timespec="seconds"),
+            "preset": preset.name,
+            "format": preset.format,
+            "encoding": preset.text_encoding(c.encoding),
+            "messages": with_messages,
+            "as_of": funnel.as_of.isoformat(),
+            "snapshot": _identity(session),
+            "counts": {
+                "recipients": funnel.recipients,
+                "holdout": funnel.holdout,
+                "arms": funnel.arms,
+            },
+            "funnel": funnel.to_dict(),
+            "policies_off": funnel.policies_off,
+            "forced": bool(force and (moved > c.drift_limit or (handoff or {}).get("past_send"))),
+            "send_at_passed": bool((handoff or {}).get("past_send")),
+            "replaces": (handoff or {}).get("replaces"),
+            "messages_note": attributes_note(c) if not with_messages else None,
+            "drift": {
+                "approved": approved,
+                "now": funnel.recipients,
+                "percent": round(min(moved, 1e9), 2),
+                "limit": c.drift_limit,
+            },
+            "approval": {k: approval.get(k) for k in ("approved_by", "approved_at")}
+            | {"fingerprint": fp.sha256},
+            "fast_path": fast_used,
+            "files": files,
+        }
+        _json_file(partial, "manifest.json", manifest)
+        lap("holdout_and_json")
+        contacted = c.when.send_at.astimezone(timezone.utc) if c.when.send_at else created
+        select = ledger.rows_select(table.copy(), stem, c.how.channel, contacted, final_name)
+        note = {"export_id": final_name, "folder": str(root / final_name)}
+        if engine.local:
+            cur = session.snapshot.cursor()
+            try:
+                ledger.stage(cur, select, ws, stem, note)
+            finally:
+                cur.close()
+        else:
+            ledger.stage_rows(session.runner.stream(select, job), ws, stem, note)
+        for f in [*files, {"name": "manifest.json"}]:
+            os.replace(partial / f"{f['name']}.partial", partial / f["name"])
+        fsync_dir(partial)
+        # a snapshot refreshed under the export aborts it: nothing published, no ledger rows
+        snapshot_guard.check_unchanged(session.snapshot)
+        os.replace(partial, root / final_name)
+        fsync_dir(root)
+        ledger.commit(ws, stem)
+        lap("ledger_and_rename")
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        ledger.discard(ws, stem)
+        raise
+    finally:
+        engine.drop(table)  # (if this fails, the table dies with the process anyway)
+    manifest["folder"] = str(root / final_name)
+    manifest["elapsed_s"] = round(time.perf_counter() - start, 3)
+    manifest["timings_s"] = laps  # (not in manifest.json) where the time went
+    return manifest
+
+
+def _audience(
+    session: Session,
+    c: Campaign,
+    q: CampaignQuery,
+    cols: list[OutColumn],
+    preset: Preset,
+    partial: Path,
+    total: int,
+    with_messages: bool,
+    fast: bool,
+    size: int,
+    pause: float,
+    job: Job,
+    say: Emit,
+    status: exp.Expression,
+) -> tuple[list[dict], bool]:
+    """The audience file(s): DuckDB's COPY when the file is plain CSV, else streamed."""
+    if fast and export_fast.usable(session, c, preset, with_messages, partial):
+        say({"phase": "write", "done": 0, "total": total})
+        name = f"audience.{preset.ext}"
+        path = partial / f"{name}.partial"
+        if export_fast.copy_audience(session, c, q, cols, preset, status, path, job):
+            say({"phase": "write", "done": total, "total": total})
+            return [file_info(path, name, total)], True
+    mask = mask_for(preset, cols, session.catalog)
+    rows = Rows(session, c, q, cols)
+    parquet = preset.format == "parquet" and session.engine.local
+    types = _types(session, q, cols) if parquet else None  # elsewhere: text columns
+    headers = [col.header for col in cols]
+    writer = Writer(partial, "audience", preset, c.encoding, headers, mask, types, total)
+    try:
+        done = 0
+        say({"phase": "write", "done": 0, "total": total})
+        for ids, batch in rows.batches(job, size, with_messages):
+            writer.write(ids, batch)
+            done += len(batch)
+            say({"phase": "write", "done": done, "total": total})
+            if pause:
+                time.sleep(pause)
+        rows.finish()
+        return writer.close(), False
+    finally:
+        writer.abort()
+
+
+def _types(session: Session, q: CampaignQuery, cols: list[OutColumn]) -> list[str]:
+    """DuckDB types of the audience columns (for Parquet)."""
+    exprs = [
+        exp.alias_(
+            column_sql(q, col) if col.kind not in ("part", "coupon") else exp.Literal.string(""),
+            f"c{i}",
+        )
+        for i, col in enumerate(cols)
+    ]
+    sel = q.comp.base_from(exp.select(*exprs)).limit(0)
+    cur = session.snapshot.cursor()
+    try:
+        return [str(d[1]) for d in cur.execute(sel.sql("duckdb")).description]
+    finally:
+        cur.close()
+
+
+def _holdout(
+    session: Session, q: CampaignQuery, preset: Preset, encoding: str, partial: Path, job: Job
+) -> list[dict]:
+    """The control group's ids, in the preset's format (one column, never split)."""
+    head = holdout_header(preset)
+    writer = Writer(
+        partial, "holdout", dataclasses.replace(preset, split_rows=None), encoding, [head]
+    )
+    try:
+        for rows in session.runner.stream(holdout_select(q), job, 50_000):
+            writer.write([r[0] for r in rows], rows)
+        return writer.close()
+    finally:
+        writer.abort()
+
+
+def _identity(session: Session) -> dict[str, Any]:
+    ident = dataclasses.asdict(session.snapshot.identity)
+    ident["as_of"] = str(ident["as_of"])
+    ident["engine"] = session.engine.describe()
+    ident["meta_as_of"] = str(session.snapshot.meta_as_of)
+    return ident
+
+
+def _json_file(folder: Path, name: str, data: dict) -> dict[str, Any]:
+    sink = Sink(folder, name)
+    sink.write((json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8"))
+    info = sink.close()
+    info["rows"] = None
+    return info
+
+
+def _campaign_json(
+    session: Session, c: Campaign, funnel: Funnel, approval: dict, fp: Fingerprint, export_id: str
+) -> dict[str, Any]:
+    """The resolved campaign: 3W1H, templates, SQL per engine, funnel, as-of, snapshot, approval."""
+    return {
+        "campaign": c.to_dict(),
+        "stem": c.stem,
+        "file": approval.get("file"),
+        "export_id": export_id,
+        "resolved": {
+            "channel": c.how.channel,
+            "destination": c.how.destination,
+            "encoding": c.encoding,
+            "send_date": str(c.send_date(session.snapshot.as_of)),
+            "salt": c.salt,
+            "arms": c.plan().shares(),
+            "template_fields": c.template_fields(),
+            "templates": {f"{v}.{p}": t.source for (v, p), t in c.templates.items()},
+        },
+        "as_of": funnel.as_of.isoformat(),
+        "snapshot": _identity(session),
+        "funnel": funnel.to_dict(),
+        "sql": dialect_sql(session, c),
+        "fingerprint": fp.to_dict(),
+        "approval": approval,
+    }

@@ -1,0 +1,80 @@
+"""Where a campaign stands: draft, approved, changed since approval, exported (when), measured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from queries.campaigns.model import Campaign
+from queries.handoff.approval import load_approval
+from queries.handoff.fingerprint import Fingerprint, fingerprint
+
+STATES = ("draft", "approved", "changed", "exported", "measured")
+
+
+@dataclass(frozen=True)
+class CampaignStatus:
+    """One campaign's state, with what the list shows and the detail line says."""
+
+    state: str  # one of STATES
+    short: str  # `draft`, `approved`, `changed!`, `exported 11-28`, `measured`
+    detail: str  # a sentence for the detail line
+
+    @property
+    def approved(self) -> bool:
+        return self.state in ("approved", "exported", "measured")
+
+
+def export_folders(root: Path, stem: str) -> list[Path]:
+    """Finished export folders of a campaign, oldest first (partial, hidden ones skipped)."""
+    d = Path(root) / "exports" / stem
+    if not d.is_dir():
+        return []
+    return sorted(
+        p
+        for p in d.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (p / "manifest.json").is_file()
+    )
+
+
+def results_files(root: Path, stem: str) -> list[Path]:
+    """Saved measurement summaries of a campaign (results/<stem>-<export id>.md)."""
+    d = Path(root) / "results"
+    return sorted(d.glob(f"{stem}-*.md")) if d.is_dir() else []
+
+
+def _when(folder_name: str) -> datetime | None:
+    try:
+        return datetime.strptime(folder_name[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def campaign_status(session: Any, c: Campaign) -> CampaignStatus:
+    """The campaign's state from its approval record, its fingerprint, exports and results."""
+    root = session.ws.root
+    rec = load_approval(session, c.stem)
+    if rec is None:
+        return CampaignStatus("draft", "draft", "draft: not approved yet (a approves)")
+    by, at = rec.get("approved_by"), str(rec.get("approved_at", ""))[:16].replace("T", " ")
+    changes = Fingerprint.from_dict(rec.get("fingerprint", {})).changes(fingerprint(session, c))
+    if changes:
+        return CampaignStatus(
+            "changed",
+            "changed!",
+            f"changed since approval by {by} ({at}): {'; '.join(changes)}; approve again",
+        )
+    exports = export_folders(root, c.stem)
+    if results_files(root, c.stem):
+        return CampaignStatus("measured", "measured", f"measured; approved by {by} ({at})")
+    if exports:
+        when = _when(exports[-1].name)
+        stamp = when.strftime("%m-%d %H:%M") if when else exports[-1].name
+        return CampaignStatus(
+            "exported",
+            f"exported {stamp[:5]}",
+            f"exported {stamp} UTC ({len(exports)} export(s)); approved by {by} ({at})",
+        )
+    return CampaignStatus("approved", "approved", f"approved by {by} ({at}); not exported yet")

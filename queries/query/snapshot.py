@@ -1,0 +1,240 @@
+"""Open a snapshot read-only and locked down, find its as-of date, attach the features cache."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from sqlglot import exp
+
+from queries.core.asof import Staleness, to_date
+from queries.core.catalog import Catalog, build_catalog, logical_view
+from queries.core.errors import SnapshotError, SnapshotLocked
+from queries.core.features_prune import SQL_FILE, features_tree
+from queries.core.presence import Presence, probe, read_columns
+from queries.core.private_fs import make_private, private_dir
+from queries.core.schema import TABLE_COLUMNS
+from queries.core.toml_lines import mapping_error
+from queries.core.workspace import CONFIG_NAME, Workspace
+from queries.engines.duckdb import DuckDBEngine
+from queries.query.condcache import MEM_DB, ConditionCache
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+CACHE_ALIAS = "kz_cache"
+SNAPSHOT_ALIAS = "snapshot"
+FEATURES_TABLE = exp.Table(
+    this=exp.to_identifier("features", quoted=True), db=exp.to_identifier(CACHE_ALIAS, quoted=True)
+)
+
+
+@dataclass(frozen=True)
+class SnapshotIdentity:
+    """What makes a snapshot this snapshot: path, size, mtime and the as-of in force."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    as_of: date
+
+    def key(self, extra: str = "") -> str:
+        raw = f"{self.path}|{self.size}|{self.mtime_ns}|{self.as_of.isoformat()}|{extra}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+def _connect_read_only(path: Path, retries: int = 4) -> duckdb.DuckDBPyConnection:
+    """Connect read-only, retrying with backoff while a writer holds the lock."""
+    if not path.is_file():
+        raise SnapshotError(f"snapshot {path} does not exist")
+    delay = 0.25
+    for attempt in range(retries + 1):
+        # a private in-memory instance per session: DuckDB shares one instance per file path
+        # within a process, and this session's lock-down must not leak into another's
+        con = duckdb.connect(":memory:")
+        try:
+            quoted = path.as_posix().replace("'", "''")
+            con.execute(f"ATTACH '{quoted}' AS {SNAPSHOT_ALIAS} (READ_ONLY)")
+            con.execute(f"USE {SNAPSHOT_ALIAS}")
+            return con
+        except duckdb.IOException as exc:
+            con.close()
+            if "lock" not in str(exc).lower():
+                raise SnapshotError(f"cannot open snapshot {path}: {exc}") from None
+            if attempt == retries:
+                raise SnapshotLocked(
+                    f"snapshot {path} is being refreshed (another program is writing it); "
+                    "try again in a minute"
+                ) from None
+            time.sleep(delay)
+            delay *= 2
+        except duckdb.Error as exc:
+            con.close()
+            raise SnapshotError(f"cannot open snapshot {path}: {exc}") from None
+    raise AssertionError("unreachable")
+
+
+def _lit(value: date) -> str:
+    return exp.cast(exp.Literal.string(value.isoformat()), "DATE").sql("duckdb")
+
+
+class Snapshot(Staleness):
+    """One read-only connection to a snapshot; hand out a fresh cursor per job."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        catalog: Catalog | None = None,
+        progress: Callable[[str], None] | None = None,
+    ):
+        self.ws = ws
+        self.path = ws.db_path.resolve()
+        self.conn = _connect_read_only(self.path)
+        try:
+            self.presence = self._check_tables()
+            self.catalog = catalog or build_catalog(ws, presence=self.presence)
+            self.meta_as_of = self._read_as_of()
+            self.as_of: date = ws.as_of or self.meta_as_of
+            if ws.as_of is not None:
+                self.catalog.base_as_of = ws.as_of
+            st = self.path.stat()
+            self.identity = SnapshotIdentity(str(self.path), st.st_size, st.st_mtime_ns, self.as_of)
+            self.inode = st.st_ino  # with the identity, re-checked before an export publishes
+            self.features_path, self.features_built_s = self._ensure_features(progress)
+            self.conn.execute(
+                f"ATTACH '{self.features_path.as_posix()}' AS {CACHE_ALIAS} (READ_ONLY)"
+            )
+            self.conn.execute(f"ATTACH ':memory:' AS {MEM_DB} (READ_WRITE)")
+            self._lock_down()
+        except Exception:
+            self.conn.close()
+            raise
+        self.cond_cache = ConditionCache()
+        self.base_size = self._count_base()
+        self.engine = DuckDBEngine(self.cursor, self.path, FEATURES_TABLE, MEM_DB)
+
+    # -- opening ---------------------------------------------------------------------------
+    def _check_tables(self) -> Presence:
+        """What the snapshot has under the mapping; a mapping error is located in kizuna.toml."""
+        rows = read_columns(self.conn, SNAPSHOT_ALIAS)
+        p = probe(rows, self.ws.tables, self.ws.columns, f"snapshot {self.path.name}")
+        if p.errors:
+            raise mapping_error(self.ws.root / CONFIG_NAME, p.errors)
+        return p
+
+    def _read_as_of(self) -> date:
+        m = self.catalog.mapping
+        try:
+            meta = m.table("snapshot_meta").sql("duckdb")
+            row = self.conn.execute(f"SELECT max(as_of) FROM {meta}").fetchall()
+            if row and row[0][0] is not None:
+                return to_date(row[0][0])
+        except duckdb.CatalogException:
+            pass
+        latest = []
+        for table, col in (
+            ("orders", "ordered_at"),
+            ("web_events", "event_at"),
+            ("messages", "sent_at"),
+            ("customers", "signup_at"),
+        ):
+            if not self.presence.has(table, col):
+                continue
+            q = exp.select(exp.func("max", m.col(table, col, "t"))).from_(m.table(table, "t"))
+            value = self.conn.execute(q.sql("duckdb")).fetchall()[0][0]
+            if value is not None:
+                latest.append(to_date(value))
+        if not latest:
+            if self.ws.as_of is not None:
+                return self.ws.as_of
+            raise SnapshotError(
+                f"snapshot {self.path.name} has no as-of date and no events; "
+                "set as_of under [snapshot] in kizuna.toml or pass --as-of"
+            )
+        return max(latest)
+
+    def _ensure_features(self, progress: Callable[[str], None] | None) -> tuple[Path, float]:
+        sql_text = SQL_FILE.read_text(encoding="utf-8")  # pruned below only when building
+        shape = repr(self.presence.key())
+        key = self.identity.key(
+            hashlib.sha256((sql_text + shape + self.catalog.fingerprint()).encode()).hexdigest()
+        )
+        cache_dir = self.ws.cache_dir
+        final = cache_dir / f"features-{key}.duckdb"
+        if final.is_file():
+            return make_private(final), 0.0
+        private_dir(cache_dir, anchor=self.ws.root)
+        partial = cache_dir / f"features-{key}.{os.getpid()}.partial"
+        partial.unlink(missing_ok=True)
+        if progress:
+            progress(f"Computing customer features for {self.path.name} as of {self.as_of} …")
+        start = time.perf_counter()
+        cur = self.cursor()
+        try:
+            for table in TABLE_COLUMNS:
+                if not self.presence.has(table):
+                    continue
+                view = logical_view(self.catalog.mapping, table, self.presence).sql("duckdb")
+                cur.execute(f'CREATE OR REPLACE TEMP VIEW "kz_{table}" AS {view}')
+            tree, _ = features_tree(self.presence, _lit(self.as_of))
+            for node in tree.walk():
+                node.comments = None
+            body = tree.sql("duckdb")
+            cur.execute(f"ATTACH '{partial.as_posix()}' AS kz_build (READ_WRITE)")
+            cur.execute(f"CREATE TABLE kz_build.features AS {body}")
+            cur.execute("DETACH kz_build")
+        except duckdb.Error as exc:
+            partial.unlink(missing_ok=True)
+            raise SnapshotError(f"computing customer features failed: {exc}") from None
+        finally:
+            cur.close()
+        make_private(partial)
+        os.replace(partial, final)
+        Path(str(partial) + ".wal").unlink(missing_ok=True)
+        return final, time.perf_counter() - start
+
+    def _lock_down(self) -> None:
+        allowed = [
+            self.ws.root.resolve().as_posix() + "/",
+            self.features_path.parent.as_posix() + "/",
+        ]
+        lst = ", ".join("'" + a.replace("'", "''") + "'" for a in allowed)
+        self.conn.execute(f"SET allowed_directories = [{lst}]")
+        self.conn.execute("SET enable_external_access = false")
+        self.conn.execute("SET GLOBAL python_enable_replacements = false")
+        self.conn.execute("SET autoinstall_known_extensions = false")
+        self.conn.execute("SET lock_configuration = true")
+
+    def _count_base(self) -> int:
+        q = exp.select(exp.func("count", exp.Star())).from_(self.catalog.customers)
+        base = self.catalog.base_condition()
+        if base is not None:
+            q = q.where(base)
+        return int(self.cursor().execute(q.sql("duckdb")).fetchall()[0][0])
+
+    # -- use -------------------------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A fresh cursor for one job, so it can be interrupted on its own."""
+        cur = self.conn.cursor()
+        cur.execute(f"USE {SNAPSHOT_ALIAS}")  # USE is per connection; cursors start in memory
+        return cur
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def presence_of(ws: Workspace) -> Presence | None:
+    """What the workspace's snapshot has (None when it cannot be opened): for validation."""
+    try:
+        conn = _connect_read_only(ws.db_path.resolve(), retries=0)
+    except SnapshotError:
+        return None
+    try:
+        rows = read_columns(conn, SNAPSHOT_ALIAS)
+    finally:
+        conn.close()
+    return probe(rows, ws.tables, ws.columns, f"snapshot {ws.db_path.name}")

@@ -1,0 +1,1 @@
+"""Segments as data: the model, parsing with located errors, compiling to sqlglot, describing."""

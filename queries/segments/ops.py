@@ -1,0 +1,143 @@
+"""Operators per field type, the value each expects, and how values are checked."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from queries.core.timewin import Window
+from queries.segments.model import as_date
+
+COMMON = ["is_null", "is_not_null"]
+OPS: dict[str, list[str]] = {
+    "string": [
+        "=",
+        "!=",
+        "in",
+        "not_in",
+        "contains",
+        "not_contains",
+        "starts_with",
+        "ends_with",
+        *COMMON,
+    ],
+    "number": ["=", "!=", "<", "<=", ">", ">=", "between", "in", "not_in", *COMMON],
+    "boolean": ["is_true", "is_false", *COMMON],
+    "date": [
+        "before",
+        "after",
+        "on",
+        "between",
+        "in_last",
+        "more_than_ago",
+        "anniversary_within",
+        "month_in",
+        *COMMON,
+    ],
+}
+OPS["timestamp"] = OPS["date"]
+ALL_OPS = sorted({op for ops in OPS.values() for op in ops})
+COMPARE_OPS = ["=", "!=", "<", "<=", ">", ">=", "between"]
+AGG_FNS = ["sum", "avg", "min", "max", "count_distinct"]
+
+# the complement twins: a negative operator selects exactly who its positive twin does not
+NEGATIVE = {"!=": "=", "not_in": "in", "not_contains": "contains"}
+
+OP_LABELS = {
+    "=": "is",
+    "!=": "is not",
+    "in": "is one of",
+    "not_in": "is none of",
+    "contains": "contains",
+    "not_contains": "does not contain",
+    "starts_with": "starts with",
+    "ends_with": "ends with",
+    "<": "<",
+    "<=": "≤",
+    ">": ">",
+    ">=": "≥",
+    "between": "between",
+    "is_true": "is true",
+    "is_false": "is false",
+    "is_null": "is empty",
+    "is_not_null": "is not empty",
+    "before": "before",
+    "after": "after",
+    "on": "on",
+    "in_last": "in the last",
+    "more_than_ago": "more than … ago",
+    "anniversary_within": "anniversary within",
+    "month_in": "month is one of",
+}
+
+
+def value_kind(type_: str, op: str) -> str:
+    """What value an operator wants: none, scalar, list, pair, window, months."""
+    if op in ("is_null", "is_not_null", "is_true", "is_false"):
+        return "none"
+    if op in ("in", "not_in"):
+        return "list"
+    if op == "between":
+        return "pair"
+    if op in ("in_last", "more_than_ago", "anniversary_within"):
+        return "window"
+    if op == "month_in":
+        return "months"
+    return "scalar"
+
+
+def _scalar(type_: str, value: Any) -> Any:
+    """Check one value against a field type and return it normalised; ValueError if wrong."""
+    if type_ == "string":
+        if isinstance(value, (bool, list, dict)) or value is None:
+            raise ValueError(f"expected text, got `{value}`")
+        return str(value)
+    if type_ == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"expected a number, got `{value}`")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got `{value}`")
+        return value
+    if type_ in ("date", "timestamp"):
+        try:
+            return as_date(value)
+        except (ValueError, TypeError):
+            raise ValueError(f"expected a date like 2026-11-01, got `{value}`") from None
+    raise ValueError(f"`{type_}` fields take no value")
+
+
+def check_value(type_: str, op: str, value: Any) -> Any:
+    """Validate and normalise the value for (type, op); raise ValueError saying what is wrong."""
+    kind = value_kind(type_, op)
+    if kind == "none":
+        if value is not None:
+            raise ValueError(f"`{op}` takes no value")
+        return None
+    if value is None:
+        raise ValueError(f"`{op}` needs a value")
+    if kind == "scalar":
+        return _scalar(type_, value)
+    if kind == "list":
+        if not isinstance(value, list) or not value:
+            raise ValueError(f"`{op}` needs a non-empty list, like [a, b]")
+        return [_scalar(type_, v) for v in value]
+    if kind == "pair":
+        if not isinstance(value, list) or len(value) != 2:
+            raise ValueError("`between` needs two values [low, high]")
+        lo, hi = (_scalar(type_, v) for v in value)
+        if lo > hi:
+            raise ValueError(f"`between` low {lo} is above high {hi}")
+        return [lo, hi]
+    if kind == "window":
+        w = Window.parse(value)
+        if op == "anniversary_within" and w.unit not in ("d", "w"):
+            raise ValueError("`anniversary_within` takes days or weeks, like 7d")
+        return str(w)
+    if kind == "months":
+        if not isinstance(value, list) or not value:
+            raise ValueError("`month_in` needs a list of months 1..12, like [12, 1, 2]")
+        for m in value:
+            if isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= 12:
+                raise ValueError(f"`{m}` is not a month; use numbers 1..12")
+        return list(value)
+    raise AssertionError(kind)

@@ -1,0 +1,1 @@
+"""The `kizuna` command line: one Typer app, one module per command group."""

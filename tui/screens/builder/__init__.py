@@ -1,0 +1,1 @@
+"""The segment builder and its condition dialogs."""

@@ -1,0 +1,126 @@
+"""Saving the edited segment to `segments/*.yaml`, and asking before unsaved changes are lost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.screen import Screen
+
+from queries.core.errors import KizunaError
+from queries.core.history import keep
+from queries.segments.model import Node, Segment, slugify
+from tui.screens.dialogs import ConfirmScreen, PromptScreen
+from tui.widgets.edits import referenced
+from tui.widgets.prune import without_empty_groups
+
+
+class BuilderFilesMixin(Screen):
+    """Save / save as / leave for the builder (which provides root, seg_name, path, ...)."""
+
+    root: Node
+    saved_root: Node | None
+    seg_name: str
+    description: str
+    path: Path | None
+
+    @property
+    def dirty(self) -> bool:  # pragma: no cover - the builder defines it
+        raise NotImplementedError
+
+    def _title(self) -> None:  # pragma: no cover - the builder defines it
+        raise NotImplementedError
+
+    def other_segments(self) -> list[tuple[str, str]]:
+        """(stem, name) of every saved segment except this one."""
+        store = self.app.session.store
+        own = self.path.stem if self.path else None
+        out = []
+        for stem in store.names():
+            if stem == own:
+                continue
+            try:
+                out.append((stem, store.load(stem).name))
+            except KizunaError:
+                out.append((stem, f"{stem} (invalid)"))
+        return out
+
+    def action_save(self, then: Callable[[], None] | None = None) -> None:
+        if self.path is None:
+            self.action_save_as(then)
+        else:
+            self._write(self.path, then)
+
+    def action_save_as(self, then: Callable[[], None] | None = None) -> None:
+        folder = self.app.session.ws.segments_dir
+
+        def check(name: str) -> str | None:
+            stem = slugify(name)
+            if stem in referenced(Segment(name, self.root)):
+                return f"this segment refers to `{stem}`; a segment cannot contain itself"
+            return None
+
+        def named(answer: tuple[str, str] | None) -> None:
+            if answer is None:
+                return
+            name, description = answer
+            target = folder / f"{slugify(name)}.yaml"
+
+            def write() -> None:
+                self.seg_name, self.description = name, description
+                self._write(target, then)
+
+            if target.exists() and (self.path is None or target.resolve() != self.path.resolve()):
+                question = f"segments/{target.name} already exists. Replace it?"
+                self.app.push_screen(
+                    ConfirmScreen(question, [("yes", "Replace"), ("cancel", "Cancel")]),
+                    lambda choice: write() if choice == "yes" else None,
+                )
+            else:
+                write()
+
+        self.app.push_screen(
+            PromptScreen("Save segment as", self.seg_name, self.description, check), named
+        )
+
+    def _write(self, path: Path, then: Callable[[], None] | None = None) -> None:
+        seg = Segment(self.seg_name, without_empty_groups(self.root), self.description, path)
+        state = self.app.session.ws.state_dir
+        try:
+            keep(state, "segments", path)  # the version this save replaces stays restorable
+            seg.save(path)
+            keep(state, "segments", path)
+        except OSError as exc:
+            self.notify(f"Could not save {path.name}: {exc}", severity="error", timeout=8)
+            return
+        self.path = seg.path
+        self.saved_root = self.root
+        self.app.last_stem = path.stem
+        self.app.segments_changed()
+        self._title()
+        self.notify(f"Saved segments/{path.name}", title="Saved")
+        if then is not None:
+            then()
+
+    def leave(self, proceed: Callable[[], None]) -> None:
+        """Run `proceed` once unsaved changes are saved or knowingly dropped."""
+        if not self.dirty:
+            proceed()
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "save":
+                self.action_save(then=proceed)
+            elif choice == "discard":
+                proceed()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"“{self.seg_name}” has unsaved changes.",
+                [("save", "Save"), ("discard", "Discard"), ("cancel", "Cancel")],
+            ),
+            answered,
+        )
+
+    def action_back(self) -> None:
+        self.leave(self.app.pop_screen)

@@ -1,0 +1,1 @@
+"""Screens for campaigns: list, editor, live preview, messages, preflight."""

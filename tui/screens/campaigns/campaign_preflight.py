@@ -1,0 +1,191 @@
+"""Preflight: render the message for every recipient in a worker, with progress; esc stops."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import ProgressBar, Static
+
+from queries.campaigns.findings import PreflightReport
+from queries.campaigns.model import Campaign
+from queries.campaigns.preflight import preflight
+from queries.core.errors import KizunaError
+from queries.engines.jobs import Job
+from queries.query.session import Session
+from tui.keymap import bind
+from tui.screens.campaigns.campaign_messages import (
+    PreflightFailed,
+    PreflightFinished,
+    PreflightProgressed,
+)
+from tui.workers import JobSlot
+
+BAD = "bold $text-error"
+KINDS = {
+    "undefined": "undefined variable",
+    "render_error": "render error",
+    "over_budget": "over budget",
+    "unencodable": "cannot encode",
+    "empty": "empty part",
+    "coupon": "coupon",
+    "blank_variable": "blank variable",
+    "control_character": "control character",
+    "formula": "formula-like value",
+}
+
+
+def report_content(r: PreflightReport, timed: bool = True) -> Content:
+    """The report as lines: verdict, findings naming customers, fallbacks, sizes, distinct."""
+    arms = " · ".join(f"{k} {n:,}" for k, n in r.by_variant.items())
+    verdict = ("✓ OK", "bold $text-success") if r.ok else (f"✗ {len(r.findings)} problem(s)", BAD)
+    took = f" in {r.elapsed:.1f}s" if timed else ""
+    lines = [
+        Content.assemble(
+            ("Preflight ", "bold"),
+            verdict,
+            (
+                f"  {r.recipients:,} recipients rendered{took} ({arms}), holdout {r.holdout:,}",
+                "dim",
+            ),
+        )
+    ]
+    for f in r.findings:
+        where = ".".join(x for x in (f.variant, f.part) if x)
+        who = ", ".join(f.customers) + (" …" if f.count > len(f.customers) else "")
+        lines.append(
+            Content.assemble(
+                ("✗ ", BAD),
+                (KINDS.get(f.kind, f.kind), "bold"),
+                f" {where}: {f.detail} — {f.count:,} recipient(s): ",
+                (who, "dim"),
+            )
+        )
+    for f in r.warnings:  # formula-like values, some blank variables: reported, not blocking
+        where = ".".join(x for x in (f.variant, f.part) if x)
+        who = ", ".join(f.customers) + (" …" if f.count > len(f.customers) else "")
+        lines.append(
+            Content.assemble(
+                ("! ", "$text-warning"),
+                (KINDS.get(f.kind, f.kind), "bold"),
+                f" {where}: " if where else " ",
+                f"{f.detail} — {f.count:,} recipient(s): ",
+                (who, "dim"),
+            )
+        )
+    for note in r.notes:
+        lines.append(Content.styled(f"⚠ {note}", "$text-warning"))
+    if r.fallbacks:
+        lines.append(Content.styled("Fallbacks (| default:)", "bold"))
+    for fb in r.fallbacks:
+        pct = 100 * fb.count / r.recipients if r.recipients else 0.0
+        lines.append(
+            Content.styled(
+                f"  {fb.variant}.{fb.part} line {fb.line}, column {fb.column}: {fb.label} — "
+                f"{fb.count:,} ({pct:.1f}%)",
+                "$text-warning" if fb.count else "dim",
+            )
+        )
+    sizes = " · ".join(f"{p} max {n:,}/{lim:,} {u}" for p, (n, u, lim) in r.largest.items())
+    distinct = " · ".join(f"{p} {n:,}" for p, n in r.distinct.items())
+    lines.append(Content.assemble(("Sizes  ", "bold"), sizes))
+    lines.append(Content.assemble(("Distinct messages  ", "bold"), distinct))
+    lines.append(Content.styled(f"Encoding checked: {r.encoding}", "dim"))
+    if r.coupon_collisions:
+        lines.append(Content.styled(f"coupon collisions resolved: {r.coupon_collisions}", "dim"))
+    return Content("\n").join(lines)
+
+
+class CampaignPreflightScreen(ModalScreen[PreflightReport | None]):
+    """Runs preflight on the campaign as edited; dismisses with the report (None if stopped)."""
+
+    DEFAULT_CSS = """
+    CampaignPreflightScreen #preflight-dialog { height: auto; max-height: 90%; }
+    CampaignPreflightScreen #preflight-scroll { height: auto; max-height: 24; }
+    CampaignPreflightScreen #preflight-status { height: auto; }
+    """
+
+    BINDINGS = [
+        bind("escape", "stop", "Stop / close", id="preflight.stop"),
+        bind("enter,q", "close", "Close", id="preflight.close", show=False),
+    ]
+
+    def __init__(self, session: Session, campaign: Campaign, timed: bool = True) -> None:
+        super().__init__()
+        self.session = session
+        self.campaign = campaign
+        self.timed = timed  # show the elapsed time (snapshots turn it off)
+        self.slot = JobSlot(self, "campaign-preflight")
+        self.report: PreflightReport | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide", id="preflight-dialog"):
+            yield Static(
+                Content.assemble(("Preflight  ", "bold"), self.campaign.name),
+                classes="dialog-title",
+            )
+            yield ProgressBar(id="preflight-bar", show_eta=False)
+            yield Static(
+                Content.styled("rendering every recipient…", "italic"), id="preflight-status"
+            )
+            with VerticalScroll(id="preflight-scroll"):
+                yield Static("", id="preflight-report")
+            yield Static("esc stops · esc / enter closes", classes="hint", id="preflight-hint")
+
+    def on_mount(self) -> None:
+        session, c = self.session, self.campaign
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(PreflightProgressed(done, total))
+
+        def body(job: Job) -> PreflightFinished:
+            return PreflightFinished(preflight(session, c, job=job, progress=progress))
+
+        self.slot.start(body, on_error=PreflightFailed)
+
+    def on_unmount(self) -> None:
+        self.slot.cancel()
+
+    @property
+    def running(self) -> bool:
+        return self.slot.running
+
+    def _status(self, content: Content | str) -> None:
+        self.query_one("#preflight-status", Static).update(content)
+
+    @on(PreflightProgressed)
+    def _progressed(self, event: PreflightProgressed) -> None:
+        self.query_one(ProgressBar).update(total=max(event.total, 1), progress=event.done)
+        self._status(Content.styled(f"rendered {event.done:,} of {event.total:,}…", "italic"))
+
+    @on(PreflightFinished)
+    def _finished(self, event: PreflightFinished) -> None:
+        self.report = event.report
+        bar = self.query_one(ProgressBar)
+        bar.update(total=max(event.report.recipients, 1), progress=max(event.report.recipients, 1))
+        self._status("")
+        self.query_one("#preflight-report", Static).update(report_content(event.report, self.timed))
+        self.query_one("#preflight-hint", Static).update("esc / enter closes")
+        self.query_one("#preflight-scroll").focus()
+
+    @on(PreflightFailed)
+    def _failed(self, event: PreflightFailed) -> None:
+        self.query_one(ProgressBar).display = False
+        self._status(Content.assemble(("✗ Preflight failed: ", BAD), _short(event.error)))
+
+    def action_stop(self) -> None:
+        if self.slot.cancel():
+            self.notify("Preflight stopped.", timeout=3)
+            self.dismiss(None)
+            return
+        self.action_close()
+
+    def action_close(self) -> None:
+        if not self.slot.running:
+            self.dismiss(self.report)
+
+
+def _short(error: KizunaError) -> str:
+    return error.render()

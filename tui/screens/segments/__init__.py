@@ -1,0 +1,1 @@
+"""Screens for the saved segments: the list, file actions, backtests."""

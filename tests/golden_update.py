@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from tests.test_parity_golden import GOLDEN, demo_session, write_golden
+from tests.engines.test_parity_golden import GOLDEN, demo_session, write_golden
 
 
 def main() -> None:

@@ -111,9 +111,3 @@ def search_words(name: str, custom: dict[str, Any] | None = None) -> list[str]:
     if custom and isinstance(custom.get("synonyms"), list):
         words.extend(str(w) for w in custom["synonyms"])
     return words
-
-
-def event_label_ja(name: str) -> str | None:
-    """The Japanese label of an event source."""
-    hit = EVENT_WORDS.get(name)
-    return hit[0] if hit else None

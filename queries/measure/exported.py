@@ -48,12 +48,6 @@ class ExportRecord:
     coupon_value: float | None
     members: list[Member]
 
-    def arm_sizes(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for m in self.members:
-            out[m.arm] = out.get(m.arm, 0) + 1
-        return out
-
 
 def exports_of(root: Path, stem: str) -> list[Path]:
     """The campaign's finished export folders, oldest first (hidden partial folders skipped)."""

@@ -21,11 +21,6 @@ from queries.segments.model import EventCond
 MEM_DB = "kz_mem"
 
 
-def condition_key(node: EventCond) -> str:
-    """A stable key for a condition (line numbers excluded by dataclass equality/repr)."""
-    return hashlib.sha256(_canonical(node).encode()).hexdigest()[:16]
-
-
 def event_key(node: EventCond) -> str:
     """The key of a condition's per-customer event table: its source, filter and window, and
     the aggregate's function and field, but not the thresholds compared against them."""

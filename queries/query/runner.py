@@ -82,6 +82,11 @@ class Step:
     removed: int
 
 
+def audience_of(base: int, steps: list[Step]) -> int:
+    """The audience a waterfall ends with: its last step, or the whole base when it has none."""
+    return steps[-1].count if steps else base
+
+
 @dataclass(frozen=True)
 class BreakdownRow:
     """A value (or bucket) of a field: people with it in the audience and in the whole base."""

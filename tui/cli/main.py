@@ -17,6 +17,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from queries.core.errors import KizunaError
+from queries.query.runner import audience_of
 from queries.query.session import Session, open_session
 from tui import render
 from tui.interrupt import interrupted
@@ -219,7 +220,7 @@ def count(
         start = time.perf_counter()
         if waterfall:
             base, steps = s.runner.waterfall(seg)
-            n = steps[-1].count if steps else base
+            n = audience_of(base, steps)
         else:
             base, steps, n = s.snapshot.base_size, [], s.runner.count(seg)
         elapsed = time.perf_counter() - start

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from textual import on, work
 from textual.screen import Screen
 
+from queries.query.runner import audience_of
 from queries.segments.model import Node, Segment
 from tui.messages import AudienceCounted, QueryFailed, WaterfallComputed
 from tui.widgets.audience import AudienceBar
@@ -100,9 +101,10 @@ class LiveCountMixin(Screen):
             bar.start()
 
         def body(job):
-            count = runner.count(seg, job, cached=True)  # reuses unchanged event conditions
-            self.post_message(AudienceCounted(gen, count, runner.snapshot.base_size))
+            # one scan gives the waterfall and the audience (its last step); unchanged event
+            # conditions are read from the per-condition cache
             base, steps = runner.waterfall(seg, job, cached=True)
+            self.post_message(AudienceCounted(gen, audience_of(base, steps), base))
             return WaterfallComputed(gen, base, steps)
 
         self.count_slot.start(body, lambda exc: QueryFailed(gen, "count", exc))

@@ -8,12 +8,11 @@ from rich.cells import cell_len
 
 from queries.segments.model import FieldCond, Group, Segment
 from queries.segments.parse import load_segment
+from tests.tui.test_tui_campaign_support import copy_demo, demo_app
+from tests.tui.test_tui_support import async_test, settle
 from tui.screens.builder.builder import BuilderScreen
 from tui.screens.handoff.campaign_approve import ApproveScreen
 from tui.widgets.segment_tree import SegmentTree
-
-from .test_tui_campaign_support import copy_demo, demo_app
-from .test_tui_support import async_test, settle
 
 LONG = "Purchases where Category is skincare count ≥ 2 in the last 1y"
 JA = "ウィンバック対象のとても長いお名前の方々"

@@ -9,9 +9,8 @@ import yaml
 
 from queries.campaigns.parse import check_part
 from queries.core.errors import SegmentError
-
-from .test_campaign import BASE, CATALOG, load
-from .test_campaign import ws as ws
+from tests.campaigns.test_campaign import BASE, CATALOG, load
+from tests.campaigns.test_campaign import ws as ws
 
 WHOLE = {  # part → how it sits in the campaign file
     "coupon": lambda v: {"what": {"coupon": v}},

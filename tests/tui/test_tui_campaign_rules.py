@@ -10,12 +10,11 @@ from textual.widgets import Select, Static
 from queries.campaigns.model import Coupon, MaxContacts
 from queries.campaigns.parse import load_campaign
 from queries.segments.model import EventCond, FieldCond, Group, SegmentRef
+from tests.tui.test_tui_campaign_support import copy_demo, demo_app, open_editor
+from tests.tui.test_tui_support import async_test, settle, type_text
 from tui.screens.campaigns.campaign_edit import CampaignEditScreen
 from tui.screens.campaigns.campaign_exclude import ExclusionsScreen
 from tui.screens.campaigns.campaign_rules import CouponScreen, PolicyScreen
-
-from .test_tui_campaign_support import copy_demo, demo_app, open_editor
-from .test_tui_support import async_test, settle, type_text
 
 STEM = "dormant_winback"
 

@@ -6,11 +6,10 @@ import pytest
 from rich.cells import cell_len
 from textual.widgets import Static
 
+from tests.tui.test_tui_campaign_support import copy_demo, demo_app, open_editor, pane_text
+from tests.tui.test_tui_support import async_test, settle
 from tui.widgets.campaign_preview import CampaignPreview
 from tui.wrap import NO_START
-
-from .test_tui_campaign_support import copy_demo, demo_app, open_editor, pane_text
-from .test_tui_support import async_test, settle
 
 
 @pytest.fixture()

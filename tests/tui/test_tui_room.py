@@ -80,7 +80,7 @@ async def test_the_approval_review_uses_the_width(ws, size):
         await settle(pilot)
         screen = ApproveScreen(ws / "campaigns" / "dormant_winback.yaml")
         await app.push_screen(screen)
-        await settle(pilot)
+        await settle(pilot, timeout=90)  # the review renders every recipient: slow on a busy box
         await pilot.pause()
         text = str(screen.query_one("#approve-review").render())
         exclude = "exclude: messages where campaign_id contains winback count ≥ 1 in last 60d"

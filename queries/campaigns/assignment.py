@@ -71,7 +71,7 @@ class Plan:
         return out
 
 
-def _md5_hex(customer_id: exp.Expression, salt: str) -> exp.Expression:
+def _md5_hex(customer_id: exp.Expr, salt: str) -> exp.Expr:
     key = exp.DPipe(
         this=exp.DPipe(
             this=exp.cast(customer_id, exp.DataType.build("VARCHAR")),
@@ -82,13 +82,13 @@ def _md5_hex(customer_id: exp.Expression, salt: str) -> exp.Expression:
     return exp.MD5(this=key)
 
 
-def _substr(text: exp.Expression, start: int, length: int) -> exp.Expression:
+def _substr(text: exp.Expr, start: int, length: int) -> exp.Expr:
     return exp.Substring(
         this=text, start=exp.Literal.number(start), length=exp.Literal.number(length)
     )
 
 
-def bucket_sql(customer_id: exp.Expression, salt: str, dialect: str = "duckdb") -> exp.Expression:
+def bucket_sql(customer_id: exp.Expr, salt: str, dialect: str = "duckdb") -> exp.Expr:
     """The bucket as SQL: a hex cast in DuckDB; elsewhere digit-by-digit, portable everywhere."""
     digest = _md5_hex(customer_id, salt)
     n = exp.Literal.number(BUCKETS)
@@ -101,7 +101,7 @@ def bucket_sql(customer_id: exp.Expression, salt: str, dialect: str = "duckdb") 
             expression=n,
         )
     # Horner's rule mod 10000 keeps every intermediate below 2^31 on every engine.
-    value: exp.Expression = exp.Literal.number(0)
+    value: exp.Expr = exp.Literal.number(0)
     for k in range(1, 9):
         pos = exp.StrPosition(this=exp.Literal.string(_HEX), substr=_substr(digest.copy(), k, 1))
         digit = exp.Mod(
@@ -123,7 +123,7 @@ def bucket_sql(customer_id: exp.Expression, salt: str, dialect: str = "duckdb") 
     return value
 
 
-def arm_sql(customer_id: exp.Expression, plan: Plan, dialect: str = "duckdb") -> exp.Expression:
+def arm_sql(customer_id: exp.Expr, plan: Plan, dialect: str = "duckdb") -> exp.Expr:
     """CASE over the bucket giving `holdout` or the variant name, identical to `Plan.arm`."""
     if not plan.holdout and len(plan.arms) == 1:
         return exp.Literal.string(plan.arms[0][0])

@@ -11,19 +11,18 @@ from queries.campaigns.personalize import CAMPAIGN_FIELDS
 from queries.engines.jobs import Job
 from queries.query.session import Session
 from queries.segments.describe import describe
-from queries.segments.model import Group, Not, Segment, SegmentRef
+from queries.segments.model import Group, Not, Segment
 
 
 def audience_segment(c: Campaign) -> Segment:
     """The campaign's audience as a segment: who (segment or where) and not each exclusion."""
-    base = SegmentRef(c.who.segment) if c.who.segment else c.who.where
-    steps = (base, *(Not(e) for e in c.who.exclude))
-    return Segment(f"campaign {c.stem}", Group("all", steps))  # type: ignore[arg-type]
+    steps = (c.who.base, *(Not(e) for e in c.who.exclude))
+    return Segment(f"campaign {c.stem}", Group("all", steps))
 
 
 def step_labels(c: Campaign) -> list[str]:
     """Funnel labels in the order of `audience_segment`'s top-level conditions."""
-    first = f"segment {c.who.segment}" if c.who.segment else f"who: {describe(c.who.where)}"  # type: ignore[arg-type]
+    first = f"segment {c.who.segment}" if c.who.segment else f"who: {describe(c.who.base)}"
     return [first, *(f"exclude: {describe(e)}" for e in c.who.exclude)]
 
 
@@ -48,13 +47,13 @@ class CampaignQuery:
         cp = campaign.coupon
         # the first coupon candidate in SQL where the engine has DuckDB's 64-bit hex casts;
         # elsewhere NULL, and CodeAllocator derives the same code in Python
-        coupon: exp.Expression = (
+        coupon: exp.Expr = (
             coupon_sql(self.cid.copy(), campaign.salt, cp.prefix, cp.length)
             if cp and not cp.pool_file and self.dialect == "duckdb"
             else exp.Null()
         )
         # customer_id, arm, first coupon candidate, then the fields the templates read
-        self.columns: list[exp.Expression] = [
+        self.columns: list[exp.Expr] = [
             exp.alias_(self.cid.copy(), "customer_id", quoted=True),
             exp.alias_(self.arm.copy(), "kz_arm", quoted=True),
             exp.alias_(coupon, "kz_coupon", quoted=True),
@@ -63,16 +62,14 @@ class CampaignQuery:
             for f in self.fields
         ]
 
-    def recipients(self) -> exp.Expression:
+    def recipients(self) -> exp.Expr:
         """Members who get a message: in the audience and not in the holdout."""
         return exp.and_(
             self.member.copy(),
             exp.NEQ(this=self.arm.copy(), expression=exp.Literal.string(HOLDOUT)),
         )
 
-    def select(
-        self, where: exp.Expression, extra: list[exp.Expression] | None = None
-    ) -> exp.Select:
+    def select(self, where: exp.Expr, extra: list[exp.Expr] | None = None) -> exp.Select:
         cols = [c.copy() for c in self.columns] + list(extra or [])
         return self.comp.base_from(exp.select(*cols)).where(where)
 

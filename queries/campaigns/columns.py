@@ -11,7 +11,7 @@ from queries.campaigns.presets import OutColumn
 from queries.query.address_book import ADDRESS_FIELDS, lookup
 
 
-def column_sql(q: CampaignQuery, col: OutColumn) -> exp.Expression:
+def column_sql(q: CampaignQuery, col: OutColumn) -> exp.Expr:
     """The SQL for a column that comes straight from the snapshot (not a message part)."""
     if col.kind == "customer_id":
         return q.cid.copy()

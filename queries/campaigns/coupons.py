@@ -6,11 +6,15 @@ import csv
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from queries.core.cells import FORMULA_START
 from queries.core.errors import KizunaError, Location, SegmentError
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison  # customer ids: str or int, sortable
 
 # 32 symbols without the look-alikes 0/O and 1/I, so a code read aloud or typed is unambiguous.
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -67,22 +71,23 @@ class CodeAllocator:
 
     def accept(self, customer_ids: list, firsts: list[str | None]) -> list[str]:
         """Codes for a batch whose first candidates came from SQL (`coupon_sql`)."""
-        if None in firsts:  # no SQL candidates (an engine without coupon_sql): derive here
+        codes = [f for f in firsts if f is not None]
+        if len(codes) < len(firsts):  # no SQL candidates (engine without coupon_sql): derive here
             return [self.code(cid, first) for cid, first in zip(customer_ids, firsts)]
-        if len(set(firsts)) == len(firsts) and self.taken.isdisjoint(firsts):
-            self.taken.update(firsts)
-            return firsts
+        if len(set(codes)) == len(codes) and self.taken.isdisjoint(codes):
+            self.taken.update(codes)
+            return codes
         return [self.code(cid, first) for cid, first in zip(customer_ids, firsts)]
 
 
-def coupon_sql(customer_id: exp.Expression, salt: str, prefix: str, length: int) -> exp.Expression:
+def coupon_sql(customer_id: exp.Expr, salt: str, prefix: str, length: int) -> exp.Expr:
     """The first candidate code in DuckDB SQL, equal to `prefix + candidate(salt, id, length)`."""
     key = exp.DPipe(
         this=exp.Literal.string(f"coupon:{salt}:"),
         expression=exp.cast(customer_id, exp.DataType.build("VARCHAR")),
     )
     digest = exp.MD5(this=key)
-    out: exp.Expression = exp.Literal.string(prefix)
+    out: exp.Expr = exp.Literal.string(prefix)
     for start in range(0, length, 12):  # 12 symbols = 60 bits = 15 hex digits per chunk
         k = min(12, length - start)
         hex_digits = -(-5 * k // 4)
@@ -117,9 +122,11 @@ def coupon_sql(customer_id: exp.Expression, salt: str, prefix: str, length: int)
     return out
 
 
-def allocate(salt: str, prefix: str, length: int, customer_ids: Iterable[object]) -> dict:
+def allocate(
+    salt: str, prefix: str, length: int, customer_ids: Iterable[SupportsRichComparison]
+) -> dict:
     """Codes for a whole audience: unique, and the same on every re-export of the same set."""
-    ids = sorted(customer_ids)  # type: ignore[type-var]
+    ids = sorted(customer_ids)
     alloc = CodeAllocator(salt, prefix, length)
     return dict(zip(ids, alloc.codes(ids)))
 

@@ -19,6 +19,7 @@ from queries.campaigns.audience import CampaignQuery
 from queries.campaigns.funnel_sql import OPT_IN, FunnelSQL
 from queries.campaigns.model import ADDRESS, Campaign
 from queries.campaigns.policy_gaps import gaps
+from queries.engines.dialects import DIALECT_NAMES
 from queries.engines.jobs import Job
 from queries.query.session import Session
 from queries.segments.describe import describe
@@ -26,10 +27,9 @@ from queries.segments.describe import describe
 __all__ = ["OPT_IN", "Funnel", "FunnelSQL", "Step", "policy_funnel", "policy_query"]
 
 STEPS = ("segment", "consent", "suppression", "frequency_cap", "dedupe", "exclusions", "holdout")
-DIALECTS = ("duckdb", "spark", "trino", "bigquery", "snowflake", "postgres")
 
 
-def _is_null(x: exp.Expression) -> exp.Expression:
+def _is_null(x: exp.Expr) -> exp.Expr:
     return exp.Is(this=x, expression=exp.Null())
 
 
@@ -88,7 +88,7 @@ class Funnel:
         }
 
 
-def member_of(status: exp.Expression, cid: exp.Expression) -> exp.Expression:
+def member_of(status: exp.Expr, cid: exp.Expr) -> exp.Expr:
     """`customer_id IN (final audience of a status relation)`: the policy membership test."""
     sub = (
         exp.select(exp.column("customer_id", quoted=True))
@@ -98,9 +98,7 @@ def member_of(status: exp.Expression, cid: exp.Expression) -> exp.Expression:
     return exp.In(this=cid, query=exp.Subquery(this=sub))
 
 
-def policy_query(
-    session: Session, c: Campaign, status: exp.Expression | None = None
-) -> CampaignQuery:
+def policy_query(session: Session, c: Campaign, status: exp.Expr | None = None) -> CampaignQuery:
     """A CampaignQuery whose audience is the funnel's final audience (holdout included)."""
     q = CampaignQuery(session, c)
     rel = status if status is not None else FunnelSQL(session, c).status().subquery("kz_f")
@@ -118,7 +116,7 @@ def labels(c: Campaign) -> dict[str, str]:
         cap = f"fewer than {mc.count} contacts in {mc.within}{on} (history + ledger)"
     key = pol.dedupe_field(ch)
     return {
-        "segment": f"segment {c.who.segment}" if c.who.segment else f"who: {describe(c.who.where)}",  # type: ignore[arg-type]
+        "segment": f"segment {c.who.segment}" if c.who.segment else f"who: {describe(c.who.base)}",
         "consent": f"{ch} opt-in and a usable {ADDRESS[ch]}",
         "suppression": f"not on the suppression list (all or {ch})",
         "frequency_cap": cap,
@@ -128,7 +126,7 @@ def labels(c: Campaign) -> dict[str, str]:
     }
 
 
-def counts_query(status: exp.Expression) -> exp.Select:
+def counts_query(status: exp.Expr) -> exp.Select:
     """Members per (step, reason, arm) of a status relation."""
     cols = [exp.column(n, quoted=True) for n in ("kz_step", "kz_reason", "kz_arm")]
     q = exp.select(*cols, exp.func("count", exp.Star())).from_(status, copy=False)
@@ -136,7 +134,7 @@ def counts_query(status: exp.Expression) -> exp.Select:
 
 
 def count_funnel(
-    session: Session, c: Campaign, fs: FunnelSQL, status: exp.Expression, job: Job | None
+    session: Session, c: Campaign, fs: FunnelSQL, status: exp.Expr, job: Job | None
 ) -> Funnel:
     """Run `counts_query` over a status relation on the session's engine; the Funnel."""
     rows = session.runner.execute(counts_query(status), job)
@@ -212,7 +210,7 @@ def final_audience(session: Session, c: Campaign, job: Job | None = None) -> lis
 
 def dialect_sql(session: Session, c: Campaign) -> dict[str, str]:
     """The final audience query printed for every engine."""
-    return {d: FunnelSQL(session, c, d).audience_sql() for d in DIALECTS}
+    return {d: FunnelSQL(session, c, d).audience_sql() for d in DIALECT_NAMES}
 
 
 def workspace_rel(root: Path, path: Path) -> str:

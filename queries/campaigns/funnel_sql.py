@@ -37,7 +37,7 @@ def _str(text: str) -> exp.Literal:
     return exp.Literal.string(text)
 
 
-def _case(*whens: tuple[exp.Expression, exp.Expression]) -> exp.Expression:
+def _case(*whens: tuple[exp.Expr, exp.Expr]) -> exp.Expr:
     if not whens:
         return exp.Null()
     case = exp.Case()
@@ -46,11 +46,11 @@ def _case(*whens: tuple[exp.Expression, exp.Expression]) -> exp.Expression:
     return case
 
 
-def _is_null(x: exp.Expression) -> exp.Expression:
+def _is_null(x: exp.Expr) -> exp.Expr:
     return exp.Is(this=x, expression=exp.Null())
 
 
-def _set(name: str) -> exp.Expression:
+def _set(name: str) -> exp.Expr:
     return exp.not_(_is_null(_s(name)))
 
 
@@ -60,16 +60,16 @@ def _table(name: str, alias: str) -> exp.Table:
     )
 
 
-def _true(x: exp.Expression) -> exp.Expression:
+def _true(x: exp.Expr) -> exp.Expr:
     """x is TRUE (NULL counts as false)."""
     return exp.func("COALESCE", exp.paren(x, copy=False), exp.false())
 
 
-def _zero() -> exp.Literal:
+def _zero() -> exp.Expr:
     return exp.Literal.number(0)
 
 
-def _norm(x: exp.Expression) -> exp.Expression:
+def _norm(x: exp.Expr) -> exp.Expr:
     return exp.Lower(this=exp.Trim(this=x))
 
 
@@ -107,17 +107,17 @@ class FunnelSQL:
         }[step]
         return on and (step == "frequency_cap" or step not in self.gaps)
 
-    def address(self, name: str) -> exp.Expression:
+    def address(self, name: str) -> exp.Expr:
         """The member's normalised address field (NULL when unusable), from `kizuna_addresses`."""
         self.uses_addresses = True
         column = "customer_key" if name == "customer_id" else name
         return exp.column(column, A, quoted=True)
 
-    def field(self, name: str) -> exp.Expression:
+    def field(self, name: str) -> exp.Expr:
         return self.comp.field_expr(self.catalog.fields[name])
 
     # -- per-member columns ----------------------------------------------------------------
-    def consent(self) -> exp.Expression:
+    def consent(self) -> exp.Expr:
         """NULL when the customer opted in and has a usable address, else the reason."""
         usable = exp.not_(_is_null(self.address(ADDRESS[self.channel])))
         source = consent_field(self.catalog, self.channel)
@@ -129,14 +129,14 @@ class FunnelSQL:
             (exp.not_(_true(usable)), _str(f"no usable {ADDRESS[self.channel]}")),
         )
 
-    def suppressed(self) -> exp.Expression:
+    def suppressed(self) -> exp.Expr:
         """The suppression reason matching the customer by id, else by email; else NULL.
 
         Both sides normalised (`kizuna_suppression` and `kizuna_addresses`). Two
         equality-correlated lookups (not one with OR), so engines join them by hash.
         """
 
-        def lookup(match: exp.Expression) -> exp.Expression:
+        def lookup(match: exp.Expr) -> exp.Expr:
             chan = exp.column("channel", "s", quoted=True)
             reason = exp.column("reason", "s", quoted=True)
             sub = (
@@ -159,7 +159,7 @@ class FunnelSQL:
         )
         return exp.func("COALESCE", lookup(by_id), lookup(by_email))
 
-    def contacts(self) -> tuple[exp.Expression, list[tuple[exp.Expression, exp.Expression]]]:
+    def contacts(self) -> tuple[exp.Expr, list[tuple[exp.Expr, exp.Expr]]]:
         """Contacts in the cap window (snapshot messages plus other campaigns' ledger rows),
         and the LEFT JOINs it reads: per-customer counts aggregated once, so every engine
         hash-joins them (a correlated count scans the history once per member on Postgres).
@@ -170,7 +170,7 @@ class FunnelSQL:
         start = Window.parse(mc.within).start(self.as_of)
         chans = [_str(ch) for ch in mc.channels] if mc.channels else None
         day = exp.cast(m.col("messages", "sent_at", "m"), exp.DataType.build("DATE"))
-        conds = [exp.Between(this=day, low=lit(start), high=lit(self.as_of))]
+        conds: list[exp.Expr] = [exp.Between(this=day, low=lit(start), high=lit(self.as_of))]
         if chans:
             conds.append(exp.In(this=_norm(m.col("messages", "channel", "m")), expressions=chans))
         m_id = m.col("messages", "customer_id", "m")
@@ -187,8 +187,8 @@ class FunnelSQL:
         h_on = exp.EQ(
             this=exp.column("customer_id", "kz_h", quoted=True), expression=self.cid.copy()
         )
-        joins: list[tuple[exp.Expression, exp.Expression]] = []
-        total: exp.Expression = _zero()
+        joins: list[tuple[exp.Expr, exp.Expr]] = []
+        total: exp.Expr = _zero()
         if history:
             joins.append((hist.subquery("kz_h"), h_on))
             total = exp.func("COALESCE", exp.column("n", "kz_h", quoted=True), _zero())
@@ -202,7 +202,7 @@ class FunnelSQL:
             return self._by_address(total, joins, own)
         l_id = exp.column("customer_id", "l", quoted=True)
         l_camp = exp.column("campaign", "l", quoted=True)
-        lconds: list[exp.Expression] = []
+        lconds: list[exp.Expr] = []
         back = exp.select(exp.Literal.number(1)).from_(m.table("messages", "m2"), copy=False)
         back = back.where(
             exp.and_(
@@ -242,10 +242,10 @@ class FunnelSQL:
 
     def _by_address(
         self,
-        own: exp.Expression,
-        joins: list[tuple[exp.Expression, exp.Expression]],
+        own: exp.Expr,
+        joins: list[tuple[exp.Expr, exp.Expr]],
         counts: list[exp.Select],
-    ) -> tuple[exp.Expression, list[tuple[exp.Expression, exp.Expression]]]:
+    ) -> tuple[exp.Expr, list[tuple[exp.Expr, exp.Expr]]]:
         """The cap compares normalised addresses: the contacts of every customer id sharing
         the member's address for the channel (its own `own` when it has no usable one).
 
@@ -290,13 +290,13 @@ class FunnelSQL:
         total = exp.func("COALESCE", exp.column("n", "kz_c", quoted=True), own)
         return total, [*joins, (per_addr.subquery("kz_c"), c_on)]
 
-    def dedupe_key(self, key: str) -> exp.Expression:
+    def dedupe_key(self, key: str) -> exp.Expr:
         """Duplicates share this value: a normalised address, or the id as text."""
         if key in address_book.ADDRESS_FIELDS or key == "customer_id":
             return self.address(key)
         return exp.cast(self.field(key), exp.DataType.build("VARCHAR"))
 
-    def excluded(self) -> exp.Expression:
+    def excluded(self) -> exp.Expr:
         """The index (as text) of the first exclusion the customer matches, else NULL."""
         return _case(
             *(
@@ -306,16 +306,16 @@ class FunnelSQL:
         )
 
     # -- the statement ---------------------------------------------------------------------
-    def members(self, extra: Sequence[tuple[str, exp.Expression]] = ()) -> exp.Select:
+    def members(self, extra: Sequence[tuple[str, exp.Expr]] = ()) -> exp.Select:
         """Segment members with the columns each policy step tests (and any `extra` ones)."""
         c, pol = self.c, self.c.policy
-        base = audience_segment(c).where.children[0]  # type: ignore[attr-defined]
-        cols: list[exp.Expression] = [exp.alias_(self.cid.copy(), "customer_id", quoted=True)]
+        base = c.who.base  # the first condition of audience_segment(c)
+        cols: list[exp.Expr] = [exp.alias_(self.cid.copy(), "customer_id", quoted=True)]
         if self.runs("consent"):
             cols.append(exp.alias_(self.consent(), "kz_consent", quoted=True))
         if self.runs("suppression"):
             cols.append(exp.alias_(self.suppressed(), "kz_suppressed", quoted=True))
-        joins: list[tuple[exp.Expression, exp.Expression]] = []
+        joins: list[tuple[exp.Expr, exp.Expr]] = []
         if pol.max_contacts is not None:
             contacts, joins = self.contacts()
             cols.append(exp.alias_(contacts, "kz_contacts", quoted=True))
@@ -333,18 +333,18 @@ class FunnelSQL:
             on = exp.EQ(this=exp.column("customer_id", A, quoted=True), expression=as_text)
             rel = address_book.addresses(self.session, A, self.dialect)
             select = select.join(rel, on=on, join_type="left", copy=False)
-        for relation, on in joins:
-            select = select.join(relation, on=on, join_type="left", copy=False)
+        for relation, cond in joins:
+            select = select.join(relation, on=cond, join_type="left", copy=False)
         return select.where(where, copy=False)
 
-    def status(self, extra: Sequence[tuple[str, exp.Expression]] = ()) -> exp.Select:
+    def status(self, extra: Sequence[tuple[str, exp.Expr]] = ()) -> exp.Select:
         """customer_id, kz_step, kz_reason, kz_arm (then `extra`) per member of the segment.
 
         `extra` are (name, expression over the customer) columns carried through, e.g. the
         columns of an export file, so one scan computes the funnel and the file's values.
         """
         pol = self.c.policy
-        pre: list[tuple[exp.Expression, str, exp.Expression]] = []
+        pre: list[tuple[exp.Expr, str, exp.Expr]] = []
         if self.runs("consent"):
             pre.append((_set("kz_consent"), "consent", _s("kz_consent")))
         if self.runs("suppression"):
@@ -361,8 +361,13 @@ class FunnelSQL:
             exp.column("kz_pre", "p", quoted=True),
             exp.column("kz_pre_reason", "p", quoted=True),
         )
-        steps = [(exp.not_(_is_null(pre_step.copy())), pre_step.copy())]
-        reasons = [(exp.not_(_is_null(pre_step.copy())), pre_reason)]
+        # (condition, value) pairs of the CASE WHENs for the step and the reason
+        steps: list[tuple[exp.Expr, exp.Expr]] = [
+            (exp.not_(_is_null(pre_step.copy())), pre_step.copy())
+        ]
+        reasons: list[tuple[exp.Expr, exp.Expr]] = [
+            (exp.not_(_is_null(pre_step.copy())), pre_reason)
+        ]
         final = exp.select(
             exp.column("customer_id", "p", quoted=True),
         ).from_(_table("kz_p", "p"), copy=False)

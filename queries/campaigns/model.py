@@ -15,7 +15,7 @@ from queries.campaigns.personalize import MessageTemplate
 from queries.core import yamlio
 from queries.core.errors import SegmentError, suggest
 from queries.core.yamlio import Flow, dump_yaml, write_atomic
-from queries.segments.model import Node, node_to_dict, slugify
+from queries.segments.model import Node, SegmentRef, node_to_dict, slugify
 
 CHANNELS = ("email", "sms", "line")
 # export preset → the channels it serves (None: any) and its text encoding
@@ -55,6 +55,14 @@ class Who:
     segment: str | None = None
     where: Node | None = None
     exclude: tuple[Node, ...] = ()
+
+    @property
+    def base(self) -> Node:
+        """The audience before exclusions: the saved segment, else the inline `where`."""
+        if self.segment:
+            return SegmentRef(self.segment)
+        assert self.where is not None  # the parser requires exactly one of the two
+        return self.where
 
 
 @dataclass(frozen=True)
@@ -189,7 +197,7 @@ class Campaign:
         if self.who.segment:
             who["segment"] = self.who.segment
         else:
-            who["where"] = node_to_dict(self.who.where)  # type: ignore[arg-type]
+            who["where"] = node_to_dict(self.who.base)
         if self.who.exclude:
             who["exclude"] = [node_to_dict(n) for n in self.who.exclude]
         d["who"] = who

@@ -6,7 +6,7 @@ import math
 import re
 from datetime import datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from queries.campaigns.assignment import HOLDOUT
 from queries.campaigns.coupons import MAX_LENGTH, MIN_LENGTH, load_pool
@@ -52,7 +52,9 @@ class _Loader:
         self.root = Path(root).resolve() if root else None
         self.available = [*catalog.available(), *CAMPAIGN_FIELDS]  # not what the snapshot lacks
 
-    def fail(self, msg: str, path: tuple, hint: str | None = None, cls: type = SegmentError):
+    def fail(
+        self, msg: str, path: tuple, hint: str | None = None, cls: type[SegmentError] = SegmentError
+    ) -> NoReturn:
         raise cls(msg, self.lines.loc(path), hint)
 
     def section(self, data: dict, key: str, path: tuple = ()) -> dict:
@@ -60,9 +62,10 @@ class _Loader:
         value = data.get(key)
         if value is None:
             return {}
+        where = (*path, key)
         if not isinstance(value, dict):
-            self.fail(f"`{key}` must be a mapping of {', '.join(KEYS[(*path, key)])}", (*path, key))
-        self.only(value, (*path, key), KEYS[(*path, key)])
+            self.fail(f"`{key}` must be a mapping of {', '.join(KEYS[where])}", where)
+        self.only(value, where, KEYS[where])
         return value
 
     def only(self, data: dict, path: tuple, allowed: tuple[str, ...]) -> None:

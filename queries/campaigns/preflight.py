@@ -111,7 +111,7 @@ class _Checker:
         }
 
 
-def _picker(idx: list[int]) -> Callable[[Sequence], Sequence]:
+def _picker(idx: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
     """Select these positions from a column (a tuple, at C speed)."""
     if len(idx) == 1:
         return lambda col: (col[idx[0]],)
@@ -164,7 +164,7 @@ def preflight(
                         checker.finding("coupon", short, None, None).hit(cid)
         elif coupons is not None:
             coupon_col = coupons.accept(ids, coupon_col)
-        base = dict(zip(q.fields, field_cols))
+        base: dict[str, Sequence[Any]] = dict(zip(q.fields, field_cols))
         base |= {
             "coupon": coupon_col,
             "send_date": (send_date,) * n,

@@ -174,7 +174,7 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    name: Preset(name=name, **{k: tuple(v) if k == "columns" else v for k, v in d.items()})
+    name: Preset(name=name, **{**d, "columns": tuple(d["columns"])})
     for name, d in PRESETS_DATA.items()
 }
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from queries.core.workspace import Workspace
 
 
 def to_date(value: object) -> date:
@@ -15,16 +18,27 @@ def to_date(value: object) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
+class _Dated(Protocol):
+    """What Staleness reads: an attribute or a (cached) property of either snapshot class."""
+
+    @property
+    def ws(self) -> Workspace: ...
+
+    @property
+    def meta_as_of(self) -> date: ...
+
+
+def _days_since(day: date) -> int:
+    return (datetime.now(timezone.utc).date() - day).days
+
+
 class Staleness:
     """`stale_days` / `is_stale` for a snapshot with `ws` and `meta_as_of` (DuckDB or engine)."""
 
-    ws: Any
-    meta_as_of: date
+    @property
+    def stale_days(self: _Dated) -> int:
+        return _days_since(self.meta_as_of)
 
     @property
-    def stale_days(self) -> int:
-        return (datetime.now(timezone.utc).date() - self.meta_as_of).days
-
-    @property
-    def is_stale(self) -> bool:
-        return self.stale_days > self.ws.stale_after_days
+    def is_stale(self: _Dated) -> bool:
+        return _days_since(self.meta_as_of) > self.ws.stale_after_days

@@ -33,7 +33,7 @@ class Field:
     unavailable: str | None = None  # why the snapshot cannot provide it ("needs orders.total")
     money: bool = False  # an amount in the workspace's currency
 
-    def expr(self, alias: str, as_of: date | None = None) -> exp.Expression:
+    def expr(self, alias: str, as_of: date | None = None) -> exp.Expr:
         """The SQL expression that reads this field from the relation aliased `alias`.
 
         Custom SQL reads the customers row as `c` (CUSTOMER_ALIAS); bare columns are taken
@@ -46,7 +46,7 @@ class Field:
 AS_OF_TOKEN = "{as_of}"
 
 
-def custom_sql(text: str, alias: str, as_of: date | None) -> exp.Expression:
+def custom_sql(text: str, alias: str, as_of: date | None) -> exp.Expr:
     """Parse a [fields] SQL expression: `{as_of}` → DATE literal, bare columns → `alias`."""
     day = (as_of or date.today()).isoformat()
     marker = "kz_as_of_marker"
@@ -67,7 +67,7 @@ class EventJoin:
 
     alias: str
     table: exp.Table
-    on: exp.Expression
+    on: exp.Expr
     kind: str = ""  # "" (inner) or "left"
 
 
@@ -82,10 +82,10 @@ class EventSource:
     fields: dict[str, Field]
     base: exp.Table  # the driving table, aliased
     joins: tuple[EventJoin, ...]
-    columns: dict[str, exp.Expression]  # logical name → expression over the aliases
+    columns: dict[str, exp.Expr]  # logical name → expression over the aliases
     unavailable: str | None = None  # why the snapshot cannot provide this source
 
-    def col(self, name: str) -> exp.Expression:
+    def col(self, name: str) -> exp.Expr:
         """The expression for a logical column (customer_id, the time field, or a field)."""
         return self.columns[name].copy()
 
@@ -197,7 +197,7 @@ class Mapping:
         return repr((sorted(self.tables.items()), sorted(self.columns.items())))
 
 
-def _project(mapping: Mapping, table: str, alias: str, cols: list[str]) -> list[exp.Expression]:
+def _project(mapping: Mapping, table: str, alias: str, cols: list[str]) -> list[exp.Expr]:
     return [exp.alias_(mapping.col(table, c, alias), c, quoted=True) for c in cols]
 
 
@@ -208,7 +208,7 @@ def _on(m: Mapping, left: tuple[str, str, str], right: tuple[str, str, str]) -> 
 def _event_sources(m: Mapping) -> dict[str, tuple[exp.Table, tuple[EventJoin, ...], dict]]:
     """The tables, lazy joins and column expressions behind each event source (mapped)."""
 
-    def cols(table: str, alias: str, names: list[str]) -> dict[str, exp.Expression]:
+    def cols(table: str, alias: str, names: list[str]) -> dict[str, exp.Expr]:
         return {n: m.col(table, n, alias) for n in names}
 
     products_for = {
@@ -374,7 +374,7 @@ class Catalog:
     def customer_id(self, alias: str = CUSTOMER_ALIAS) -> exp.Column:
         return self.mapping.col("customers", "customer_id", alias)
 
-    def base_condition(self) -> exp.Expression | None:
+    def base_condition(self) -> exp.Expr | None:
         """When backtesting at D: signup_at on or before D, or unknown (docs/schema.md)."""
         if self.base_as_of is None or not self.has("customers", "signup_at"):
             return None

@@ -48,7 +48,7 @@ class Gone(Exception):
         self.reason = reason
 
 
-def _shallow(node: exp.Expression) -> Iterator[exp.Expression]:
+def _shallow(node: exp.Expr) -> Iterator[exp.Expr]:
     """The nodes of `node` without descending into nested SELECTs (yielded themselves)."""
     for child in node.iter_expressions():
         if isinstance(child, exp.Select):
@@ -65,7 +65,7 @@ class Pruner:
         self.rels: dict[str, Rel] = dict(views)
 
     # -- checking references -----------------------------------------------------------------
-    def check(self, node: exp.Expression, scope: dict[str, Rel]) -> None:
+    def check(self, node: exp.Expr, scope: dict[str, Rel]) -> None:
         """Raise Gone when `node` reads an unavailable column or relation."""
         for sub in [node, *_shallow(node)] if not isinstance(node, exp.Select) else [node]:
             if isinstance(sub, exp.Select):
@@ -94,7 +94,7 @@ class Pruner:
                 raise Gone(r.gone[name])
 
     # -- relations ---------------------------------------------------------------------------
-    def source(self, node: exp.Expression, outer: dict[str, Rel]) -> tuple[str, Rel]:
+    def source(self, node: exp.Expr, outer: dict[str, Rel]) -> tuple[str, Rel]:
         if isinstance(node, exp.Table):
             rel = self.rels.get(node.name, Rel())  # unknown tables are taken as they are
             return node.alias_or_name, rel
@@ -102,7 +102,7 @@ class Pruner:
             return node.alias, self.select(node.this, outer)
         return node.alias_or_name, Rel()
 
-    def select(self, sel: exp.Expression, outer: dict[str, Rel]) -> Rel:
+    def select(self, sel: exp.Expr, outer: dict[str, Rel]) -> Rel:
         """Prune one SELECT in place; return what it provides."""
         if not isinstance(sel, exp.Select):
             return Rel()
@@ -180,7 +180,7 @@ class Pruner:
                     kept.append(cte)
             with_.set("expressions", kept)
         scope: dict[str, Rel] = {}
-        from_ = tree.args.get("from_") or tree.args.get("from")
+        from_ = tree.args.get("from_") or tree.args["from"]
         alias, rel = self.source(from_.this, {})
         scope[alias] = rel
         for join in list(tree.args.get("joins") or []):

@@ -111,7 +111,7 @@ def probe(
                         suggest(col, wanted[name]) or f"one of {', '.join(wanted[name])}",
                     )
                 )
-    for table, cols in wanted.items():
+    for table, needed in wanted.items():
         mapped = tables.get(table)
         if mapped == ABSENT:
             p.why[table] = "mapped to false in kizuna.toml"
@@ -140,7 +140,7 @@ def probe(
         p.tables[table] = physical
         p.extra_columns[table] = frozenset(have)
         present = []
-        for col in cols:
+        for col in needed:
             mcol = columns.get(table, {}).get(col)
             if mcol == ABSENT:
                 p.why[f"{table}.{col}"] = "mapped to false in kizuna.toml"

@@ -31,7 +31,7 @@ class Window:
             )
         n, unit = int(m.group(1)), m.group(2)
         if n > MAX_YEARS * _PER_YEAR[unit]:
-            raise ValueError(f"`{text.strip()}` reaches back more than {MAX_YEARS} years")
+            raise ValueError(f"`{m.string.strip()}` reaches back more than {MAX_YEARS} years")
         return cls(n, unit)
 
     def __str__(self) -> str:

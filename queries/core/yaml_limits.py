@@ -36,7 +36,7 @@ def check_size(size: int) -> None:
         )
 
 
-class LimitedComposer:
+class LimitedComposer(yaml.parser.Parser, yaml.composer.Composer):
     """A Composer mixin counting depth, aliases and the expanded size as nodes are built.
 
     Sizes are summed per node (an alias counts the whole node it names), so a "billion
@@ -46,24 +46,25 @@ class LimitedComposer:
     kz_aliases = 0
     kz_sizes: dict[int, int]
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):  # type: ignore[attr-defined]
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
             self.kz_aliases += 1
             if self.kz_aliases > MAX_ALIASES:
-                mark = self.peek_event().start_mark  # type: ignore[attr-defined]
+                mark = self.peek_event().start_mark
                 raise YamlLimit(
                     f"more than {MAX_ALIASES} aliases (`*name`) in one file", mark.line + 1
                 )
-            return super().compose_node(parent, index)  # type: ignore[misc]
+            return super().compose_node(parent, index)
         self.kz_depth += 1
         try:
             if self.kz_depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark  # type: ignore[attr-defined]
+                mark = self.peek_event().start_mark
                 raise YamlLimit(f"nested more than {MAX_DEPTH} levels deep", mark.line + 1)
-            node = super().compose_node(parent, index)  # type: ignore[misc]
+            node = super().compose_node(parent, index)
         finally:
             self.kz_depth -= 1
-        self._size(node)
+        if node is not None:  # (PyYAML's stubs allow None; a composed node is never None)
+            self._size(node)
         return node
 
     def _size(self, node: yaml.Node) -> None:

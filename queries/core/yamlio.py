@@ -48,7 +48,14 @@ _Loader.yaml_implicit_resolvers = {
     key: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _TIMESTAMP)]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Loader.add_constructor(_TIMESTAMP, yaml.SafeLoader.construct_scalar)  # `!!timestamp x` too
+
+
+def _timestamp_as_text(loader: _Loader, node: yaml.ScalarNode) -> str:
+    """`!!timestamp x` stays text too, like an untagged date."""
+    return loader.construct_scalar(node)
+
+
+_Loader.add_constructor(_TIMESTAMP, _timestamp_as_text)
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
@@ -78,8 +85,9 @@ def _convert(node: yaml.Node, path: Path_, lines: Lines, loader: yaml.SafeLoader
                     f"`{key}` appears twice",
                     Location(lines.file, key_node.start_mark.line + 1, str(key)),
                 )
-            lines.by_path[(*path, key)] = key_node.start_mark.line + 1
-            out[key] = _convert(value_node, (*path, key), lines, loader)
+            at = (*path, key)
+            lines.by_path[at] = key_node.start_mark.line + 1
+            out[key] = _convert(value_node, at, lines, loader)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(child, (*path, i), lines, loader) for i, child in enumerate(node.value)]

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -136,7 +137,7 @@ def _extend(
     exports: Path | None,
     say: Callable[[str], None],
 ) -> Continued:
-    as_of_ts = con.execute("SELECT max(as_of) FROM snapshot_meta").fetchone()[0]
+    as_of_ts = _one(con, "SELECT max(as_of) FROM snapshot_meta")[0]
     as_of: date = as_of_ts.date()
     new_as_of = as_of + timedelta(days=days)
     d0, d1 = as_of.isoformat(), new_as_of.isoformat()
@@ -154,7 +155,7 @@ def _extend(
         "CREATE TEMP TABLE prod AS SELECT row_number() OVER (ORDER BY product_id) - 1 AS k, "
         "product_id, price FROM products"
     )
-    n_prod = con.execute("SELECT count(*) FROM prod").fetchone()[0]
+    n_prod = _one(con, "SELECT count(*) FROM prod")[0]
     key = lambda tag, extra: f"'{seed}:{tag}:' || r.customer_id || ':' || {extra}"  # noqa: E731
     say(f"orders for {days} days")
     # one row per new order: the customer's own pace, then the campaign responders
@@ -178,9 +179,9 @@ def _extend(
               AND t.send_day + floor({_draw(key("rd", "t.campaign"))} * {RESPONSE_DAYS})::INTEGER
                   <= DATE '{d1}'"""
         )
-    start = con.execute(
-        "SELECT coalesce(max(TRY_CAST(substr(order_id, 2) AS BIGINT)), 0) FROM orders"
-    ).fetchone()[0]
+    start = _one(
+        con, "SELECT coalesce(max(TRY_CAST(substr(order_id, 2) AS BIGINT)), 0) FROM orders"
+    )[0]
     con.execute(
         f"""CREATE TEMP TABLE new_rows AS
         SELECT printf('O%08d', {start} + row_number() OVER (ORDER BY day, customer_id, campaign))
@@ -203,9 +204,9 @@ def _extend(
         "SELECT order_id, product_id, quantity, price FROM new_rows"
     )
     say("campaign sends")
-    m_start = con.execute(
-        "SELECT coalesce(max(TRY_CAST(substr(message_id, 2) AS BIGINT)), 0) FROM messages"
-    ).fetchone()[0]
+    m_start = _one(
+        con, "SELECT coalesce(max(TRY_CAST(substr(message_id, 2) AS BIGINT)), 0) FROM messages"
+    )[0]
     con.execute(
         f"""INSERT INTO messages (message_id, customer_id, campaign_id, channel, sent_at)
         SELECT printf('M%09d', {m_start} + row_number() OVER (ORDER BY campaign, customer_id)),
@@ -221,6 +222,13 @@ def _extend(
             f"simulated effect +{effect * 100:g} pp",
         ],
     )
-    row = con.execute("SELECT count(*), count(*) FILTER (campaign = 1) FROM new_rows").fetchone()
-    n_new, n_camp = row
+    n_new, n_camp = _one(con, "SELECT count(*), count(*) FILTER (campaign = 1) FROM new_rows")
     return Continued(Path(), as_of, new_as_of, int(n_new), int(n_camp), campaigns)
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
+    """The single row of an aggregate query (DuckDB's fetchone() may say None)."""
+    row = con.execute(sql).fetchone()
+    if row is None:
+        raise RuntimeError(f"no row from {sql}")
+    return row

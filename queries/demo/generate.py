@@ -218,7 +218,7 @@ def row_counts(path: Path) -> dict[str, int]:
     """Row count per demo table of a snapshot file."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}
     finally:
         con.close()
 

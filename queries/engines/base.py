@@ -159,11 +159,11 @@ class Engine:
         raise NotImplementedError
 
     # -- SQL ---------------------------------------------------------------------------------
-    def prepare(self, query: exp.Expression) -> exp.Expression:
+    def prepare(self, query: exp.Expr) -> exp.Expr:
         """The query as it runs here (an engine that inlines the features adds its CTE)."""
         return query
 
-    def render(self, query: exp.Expression, pretty: bool = False) -> str:
+    def render(self, query: exp.Expr, pretty: bool = False) -> str:
         from queries.engines.dialects import render
 
         return render(self.prepare(query), self.dialect, pretty)
@@ -216,7 +216,7 @@ class Engine:
             self._load_rows(name, columns, rows)
         self._registered[name] = signature
 
-    def materialise(self, name: str, select: exp.Select, job: Job | None = None) -> exp.Expression:
+    def materialise(self, name: str, select: exp.Select, job: Job | None = None) -> exp.Expr:
         """Compute `select` once where the engine keeps results; returns what to read it from.
 
         A temporary table (Postgres, Snowflake), a cached view (Spark), an in-memory table
@@ -224,7 +224,7 @@ class Engine:
         """
         return select.subquery(name)
 
-    def drop(self, relation: exp.Expression) -> None:
+    def drop(self, relation: exp.Expr) -> None:
         """Forget what `materialise` made."""
 
     def _load_rows(self, name: str, columns: list[tuple[str, str]], rows: list[tuple]) -> None:

@@ -154,7 +154,7 @@ class DbApiEngine(Engine):
         except EngineError as exc:
             raise EngineError(f"computing customer features failed: {exc}") from None
 
-    def prepare(self, query: exp.Expression) -> exp.Expression:
+    def prepare(self, query: exp.Expr) -> exp.Expr:
         if self.features_mode != "inline" or not isinstance(query, exp.Select):
             return query
         self.ensure_features()
@@ -282,7 +282,7 @@ class DbApiEngine(Engine):
         finally:
             cur.close()
 
-    def materialise(self, name: str, select: exp.Select, job: Job | None = None) -> exp.Expression:
+    def materialise(self, name: str, select: exp.Select, job: Job | None = None) -> exp.Expr:
         """A temporary table where the warehouse has them; inline engines get the query back."""
         if self.features_mode == "inline":
             return select.subquery(name)
@@ -293,7 +293,7 @@ class DbApiEngine(Engine):
             self._statement(f'CREATE {self._temp()} TABLE "{name}" AS {sql}')
         return exp.Table(this=exp.to_identifier(name, quoted=True))
 
-    def drop(self, relation: exp.Expression) -> None:
+    def drop(self, relation: exp.Expr) -> None:
         if isinstance(relation, exp.Table):
             try:
                 self.execute(f'DROP TABLE IF EXISTS "{relation.name}"')

@@ -15,6 +15,10 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.dialects.snowflake import Snowflake
 from sqlglot.dialects.spark import Spark
 from sqlglot.dialects.trino import Trino
+from sqlglot.generators.bigquery import BigQueryGenerator
+from sqlglot.generators.postgres import PostgresGenerator
+from sqlglot.generators.snowflake import SnowflakeGenerator
+from sqlglot.generators.spark import SparkGenerator
 
 from queries.engines.errors import UnsupportedConstruct
 
@@ -47,7 +51,7 @@ def _unit_is_day(e: exp.DateDiff) -> bool:
     return (e.text("unit") or "DAY").upper() == "DAY"
 
 
-def _literal_text(e: exp.Expression) -> str | None:
+def _literal_text(e: exp.Expr) -> str | None:
     return e.this if isinstance(e, exp.Literal) and e.is_string else None
 
 
@@ -55,7 +59,7 @@ def _literal_text(e: exp.Expression) -> str | None:
 class KizunaSpark(Spark):
     """Spark SQL: day differences with the two-argument DATEDIFF(end, start) on DATEs."""
 
-    class Generator(Spark.generator_class):  # type: ignore[name-defined,misc]
+    class Generator(SparkGenerator):
         def datediff_sql(self, expression: exp.DateDiff) -> str:
             if _unit_is_day(expression):
                 return self.func("DATEDIFF", expression.this, expression.expression)
@@ -63,12 +67,13 @@ class KizunaSpark(Spark):
 
 
 _PG_METHODS = (exp.DateDiff, exp.ArgMax, exp.Round)
+_PG_DATEDIFF = PostgresGenerator.TRANSFORMS[exp.DateDiff]
 
 
 class KizunaPostgres(Postgres):
     """Postgres: no ARG_MAX, ROUND(double, n) does not exist, DATE - DATE is whole days."""
 
-    class Generator(Postgres.generator_class):  # type: ignore[name-defined,misc]
+    class Generator(PostgresGenerator):
         def argmax_sql(self, expression: exp.ArgMax) -> str:
             # DuckDB's arg_max skips rows whose ordering value is NULL
             value, key = expression.this, expression.expression
@@ -94,7 +99,8 @@ class KizunaPostgres(Postgres):
                 end = exp.cast(expression.this.copy(), exp.DataType.build("DATE"))
                 start = exp.cast(expression.expression.copy(), exp.DataType.build("DATE"))
                 return self.sql(exp.paren(exp.Sub(this=end, expression=start), copy=False))
-            return super().datediff_sql(expression)
+            # other units: the stock transform (PostgresGenerator has no datediff_sql method)
+            return _PG_DATEDIFF(self, expression)
 
     # the stock TRANSFORMS map these to functions; the methods above must win
     Generator.TRANSFORMS = {k: v for k, v in Generator.TRANSFORMS.items() if k not in _PG_METHODS}
@@ -104,7 +110,7 @@ class KizunaBigQuery(BigQuery):
     """BigQuery has no LIKE ... ESCAPE: the compiler's starts/contains/ends-with patterns are
     rendered as STARTS_WITH / STRPOS / ENDS_WITH; any other escaped pattern is an error."""
 
-    class Generator(BigQuery.generator_class):  # type: ignore[name-defined,misc]
+    class Generator(BigQueryGenerator):
         def escape_sql(self, expression: exp.Escape) -> str:
             like, esc = expression.this, _literal_text(expression.expression)
             pattern = _literal_text(like.expression) if isinstance(like, exp.Like) else None
@@ -138,7 +144,7 @@ class KizunaSnowflake(Snowflake):
     catalog's quoted lower-case names would miss tables created the usual way: plain names
     are printed unquoted (names that need quotes keep them)."""
 
-    class Generator(Snowflake.generator_class):  # type: ignore[name-defined,misc]
+    class Generator(SnowflakeGenerator):
         def identifier_sql(self, expression: exp.Identifier) -> str:
             if expression.quoted and _PLAIN.match(expression.name):
                 expression = exp.to_identifier(expression.name, quoted=False)

@@ -34,7 +34,7 @@ def dialect_class(name: str) -> type[Dialect] | str:
 # -- the allow-list ------------------------------------------------------------------------
 # Functions the compiler, runner, assignment and features SQL produce, each checked to give
 # the same answer on every engine below (parity tests for Spark and Postgres).
-PORTABLE_FUNCS: frozenset[type[exp.Expression]] = frozenset(
+PORTABLE_FUNCS: frozenset[type[exp.Expr]] = frozenset(
     {
         exp.Count,
         exp.Sum,
@@ -66,7 +66,7 @@ PORTABLE_FUNCS: frozenset[type[exp.Expression]] = frozenset(
     }
 )
 # Constructs that are not functions but whose meaning or existence differs between engines.
-SENSITIVE: frozenset[type[exp.Expression]] = frozenset(
+SENSITIVE: frozenset[type[exp.Expr]] = frozenset(
     {
         exp.Escape,
         exp.Like,
@@ -87,7 +87,7 @@ SENSITIVE: frozenset[type[exp.Expression]] = frozenset(
     }
 )
 _NON_FUNC_OK = frozenset({exp.Escape, exp.Like, exp.Filter})
-ALLOWED: dict[str, frozenset[type[exp.Expression]]] = {
+ALLOWED: dict[str, frozenset[type[exp.Expr]]] = {
     "spark": PORTABLE_FUNCS | _NON_FUNC_OK,
     "postgres": PORTABLE_FUNCS | _NON_FUNC_OK,
     "trino": PORTABLE_FUNCS | _NON_FUNC_OK,
@@ -96,7 +96,7 @@ ALLOWED: dict[str, frozenset[type[exp.Expression]]] = {
     "bigquery": PORTABLE_FUNCS | {exp.Escape, exp.Like},
 }
 # Never portable, whatever the engine: the as-of date must be a literal (docs/engines.md).
-BANNED: frozenset[type[exp.Expression]] = frozenset(
+BANNED: frozenset[type[exp.Expr]] = frozenset(
     {exp.CurrentDate, exp.CurrentTimestamp, exp.CurrentTime, exp.CurrentDatetime}
 )
 
@@ -115,7 +115,7 @@ DUCKDB_ONLY_TYPES = frozenset(
 )
 
 
-def _name(node: exp.Expression) -> str:
+def _name(node: exp.Expr) -> str:
     if isinstance(node, exp.Anonymous):
         return str(node.name).upper()
     if isinstance(node, exp.Func):
@@ -123,7 +123,7 @@ def _name(node: exp.Expression) -> str:
     return type(node).__name__.upper()
 
 
-def check(tree: exp.Expression, dialect: str) -> None:
+def check(tree: exp.Expr, dialect: str) -> None:
     """Raise UnsupportedConstruct for the first construct not verified on `dialect`."""
     if dialect == "duckdb":
         return  # the compiler's home dialect: everything parsed from DuckDB SQL runs there
@@ -134,7 +134,7 @@ def check(tree: exp.Expression, dialect: str) -> None:
         cls = type(node)
         if cls in BANNED:
             raise UnsupportedConstruct(_name(node), dialect, node.sql("duckdb"))
-        if cls is exp.Cast and node.to.this in DUCKDB_ONLY_TYPES:
+        if type(node) is exp.Cast and node.to.this in DUCKDB_ONLY_TYPES:
             raise UnsupportedConstruct(f"CAST AS {node.to.sql('duckdb')}", dialect, node.sql())
         if cls in allowed:
             continue
@@ -144,7 +144,7 @@ def check(tree: exp.Expression, dialect: str) -> None:
             raise UnsupportedConstruct(_name(node), dialect, node.sql("duckdb"))
 
 
-def hoist_ctes(tree: exp.Expression) -> exp.Expression:
+def hoist_ctes(tree: exp.Expr) -> exp.Expr:
     """Move every nested WITH to the top, keeping one of identical definitions.
 
     Spark allows WITH only at the top, and sqlglot moves nested ones there as they are: a
@@ -175,7 +175,7 @@ def hoist_ctes(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
-def render(tree: exp.Expression, dialect: str, pretty: bool = False) -> str:
+def render(tree: exp.Expr, dialect: str, pretty: bool = False) -> str:
     """The SQL for `dialect`, after the allow-list check; sqlglot's own 'unsupported' raises."""
     if dialect == "duckdb":
         return tree.sql(dialect="duckdb", pretty=pretty)

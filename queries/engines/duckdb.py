@@ -50,7 +50,7 @@ class DuckDBEngine(Engine):
     def execute(self, sql: str) -> None:
         self.run(sql)
 
-    def materialise(self, name: str, select: exp.Select, job: Job | None = None) -> exp.Expression:
+    def materialise(self, name: str, select: exp.Select, job: Job | None = None) -> exp.Expr:
         """An in-memory table beside the read-only snapshot (it dies with the process)."""
         table = exp.Table(
             this=exp.to_identifier(name, quoted=True),
@@ -59,7 +59,7 @@ class DuckDBEngine(Engine):
         self.run(f"CREATE OR REPLACE TABLE {table.sql('duckdb')} AS {select.sql('duckdb')}", job)
         return table
 
-    def drop(self, relation: exp.Expression) -> None:
+    def drop(self, relation: exp.Expr) -> None:
         if isinstance(relation, exp.Table):
             try:
                 self.run(f"DROP TABLE IF EXISTS {relation.sql('duckdb')}")

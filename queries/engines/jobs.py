@@ -6,11 +6,30 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import duckdb
 
 from queries.core.errors import QueryCancelled, SnapshotError
+
+
+class Rows(Protocol):
+    """An executed query whose rows can be fetched."""
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Cursor(Protocol):
+    """What a Job drives: a DuckDB cursor, or a `JobCursor` over another engine."""
+
+    def execute(self, query: str, /) -> Rows: ...
+
+    def interrupt(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=Cursor)
 
 
 class Job:
@@ -18,7 +37,7 @@ class Job:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._cursor: duckdb.DuckDBPyConnection | None = None
+        self._cursor: Cursor | None = None
         self.cancelled = False
 
     def cancel(self) -> None:
@@ -29,7 +48,7 @@ class Job:
         if cur is not None:
             threading.Thread(target=self._interrupt_until_done, args=(cur,), daemon=True).start()
 
-    def _interrupt_until_done(self, cur: duckdb.DuckDBPyConnection) -> None:
+    def _interrupt_until_done(self, cur: Cursor) -> None:
         """Interrupt until run() lets go of the cursor (one sent before a query starts is lost)."""
         while True:
             with self._lock:
@@ -42,9 +61,7 @@ class Job:
             time.sleep(0.02)
 
     @contextmanager
-    def claim(
-        self, cursor_factory: Callable[[], duckdb.DuckDBPyConnection]
-    ) -> Iterator[duckdb.DuckDBPyConnection]:
+    def claim(self, cursor_factory: Callable[[], C]) -> Iterator[C]:
         """A fresh cursor that cancel() interrupts; DuckDB errors become Kizuna errors."""
         cur = cursor_factory()
         with self._lock:
@@ -67,7 +84,7 @@ class Job:
                 self._cursor = None
             cur.close()
 
-    def run(self, cursor_factory: Callable[[], duckdb.DuckDBPyConnection], sql: str) -> list[Any]:
+    def run(self, cursor_factory: Callable[[], Cursor], sql: str) -> list[Any]:
         """Execute `sql` on a fresh cursor and fetch every row, unless cancelled."""
         with self.claim(cursor_factory) as cur:
             rows = cur.execute(sql).fetchall()

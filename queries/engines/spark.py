@@ -262,7 +262,7 @@ class SparkEngine(Engine):
         except Exception as exc:
             raise EngineError(f"loading `{name}` into Spark failed: {first_line(exc)}") from None
 
-    def materialise(self, name: str, select: exp.Select, job: Job | None = None) -> exp.Expression:
+    def materialise(self, name: str, select: exp.Select, job: Job | None = None) -> exp.Expr:
         """A cached temporary view: computed once on the executors, read by every file."""
         self.ensure_features()
         sql = self.render(select)
@@ -270,7 +270,7 @@ class SparkEngine(Engine):
         self.execute(f"CACHE TABLE `{name}`")
         return exp.Table(this=exp.to_identifier(name, quoted=True))
 
-    def drop(self, relation: exp.Expression) -> None:
+    def drop(self, relation: exp.Expr) -> None:
         if isinstance(relation, exp.Table):
             try:
                 self.spark.catalog.dropTempView(relation.name)  # also uncaches it

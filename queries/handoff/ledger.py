@@ -29,7 +29,7 @@ STALE_S = 3600  # a staged file this old with no pending note is a crashed expor
 
 
 def rows_select(
-    status: exp.Expression, stem: str, channel: str, contacted_at: datetime, export_id: str
+    status: exp.Expr, stem: str, channel: str, contacted_at: datetime, export_id: str
 ) -> exp.Select:
     """The ledger rows of one export: every recipient (holdout excluded) of a status relation."""
     cid = exp.column("customer_id", quoted=True)

@@ -70,7 +70,8 @@ class SnapshotChanged(ExportError):
 
 def from_dict(d: dict[str, Any]) -> ExportError:
     """Rebuild an error a worker process reported."""
-    classes = {c.__name__: c for c in (ExportError, *ExportError.__subclasses__())}
+    kinds: list[type[ExportError]] = [ExportError, *ExportError.__subclasses__()]
+    classes = {c.__name__: c for c in kinds}
     cls = classes.get(str(d.get("type")), ExportError)
     return cls(str(d.get("message", "export failed")), d.get("audit") or {})
 

@@ -70,7 +70,7 @@ class Backtest:
         }
 
 
-def _people(session: Session, seg: Segment, arm: str) -> exp.Expression:
+def _people(session: Session, seg: Segment, arm: str) -> exp.Expr:
     """The members of `seg` as (customer_id, arm, coupon)."""
     aud = session.runner.audience_query(seg)
     sel = exp.select(

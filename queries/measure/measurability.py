@@ -71,7 +71,7 @@ class Measurability:
 
 
 def measurability(
-    session: Session, arms: dict[str, int], status: exp.Expression, job: Job | None = None
+    session: Session, arms: dict[str, int], status: exp.Expr, job: Job | None = None
 ) -> Measurability | None:
     """The MDE of the final split in `status` (the funnel relation); None without orders."""
     from queries.measure import stats as effect_stats

@@ -49,7 +49,7 @@ class Windows:
 
 
 @contextmanager
-def members_relation(session: Session, members: list[Member]) -> Iterator[exp.Expression]:
+def members_relation(session: Session, members: list[Member]) -> Iterator[exp.Expr]:
     """The export's people as a relation `m` on the session's engine (a Parquet file in the
     workspace, read in place by DuckDB and loaded as a table elsewhere); removed afterwards."""
     import duckdb
@@ -71,7 +71,7 @@ def members_relation(session: Session, members: list[Member]) -> Iterator[exp.Ex
         engine = session.engine
         if engine.dialect == "duckdb":
             files = exp.Array(expressions=[exp.Literal.string(str(path))])
-            this: exp.Expression = exp.Anonymous(this="read_parquet", expressions=[files])
+            this: exp.Expr = exp.Anonymous(this="read_parquet", expressions=[files])
         else:
             engine.register_parquet(MEMBERS_TABLE, [str(path)], MEMBER_COLUMNS)
             this = exp.to_identifier(MEMBERS_TABLE)
@@ -80,14 +80,14 @@ def members_relation(session: Session, members: list[Member]) -> Iterator[exp.Ex
         Path(path).unlink(missing_ok=True)
 
 
-def orders_relation(session: Session, low: date, high: date) -> exp.Expression:
+def orders_relation(session: Session, low: date, high: date) -> exp.Expr:
     """Orders on days low..high: customer id as text, day, total and coupon code."""
     src = session.catalog.events.get("orders")
     if src is None or src.unavailable:
         why = f" ({src.unavailable})" if src is not None else ""
         raise MeasureError(f"the snapshot has no orders{why}; nothing to measure")
 
-    def col(name: str, typ: str) -> exp.Expression:  # an absent column reads as NULL
+    def col(name: str, typ: str) -> exp.Expr:  # an absent column reads as NULL
         if src.fields[name].unavailable:
             return exp.cast(exp.Null(), exp.DataType.build(typ))
         return src.col(name)
@@ -106,24 +106,24 @@ def orders_relation(session: Session, low: date, high: date) -> exp.Expression:
     return exp.paren(sel, copy=False).as_("o")
 
 
-def _between(lo: date, hi: date) -> exp.Expression:
+def _between(lo: date, hi: date) -> exp.Expr:
     return exp.Between(this=exp.column("day", "o"), low=lit(lo), high=lit(hi))
 
 
-def _sum_if(cond: exp.Expression, value: exp.Expression | None = None) -> exp.Expression:
+def _sum_if(cond: exp.Expr, value: exp.Expr | None = None) -> exp.Expr:
     then = value if value is not None else exp.Literal.number(1)
     case = exp.Case().when(cond, then).else_(exp.Literal.number(0))
     return exp.func("COALESCE", exp.Sum(this=case), exp.Literal.number(0))
 
 
 def person_query(
-    session: Session, people: exp.Expression, w: Windows, coupons: bool = True
+    session: Session, people: exp.Expr, w: Windows, coupons: bool = True
 ) -> exp.Select:
     """One row per person of `people` (columns customer_id, arm[, coupon] as `m`)."""
     o_total = exp.column("total", "o")
     in_win = _between(w.start, w.end)
     pre = _between(w.pre_start, w.pre_end)
-    redeemed: exp.Expression = exp.Literal.number(0)
+    redeemed: exp.Expr = exp.Literal.number(0)
     if coupons:
         redeemed = _sum_if(
             exp.and_(
@@ -157,7 +157,7 @@ def arm_query(person: exp.Select) -> exp.Select:
     """Per arm: people, converters, orders, revenue, redemptions, pre-period converters."""
     p = lambda name: exp.column(name, "p")  # noqa: E731
 
-    def positive(name: str) -> exp.Expression:
+    def positive(name: str) -> exp.Expr:
         return exp.Sum(
             this=exp.Case()
             .when(exp.GT(this=p(name), expression=exp.Literal.number(0)), exp.Literal.number(1))

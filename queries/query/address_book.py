@@ -65,7 +65,7 @@ def _source_query(session: Any) -> exp.Select:
     """customer id as text and the raw email, phone and LINE id of every customer."""
     catalog = session.catalog
     comp = session.runner.compiler()
-    cols: list[exp.Expression] = [exp.cast(catalog.customer_id(), exp.DataType.build("VARCHAR"))]
+    cols: list[exp.Expr] = [exp.cast(catalog.customer_id(), exp.DataType.build("VARCHAR"))]
     text = exp.DataType.build("VARCHAR")
     for name in ADDRESS_FIELDS:
         f = catalog.fields.get(name)
@@ -209,7 +209,7 @@ def _relation(
     engine = session.engine
     if engine.dialect == "duckdb":
         paths = exp.Array(expressions=[exp.Literal.string(str(path))])
-        this: exp.Expression = exp.Anonymous(this="read_parquet", expressions=[paths])
+        this: exp.Expr = exp.Anonymous(this="read_parquet", expressions=[paths])
         return exp.Table(this=this, alias=as_alias)
     engine.register_parquet(name, [str(path)], columns)
     return exp.Table(this=exp.to_identifier(name), alias=as_alias)
@@ -225,7 +225,7 @@ def suppression(session: Any | None, alias: str, dialect: str = "duckdb") -> exp
     return _relation(session, SUPPRESSION, alias, dialect)
 
 
-def lookup(session: Any, field: str, customer_id: exp.Expression) -> exp.Expression:
+def lookup(session: Any, field: str, customer_id: exp.Expr) -> exp.Expr:
     """The normalised `field` of one customer as a scalar subquery (for export columns)."""
     a = addresses(session, "kz_ax")
     on = exp.EQ(

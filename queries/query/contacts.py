@@ -44,14 +44,14 @@ def column_types() -> list[tuple[str, str]]:
 
 def relation(
     files: list[str] | list[Path], alias: str, dialect: str, table: str = TABLE
-) -> exp.Expression | None:
+) -> exp.Expr | None:
     """The ledger as a table: read_parquet over the files in DuckDB, `table` elsewhere (what
     the funnel prints for another dialect; `on_engine` also loads it where it runs)."""
     if not files:
         return None
     if dialect == "duckdb":
         paths = exp.Array(expressions=[exp.Literal.string(str(p)) for p in files])
-        this: exp.Expression = exp.Anonymous(this="read_parquet", expressions=[paths])
+        this: exp.Expr = exp.Anonymous(this="read_parquet", expressions=[paths])
     else:
         this = exp.to_identifier(table)
     return exp.Table(this=this, alias=exp.TableAlias(this=exp.to_identifier(alias)))
@@ -59,7 +59,7 @@ def relation(
 
 def on_engine(
     engine: Any, files: list[str] | list[Path], alias: str, table: str = TABLE
-) -> exp.Expression | None:
+) -> exp.Expr | None:
     """The ledger as a relation the engine reads: read_parquet on DuckDB; elsewhere the files
     are loaded as `table` first (once per set of files)."""
     if files and engine.dialect != "duckdb":

@@ -30,7 +30,7 @@ def _date_lit(d: date) -> exp.Cast:
     return exp.cast(exp.Literal.string(d.isoformat()), exp.DataType.build("DATE"))
 
 
-def _as_date_literal(node: exp.Expression) -> date | None:
+def _as_date_literal(node: exp.Expr) -> date | None:
     if (
         isinstance(node, exp.Cast)
         and node.to.is_type(exp.DataType.Type.DATE)
@@ -41,11 +41,11 @@ def _as_date_literal(node: exp.Expression) -> date | None:
     return None
 
 
-def _is_date(node: exp.Expression) -> bool:
+def _is_date(node: exp.Expr) -> bool:
     return isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.DATE)
 
 
-def _dates(node: exp.Expression) -> exp.Expression:
+def _dates(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Sub):
         left, right = node.this, node.expression
         day = _as_date_literal(left)
@@ -56,11 +56,11 @@ def _dates(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _filters(node: exp.Expression) -> exp.Expression:
+def _filters(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Filter) and isinstance(node.expression, exp.Where):
         agg, cond = node.this, node.expression.this
         if isinstance(agg, exp.Count) and isinstance(agg.this, exp.Star):
-            value: exp.Expression = exp.Literal.number(1)
+            value: exp.Expr = exp.Literal.number(1)
         else:
             value = agg.this
         case = exp.Case(ifs=[exp.If(this=cond.copy(), true=value.copy())])
@@ -76,7 +76,9 @@ def features_select(catalog: Catalog, as_of: date) -> exp.Select:
     tree, _ = features_tree(presence, _date_lit(as_of).sql("duckdb"))
     for node in tree.walk():
         node.comments = None
-    tree = tree.transform(_dates).transform(_filters)
+    rewritten = tree.transform(_dates).transform(_filters)
+    assert isinstance(rewritten, exp.Select)  # the rewrites replace nodes inside, not the root
+    tree = rewritten
     tree.set("order", None)  # a table's row order means nothing
     # aliases for derived tables
     n = 0

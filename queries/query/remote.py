@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from sqlglot import exp
 
@@ -49,7 +50,7 @@ class EngineSnapshot(Staleness):
         self.cond_cache = ConditionCache()  # unused: event conditions are recomputed each time
         engine.defer_features(lambda: features_select(self.catalog, self.as_of), progress)
 
-    def _scalar(self, query: exp.Select) -> object:
+    def _scalar(self, query: exp.Select) -> Any:  # a value as the engine's driver returns it
         rows = self.engine.run(self.engine.render(query))
         return rows[0][0] if rows else None
 

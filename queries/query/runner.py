@@ -17,7 +17,7 @@ from queries.engines.base import Engine
 from queries.engines.dialects import render
 from queries.engines.jobs import Job
 from queries.query.condcache import MEM_DB, event_key
-from queries.query.explain import CustomerExplainer
+from queries.query.explain import CustomerExplainer, Verdict
 from queries.query.remote import EngineSnapshot
 from queries.query.snapshot import Snapshot
 from queries.query.store import SegmentStore
@@ -96,7 +96,7 @@ class BreakdownRow:
     base: int
 
 
-class Runner(CustomerExplainer):
+class Runner:
     """Compiles segments and runs the queries behind count, waterfall, sample, why, ..."""
 
     def __init__(self, snapshot: Snapshot | EngineSnapshot, store: SegmentStore | None = None):
@@ -104,14 +104,13 @@ class Runner(CustomerExplainer):
         self.engine: Engine = snapshot.engine
         self.catalog: Catalog = snapshot.catalog
         self.store = store or SegmentStore(snapshot.ws.segments_dir, snapshot.catalog)
+        self.explainer = CustomerExplainer(self)
 
     @property
     def as_of(self) -> date:
         return self.snapshot.as_of
 
-    def compiler(
-        self, seg: Segment | None = None, features: exp.Expression | None = None
-    ) -> Compiler:
+    def compiler(self, seg: Segment | None = None, features: exp.Expr | None = None) -> Compiler:
         return Compiler(
             self.catalog,
             self.as_of,
@@ -124,7 +123,7 @@ class Runner(CustomerExplainer):
         """Run SQL already rendered for this engine's dialect."""
         return self.engine.run(sql, job)
 
-    def execute(self, query: exp.Expression, job: Job | None = None) -> list[Any]:
+    def execute(self, query: exp.Expr, job: Job | None = None) -> list[Any]:
         """Render a query tree for the session's engine (checking it is portable there), run it.
 
         Every query of the runner and the campaign code (funnel, preview, export) goes through
@@ -132,17 +131,34 @@ class Runner(CustomerExplainer):
         return self.engine.run(self.engine.render(query), job)
 
     def stream(
-        self, query: exp.Expression, job: Job | None = None, size: int = 10_000
+        self, query: exp.Expr, job: Job | None = None, size: int = 10_000
     ) -> Iterator[list[Any]]:
         """Rows in batches on engines that can stream them (DuckDB, the DB-API warehouses)."""
         return self.engine.stream(self.engine.render(query), job, size)
+
+    # -- one customer (queries/query/explain.py) --------------------------------------------
+    def why(
+        self, seg: Segment, customer_id: str, job: Job | None = None
+    ) -> tuple[bool, list[Verdict]]:
+        """Each condition's verdict for one customer, and the value that decided it."""
+        return self.explainer.why(seg, customer_id, job)
+
+    def resolve_customer(self, customer_id: str, job: Job | None = None) -> str:
+        """The snapshot's id for what was typed: exact, else the one id equal ignoring case."""
+        return self.explainer.resolve_customer(customer_id, job)
+
+    def recent_events(
+        self, customer_id: str, source: str, n: int = 5, job: Job | None = None
+    ) -> list[dict[str, Any]]:
+        """The customer's latest `n` rows of an event source up to the as-of day, newest first."""
+        return self.explainer.recent_events(customer_id, source, n, job)
 
     # -- queries ---------------------------------------------------------------------------
     def audience_query(
         self,
         seg: Segment,
-        columns: list[exp.Expression] | None = None,
-        features: exp.Expression | None = None,
+        columns: list[exp.Expr] | None = None,
+        features: exp.Expr | None = None,
     ) -> exp.Select:
         """SELECT the segment's members (customer_id, or the given columns)."""
         comp = self.compiler(seg, features)
@@ -201,7 +217,7 @@ class Runner(CustomerExplainer):
             return comp  # only DuckDB keeps member tables beside the snapshot
         cache = self.snapshot.cond_cache
 
-        def lookup(node: EventCond, negate: bool) -> exp.Expression:
+        def lookup(node: EventCond, negate: bool) -> exp.Expr:
             key = event_key(node)
             if cache.get(key) is None:
                 self._materialise(key, node, seg, job)
@@ -225,8 +241,8 @@ class Runner(CustomerExplainer):
         comp = self._cached_compiler(seg, job) if cached else self.compiler(seg)
         conds = top_level(seg.where)
         preds = [comp.node(c) for c in conds]
-        cols: list[exp.Expression] = [exp.func("count", exp.Star())]
-        running: list[exp.Expression] = []
+        cols: list[exp.Expr] = [exp.func("count", exp.Star())]
+        running: list[exp.Expr] = []
         for p in preds:
             running.append(p)
             cols.append(
@@ -310,7 +326,7 @@ class Runner(CustomerExplainer):
         where = comp.node(seg.where)
         x = comp.field_expr(f)
         if f.type in ("date", "timestamp"):
-            key: exp.Expression = exp.Year(this=x)
+            key: exp.Expr = exp.Year(this=x)
         elif f.type == "number":
             key = self._number_bucket(comp, x)
         else:
@@ -336,7 +352,7 @@ class Runner(CustomerExplainer):
             return head
         return result
 
-    def _number_bucket(self, comp: Compiler, x: exp.Expression) -> exp.Expression:
+    def _number_bucket(self, comp: Compiler, x: exp.Expr) -> exp.Expr:
         """Buckets of a numeric field: its values when few, else 10 equal-width bands from 0."""
         stats_q = comp.base_from(
             exp.select(
@@ -371,7 +387,7 @@ class Runner(CustomerExplainer):
                     f"unknown field `{field}` in event `{event}`",
                     hint=suggest(field, list(src.fields)),
                 )
-            x: exp.Expression = exp.column(field, "e", quoted=True)
+            x: exp.Expr = exp.column(field, "e", quoted=True)
             base = exp.select(exp.alias_(x, "v"), exp.func("count", exp.Star())).from_(
                 exp.paren(
                     src.relation.where(self.compiler().time_filter(src, None)), copy=False
@@ -402,7 +418,7 @@ class Runner(CustomerExplainer):
         pb = comp_b.node(b.where)
         comp.needs_features = comp.needs_features or comp_b.needs_features
 
-        def n(p: exp.Expression) -> exp.Expression:
+        def n(p: exp.Expr) -> exp.Expr:
             return exp.Sum(
                 this=exp.If(this=p, true=exp.Literal.number(1), false=exp.Literal.number(0))
             )

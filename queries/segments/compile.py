@@ -37,19 +37,19 @@ def date_type() -> exp.DataType:
     return exp.DataType(this=exp.DataType.Type.DATE)
 
 
-def to_date(expr: exp.Expression) -> exp.Cast:
+def to_date(expr: exp.Expr) -> exp.Cast:
     """CAST(expr AS DATE), taking `expr` as is (no copy)."""
     return exp.Cast(this=expr, to=date_type())
 
 
-def lit(value: Any) -> exp.Expression:
+def lit(value: Any) -> exp.Expr:
     """A user value as a SQL literal, always through sqlglot (never pasted into SQL text)."""
     if isinstance(value, date):
         return to_date(exp.Literal.string(value.isoformat()))
     return exp.convert(value)
 
 
-def complement(positive: exp.Expression) -> exp.Expression:
+def complement(positive: exp.Expr) -> exp.Expr:
     """NOT of a condition where NULL counts as not matching: `!=` includes people with no value."""
     return exp.not_(exp.func("COALESCE", exp.paren(positive, copy=False), exp.false()), copy=False)
 
@@ -65,7 +65,7 @@ def like_pattern(text: str, prefix: bool, suffix: bool) -> str:
     return ("%" if prefix else "") + esc + ("%" if suffix else "")
 
 
-def like(expr: exp.Expression, pattern: str) -> exp.Expression:
+def like(expr: exp.Expr, pattern: str) -> exp.Expr:
     """LIKE with an explicit ESCAPE, case-insensitive through LOWER on both sides."""
     return exp.Escape(
         this=exp.Like(this=exp.Lower(this=expr), expression=exp.Literal.string(pattern)),
@@ -73,12 +73,12 @@ def like(expr: exp.Expression, pattern: str) -> exp.Expression:
     )
 
 
-def as_day(expr: exp.Expression, type_: str) -> exp.Expression:
+def as_day(expr: exp.Expr, type_: str) -> exp.Expr:
     """Compare by calendar day: timestamps are cast to DATE first."""
     return to_date(expr) if type_ == "timestamp" else expr
 
 
-def compare(expr: exp.Expression, op: str, value: Any) -> exp.Expression:
+def compare(expr: exp.Expr, op: str, value: Any) -> exp.Expr:
     """expr <op> value for the comparison operators, with `between` inclusive."""
     if op == "between":
         return exp.Between(this=expr, low=lit(value[0]), high=lit(value[1]))
@@ -110,10 +110,10 @@ class Compiler:
     as_of: date
     resolver: Any = None  # SegmentResolver for {segment: NAME}
     file: str | None = None
-    features_table: exp.Expression = field(default_factory=lambda: DEFAULT_FEATURES.copy())
+    features_table: exp.Expr = field(default_factory=lambda: DEFAULT_FEATURES.copy())
     needs_features: bool = False
     # swaps an event condition for a lookup in a cached member table (see condcache.py)
-    substitute: Callable[[EventCond, bool], exp.Expression | None] | None = None
+    substitute: Callable[[EventCond, bool], exp.Expr | None] | None = None
     depth: int = 0  # how deep `node` is now (groups, `not`, references)
 
     # -- the audience query ----------------------------------------------------------------
@@ -137,14 +137,14 @@ class Compiler:
             )
         return select
 
-    def field_expr(self, f: Field) -> exp.Expression:
+    def field_expr(self, f: Field) -> exp.Expr:
         if f.table == "features":
             self.needs_features = True
             return f.expr(FEATURE_ALIAS, self.as_of)
         return f.expr(CUSTOMER_ALIAS, self.as_of)
 
     # -- nodes -----------------------------------------------------------------------------
-    def node(self, node: Node, event: EventSource | None = None) -> exp.Expression:
+    def node(self, node: Node, event: EventSource | None = None) -> exp.Expr:
         """A node's condition; nesting (references followed) is capped so SQL can be printed."""
         self.depth += 1
         try:
@@ -158,7 +158,7 @@ class Compiler:
         finally:
             self.depth -= 1
 
-    def _node(self, node: Node, event: EventSource | None = None) -> exp.Expression:
+    def _node(self, node: Node, event: EventSource | None = None) -> exp.Expr:
         if isinstance(node, Group):
             if not node.children:
                 return exp.true() if node.kind == "all" else exp.false()
@@ -197,7 +197,7 @@ class Compiler:
                 self.resolver.leave()
         raise TypeError(f"not a segment node: {node!r}")
 
-    def field_cond(self, f: Field, x: exp.Expression, node: FieldCond) -> exp.Expression:
+    def field_cond(self, f: Field, x: exp.Expr, node: FieldCond) -> exp.Expr:
         op = node.op
         if op in NEGATIVE:
             positive = FieldCond(node.field, NEGATIVE[op], node.value)
@@ -223,7 +223,7 @@ class Compiler:
             return self.date_cond(as_day(x, f.type), op, value)
         return compare(x, op, value)
 
-    def date_cond(self, d: exp.Expression, op: str, value: Any) -> exp.Expression:
+    def date_cond(self, d: exp.Expr, op: str, value: Any) -> exp.Expr:
         if op == "before":
             return exp.LT(this=d, expression=lit(value))
         if op == "after":
@@ -249,7 +249,7 @@ class Compiler:
         raise AssertionError(op)
 
     # -- events ----------------------------------------------------------------------------
-    def time_filter(self, src: EventSource, within: Any) -> exp.Expression:
+    def time_filter(self, src: EventSource, within: Any) -> exp.Expr:
         """Events on days inside the window; never after the as-of day."""
         day = to_date(src.col(src.time_field))
         if within is None:
@@ -260,7 +260,7 @@ class Compiler:
         start = Window.parse(within).start(self.as_of)
         return exp.Between(this=day, low=lit(start), high=lit(self.as_of))
 
-    def event_filters(self, node: EventCond) -> tuple[EventSource, exp.Expression, set[str]]:
+    def event_filters(self, node: EventCond) -> tuple[EventSource, exp.Expr, set[str]]:
         """The source, the row filter (window + where) and the event columns it uses."""
         src = self.catalog.events[node.event]
         filters = [self.time_filter(src, node.within)]
@@ -272,7 +272,7 @@ class Compiler:
             used.add(node.aggregate.field)
         return src, exp.and_(*filters, copy=False), used
 
-    def agg_expr(self, src: EventSource, agg: Aggregate) -> exp.Expression:
+    def agg_expr(self, src: EventSource, agg: Aggregate) -> exp.Expr:
         col = src.col(agg.field)
         if agg.fn == "count_distinct":
             return exp.Count(this=exp.Distinct(expressions=[col]))
@@ -284,14 +284,14 @@ class Compiler:
         self,
         src: EventSource,
         node: EventCond,
-        count_x: exp.Expression | None = None,
-        agg_x: exp.Expression | None = None,
-    ) -> tuple[exp.Expression, bool]:
+        count_x: exp.Expr | None = None,
+        agg_x: exp.Expr | None = None,
+    ) -> tuple[exp.Expr, bool]:
         """The HAVING predicate over matching events, and whether zero events satisfy it.
 
         `count_x`/`agg_x` stand for the count and the aggregate when they come precomputed
         (a cached per-customer table); by default they are the aggregate functions."""
-        preds: list[exp.Expression] = []
+        preds: list[exp.Expr] = []
         zero_ok = True
         cnt = node.effective_count
         if cnt is not None:
@@ -311,9 +311,9 @@ class Compiler:
         src: EventSource,
         node: EventCond,
         negate: bool,
-        count_x: exp.Expression | None = None,
-        agg_x: exp.Expression | None = None,
-    ) -> tuple[bool, exp.Expression | None]:
+        count_x: exp.Expr | None = None,
+        agg_x: exp.Expr | None = None,
+    ) -> tuple[bool, exp.Expr | None]:
         """Members are IN the set of customers whose event groups pass the predicate (True), or
         NOT in the set of those whose groups fail it (False: zero events qualify); None: any."""
         having, zero_ok = self.having(src, node, count_x, agg_x)
@@ -323,7 +323,7 @@ class Compiler:
             Compare("=", 0),
             Compare("<=", 0),
         )
-        pred: exp.Expression | None
+        pred: exp.Expr | None
         if simple_any or simple_none:
             # S = customers with at least one matching event
             inside, pred = simple_any, None
@@ -334,7 +334,7 @@ class Compiler:
             inside, pred = False, complement(having)
         return inside != negate, pred
 
-    def event_cond(self, node: EventCond, negate: bool = False) -> exp.Expression:
+    def event_cond(self, node: EventCond, negate: bool = False) -> exp.Expr:
         """Membership in (or, negated, absence from) the set of customers whose events qualify."""
         src, filters, used = self.event_filters(node)
         inside, having_q = self.membership(src, node, negate)
@@ -359,7 +359,7 @@ class Compiler:
         sub = src.from_(exp.select(*cols), used).where(filters, copy=False)
         return sub.group_by(src.col("customer_id"), copy=False)
 
-    def event_lookup(self, node: EventCond, negate: bool, table: exp.Table) -> exp.Expression:
+    def event_lookup(self, node: EventCond, negate: bool, table: exp.Table) -> exp.Expr:
         """The event condition answered from its cached per-customer table (event_table)."""
         src = self.catalog.events[node.event]
         col = lambda name: exp.column(name, "m", quoted=True)  # noqa: E731
@@ -371,9 +371,7 @@ class Compiler:
             if pred is not None:
                 sub = sub.where(pred, copy=False)
             return exp.In(this=self.catalog.customer_id(), query=exp.Subquery(this=sub))
-        corr: exp.Expression = exp.EQ(
-            this=col("customer_id"), expression=self.catalog.customer_id()
-        )
+        corr: exp.Expr = exp.EQ(this=col("customer_id"), expression=self.catalog.customer_id())
         if pred is not None:
             corr = exp.and_(corr, pred, copy=False)
         sub = exp.select(exp.Literal.number(1)).from_(t, copy=False).where(corr, copy=False)
@@ -382,10 +380,10 @@ class Compiler:
     def _in_set(
         self,
         src: EventSource,
-        filters: exp.Expression,
+        filters: exp.Expr,
         used: set[str],
-        having: exp.Expression | None,
-    ) -> exp.Expression:
+        having: exp.Expr | None,
+    ) -> exp.Expr:
         """c.customer_id IN (customers with matching events [grouped, HAVING])."""
         e_id = src.col("customer_id")
         sub = src.from_(exp.select(e_id.copy()), used).where(filters, copy=False)
@@ -396,10 +394,10 @@ class Compiler:
     def _not_in_set(
         self,
         src: EventSource,
-        filters: exp.Expression,
+        filters: exp.Expr,
         used: set[str],
-        having: exp.Expression | None,
-    ) -> exp.Expression:
+        having: exp.Expr | None,
+    ) -> exp.Expr:
         """NOT EXISTS (matching events of this customer [grouped, HAVING]), never NOT IN."""
         e_id = src.col("customer_id")
         corr = exp.and_(
@@ -410,7 +408,7 @@ class Compiler:
             sub = sub.group_by(e_id.copy(), copy=False).having(having, copy=False)
         return exp.not_(exp.Exists(this=sub), copy=False)
 
-    def event_value(self, node: EventCond) -> exp.Expression:
+    def event_value(self, node: EventCond) -> exp.Expr:
         """A scalar subquery: the count (or aggregate) of matching events for customer `c`."""
         src, filters, used = self.event_filters(node)
         value = (

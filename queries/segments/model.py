@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,7 +36,8 @@ class FieldCond:
     field: str
     op: str
     value: Any = None
-    line: int | None = field(default=None, compare=False)
+    # `dataclasses.` spelled out: in this class body `field` names the attribute above
+    line: int | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,7 @@ def as_date(value: Any) -> date:
     The whole text must be a date (`2026-01-01`) or a timestamp (`2026-01-01T10:00:00+09:00`):
     `2026-01-01' OR '1'='1` is refused, never cut down to its first ten characters."""
     if isinstance(value, date):
-        return value if type(value) is date else value.date()  # type: ignore[attr-defined]
+        return value.date() if isinstance(value, datetime) else value
     if isinstance(value, str):
         text = value.strip()
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from queries.core.catalog import Catalog, Field
 from queries.core.errors import SegmentError, UnknownField, suggest
@@ -32,7 +32,9 @@ class _Parser:
         self.catalog = catalog
         self.lines = lines
 
-    def fail(self, msg: str, path: tuple, hint: str | None = None, cls=SegmentError):
+    def fail(
+        self, msg: str, path: tuple, hint: str | None = None, cls: type[SegmentError] = SegmentError
+    ) -> NoReturn:
         raise cls(msg, self.lines.loc(path), hint)
 
     def node(self, data: Any, path: tuple, event: str | None = None) -> Node:

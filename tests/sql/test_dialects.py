@@ -252,3 +252,13 @@ def test_other_dialect_sql_transpiled_back_selects_the_same_ids(shared_session, 
     finally:
         cur.close()
     assert got == expected
+
+
+def test_postgres_datediff_in_other_units_prints_as_stock_postgres():
+    """Only day differences are Kizuna's own on Postgres; months print as sqlglot's Postgres."""
+    from queries.engines.dialects import render
+
+    tree = sqlglot.parse_one("SELECT date_diff('month', a, b) FROM t", read="duckdb")
+    assert render(tree, "postgres") == tree.sql(dialect="postgres")
+    day = sqlglot.parse_one("SELECT date_diff('day', a, b) FROM t", read="duckdb")
+    assert render(day, "postgres") == "SELECT (CAST(b AS DATE) - CAST(a AS DATE)) FROM t"

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, ProgressBar, Static
 
 from queries.campaigns.funnel import Funnel, labels
 from queries.campaigns.parse import load_campaign
@@ -22,10 +22,12 @@ from queries.core.errors import KizunaError
 from queries.engines.jobs import Job
 from queries.handoff.approval import AudienceChanges, Review, approval_path, approve, review
 from queries.handoff.audit import who, who_text
+from queries.handoff.checks import send_time_passed
 from queries.handoff.refusals import ExportError
 from tui.keymap import bind
 from tui.screens.campaigns.campaign_preflight import report_content
 from tui.widgets.header import SnapshotHeader
+from tui.widgets.tick import TickBox
 from tui.workers import JobSlot
 
 BAD = "bold $text-error"
@@ -184,10 +186,12 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
     ApproveScreen #approver { width: 30; }
     ApproveScreen #approve-result { height: auto; padding: 0 1; }
     ApproveScreen #approve-who { height: 1; padding: 0 1; }
+    ApproveScreen #approve-force { margin: 0 1; }
     """
 
     BINDINGS = [
         bind("A,ctrl+enter", "approve", "Approve", id="approve.approve", key_display="A"),
+        bind("f", "toggle_force", "Force", id="approve.force", show=False),
         bind("escape", "back", "Back", id="approve.back"),
     ]
 
@@ -212,6 +216,10 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
             yield Label("Approved by")
             yield Input(os_user(), placeholder="your name", id="approver")
             yield Button("Approve", id="approve-btn", variant="success", disabled=True)
+        yield TickBox(
+            "force past a send_at already past / preflight problems (recorded)",
+            id="approve-force",
+        )
         yield Static(
             Content.styled(f"recorded with the name: {who_text(who())}", "dim"), id="approve-who"
         )
@@ -271,7 +279,16 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
         self.query_one(ProgressBar).display = False
         self.show_review()
         self.query_one("#approve-btn", Button).disabled = False
-        if rv.preflight.ok:
+        past = send_time_passed(rv.campaign, step="approve")
+        if past:
+            self._status(
+                Content.assemble(
+                    ("✗ the send time has passed: ", BAD),
+                    past.split("; ")[0] + "; move `when.send_at`, or tick “force” (f) to "
+                    "approve anyway (recorded)",
+                )
+            )
+        elif rv.preflight.ok:
             self._status(Content.assemble(("✓ ready to approve", GOOD), " — A approves"))
         else:
             self._status(
@@ -298,8 +315,9 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
             self.notify("The review is still running.", severity="warning")
             return
         by = self.query_one("#approver", Input).value
+        force = self.query_one("#approve-force", Checkbox).value
         try:
-            rec = approve(self.app.session, rv, by)
+            rec = approve(self.app.session, rv, by, force)
         except ExportError as exc:
             self._result(Content.assemble(("✗ Not approved: ", BAD), str(exc)))
             return
@@ -316,6 +334,10 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
             )
         )
         self.notify(f"Approved {rv.campaign.stem} by {rec['approved_by']}.", timeout=5)
+
+    def action_toggle_force(self) -> None:
+        box = self.query_one("#approve-force", Checkbox)
+        box.value = not box.value
 
     def action_back(self) -> None:
         """Stop the review if it is running, and go back."""

@@ -6,6 +6,7 @@ import getpass
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -69,19 +70,34 @@ def os_user() -> str:
         return ""
 
 
-def funnel_content(f: Funnel) -> Content:
-    """The policy funnel: count and removed per step, by reason; a policy OFF shown loudly."""
+def fit_cells(text: str, width: int) -> str:
+    """`text` padded or cut (with …) to exactly `width` display cells (kanji take two)."""
+    if cell_len(text) > width:
+        text = set_cell_size(text, max(width - 1, 0)) + "…"
+    return text + " " * (width - cell_len(text))
+
+
+def funnel_content(f: Funnel, width: int = 80) -> Content:
+    """The policy funnel: count and removed per step, by reason; a policy OFF shown loudly.
+
+    Labels get the room the pane has (`width` cells) and are cut only past it.
+    """
+    labels = ["all customers", *(s.label for s in f.steps)]
+    reasons = [r for s in f.steps for r in s.by_reason]
+    need = max([cell_len(x) for x in labels] + [cell_len(r) + 2 for r in reasons])
+    w = max(20, min(need, width - 2 - 20))  # "  " before, two 9-cell numbers after
     lines = [Content.assemble(("Policy funnel  ", "bold"), (f"as of {f.as_of}", "dim"))]
-    lines.append(Content(f"  {'all customers':<52} {f.base:>9,}"))
+    lines.append(Content(f"  {fit_cells('all customers', w)} {f.base:>9,}"))
     for s in f.steps:
         removed = f"−{s.removed:,}" if s.removed else ""
-        row = f"{s.label[:52]:<52} {s.count:>9,} {removed:>9}"
+        row = f"{fit_cells(s.label, w)} {s.count:>9,} {removed:>9}"
         if s.off:
             lines.append(Content.assemble(("✗ OFF ", OFF), (row, BAD)))
         else:
             lines.append(Content(f"  {row}"))
         for reason, n in s.by_reason.items():
-            lines.append(Content.styled(f"    {reason[:50]:<50} {'':>9} {f'−{n:,}':>9}", "dim"))
+            text = f"    {fit_cells(reason, w - 2)} {'':>9} {f'−{n:,}':>9}"
+            lines.append(Content.styled(text, "dim"))
     arms = ", ".join(f"{k} {v:,}" for k, v in f.arms.items())
     lines.append(Content.styled(f"→ recipients {f.recipients:,}; arms: {arms}", "bold"))
     if f.policies_off:
@@ -120,22 +136,25 @@ def samples_content(pv: Preview | None, width: int = 70) -> Content:
         lines.append(Content.assemble(("● ", "bold"), s.customer_id, (f"  arm {s.arm}", "dim")))
         parts = s.messages.get(s.arm) or next(iter(s.messages.values()), {})
         for part, r in parts.items():
+            room = max(width - cell_len(f"  {part}: "), 10)
             if r.error:
-                lines.append(Content.assemble((f"  {part}: ", "dim"), (r.error[:width], BAD)))
+                error = fit_cells(r.error, room).rstrip()
+                lines.append(Content.assemble((f"  {part}: ", "dim"), (error, BAD)))
                 continue
             text = " ⏎ ".join(ln.strip() for ln in (r.text or "").splitlines() if ln.strip())
-            clip = text[:width] + ("…" if len(text) > width else "")
+            clip = fit_cells(text, room).rstrip() if cell_len(text) > room else text
             lines.append(Content.assemble((f"  {part}: ", "dim"), clip))
     return Content("\n").join(lines)
 
 
-def review_content(rv: Review, pv: Preview | None) -> Content:
-    """Everything the approver looks at, top to bottom."""
+def review_content(rv: Review, pv: Preview | None, width: int = 80) -> Content:
+    """Everything the approver looks at, top to bottom, fitted to `width` cells."""
     c = rv.campaign
     head = Content.assemble(
         (c.name, "bold"), (f"  ({c.stem}, {c.how.channel} → {c.how.destination})", "dim")
     )
-    parts = [head, funnel_content(rv.funnel), report_content(rv.preflight, timed=False)]
+    funnel = funnel_content(rv.funnel, width)
+    parts = [head, funnel, report_content(rv.preflight, timed=False)]
     if rv.measurability is not None:
         m = rv.measurability
         mark = "⚠ " if m.too_small else ""
@@ -150,7 +169,7 @@ def review_content(rv: Review, pv: Preview | None) -> Content:
         if rv.definition_changes:
             changed = "Changed since then: " + "; ".join(rv.definition_changes)
             parts.append(Content.styled(changed, "$text-warning"))
-    parts.append(samples_content(pv))
+    parts.append(samples_content(pv, width))
     return Content("\n\n").join(parts)
 
 
@@ -181,6 +200,7 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
         self.campaign_path = Path(campaign_path)
         self.slot = JobSlot(self, "campaign-review")
         self.review: Review | None = None
+        self.samples: Preview | None = None
         self.record: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
@@ -214,6 +234,17 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
     def on_unmount(self) -> None:
         self.slot.cancel()
 
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.show_review)
+
+    def show_review(self) -> None:
+        """Draw the review to the pane's width (labels cut only where they do not fit)."""
+        if self.review is None:
+            return
+        width = max(40, self.query_one("#approve-scroll").size.width - 3)  # padding, scrollbar
+        content = review_content(self.review, self.samples, width)
+        self.query_one("#approve-review", Static).update(content)
+
     def start(self) -> None:
         """Compute the review in a thread worker (cancellable with esc)."""
         session, path = self.app.session, self.campaign_path
@@ -244,8 +275,9 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
     @on(ReviewReady)
     def _ready(self, event: ReviewReady) -> None:
         self.review = rv = event.review
+        self.samples = event.preview
         self.query_one(ProgressBar).display = False
-        self.query_one("#approve-review", Static).update(review_content(rv, event.preview))
+        self.show_review()
         self.query_one("#approve-btn", Button).disabled = False
         past = send_time_passed(rv.campaign, step="approve")
         if past:

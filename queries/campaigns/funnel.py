@@ -19,6 +19,7 @@ from queries.campaigns.audience import CampaignQuery
 from queries.campaigns.funnel_sql import OPT_IN, FunnelSQL
 from queries.campaigns.model import ADDRESS, Campaign
 from queries.campaigns.policy_gaps import gaps
+from queries.engines.dialects import DIALECT_NAMES
 from queries.engines.jobs import Job
 from queries.query.session import Session
 from queries.segments.describe import describe
@@ -26,7 +27,6 @@ from queries.segments.describe import describe
 __all__ = ["OPT_IN", "Funnel", "FunnelSQL", "Step", "policy_funnel", "policy_query"]
 
 STEPS = ("segment", "consent", "suppression", "frequency_cap", "dedupe", "exclusions", "holdout")
-DIALECTS = ("duckdb", "spark", "trino", "bigquery", "snowflake", "postgres")
 
 
 def _is_null(x: exp.Expr) -> exp.Expr:
@@ -210,7 +210,7 @@ def final_audience(session: Session, c: Campaign, job: Job | None = None) -> lis
 
 def dialect_sql(session: Session, c: Campaign) -> dict[str, str]:
     """The final audience query printed for every engine."""
-    return {d: FunnelSQL(session, c, d).audience_sql() for d in DIALECTS}
+    return {d: FunnelSQL(session, c, d).audience_sql() for d in DIALECT_NAMES}
 
 
 def workspace_rel(root: Path, path: Path) -> str:

@@ -472,3 +472,28 @@ def campaign_from_text(
     """Validate campaign YAML text (for tests and the TUI editor)."""
     data, lines = load_yaml(text, file)
     return parse_campaign(data, lines, catalog, Path(file) if file else None, root, store)
+
+
+PARTS = ("coupon", "exclude", "policy", "quiet_hours", "drift_limit")
+
+
+def check_part(
+    part: str, value: Any, catalog: Catalog, root: Path | None = None, send_at: Any = None
+) -> None:
+    """Validate one part of a campaign alone (the editor's dialogs), by the rules of the file.
+
+    `part` is one of PARTS; raises the same SegmentError the whole file would, with its field.
+    """
+    lo = _Loader(Lines(None), catalog, root, None)
+    if part == "coupon":
+        lo.coupon({"coupon": value})
+    elif part == "exclude":
+        lo.who({"segment": "-", "exclude": value})
+    elif part == "policy":
+        lo.policy(lo.section({"policy": value}, "policy"))
+    elif part == "quiet_hours":
+        lo.when({"send_at": send_at, "quiet_hours": value})
+    elif part == "drift_limit":
+        lo.drift({"drift_limit": value})
+    else:
+        raise ValueError(f"unknown campaign part `{part}`")

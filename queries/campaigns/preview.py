@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +11,7 @@ from queries.campaigns.assignment import HOLDOUT
 from queries.campaigns.audience import audience_segment, step_labels
 from queries.campaigns.channels import budget, unencodable
 from queries.campaigns.coupons import candidate, load_pool
+from queries.campaigns.html_text import html_to_text
 from queries.campaigns.model import Campaign
 from queries.campaigns.personalize import describe_error
 from queries.campaigns.render_batch import render_batch
@@ -191,14 +190,4 @@ def preview(
     return Preview(c, session.snapshot.as_of, base, steps, arms, samples, pf.policies_off, notes)
 
 
-_BREAK = re.compile(r"<\s*br\b[^>]*>", re.I)
-_BLOCK = re.compile(r"<\s*/\s*(p|div|h\d|li|tr|table|ul|ol)\s*>", re.I)
-_TAG = re.compile(r"<[^>]+>")
-
-
-def html_to_text(source: str) -> str:
-    """A terminal rendering of an HTML body: tags dropped, breaks kept, entities decoded."""
-    text = " ".join(ln.strip() for ln in source.splitlines())
-    text = _TAG.sub("", _BLOCK.sub("\n\n", _BREAK.sub("\n", text)))
-    lines = [ln.strip() for ln in html.unescape(text).split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+__all__ = ["Preview", "SampleMessage", "html_to_text", "preview"]

@@ -373,9 +373,27 @@ def _whole_by_key(r: _Renderer, fields: tuple[str, ...]) -> Batch:
     return batch
 
 
+def render_piece(
+    tpl: Any, piece: Piece, columns: dict[str, Sequence[Any]], n: int, budget: Budget | None = None
+) -> list[Any] | None:
+    """One piece's output per row (a str, or a tuple of str for a multi-node piece), as
+    `render_batch` computes it; None when any row failed (python-liquid must render it whole)."""
+    r = _Renderer(tpl, columns, n, budget or Budget())
+    texts = r.piece(piece)
+    return None if r.failed else texts
+
+
 def error_kind(exc: BaseException) -> str:
     """`undefined` for an undefined variable, else `render_error`."""
     return "undefined" if isinstance(exc, UndefinedError) else "render_error"
 
 
-__all__ = ["Batch", "Budget", "LiquidError", "RenderBudgetExceeded", "error_kind", "render_batch"]
+__all__ = [
+    "Batch",
+    "Budget",
+    "LiquidError",
+    "RenderBudgetExceeded",
+    "error_kind",
+    "render_batch",
+    "render_piece",
+]

@@ -26,7 +26,12 @@ from queries.engines.jobs import Job
 from queries.handoff import audit, ledger
 from queries.handoff.export.rows import Rows
 from queries.handoff.fingerprint import Fingerprint, fingerprint
-from queries.handoff.refusals import ChangedSinceApproval, NotApproved, PreflightFailed
+from queries.handoff.refusals import (
+    ChangedSinceApproval,
+    NotApproved,
+    PreflightFailed,
+    SendTimePassed,
+)
 from queries.measure.measurability import Measurability, measurability
 from queries.query import contacts
 from queries.query.session import Session
@@ -192,7 +197,7 @@ def policy_preflight(
     mask = mask_for(preset, cols, session.catalog)
     done = 0
     for ids, batch in rows.batches(job, 50_000, True):
-        rows.check_values(ids, batch, mask, preset.format == "lines")
+        rows.check_values(ids, batch, mask, preset)
         done += len(ids)
         if progress:
             progress(done, funnel.recipients)
@@ -229,19 +234,24 @@ def review(session: Session, c: Campaign, job: Job | None = None, progress: Any 
 
 
 def review_notes(session: Session, c: Campaign) -> list[str]:
-    """Warnings for the approver that do not block: stale snapshot, past send time, file shape."""
+    """What the approver should know before signing: stale snapshot, past send time, file shape."""
     from queries.campaigns.presets import attributes_note
     from queries.handoff.checks import send_time_passed, stale_warning
 
-    past = send_time_passed(c)
+    past = send_time_passed(c, step="approve")
     notes = [stale_warning(session), attributes_note(c)]
     if past:
-        notes.append(past.split("; ")[0] + ": the export will refuse it unless forced")
+        notes.append(
+            past.split("; ")[0] + ": approval and export refuse it unless forced (--force)"
+        )
     return [n for n in notes if n]
 
 
 def approve(session: Session, rv: Review, by: str, force: bool = False) -> dict[str, Any]:
-    """Record the approval (refused when the preflight failed, unless forced)."""
+    """Record the approval; refused, unless forced, when the preflight failed or when the
+    send time is already past on the wall clock (what the export refuses too)."""
+    from queries.handoff.checks import check_send_time
+
     c, f = rv.campaign, rv.funnel
     findings = [
         {k: getattr(x, k) for k in ("kind", "detail", "variant", "part", "count")}
@@ -250,6 +260,13 @@ def approve(session: Session, rv: Review, by: str, force: bool = False) -> dict[
     base = {"fingerprint": rv.fingerprint.sha256, "funnel": _counts(f)}
     if not by.strip():
         raise NotApproved("an approval needs the approver's name: --by NAME")
+    try:
+        past_send = check_send_time(c, force, step="approve")
+    except SendTimePassed as exc:
+        audit.record(
+            session.ws, "approve", c.stem, "refused", reason=exc.reason, by=by, **exc.audit, **base
+        )
+        raise
     if findings and not force:
         audit.record(session.ws, "approve", c.stem, "refused", reason="preflight", by=by, **base)
         raise PreflightFailed(
@@ -273,6 +290,7 @@ def approve(session: Session, rv: Review, by: str, force: bool = False) -> dict[
         "as_of": f.as_of.isoformat(),
         "snapshot": {"path": str(session.snapshot.path), **_ident(session)},
         "preflight": {"ok": not findings, "findings": findings, "overridden": bool(findings)},
+        "send_at_passed": past_send,  # approved with --force past a send time already past
         "audience_changes": rv.changes.to_dict(ids=False) if rv.changes else None,
         "measurability": rv.measurability.to_dict() if rv.measurability else None,
     }
@@ -285,7 +303,7 @@ def approve(session: Session, rv: Review, by: str, force: bool = False) -> dict[
         c.stem,
         "ok",
         by=rec["approved_by"],
-        forced=bool(findings) or None,
+        forced=bool(findings) or past_send or None,
         files=rv.fingerprint.files,
         **base,
     )

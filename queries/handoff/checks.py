@@ -20,8 +20,16 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def send_time_passed(c: Campaign, at: datetime | None = None) -> str | None:
-    """Why the campaign's `send_at` is no longer ahead, or None (no send_at: sent on export)."""
+GO_ANYWAY = {
+    "export": "export with --force to hand it off anyway (recorded)",
+    "approve": "approve with --force to approve it anyway (recorded; the export asks again)",
+}
+
+
+def send_time_passed(c: Campaign, at: datetime | None = None, step: str = "export") -> str | None:
+    """Why the campaign's `send_at` is no longer ahead, or None (no send_at: sent on export).
+
+    `step` (export or approve) names the command whose `--force` goes past it."""
     send_at = c.when.send_at
     if send_at is None:
         return None
@@ -37,13 +45,13 @@ def send_time_passed(c: Campaign, at: datetime | None = None) -> str | None:
     )
     return (
         f"`send_at` {send_at.isoformat()} is already past ({span} ago); move `when.send_at` "
-        "to the real send time, or export with --force to hand it off anyway (recorded)"
+        f"to the real send time, or {GO_ANYWAY[step]}"
     )
 
 
-def check_send_time(c: Campaign, force: bool) -> bool:
-    """Refuse a past send time unless forced; True when the export goes ahead forced past it."""
-    why = send_time_passed(c)
+def check_send_time(c: Campaign, force: bool, step: str = "export") -> bool:
+    """Refuse a past send time unless forced; True when the step goes ahead forced past it."""
+    why = send_time_passed(c, step=step)
     if why is None:
         return False
     if not force:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlglot import exp
 
@@ -26,32 +26,36 @@ class Verdict:
     value: Any
 
 
-class CustomerExplainer:
-    """The Runner's "why is this person in or out" half (mixed into Runner)."""
+class Queries(Protocol):
+    """What explaining needs from the runner: the catalog, the as-of day, compiling, running."""
 
     catalog: Catalog
 
     @property
-    def as_of(self) -> date:  # pragma: no cover - the Runner's
-        raise NotImplementedError
+    def as_of(self) -> date: ...
 
     def compiler(
         self, seg: Segment | None = None, features: exp.Expr | None = None
-    ) -> Compiler:  # pragma: no cover - the Runner's
-        raise NotImplementedError
+    ) -> Compiler: ...
 
-    def execute(self, query: exp.Expr, job: Job | None = None) -> list[Any]:  # pragma: no cover
-        raise NotImplementedError
+    def execute(self, query: exp.Expr, job: Job | None = None) -> list[Any]: ...
+
+
+class CustomerExplainer:
+    """Why one person is in or out: each condition's verdict, their recent events, their id."""
+
+    def __init__(self, queries: Queries) -> None:
+        self.q = queries
 
     def recent_events(
         self, customer_id: str, source: str, n: int = 5, job: Job | None = None
     ) -> list[dict[str, Any]]:
         """The customer's latest `n` rows of an event source up to the as-of day, newest first."""
-        src = self.catalog.events[source]
+        src = self.q.catalog.events[source]
         names = [src.time_field, *(f for f in src.fields if f != src.time_field)]
         rel = exp.paren(src.relation.copy(), copy=False).as_("e")
         t = exp.column(src.time_field, "e", quoted=True)
-        as_of = exp.cast(exp.Literal.string(self.as_of.isoformat()), "DATE")
+        as_of = exp.cast(exp.Literal.string(self.q.as_of.isoformat()), "DATE")
         query = (
             exp.select(*[exp.column(c, "e", quoted=True) for c in names])
             .from_(rel)
@@ -73,14 +77,14 @@ class CustomerExplainer:
             )
             .limit(n)
         )
-        return [dict(zip(names, row)) for row in self.execute(query, job)]
+        return [dict(zip(names, row)) for row in self.q.execute(query, job)]
 
     # -- which customer ---------------------------------------------------------------------
     def resolve_customer(self, customer_id: str, job: Job | None = None) -> str:
         """The snapshot's id for what was typed: exact, else the one id equal ignoring case."""
         typed = str(customer_id).strip()
-        comp = self.compiler()
-        cid = self.catalog.customer_id()
+        comp = self.q.compiler()
+        cid = self.q.catalog.customer_id()
         text = exp.cast(cid.copy(), "VARCHAR")
         query = (
             comp.base_from(exp.select(text.copy()))
@@ -93,7 +97,7 @@ class CustomerExplainer:
             .order_by(text.copy())
             .limit(3)
         )
-        found = [str(r[0]) for r in self.execute(query, job)]
+        found = [str(r[0]) for r in self.q.execute(query, job)]
         if typed in found:
             return typed
         if len(found) == 1:
@@ -111,18 +115,18 @@ class CustomerExplainer:
         self, seg: Segment, customer_id: str, job: Job | None = None
     ) -> tuple[bool, list[Verdict]]:
         """Each condition's verdict for one customer, and the value that decided it."""
-        comp = self.compiler(seg)
+        comp = self.q.compiler(seg)
         items: list[tuple[int, Node]] = []
         self._flatten(seg.where, 0, items, comp)
         cols: list[exp.Expr] = [exp.func("COALESCE", comp.node(seg.where), exp.false())]
         for _, node in items:
             cols.append(exp.func("COALESCE", comp.node(node), exp.false()))
             cols.append(self._deciding_value(comp, node))
-        cid = self.catalog.customer_id()
+        cid = self.q.catalog.customer_id()
         query = comp.base_from(exp.select(*cols)).where(
             exp.EQ(this=cid, expression=exp.convert(str(customer_id)))
         )
-        rows = self.execute(query, job)
+        rows = self.q.execute(query, job)
         if not rows:
             raise CustomerNotFound(f"no customer with id `{customer_id}` in the snapshot")
         row = rows[0]
@@ -149,7 +153,7 @@ class CustomerExplainer:
 
     def _deciding_value(self, comp: Compiler, node: Node) -> exp.Expr:
         if isinstance(node, FieldCond):
-            return exp.cast(comp.field_expr(self.catalog.fields[node.field]), "VARCHAR")
+            return exp.cast(comp.field_expr(self.q.catalog.fields[node.field]), "VARCHAR")
         if isinstance(node, EventCond):
             return exp.cast(comp.event_value(node), "VARCHAR")
         return exp.Null()

@@ -17,7 +17,7 @@ from queries.engines.base import Engine
 from queries.engines.dialects import render
 from queries.engines.jobs import Job
 from queries.query.condcache import MEM_DB, event_key
-from queries.query.explain import CustomerExplainer
+from queries.query.explain import CustomerExplainer, Verdict
 from queries.query.remote import EngineSnapshot
 from queries.query.snapshot import Snapshot
 from queries.query.store import SegmentStore
@@ -96,7 +96,7 @@ class BreakdownRow:
     base: int
 
 
-class Runner(CustomerExplainer):
+class Runner:
     """Compiles segments and runs the queries behind count, waterfall, sample, why, ..."""
 
     def __init__(self, snapshot: Snapshot | EngineSnapshot, store: SegmentStore | None = None):
@@ -104,6 +104,7 @@ class Runner(CustomerExplainer):
         self.engine: Engine = snapshot.engine
         self.catalog: Catalog = snapshot.catalog
         self.store = store or SegmentStore(snapshot.ws.segments_dir, snapshot.catalog)
+        self.explainer = CustomerExplainer(self)
 
     @property
     def as_of(self) -> date:
@@ -134,6 +135,23 @@ class Runner(CustomerExplainer):
     ) -> Iterator[list[Any]]:
         """Rows in batches on engines that can stream them (DuckDB, the DB-API warehouses)."""
         return self.engine.stream(self.engine.render(query), job, size)
+
+    # -- one customer (queries/query/explain.py) --------------------------------------------
+    def why(
+        self, seg: Segment, customer_id: str, job: Job | None = None
+    ) -> tuple[bool, list[Verdict]]:
+        """Each condition's verdict for one customer, and the value that decided it."""
+        return self.explainer.why(seg, customer_id, job)
+
+    def resolve_customer(self, customer_id: str, job: Job | None = None) -> str:
+        """The snapshot's id for what was typed: exact, else the one id equal ignoring case."""
+        return self.explainer.resolve_customer(customer_id, job)
+
+    def recent_events(
+        self, customer_id: str, source: str, n: int = 5, job: Job | None = None
+    ) -> list[dict[str, Any]]:
+        """The customer's latest `n` rows of an event source up to the as-of day, newest first."""
+        return self.explainer.recent_events(customer_id, source, n, job)
 
     # -- queries ---------------------------------------------------------------------------
     def audience_query(

@@ -7,8 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries.campaigns.funnel import DIALECTS, FunnelSQL, dialect_sql, policy_funnel
+from queries.campaigns.funnel import FunnelSQL, dialect_sql, policy_funnel
 from queries.campaigns.parse import campaign_from_text
+from queries.engines.dialects import DIALECT_NAMES as DIALECTS
 from queries.query.session import Session
 
 BASE = """\

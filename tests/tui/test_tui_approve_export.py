@@ -33,14 +33,19 @@ def exports(ws: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir()) if folder.is_dir() else []
 
 
-async def approve_on_screen(pilot, app: KizunaApp, ws: Path, by: str = "tester") -> ApproveScreen:
-    """Open the approve screen, wait for the review, type the name and press A."""
+async def approve_on_screen(
+    pilot, app: KizunaApp, ws: Path, by: str = "tester", force: bool = True
+) -> ApproveScreen:
+    """Open the approve screen, wait for the review, type the name and press A (with “force”
+    ticked by default: the demo's send_at is already past on the wall clock)."""
     screen = ApproveScreen(ws / "campaigns" / f"{STEM}.yaml")
     await app.push_screen(screen)
     await settle(pilot)
     assert screen.review is not None, text(screen, "#approve-status")
     screen.query_one("#approver", Input).value = by
     screen.query_one("#approve-scroll").focus()
+    if force:
+        await pilot.press("f")
     await pilot.press("A")
     await pilot.pause()
     return screen
@@ -64,6 +69,26 @@ async def test_approve_shows_the_review_and_writes_the_record(ws: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, ApproveScreen)
+
+
+@async_test
+async def test_approve_refuses_a_past_send_time_until_force_is_ticked(ws: Path) -> None:
+    app = demo_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await approve_on_screen(pilot, app, ws, force=False)
+        status = text(screen, "#approve-status")
+        assert "send time has passed" in status and "force" in status  # said before A
+        assert screen.record is None
+        refused = text(screen, "#approve-result")
+        assert "Not approved" in refused and "is already past" in refused
+        path = app.session.ws.state_dir / "approvals" / f"{STEM}.json"
+        assert not path.exists()
+        await pilot.press("f")  # tick “force” (recorded)
+        await pilot.press("A")
+        await pilot.pause()
+        assert screen.record is not None and screen.record["send_at_passed"] is True
+        assert json.loads(path.read_text(encoding="utf-8"))["send_at_passed"] is True
 
 
 @async_test

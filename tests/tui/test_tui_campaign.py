@@ -81,10 +81,11 @@ async def test_editor_shows_what_preview_renders_for_the_same_recipient(campaign
         first = preview(s, c, n=10).samples[0]
         text = pane_text(screen)
         assert first.customer_id in text
+        flat = text.replace("\n", "").replace(" ", "")  # the pane wraps lines to its width
         subject = first.messages["A"]["subject"].text
-        assert KANA.search(subject) and subject in text
+        assert KANA.search(subject) and subject.replace(" ", "") in flat
         for line in html_to_text(first.messages["A"]["body"].text).splitlines():
-            assert line in text
+            assert line.replace(" ", "") in flat
         assert "✓" in text and "characters (limit 150)" in text
         assert "coupon" in text and first.values["coupon"] in text
 
@@ -100,7 +101,7 @@ async def test_typing_in_the_template_updates_the_preview(campaign_ws):
         await type_chars(pilot, "ポイント{{ points }}点 ")
         assert screen.dirty and "*" in app.sub_title
         await settle(pilot)
-        assert f"ポイント{points}点 " in pane_text(screen)
+        assert f"ポイント{points}点" in pane_text(screen)  # a line before the first <p>
         assert screen.generation > 0 and screen.error is None
 
 

@@ -26,7 +26,7 @@ from queries.engines.jobs import Job
 from queries.handoff.approval import AudienceChanges, Review, approve, review
 from queries.handoff.checks import previous_export
 from queries.handoff.export.run import ExportResult, export_campaign
-from queries.handoff.refusals import PreflightFailed
+from queries.handoff.refusals import PreflightFailed, SendTimePassed
 from tui.cli.campaign import print_preflight
 from tui.cli.main import EngineOpt, _check_engine, _json, app, err, guarded, out, session
 
@@ -134,7 +134,11 @@ def approve_cmd(
     campaign: Annotated[str, typer.Argument(help="Campaign file or name in the workspace.")],
     by: Annotated[str, typer.Option("--by", help="Who approves (recorded with the approval).")],
     force: Annotated[
-        bool, typer.Option("--force", help="Approve despite preflight problems (recorded).")
+        bool,
+        typer.Option(
+            "--force",
+            help="Approve despite preflight problems or a send_at already past (recorded).",
+        ),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     workspace: WorkspaceOpt = None,
@@ -179,7 +183,7 @@ def approve_cmd(
             raise typer.Exit(1)
         try:
             rec = approve(s, rv, by, force)
-        except PreflightFailed:
+        except (PreflightFailed, SendTimePassed):
             if as_json:
                 _json(_review_json(rv, None))
             raise

@@ -17,6 +17,8 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from queries.core.errors import KizunaError
+from queries.engines import KINDS
+from queries.engines.dialects import DIALECT_NAMES
 from queries.query.runner import audience_of
 from queries.query.session import Session, open_session
 from tui import render
@@ -321,12 +323,9 @@ def why(
     guarded(body)
 
 
-DIALECTS = ["duckdb", "spark", "trino", "bigquery", "snowflake", "postgres"]
-
-
 def _check_engine(engine: str | None) -> None:
-    if engine is not None and engine not in DIALECTS:
-        err.print(f"error: unknown engine `{engine}`; use one of {', '.join(DIALECTS)}")
+    if engine is not None and engine not in KINDS:
+        err.print(f"error: unknown engine `{engine}`; use one of {', '.join(KINDS)}")
         raise typer.Exit(2)
 
 
@@ -347,8 +346,8 @@ def sql(
     --engine prints exactly what runs on that engine (its tables, its features view);
     --dialect prints the portable form for a dialect, reading features from `features`.
     """
-    if dialect is not None and dialect not in DIALECTS:
-        err.print(f"error: unknown dialect `{dialect}`; use one of {', '.join(DIALECTS)}")
+    if dialect is not None and dialect not in DIALECT_NAMES:
+        err.print(f"error: unknown dialect `{dialect}`; use one of {', '.join(DIALECT_NAMES)}")
         raise typer.Exit(2)
     _check_engine(engine)
     if engine is not None and dialect is not None and engine != dialect:

@@ -1,17 +1,16 @@
-"""The 3W1H form of the campaign editor: who, how, when, holdout, and the variant being edited."""
+"""The 3W1H form of the campaign editor: who, how, when, holdout, rules and the variant edited."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Input, Label, Select, Static
 
 from queries.campaigns.model import CHANNELS, DESTINATIONS
-from queries.segments.describe import describe
-from queries.segments.model import Node
 
 INLINE = "(inline where)"  # the Who select's value when the campaign has its own `where`
 
@@ -33,9 +32,10 @@ class CampaignForm(Vertical):
     CampaignForm #cmp-variant { width: 12; }
     CampaignForm #cmp-weight { width: 7; }
     CampaignForm #cmp-subject { width: 1fr; }
-    CampaignForm #cmp-exclude, CampaignForm #cmp-source {
+    CampaignForm #cmp-exclude, CampaignForm #cmp-rules, CampaignForm #cmp-source {
         width: 1fr; height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
     }
+    CampaignForm .cmp-keys { width: auto; color: $text-accent; margin-left: 1; }
     CampaignForm #cmp-source { margin-left: 2; }
     CampaignForm .-invalid { background: $error 30%; }
     """
@@ -68,9 +68,14 @@ class CampaignForm(Vertical):
             yield Label("Holdout", classes="cmp-label2")
             yield Input(id="cmp-holdout", compact=True, placeholder="0", restrict=r"[0-9.%]*")
             yield Label("%", classes="cmp-unit")
-        with Horizontal(classes="cmp-row"):
+        with Horizontal(classes="cmp-row", id="cmp-exclude-row"):
             yield Label("minus", classes="cmp-label")
             yield Static(id="cmp-exclude", markup=False)
+            yield Label("x", classes="cmp-keys")
+        with Horizontal(classes="cmp-row", id="cmp-rules-row"):
+            yield Label("Rules", classes="cmp-label")
+            yield Static(id="cmp-rules", markup=False)
+            yield Label("c/p", classes="cmp-keys")
         with Horizontal(classes="cmp-row"):
             yield Label("What", classes="cmp-label")
             yield Select(
@@ -85,13 +90,7 @@ class CampaignForm(Vertical):
 
     # -- attributes down -------------------------------------------------------------------
     def fill(
-        self,
-        segment: str | None,
-        channel: str,
-        destination: str,
-        send_at: str,
-        holdout: str,
-        exclude: tuple[Node, ...],
+        self, segment: str | None, channel: str, destination: str, send_at: str, holdout: str
     ) -> None:
         """Set the campaign-wide fields (values equal to the draft's post no real change)."""
         seg = self.query_one("#cmp-segment", Select)
@@ -104,8 +103,11 @@ class CampaignForm(Vertical):
         self.query_one("#cmp-destination", Select).value = destination
         self.query_one("#cmp-send-at", Input).value = send_at
         self.query_one("#cmp-holdout", Input).value = holdout
-        text = " · ".join(describe(n) for n in exclude) if exclude else "nobody excluded"
-        self.query_one("#cmp-exclude", Static).update(text)
+
+    def fill_rules(self, exclude: str, rules: str) -> None:
+        """The one-line summaries of the exclusions and of coupon and contact policy."""
+        self.query_one("#cmp-exclude", Static).update(exclude)
+        self.query_one("#cmp-rules", Static).update(rules)
 
     def fill_variants(self, names: list[str], current: str) -> None:
         select = self.query_one("#cmp-variant", Select)
@@ -119,6 +121,15 @@ class CampaignForm(Vertical):
         if subject is not None:
             self.query_one("#cmp-subject", Input).value = subject
         self.query_one("#cmp-source", Static).update(source)
+
+    async def on_click(self, event: events.Click) -> None:
+        """A click on the exclusions or rules row opens its dialog (as x, c or p do)."""
+        row = event.widget.parent if event.widget is not None else None
+        action = {"cmp-exclude-row": "exclusions", "cmp-rules-row": "policy"}.get(
+            getattr(row, "id", "") or ""
+        )
+        if action:
+            await self.screen.run_action(action)
 
     def mark_invalid(self, widget_id: str | None) -> None:
         """Highlight the field an error is about (and only that one)."""

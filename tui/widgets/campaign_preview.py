@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from queries.campaigns.personalize import is_html
 from queries.campaigns.preview import Preview, Rendered, SampleMessage, html_to_text
+from tui.wrap import wrap
 
 BAD = "bold $text-error"
 WARN = "$text-warning"
@@ -61,15 +62,23 @@ def funnel_content(p: Preview, width: int = 36) -> Content:
     return Content("\n").join(lines)
 
 
-def part_content(part: str, r: Rendered, encoding: str, raw: bool) -> Content:
-    """One part: a heading with its size against the budget (✓ / ✗), then the text."""
+def part_content(part: str, r: Rendered, encoding: str, raw: bool, width: int = 0) -> Content:
+    """One part: a heading with its size against the budget (✓ / ✗), then the text.
+
+    An HTML body shows as a reader sees it (or as source with `raw`); text is wrapped to
+    `width` cells with the Japanese line-breaking rules (0: not wrapped here).
+    """
     if r.error:
         return Content.assemble((f"── {part}  ", "bold"), (f"✗ {r.error}", BAD))
     mark = ("✗ over budget: " + r.size, BAD) if r.over else ("✓ " + r.size, "dim")
     text = r.text or ""
-    if part == "body" and not raw and is_html(text):
-        text = html_to_text(text)
-    out = [Content.assemble((f"── {part}  ", "bold"), mark)]
+    head = [(f"── {part}  ", "bold"), mark]
+    if part == "body" and is_html(text):
+        head.append(("  · HTML source · r as read" if raw else "  · as read · r source", "dim"))
+        text = text if raw else html_to_text(text)
+    if width:
+        text = wrap(text, width)
+    out = [Content.assemble(*head)]
     out.append(Content(text) if text.strip() else Content.styled("✗ empty", BAD))
     if r.unencodable:
         chars = " ".join(f"{ch} (U+{ord(ch):04X})" for ch in r.unencodable)
@@ -104,7 +113,7 @@ def message_content(
         head.append((f"  variant {variant}", "dim"))
     blocks = [Content.assemble(*head)]
     for part, rendered in sample.messages.get(variant, {}).items():
-        blocks.append(part_content(part, rendered, encoding, raw))
+        blocks.append(part_content(part, rendered, encoding, raw, width))
     blocks.append(values_content(sample.values, variant))
     return Content("\n\n").join(blocks + steps)
 

@@ -10,10 +10,9 @@ from textual.content import Content
 from textual.widgets import Button, Label, Select, Static
 
 from queries.core.errors import KizunaError
+from queries.engines.dialects import DIALECT_NAMES
 from queries.segments.model import Segment
 from tui.widgets.look_pane import LookPane
-
-DIALECTS = ["duckdb", "spark", "trino", "bigquery", "snowflake", "postgres"]
 
 
 class SqlPane(LookPane):
@@ -30,7 +29,7 @@ class SqlPane(LookPane):
         with Horizontal(classes="pane-bar"):
             yield Label("Dialect ", classes="form-label-short")
             yield Select(
-                [(d, d) for d in DIALECTS],
+                [(d, d) for d in DIALECT_NAMES],
                 value=self.dialect,
                 allow_blank=False,
                 id="sql-dialect",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -89,6 +91,14 @@ class SegmentTree(Tree[Path]):
         return covered_days(node.op, node.value, session.snapshot.as_of)
 
     def render_label(self, node: TreeNode[Path], base_style: Style, style: Style) -> Text:
+        """The label, cut with … by display width only where the pane is too narrow for it."""
+        label = self._full_label(node, base_style, style)
+        room = self.scrollable_content_region.width - len(node.data or ()) * self.guide_depth
+        if self.size.width and label.cell_len > room:
+            label.truncate(max(room, 4), overflow="ellipsis")
+        return label
+
+    def _full_label(self, node: TreeNode[Path], base_style: Style, style: Style) -> Text:
         """Top-level conditions start with a waterfall column: `−removed → left`."""
         label = super().render_label(node, base_style, style)
         path = node.data or ()
@@ -101,6 +111,17 @@ class SegmentTree(Tree[Path]):
         step = self.steps[path[0]]
         column = f"{removed_text(step.removed):>{removed_w}} → {step.count:>{count_w},}  "
         return Text.assemble((column, "dim"), label)
+
+    def natural_width(self) -> int:
+        """The cells every line needs uncut (guides and labels), plus padding and a scrollbar."""
+        widest = 0
+        for tnode in _shown(self.root):
+            full = self._full_label(tnode, Style(), Style()).cell_len
+            widest = max(widest, full + len(tnode.data or ()) * self.guide_depth)
+        return widest + 3
+
+    def on_resize(self) -> None:
+        self._invalidate()  # labels are cut to the new width
 
     def show_waterfall(self, steps: list[Step] | None) -> None:
         """Put "−removed → left" before each top-level condition (None clears it)."""
@@ -150,6 +171,14 @@ class SegmentTree(Tree[Path]):
         if "line" in meta and not meta.get("toggle", False) and meta["line"] != self.cursor_line:
             event.prevent_default()
             self.cursor_line = meta["line"]
+
+
+def _shown(tnode: TreeNode[Path]) -> Iterator[TreeNode[Path]]:
+    """A node and its descendants that are on screen (their parents expanded)."""
+    yield tnode
+    if tnode.is_expanded:
+        for child in tnode.children:
+            yield from _shown(child)
 
 
 def removed_text(n: int) -> str:

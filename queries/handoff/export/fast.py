@@ -42,7 +42,7 @@ def _col(name: str, table: str = "r") -> exp.Column:
     return exp.column(name, table, quoted=True)
 
 
-def _recipients(session: Session, c: Campaign, status: exp.Expr, job: Job) -> exp.Table:
+def recipients_table(session: Session, c: Campaign, status: exp.Expr, job: Job) -> exp.Table:
     """customer_id, arm and first-candidate coupon of every recipient, in a table."""
     table = exp.Table(
         this=exp.to_identifier(f"{status.name}_r", quoted=True),
@@ -72,7 +72,7 @@ def _recipients(session: Session, c: Campaign, status: exp.Expr, job: Job) -> ex
     return table
 
 
-def _redraw(session: Session, c: Campaign, table: exp.Table, job: Job) -> bool:
+def redraw_coupons(session: Session, c: Campaign, table: exp.Table, job: Job) -> bool:
     """Re-draw clashing coupon codes like CodeAllocator; False when that needs the Python path."""
     assert c.coupon is not None
     code, cid = exp.column("kz_coupon", quoted=True), exp.column("customer_id", quoted=True)
@@ -122,6 +122,15 @@ def _redraw(session: Session, c: Campaign, table: exp.Table, job: Job) -> bool:
     return True
 
 
+def copy_options(preset: Preset) -> str:
+    """COPY options that write the preset's file as the Python writer does."""
+    if preset.format == "parquet":
+        return "FORMAT parquet"  # typed columns straight from the query, as _types reads them
+    nl = "\\r\\n" if preset.newline == "\r\n" else "\\n"
+    delim = exp.Literal.string(preset.delimiter).sql("duckdb")
+    return f"FORMAT csv, HEADER true, DELIMITER {delim}, QUOTE '\"', ESCAPE '\"', NEW_LINE '{nl}'"
+
+
 def copy_audience(
     session: Session,
     c: Campaign,
@@ -133,9 +142,9 @@ def copy_audience(
     job: Job,
 ) -> bool:
     """Write the audience file with COPY; False (nothing written) when Python must do it."""
-    rec = _recipients(session, c, status, job)
+    rec = recipients_table(session, c, status, job)
     try:
-        if c.coupon is not None and not _redraw(session, c, rec, job):
+        if c.coupon is not None and not redraw_coupons(session, c, rec, job):
             return False
         exprs = []
         for col in cols:
@@ -150,15 +159,7 @@ def copy_audience(
         r.set("alias", exp.TableAlias(this=exp.to_identifier("r")))
         on = exp.EQ(this=_col("customer_id"), expression=q.cid.copy())
         sel = q.comp.base_from(exp.select(*exprs)).join(r, on=on).order_by(q.cid.copy())
-        if preset.format == "parquet":
-            opts = "FORMAT parquet"  # typed columns straight from the query, as _types reads them
-        else:
-            nl = "\\r\\n" if preset.newline == "\r\n" else "\\n"
-            delim = exp.Literal.string(preset.delimiter).sql("duckdb")
-            opts = (
-                f"FORMAT csv, HEADER true, DELIMITER {delim}, QUOTE '\"', ESCAPE '\"', "
-                f"NEW_LINE '{nl}'"
-            )
+        opts = copy_options(preset)
         target = exp.Literal.string(str(path)).sql("duckdb")
         job.run(session.snapshot.cursor, f"COPY ({sel.sql('duckdb')}) TO {target} ({opts})")
         os.chmod(path, 0o600)

@@ -22,7 +22,7 @@ import duckdb
 from sqlglot import exp
 
 from queries.campaigns.presets import Preset
-from queries.core.cells import FORMULA_START
+from queries.core.cells import neutralise
 from queries.core.mask import mask_value
 from queries.core.private_fs import open_private
 from queries.handoff.refusals import EncodingFailed, ExportError, FieldTooLong
@@ -46,6 +46,16 @@ def fmt(value: Any) -> str | None:
     if isinstance(value, (date, int, Decimal)):
         return str(value)
     return str(value)
+
+
+def too_long(text: str | None, limit: int) -> bool:
+    """Whether a cell's UTF-8 bytes exceed the destination's per-field limit."""
+    return text is not None and len(text) * 4 > limit and len(text.encode("utf-8")) > limit
+
+
+def unusable_id(text: str | None) -> bool:
+    """An id-list line that would be empty or split in two."""
+    return not text or "\n" in text or "\r" in text
 
 
 def _json_default(value: Any) -> Any:
@@ -154,11 +164,11 @@ class Writer:
         elif kinds:
             col = list(map(fmt, col))
         if pre.formula_guard:
-            col = ["'" + s if s and s.startswith(FORMULA_START) else s for s in col]
+            col = list(map(neutralise, col))
         if pre.max_field_bytes:
             limit = pre.max_field_bytes
             for i, s in enumerate(col):
-                if s and len(s) * 4 > limit and len(s.encode("utf-8")) > limit:
+                if too_long(s, limit):
                     raise FieldTooLong(
                         f"row {self.row + i + 1:,} (customer {ids[i]}), column "
                         f"`{self.headers[j]}`: {len(s.encode('utf-8'))} bytes, over the "
@@ -243,7 +253,7 @@ class Writer:
             if fmt_ == "lines":
                 lines = []
                 for i, s in enumerate(cols[0]):
-                    if not s or "\n" in s or "\r" in s:
+                    if not s or unusable_id(s):
                         n = self.row + i + 1
                         raise ExportError(f"row {n:,} (customer {ids[i]}) has no usable id")
                     lines.append(s + self.preset.newline)

@@ -19,11 +19,12 @@ from queries.campaigns.coupons import CodeAllocator, PoolAllocator, load_pool
 from queries.campaigns.findings import PreflightReport
 from queries.campaigns.model import Campaign
 from queries.campaigns.preflight import RENDER_BUDGET_S, _Checker
-from queries.campaigns.presets import OutColumn
+from queries.campaigns.presets import OutColumn, Preset
 from queries.campaigns.render_batch import Budget
+from queries.core.cells import neutralise
 from queries.core.mask import mask_value
 from queries.engines.jobs import Job
-from queries.handoff.export.formats import fmt
+from queries.handoff.export.formats import fmt, too_long, unusable_id
 from queries.handoff.refusals import PreflightFailed
 from queries.query.address_book import ADDRESS_FIELDS
 from queries.query.session import Session
@@ -145,23 +146,31 @@ class Rows:
         return texts
 
     def check_values(
-        self, ids: tuple, rows: list[tuple], mask: list[str | None], ids_only: bool
+        self, ids: tuple, rows: list[tuple], mask: list[str | None], preset: Preset
     ) -> None:
-        """Record values the file cannot hold: unencodable text, a missing id in an id list."""
-        if ids_only:
+        """Record what the file's writer would refuse: unencodable text, a cell over the
+        preset's byte limit, an id list line that is empty or holds a line break."""
+        if preset.format == "lines":
             for cid, row in zip(ids, rows):
-                if not fmt(row[0]):
-                    self.checker.finding("no_address", "no id for the id list", None, None).hit(cid)
-        enc = self.c.encoding
-        if enc == "utf-8":
+                text = fmt(row[0])
+                if unusable_id(text):
+                    why = "no id for the id list" if not text else "a line break in the id"
+                    self.checker.finding("no_address", why, None, None).hit(cid)
+        enc, limit = self.c.encoding, preset.max_field_bytes
+        if enc == "utf-8" and not limit:
             return
         for cid, row in zip(ids, rows):
             for col, m, value in zip(self.cols, mask, row):
-                if col.kind == "part":
-                    continue  # rendered messages: the preflight checker reports those
                 text = fmt(mask_value(m, value) if m and value is not None else value)
                 if not text:
                     continue
+                if limit:
+                    cell = neutralise(text) if preset.formula_guard else text
+                    if too_long(cell, limit):
+                        detail = f"column `{col.header}` over {preset.name}'s {limit}-byte limit"
+                        self.checker.finding("field_too_long", detail, None, None).hit(cid)
+                if enc == "utf-8" or col.kind == "part":
+                    continue  # rendered messages: the preflight checker reports those
                 try:
                     text.encode(enc)
                 except UnicodeEncodeError as exc:

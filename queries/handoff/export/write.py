@@ -38,6 +38,7 @@ from queries.engines.jobs import Job
 from queries.handoff import ledger, snapshot_guard
 from queries.handoff.approval import check_unchanged
 from queries.handoff.export import fast as export_fast
+from queries.handoff.export import lookup as export_lookup
 from queries.handoff.export.formats import Sink, Writer, file_info
 from queries.handoff.export.rows import Rows, holdout_select
 from queries.handoff.fingerprint import Fingerprint
@@ -276,12 +277,18 @@ def _audience(
     say: Emit,
     status: exp.Expr,
 ) -> tuple[list[dict], bool]:
-    """The audience file(s): DuckDB's COPY when the file is plain CSV, else streamed."""
+    """The audience file(s): DuckDB's COPY when the file is plain CSV (its messages rendered
+    once per distinct input), else streamed through the Python writer."""
+    name = f"audience.{preset.ext}"
+    path = partial / f"{name}.partial"
     if fast and export_fast.usable(session, c, preset, with_messages, partial):
         say({"phase": "write", "done": 0, "total": total})
-        name = f"audience.{preset.ext}"
-        path = partial / f"{name}.partial"
         if export_fast.copy_audience(session, c, q, cols, preset, status, path, job):
+            say({"phase": "write", "done": total, "total": total})
+            return [file_info(path, name, total)], True
+    elif fast and with_messages and not pause and export_lookup.usable(session, c, preset, partial):
+        say({"phase": "write", "done": 0, "total": total})
+        if export_lookup.copy_with_messages(session, c, q, cols, preset, status, path, job, total):
             say({"phase": "write", "done": total, "total": total})
             return [file_info(path, name, total)], True
     mask = mask_for(preset, cols, session.catalog)

@@ -28,6 +28,7 @@ from tui.widgets.segment_tree import SegmentTree
 from tui.widgets.value_parse import default_op
 
 Draft = Callable[[Node | None, str | None], None]
+LOOK_MIN_WIDTH = 48  # side by side, the Look pane keeps room for the sample's columns
 
 
 class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
@@ -92,10 +93,23 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
 
     def on_mount(self) -> None:
         self.tree.show(self.root, (0,) if self.root.children else ())
+        self.call_after_refresh(self.fit_tree)
         self.tree.focus()
         self._title()
         self.request_count(self.root, immediate=True)
         self.look.segment_changed(self.segment)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.fit_tree)
+
+    def fit_tree(self) -> None:
+        """Side by side, the tree takes the room its labels need (the Look pane keeps enough)."""
+        if not self.has_class("-wide"):
+            self.tree.styles.width = None  # stacked: the stylesheet's full width
+            return
+        total = self.size.width
+        want = self.tree.natural_width() + 1  # its right border
+        self.tree.styles.width = max(total // 2, min(want, total - LOOK_MIN_WIDTH))
 
     def on_unmount(self) -> None:
         """Leaving the builder stops its queries."""
@@ -153,6 +167,7 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
         self.prev_key = self.segment.to_yaml()
         self.root = edits.normalize_root(root)
         self.tree.show(self.root, select)
+        self.fit_tree()
         self._title()
         self.request_count(self.root)
         self.look.segment_changed(self.segment)
@@ -165,6 +180,7 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
     def waterfall_arrived(self, key: str, base: int, steps: list) -> None:
         if key == self.segment.to_yaml():
             self.tree.show_waterfall(steps)
+            self.fit_tree()
 
     def draft_for(self, make: Callable[[Node], tuple[Node, edits.Path]]) -> Draft:
         """A callback for dialogs: count the tree as it would be with the node being typed."""

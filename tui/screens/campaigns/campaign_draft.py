@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from queries.campaigns.channels import parts_for
-from queries.campaigns.model import Campaign
+from queries.campaigns.model import KEYS, Campaign
 from queries.campaigns.parse import campaign_from_text, load_campaign
 from queries.campaigns.personalize import TemplateError
 from queries.core.catalog import Catalog
 from queries.core.errors import KizunaError, SegmentError
-from queries.core.yamlio import dump_yaml
-from queries.segments.model import slugify
+from queries.core.yamlio import Flow, dump_yaml
+from queries.segments.model import Node, node_to_dict, slugify
 
 STARTER_SUBJECT = "{{ family_name | default: 'お客' }}様へのお知らせ"
 STARTER_BODY = (
@@ -61,6 +61,11 @@ class CampaignDraft:
     send_at: str
     holdout: str
     variants: list[VariantDraft]
+    coupon: dict[str, Any] | None = None  # as in the file: {prefix, length} or {pool_file}
+    exclude: list[Node] = field(default_factory=list)
+    policy: dict[str, Any] = field(default_factory=dict)  # the keys the file states
+    quiet_hours: list[str] | None = None
+    drift_limit: str = ""  # "" → the default (20%)
     saved_yaml: str = ""
     saved_files: dict[str, str] = field(default_factory=dict)
 
@@ -88,6 +93,8 @@ class CampaignDraft:
                 if file:
                     setattr(vd, part, read_template(root / file))
             variants.append(vd)
+        doc = c.to_dict()
+        coupon = doc["what"].get("coupon")
         draft = cls(
             base=c,
             path=Path(path),
@@ -98,6 +105,11 @@ class CampaignDraft:
             send_at=c.when.send_at.isoformat() if c.when.send_at else "",
             holdout=_num_text(c.holdout.percent),
             variants=variants,
+            coupon=dict(coupon) if coupon else None,
+            exclude=list(c.who.exclude),
+            policy=dict(doc.get("policy") or {}),
+            quiet_hours=list(c.when.quiet_hours) if c.when.quiet_hours else None,
+            drift_limit=str(doc.get("drift_limit") or ""),
         )
         draft.mark_saved()
         return draft
@@ -132,9 +144,11 @@ class CampaignDraft:
     def document(self, inline_files: bool = False) -> dict[str, Any]:
         """The campaign as a YAML mapping; `inline_files` puts unsaved template text inline."""
         d = self.base.to_dict()
-        if self.segment:
-            exclude = d["who"].get("exclude")
-            d["who"] = {"segment": self.segment, **({"exclude": exclude} if exclude else {})}
+        written = list(d)
+        who = {"segment": self.segment} if self.segment else {"where": d["who"]["where"]}
+        if self.exclude:
+            who["exclude"] = [node_to_dict(n) for n in self.exclude]
+        d["who"] = who
         how = dict(d.get("how") or {})
         how["channel"], how["destination"] = self.channel, self.destination
         if self.channel != "sms":
@@ -145,18 +159,31 @@ class CampaignDraft:
             when["send_at"] = _datetime_or_text(self.send_at.strip())
         else:
             when.pop("send_at", None)
+        if self.quiet_hours:
+            when["quiet_hours"] = list(self.quiet_hours)
+        else:
+            when.pop("quiet_hours", None)
         if when:
             d["when"] = when
         else:
             d.pop("when", None)
         d["what"] = dict(d["what"])
         d["what"]["variants"] = [self._variant_doc(v, inline_files) for v in self.variants]
+        d["what"].pop("coupon", None)
+        if self.coupon:
+            d["what"]["coupon"] = Flow(self.coupon)
+        d.pop("policy", None)
+        if self.policy:
+            d["policy"] = dict(self.policy)
         holdout = dict(d.get("holdout") or {})
         pct = _number_or_text(self.holdout) if self.holdout.strip() else 0
         if pct or holdout:
             holdout["percent"] = pct
             d["holdout"] = holdout
-        return d
+        d.pop("drift_limit", None)
+        if self.drift_limit.strip():
+            d["drift_limit"] = self.drift_limit.strip()
+        return in_file_order(d, written)
 
     def _variant_doc(self, v: VariantDraft, inline_files: bool) -> dict[str, Any]:
         out: dict[str, Any] = {"name": v.name}
@@ -199,6 +226,16 @@ class CampaignDraft:
             self.base = c
         self.mark_saved()
         return written
+
+
+def in_file_order(d: dict[str, Any], written: list[str]) -> dict[str, Any]:
+    """Keys the file had keep their order; a new section goes where the format lists it."""
+    keys = [k for k in written if k in d]
+    for k in (k for k in d if k not in written):
+        rank = KEYS[()].index(k)
+        at = next((i for i, x in enumerate(keys) if KEYS[()].index(x) > rank), len(keys))
+        keys.insert(at, k)
+    return {k: d[k] for k in keys}
 
 
 def read_template(path: Path) -> str:

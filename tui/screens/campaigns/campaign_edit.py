@@ -17,13 +17,14 @@ from tui.keymap import bind
 from tui.screens.campaigns.campaign_draft import CampaignDraft, problem, switch_channel
 from tui.screens.campaigns.campaign_live import CampaignLiveMixin
 from tui.screens.campaigns.campaign_preflight import CampaignPreflightScreen
+from tui.screens.campaigns.campaign_rules_edit import CampaignRulesMixin
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.widgets.campaign_form import INLINE, CampaignForm
 from tui.widgets.campaign_preview import CampaignPreview
 from tui.widgets.header import SnapshotHeader
 
 
-class CampaignEditScreen(CampaignLiveMixin):
+class CampaignEditScreen(CampaignRulesMixin, CampaignLiveMixin):
     """The campaign editor: form on top, template editor beside the live preview."""
 
     BINDINGS = [
@@ -48,6 +49,9 @@ class CampaignEditScreen(CampaignLiveMixin):
         bind("i", "customer", "Preview a customer id", id="campaign.customer", show=False),
         bind("u", "unmask", "Show / mask personal data", id="campaign.unmask", show=False),
         bind("r", "raw", "HTML as source / as text", id="campaign.raw", show=False),
+        bind("c", "coupon", "Coupon…", id="campaign.coupon", show=False),
+        bind("x", "exclusions", "Exclusions…", id="campaign.exclusions", show=False),
+        bind("p", "policy", "Contact policy…", id="campaign.policy", show=False),
         bind(
             "escape",
             "leave_field",
@@ -108,7 +112,8 @@ class CampaignEditScreen(CampaignLiveMixin):
             return
         d = self.draft
         form = self.form
-        form.fill(d.segment, d.channel, d.destination, d.send_at, d.holdout, d.base.who.exclude)
+        form.fill(d.segment, d.channel, d.destination, d.send_at, d.holdout)
+        self._rules()
         self.variant = d.variants[0].name
         form.fill_variants([v.name for v in d.variants], self.variant)
         self._load_variant()
@@ -217,6 +222,7 @@ class CampaignEditScreen(CampaignLiveMixin):
     def changed(self) -> None:
         """The draft changed: mark it, and render the preview again once typing pauses."""
         self.generation += 1
+        self._rules()
         self._title()
         self.request_preview()
 

@@ -34,8 +34,14 @@ FIELD_WIDGETS = {
     "how.channel": "cmp-channel",
     "how.destination": "cmp-destination",
     "when.send_at": "cmp-send-at",
-    "when.quiet_hours": "cmp-send-at",
     "holdout.percent": "cmp-holdout",
+}
+RULE_WIDGETS = {  # a field under one of these prefixes is shown on the rules rows
+    "who.exclude": "cmp-exclude",
+    "what.coupon": "cmp-rules",
+    "policy": "cmp-rules",
+    "when.quiet_hours": "cmp-rules",
+    "drift_limit": "cmp-rules",
 }
 PART_WIDGETS = {
     "subject": "cmp-subject",
@@ -150,7 +156,9 @@ class CampaignLiveMixin(Screen):
             self.audience = Content.styled("✗ not counted", "bold $text-error")
             self._title()
         where, text = problem(event.error)
-        widget = FIELD_WIDGETS.get(where or "")
+        widget = FIELD_WIDGETS.get(where or "") or next(
+            (w for pre, w in RULE_WIDGETS.items() if (where or "").startswith(pre)), None
+        )
         loc = part_of(where)
         if loc is not None and self.draft is not None:
             name = self.draft.variants[loc[0]].name
@@ -188,7 +196,7 @@ class CampaignLiveMixin(Screen):
             c.encoding if c else "utf-8",
             self.raw,
             self.result,
-            pane.scrollable_content_region.width or 60,
+            max(20, pane.size.width - 3) if pane.size.width else 60,  # padding, scrollbar
             removed=getattr(self, "removed", None),
         )
         pane.show(content, stale=self.error is not None)

@@ -34,6 +34,8 @@ KINDS = {
     "blank_variable": "blank variable",
     "control_character": "control character",
     "formula": "formula-like value",
+    "field_too_long": "over the field limit",
+    "no_address": "no usable id",
 }
 
 

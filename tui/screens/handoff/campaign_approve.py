@@ -6,13 +6,14 @@ import getpass
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, ProgressBar, Static
 
 from queries.campaigns.funnel import Funnel, labels
 from queries.campaigns.parse import load_campaign
@@ -21,10 +22,12 @@ from queries.core.errors import KizunaError
 from queries.engines.jobs import Job
 from queries.handoff.approval import AudienceChanges, Review, approval_path, approve, review
 from queries.handoff.audit import who, who_text
+from queries.handoff.checks import send_time_passed
 from queries.handoff.refusals import ExportError
 from tui.keymap import bind
 from tui.screens.campaigns.campaign_preflight import report_content
 from tui.widgets.header import SnapshotHeader
+from tui.widgets.tick import TickBox
 from tui.workers import JobSlot
 
 BAD = "bold $text-error"
@@ -67,19 +70,34 @@ def os_user() -> str:
         return ""
 
 
-def funnel_content(f: Funnel) -> Content:
-    """The policy funnel: count and removed per step, by reason; a policy OFF shown loudly."""
+def fit_cells(text: str, width: int) -> str:
+    """`text` padded or cut (with …) to exactly `width` display cells (kanji take two)."""
+    if cell_len(text) > width:
+        text = set_cell_size(text, max(width - 1, 0)) + "…"
+    return text + " " * (width - cell_len(text))
+
+
+def funnel_content(f: Funnel, width: int = 80) -> Content:
+    """The policy funnel: count and removed per step, by reason; a policy OFF shown loudly.
+
+    Labels get the room the pane has (`width` cells) and are cut only past it.
+    """
+    labels = ["all customers", *(s.label for s in f.steps)]
+    reasons = [r for s in f.steps for r in s.by_reason]
+    need = max([cell_len(x) for x in labels] + [cell_len(r) + 2 for r in reasons])
+    w = max(20, min(need, width - 2 - 20))  # "  " before, two 9-cell numbers after
     lines = [Content.assemble(("Policy funnel  ", "bold"), (f"as of {f.as_of}", "dim"))]
-    lines.append(Content(f"  {'all customers':<52} {f.base:>9,}"))
+    lines.append(Content(f"  {fit_cells('all customers', w)} {f.base:>9,}"))
     for s in f.steps:
         removed = f"−{s.removed:,}" if s.removed else ""
-        row = f"{s.label[:52]:<52} {s.count:>9,} {removed:>9}"
+        row = f"{fit_cells(s.label, w)} {s.count:>9,} {removed:>9}"
         if s.off:
             lines.append(Content.assemble(("✗ OFF ", OFF), (row, BAD)))
         else:
             lines.append(Content(f"  {row}"))
         for reason, n in s.by_reason.items():
-            lines.append(Content.styled(f"    {reason[:50]:<50} {'':>9} {f'−{n:,}':>9}", "dim"))
+            text = f"    {fit_cells(reason, w - 2)} {'':>9} {f'−{n:,}':>9}"
+            lines.append(Content.styled(text, "dim"))
     arms = ", ".join(f"{k} {v:,}" for k, v in f.arms.items())
     lines.append(Content.styled(f"→ recipients {f.recipients:,}; arms: {arms}", "bold"))
     if f.policies_off:
@@ -118,22 +136,25 @@ def samples_content(pv: Preview | None, width: int = 70) -> Content:
         lines.append(Content.assemble(("● ", "bold"), s.customer_id, (f"  arm {s.arm}", "dim")))
         parts = s.messages.get(s.arm) or next(iter(s.messages.values()), {})
         for part, r in parts.items():
+            room = max(width - cell_len(f"  {part}: "), 10)
             if r.error:
-                lines.append(Content.assemble((f"  {part}: ", "dim"), (r.error[:width], BAD)))
+                error = fit_cells(r.error, room).rstrip()
+                lines.append(Content.assemble((f"  {part}: ", "dim"), (error, BAD)))
                 continue
             text = " ⏎ ".join(ln.strip() for ln in (r.text or "").splitlines() if ln.strip())
-            clip = text[:width] + ("…" if len(text) > width else "")
+            clip = fit_cells(text, room).rstrip() if cell_len(text) > room else text
             lines.append(Content.assemble((f"  {part}: ", "dim"), clip))
     return Content("\n").join(lines)
 
 
-def review_content(rv: Review, pv: Preview | None) -> Content:
-    """Everything the approver looks at, top to bottom."""
+def review_content(rv: Review, pv: Preview | None, width: int = 80) -> Content:
+    """Everything the approver looks at, top to bottom, fitted to `width` cells."""
     c = rv.campaign
     head = Content.assemble(
         (c.name, "bold"), (f"  ({c.stem}, {c.how.channel} → {c.how.destination})", "dim")
     )
-    parts = [head, funnel_content(rv.funnel), report_content(rv.preflight, timed=False)]
+    funnel = funnel_content(rv.funnel, width)
+    parts = [head, funnel, report_content(rv.preflight, timed=False)]
     if rv.measurability is not None:
         m = rv.measurability
         mark = "⚠ " if m.too_small else ""
@@ -148,7 +169,7 @@ def review_content(rv: Review, pv: Preview | None) -> Content:
         if rv.definition_changes:
             changed = "Changed since then: " + "; ".join(rv.definition_changes)
             parts.append(Content.styled(changed, "$text-warning"))
-    parts.append(samples_content(pv))
+    parts.append(samples_content(pv, width))
     return Content("\n\n").join(parts)
 
 
@@ -165,10 +186,12 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
     ApproveScreen #approver { width: 30; }
     ApproveScreen #approve-result { height: auto; padding: 0 1; }
     ApproveScreen #approve-who { height: 1; padding: 0 1; }
+    ApproveScreen #approve-force { margin: 0 1; }
     """
 
     BINDINGS = [
         bind("A,ctrl+enter", "approve", "Approve", id="approve.approve", key_display="A"),
+        bind("f", "toggle_force", "Force", id="approve.force", show=False),
         bind("escape", "back", "Back", id="approve.back"),
     ]
 
@@ -177,6 +200,7 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
         self.campaign_path = Path(campaign_path)
         self.slot = JobSlot(self, "campaign-review")
         self.review: Review | None = None
+        self.samples: Preview | None = None
         self.record: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
@@ -192,6 +216,10 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
             yield Label("Approved by")
             yield Input(os_user(), placeholder="your name", id="approver")
             yield Button("Approve", id="approve-btn", variant="success", disabled=True)
+        yield TickBox(
+            "force past a send_at already past / preflight problems (recorded)",
+            id="approve-force",
+        )
         yield Static(
             Content.styled(f"recorded with the name: {who_text(who())}", "dim"), id="approve-who"
         )
@@ -205,6 +233,17 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
 
     def on_unmount(self) -> None:
         self.slot.cancel()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.show_review)
+
+    def show_review(self) -> None:
+        """Draw the review to the pane's width (labels cut only where they do not fit)."""
+        if self.review is None:
+            return
+        width = max(40, self.query_one("#approve-scroll").size.width - 3)  # padding, scrollbar
+        content = review_content(self.review, self.samples, width)
+        self.query_one("#approve-review", Static).update(content)
 
     def start(self) -> None:
         """Compute the review in a thread worker (cancellable with esc)."""
@@ -236,10 +275,20 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
     @on(ReviewReady)
     def _ready(self, event: ReviewReady) -> None:
         self.review = rv = event.review
+        self.samples = event.preview
         self.query_one(ProgressBar).display = False
-        self.query_one("#approve-review", Static).update(review_content(rv, event.preview))
+        self.show_review()
         self.query_one("#approve-btn", Button).disabled = False
-        if rv.preflight.ok:
+        past = send_time_passed(rv.campaign, step="approve")
+        if past:
+            self._status(
+                Content.assemble(
+                    ("✗ the send time has passed: ", BAD),
+                    past.split("; ")[0] + "; move `when.send_at`, or tick “force” (f) to "
+                    "approve anyway (recorded)",
+                )
+            )
+        elif rv.preflight.ok:
             self._status(Content.assemble(("✓ ready to approve", GOOD), " — A approves"))
         else:
             self._status(
@@ -266,8 +315,9 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
             self.notify("The review is still running.", severity="warning")
             return
         by = self.query_one("#approver", Input).value
+        force = self.query_one("#approve-force", Checkbox).value
         try:
-            rec = approve(self.app.session, rv, by)
+            rec = approve(self.app.session, rv, by, force)
         except ExportError as exc:
             self._result(Content.assemble(("✗ Not approved: ", BAD), str(exc)))
             return
@@ -284,6 +334,10 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
             )
         )
         self.notify(f"Approved {rv.campaign.stem} by {rec['approved_by']}.", timeout=5)
+
+    def action_toggle_force(self) -> None:
+        box = self.query_one("#approve-force", Checkbox)
+        box.value = not box.value
 
     def action_back(self) -> None:
         """Stop the review if it is running, and go back."""

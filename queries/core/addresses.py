@@ -140,6 +140,7 @@ class Normaliser:
         key = str(value)
         hit = self._phones.get(key, self)
         if hit is not self:
+            # `self` is the miss sentinel (None is a cached answer): hit is a str | None here
             return hit  # type: ignore[return-value]
         out = phone(key, self.region)
         if len(self._phones) < 200_000:

@@ -31,6 +31,7 @@ NONE = Estimate(None, None, None, None)
 def _num(x: object) -> float | None:
     """A finite float, else None (JSON has no NaN)."""
     try:
+        # any driver value (Decimal, numpy, text, None): float() decides, errors caught below
         v = float(x)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None

@@ -43,8 +43,8 @@ def print_check(r: CheckReport) -> None:
         for name, why in {**r.fields, **r.events, **r.event_fields}.items():
             u.add_row(name, Text(why))
         out.print(u)
-    for ch, why in r.channels.items():
-        out.print(Text(f"{ch}: " + ("can be used" if why is None else f"refused — {why}")))
+    for ch, refusal in r.channels.items():
+        out.print(Text(f"{ch}: " + ("can be used" if refusal is None else f"refused — {refusal}")))
     for e in r.errors:
         err.print(f"[bold red]error:[/] {escape(e)}", soft_wrap=True)
 

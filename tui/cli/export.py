@@ -46,7 +46,7 @@ def print_funnel(console: Console, f: Funnel) -> None:
     t.add_column("removed", justify="right")
     t.add_row("all customers", f"{f.base:,}", "")
     for s in f.steps:
-        style = "bold red" if s.off else None
+        style = "bold red" if s.off else ""  # "" is Text's own default: no style
         t.add_row(
             Text(s.label, style=style), f"{s.count:,}", f"−{s.removed:,}" if s.removed else ""
         )

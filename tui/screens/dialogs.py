@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.button import ButtonVariant
 from textual.widgets.option_list import Option
 
 from tui.keymap import FOCUS_KEYS, bind
@@ -29,7 +30,7 @@ class ConfirmScreen(ModalScreen[str]):
             yield Static(self.question, classes="dialog-question", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 for i, (cid, label) in enumerate(self.choices):
-                    variant = "primary" if i == 0 else "default"
+                    variant: ButtonVariant = "primary" if i == 0 else "default"
                     yield Button(label, id=f"choice-{cid}", variant=variant, compact=True)
 
     def on_mount(self) -> None:

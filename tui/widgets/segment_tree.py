@@ -61,18 +61,18 @@ class SegmentTree(Tree[Path]):
         self.clear()
         self.root.data = ()
         self.root.set_label(self._label(root, ()))
-        self._add_children(self.root, root, ())
+        self._add_nodes(self.root, root, ())
         self.root.expand_all()
         if select is not None:
             self.call_after_refresh(self.select_path, select)
 
-    def _add_children(self, parent: TreeNode[Path], node: Node, path: Path) -> None:
+    def _add_nodes(self, parent: TreeNode[Path], node: Node, path: Path) -> None:
         for i, child in enumerate(children(node)):
             cpath = (*path, i)
             kids = children(child)
             tnode = parent.add(self._label(child, cpath), data=cpath, allow_expand=bool(kids))
             if kids:
-                self._add_children(tnode, child, cpath)
+                self._add_nodes(tnode, child, cpath)
 
     def _label(self, node: Node, path: Path) -> Text:
         text = rich_text(node_parts(node, self.catalog), self.app.theme_variables)

@@ -186,6 +186,7 @@ class Writer:
         search = self.quote.search
         if not search("\x00".join(filter(None, col))):  # the common case: nothing to quote
             if None not in col and "" not in col:
+                # no None in col (checked above; mypy cannot narrow a list by `in`): no copy
                 return col  # type: ignore[return-value]
             return ["" if s is None else ('""' if s == "" else s) for s in col]
         return [

@@ -325,13 +325,15 @@ class EventScreen(ModalScreen[EventCond | None]):
         try:
             node = parse_node(self.build(), self.catalog)
         except ValueError as exc:
-            return self._bad(line, str(exc))
+            self._bad(line, str(exc))
+            return None
         except SegmentError as exc:
             top = (exc.loc.field or "").split(".")[0]
             if top in INPUT_FOR:
                 self.query_one(INPUT_FOR[top], Input).add_class("-invalid")
             where = f"{exc.loc.field}: " if exc.loc.field else ""
-            return self._bad(line, where + exc.message + (f" ({exc.hint})" if exc.hint else ""))
+            self._bad(line, where + exc.message + (f" ({exc.hint})" if exc.hint else ""))
+            return None
         assert isinstance(node, EventCond)
         parts = event_parts(node, self.catalog)
         line.update(Content.assemble(("✓ ", "bold $text-success"), *parts))

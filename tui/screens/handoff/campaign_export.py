@@ -36,7 +36,7 @@ from tui.widgets.tick import TickBox
 BAD = "bold $text-error"
 LOUD = "bold reverse $text-error"
 GOOD = "bold $text-success"
-TITLES = {
+TITLES: dict[type[KizunaError], str] = {
     NotApproved: "Not approved",
     ChangedSinceApproval: "Changed since the approval",
     DriftExceeded: "The count drifted",

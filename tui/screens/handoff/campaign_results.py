@@ -77,7 +77,7 @@ def arm_lines(r: MeasureResult, cis: list[tuple[float | None, float | None]]) ->
     for a, (lo, hi) in zip(arms, cis):
         text = bar(a.conversion_rate, lo, hi, scale, BAR_WIDTH).ljust(BAR_WIDTH + 1)
         label = f"{a.arm[:9]:<9} "
-        span = "" if lo is None else f" [{lo * 100:.1f}–{hi * 100:.1f}]"
+        span = "" if lo is None or hi is None else f" [{lo * 100:.1f}–{hi * 100:.1f}]"
         lines.append(
             Content.assemble(
                 (label, "bold" if a.arm == "treated" else ""),

@@ -18,8 +18,7 @@ from queries.engines.dialects import render
 from queries.engines.jobs import Job
 from queries.query.condcache import MEM_DB, event_key
 from queries.query.explain import CustomerExplainer, Verdict
-from queries.query.remote import EngineSnapshot
-from queries.query.snapshot import Snapshot
+from queries.query.opened import OpenSnapshot
 from queries.query.store import SegmentStore
 from queries.segments.compile import Compiler, like, like_pattern
 from queries.segments.describe import describe
@@ -99,7 +98,7 @@ class BreakdownRow:
 class Runner:
     """Compiles segments and runs the queries behind count, waterfall, sample, why, ..."""
 
-    def __init__(self, snapshot: Snapshot | EngineSnapshot, store: SegmentStore | None = None):
+    def __init__(self, snapshot: OpenSnapshot, store: SegmentStore | None = None):
         self.snapshot = snapshot
         self.engine: Engine = snapshot.engine
         self.catalog: Catalog = snapshot.catalog

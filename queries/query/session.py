@@ -10,6 +10,7 @@ from pathlib import Path
 from queries.core.catalog import Catalog
 from queries.core.workspace import Workspace, load_workspace
 from queries.engines import Engine, engine_settings, is_embedded, make_engine
+from queries.query.opened import OpenSnapshot
 from queries.query.remote import EngineSnapshot
 from queries.query.runner import Runner
 from queries.query.snapshot import Snapshot
@@ -22,7 +23,7 @@ class Session:
     """An open workspace: everything a command needs to answer questions about segments."""
 
     ws: Workspace
-    snapshot: Snapshot | EngineSnapshot
+    snapshot: OpenSnapshot
     store: SegmentStore
     runner: Runner
 
@@ -57,7 +58,7 @@ def open_session(
     None for the workspace's default (DuckDB unless [engine].kind says otherwise).
     """
     ws = load_workspace(workspace, db, as_of)
-    snap: Snapshot | EngineSnapshot
+    snap: OpenSnapshot
     if isinstance(engine, Engine):
         snap = EngineSnapshot(ws, engine, progress=progress)
     else:

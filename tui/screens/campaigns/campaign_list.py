@@ -24,6 +24,7 @@ from tui.screens.campaigns.campaign_draft import starter_campaign
 from tui.screens.campaigns.campaign_messages import CampaignCounted, CampaignsCounted
 from tui.screens.dialogs import ConfirmScreen, PromptScreen, SegmentPickerScreen
 from tui.widgets.header import SnapshotHeader
+from tui.widgets.row_key import highlighted_key
 from tui.workers import JobSlot
 
 WIDE = 100  # from this width channel and segment have columns (else they are in the detail line)
@@ -191,10 +192,7 @@ class CampaignListScreen(Screen[None]):
         return message.replace(str(self.session.ws.root) + "/", "")
 
     def current_stem(self) -> str | None:
-        table = self.table
-        if not table.row_count or table.cursor_row < 0:
-            return None
-        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return highlighted_key(self.table)
 
     @on(DataTable.RowHighlighted, "#campaigns")
     def _highlighted(self) -> None:

@@ -16,6 +16,7 @@ from tui.messages import SegmentCounted, SegmentsCounted
 from tui.screens.segments.segment_files import SegmentFilesMixin
 from tui.widgets.audience import pct_text
 from tui.widgets.header import SnapshotHeader
+from tui.widgets.row_key import highlighted_key
 from tui.workers import JobSlot
 
 
@@ -149,10 +150,7 @@ class SegmentListScreen(SegmentFilesMixin):
         return message.replace(root + "/", "")
 
     def current_stem(self) -> str | None:
-        table = self.table
-        if not table.row_count or table.cursor_row < 0:
-            return None
-        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return highlighted_key(self.table)
 
     @on(DataTable.RowHighlighted, "#segments")
     def _highlighted(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
@@ -138,3 +138,24 @@ class SegmentPickerScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def ask_unsaved(
+    app: App, name: str, save: Callable[[Callable[[], object]], None], proceed: Callable[[], object]
+) -> None:
+    """Save / Discard / Cancel for unsaved changes to `name`: `proceed` runs after a save or a
+    discard, never after Cancel."""
+
+    def answered(choice: str | None) -> None:
+        if choice == "save":
+            save(proceed)
+        elif choice == "discard":
+            proceed()
+
+    app.push_screen(
+        ConfirmScreen(
+            f"“{name}” has unsaved changes.",
+            [("save", "Save"), ("discard", "Discard"), ("cancel", "Cancel")],
+        ),
+        answered,
+    )

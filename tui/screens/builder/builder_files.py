@@ -10,7 +10,7 @@ from textual.screen import Screen
 from queries.core.errors import KizunaError
 from queries.core.history import keep
 from queries.segments.model import Node, Segment, slugify
-from tui.screens.dialogs import ConfirmScreen, PromptScreen
+from tui.screens.dialogs import ConfirmScreen, PromptScreen, ask_unsaved
 from tui.widgets.edits import referenced
 from tui.widgets.prune import without_empty_groups
 
@@ -108,19 +108,8 @@ class BuilderFilesMixin(Screen):
             proceed()
             return
 
-        def answered(choice: str | None) -> None:
-            if choice == "save":
-                self.action_save(then=proceed)
-            elif choice == "discard":
-                proceed()
-
-        self.app.push_screen(
-            ConfirmScreen(
-                f"“{self.seg_name}” has unsaved changes.",
-                [("save", "Save"), ("discard", "Discard"), ("cancel", "Cancel")],
-            ),
-            answered,
-        )
+        name = self.seg_name
+        ask_unsaved(self.app, name, lambda then: self.action_save(then=then), proceed)
 
     def action_back(self) -> None:
         self.leave(self.app.pop_screen)

@@ -18,7 +18,7 @@ from tui.screens.campaigns.campaign_draft import CampaignDraft, problem, switch_
 from tui.screens.campaigns.campaign_live import CampaignLiveMixin
 from tui.screens.campaigns.campaign_preflight import CampaignPreflightScreen
 from tui.screens.campaigns.campaign_rules_edit import CampaignRulesMixin
-from tui.screens.dialogs import ConfirmScreen, PromptScreen
+from tui.screens.dialogs import PromptScreen, ask_unsaved
 from tui.widgets.campaign_form import INLINE, CampaignForm
 from tui.widgets.campaign_preview import CampaignPreview
 from tui.widgets.header import SnapshotHeader
@@ -320,20 +320,8 @@ class CampaignEditScreen(CampaignRulesMixin, CampaignLiveMixin):
             proceed()
             return
 
-        def answered(choice: str | None) -> None:
-            if choice == "save":
-                self.action_save(then=proceed)
-            elif choice == "discard":
-                proceed()
-
         name = self.draft.base.name if self.draft else self.path.stem
-        self.app.push_screen(
-            ConfirmScreen(
-                f"“{name}” has unsaved changes.",
-                [("save", "Save"), ("discard", "Discard"), ("cancel", "Cancel")],
-            ),
-            answered,
-        )
+        ask_unsaved(self.app, name, lambda then: self.action_save(then=then), proceed)
 
     def action_back(self) -> None:
         self.leave(self.app.pop_screen)

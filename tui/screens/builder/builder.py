@@ -138,7 +138,10 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
         return Segment(self.seg_name, without_empty_groups(tree), self.description, self.path)
 
     def audience_bars(self) -> list[AudienceBar]:
-        main = self.query_one(AudienceBar)
+        found = list(self.query(AudienceBar))
+        if not found:  # the screen is going away (app shutting down): nothing to update
+            return []
+        main = found[0]
         bars = [main]
         top = self.app.screen
         if top is not self:

@@ -89,7 +89,8 @@ class LiveCountMixin(Screen):
         if seg is None:
             return
         await asyncio.sleep(delay)
-        self._start_count(seg)
+        if self.is_attached:  # a screen closed during the debounce counts nothing
+            self._start_count(seg)
 
     def _start_count(self, seg: Segment) -> None:
         gen = self.generation

@@ -4,6 +4,11 @@ A `JobSlot` holds at most one running job per concern (the live count, the sampl
 starting a new one cancels the previous (its DuckDB cursor is interrupted, its worker
 flagged), and whatever the cancelled job would have posted is dropped. Workers only call
 the engine and post a message; the screens' handlers own the state.
+
+This is the TUI's one worker pattern and `Job` its one cancel token (`queries` takes the same
+`Job`, e.g. `export_campaign(cancel=job)`). The only other workers are debounces: exclusive
+async `@work` methods whose first line sleeps, so a newer keystroke cancels them before any
+query starts; they then start a job here.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class JobSlot:
         self.group = group
         self.job: Job | None = None
         self.worker: Worker[None] | None = None
+        self._told = False  # the running job reports its end even when cancelled
         self._lock = threading.Lock()
         _SLOTS.add(self)
 
@@ -51,29 +57,38 @@ class JobSlot:
         self,
         body: Callable[[Job], Message | list[Message] | None],
         on_error: Callable[[KizunaError], Message | None] | None = None,
+        on_cancelled: Callable[[QueryCancelled], Message | None] | None = None,
     ) -> Job:
-        """Run `body(job)` in a thread; post what it returns unless the job was cancelled."""
+        """Run `body(job)` in a thread; post what it returns unless the job was cancelled.
+
+        With `on_cancelled`, the job's end is always told (work whose outcome matters even
+        when stopped, like an export: "nothing was written", or the files if it finished
+        first); its worker then runs until the body returns, so nothing waits on a ghost."""
         self.cancel()
         job = Job()
+        told = on_cancelled is not None
         with self._lock:
             self.job = job
+            self._told = told
 
         def work() -> None:
             try:
                 out = body(job)
-            except QueryCancelled:
-                return
+            except QueryCancelled as exc:
+                if on_cancelled is None:
+                    return
+                out = on_cancelled(exc)
             except KizunaError as exc:
-                if job.cancelled or on_error is None:
+                if (job.cancelled and not told) or on_error is None:
                     return
                 out = on_error(exc)
             except Exception as exc:  # an engine bug must not take the app down
-                if job.cancelled or on_error is None:
+                if (job.cancelled and not told) or on_error is None:
                     return
                 out = on_error(KizunaError(f"unexpected error: {exc!r}"))
             finally:
                 self._finished(job)
-            if job.cancelled or out is None:
+            if (job.cancelled and not told) or out is None:
                 return
             for msg in out if isinstance(out, list) else [out]:
                 self.owner.post_message(msg)
@@ -95,13 +110,13 @@ class JobSlot:
     def cancel(self) -> bool:
         """Interrupt the running job, if any; True when there was one."""
         with self._lock:
-            job, worker = self.job, self.worker
+            job, worker, told = self.job, self.worker, self._told
             self.job = None
             self.worker = None
         if job is None:
             return False
         job.cancel()
-        if worker is not None:
+        if worker is not None and not told:
             worker.cancel()
         return True
 

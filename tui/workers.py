@@ -6,13 +6,13 @@ flagged), and whatever the cancelled job would have posted is dropped. Workers o
 the engine and post a message; the screens' handlers own the state.
 
 This is the TUI's one worker pattern and `Job` its one cancel token (`queries` takes the same
-`Job`, e.g. `export_campaign(cancel=job)`). The only other workers are debounces: exclusive
-async `@work` methods whose first line sleeps, so a newer keystroke cancels them before any
-query starts; they then start a job here.
+`Job`, e.g. `export_campaign(cancel=job)`). Typing is debounced with `later`: an exclusive
+async worker whose first line sleeps, so a newer keystroke cancels it before any query starts.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import weakref
 from collections.abc import Callable
@@ -45,6 +45,7 @@ class JobSlot:
         self.group = group
         self.job: Job | None = None
         self.worker: Worker[None] | None = None
+        self.waiting: Worker[None] | None = None  # a debounce not yet run (see `later`)
         self._told = False  # the running job reports its end even when cancelled
         self._lock = threading.Lock()
         _SLOTS.add(self)
@@ -107,14 +108,33 @@ class JobSlot:
                 self.job = None
                 self.worker = None
 
+    def later(self, delay: float, then: Callable[[], None]) -> None:
+        """Debounce: call `then` (on the UI thread) after `delay` quiet seconds, unless
+        cancelled or replaced first (by `later`, `start` or `cancel`) or the owner went away."""
+        self.cancel()
+
+        async def wait() -> None:
+            await asyncio.sleep(delay)
+            if self.owner.is_attached:  # a screen closed during the debounce does nothing
+                self.waiting = None
+                then()
+
+        group = f"{self.group}-debounce"
+        self.waiting = self.owner.run_worker(wait, exclusive=True, group=group, name=group)
+
     def cancel(self) -> bool:
-        """Interrupt the running job, if any; True when there was one."""
+        """Interrupt the running job, if any, and drop a waiting debounce; True when there
+        was either."""
+        waiting, self.waiting = self.waiting, None
+        pending = waiting is not None and waiting.is_running
+        if pending and waiting is not None:
+            waiting.cancel()
         with self._lock:
             job, worker, told = self.job, self.worker, self._told
             self.job = None
             self.worker = None
         if job is None:
-            return False
+            return pending
         job.cancel()
         if worker is not None and not told:
             worker.cancel()

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import App
 
 from queries.core.errors import KizunaError
+from queries.engines.jobs import Job
 from queries.query.session import Session, open_session
 from queries.segments.model import Segment
 from tui.commands import KizunaCommands
@@ -25,7 +26,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.segments.segment_list import SegmentListScreen
 from tui.widgets.segment_tree import SegmentTree
 from tui.widgets.value_editor import CheckList
-from tui.workers import cancel_all
+from tui.workers import JobSlot, cancel_all
 
 BINDING_OWNERS = [
     SegmentTree,
@@ -100,6 +101,7 @@ class KizunaApp(App[None]):
         self.as_of_arg = as_of
         self.engine_arg = engine
         self.session: Session | None = None
+        self.session_slot = JobSlot(self, "open-session")
         self.today = today or utc_today  # staleness is relative to this (tests freeze it)
         self.monotonic = monotonic or time.monotonic  # elapsed "counting…" time
         self.values_cache: dict[tuple[str | None, str], list] = {}
@@ -113,22 +115,17 @@ class KizunaApp(App[None]):
         self.push_screen(SegmentListScreen())
         self.open_session()
 
-    @work(thread=True, exclusive=True, group="open-session")
     def open_session(self) -> None:
+        """Open the workspace and snapshot in a thread (errors, even unexpected, are told)."""
+        args = self.workspace_arg, self.db_arg, self.as_of_arg
+
         def progress(text: str) -> None:
             self.post_message(SessionProgressed(text))
 
-        try:
-            session = open_session(
-                self.workspace_arg, self.db_arg, self.as_of_arg, progress, self.engine_arg
-            )
-        except KizunaError as exc:
-            self.post_message(SessionFailed(exc))
-            return
-        except Exception as exc:  # never a traceback on screen
-            self.post_message(SessionFailed(KizunaError(f"unexpected error: {exc!r}")))
-            return
-        self.post_message(SessionOpened(session))
+        def body(job: Job) -> SessionOpened:
+            return SessionOpened(open_session(*args, progress, self.engine_arg))
+
+        self.session_slot.start(body, on_error=SessionFailed)
 
     def _list_screen(self) -> SegmentListScreen | None:
         for screen in self.screen_stack:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -120,17 +120,17 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
 
     # -- editing ---------------------------------------------------------------------------
     @on(Select.Changed, "#cond-op")
-    def _op_changed(self, event: Select.Changed) -> None:
+    async def _op_changed(self, event: Select.Changed) -> None:
         op = event.value
         if not isinstance(op, str) or op == self.cond.op:
             return
         old = self.query_one(ValueEditor)
         keep = self._current_value() if value_kind(self.field.type, op) == old.kind else None
         self.cond = FieldCond(self.cond.field, op, keep)
-        self._swap_editor()
+        await self._swap_editor()
 
-    @work(exclusive=True, group="swap-editor")
     async def _swap_editor(self) -> None:
+        """A value editor that fits the operator (or field) now chosen, in place of the old."""
         old = self.query_one(ValueEditor)
         new = ValueEditor(self.field, self.cond.op, self.cond.value, id="cond-value")
         await old.remove()
@@ -207,7 +207,7 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
             with select.prevent(Select.Changed):
                 select.set_options(op_options(new_type))
                 select.value = op
-            self._swap_editor()
+            self.call_later(self._swap_editor)
             self._load_values()
 
         self.app.push_screen(FieldPickerScreen(self.event), picked)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 from rich.cells import cell_len, set_cell_size
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -141,12 +140,8 @@ class FieldPickerScreen(ModalScreen[str | None]):
         self._detail(f, cached)
         useful = f.type in ("string", "number", "boolean") and f.name != "customer_id"
         if cached is None and useful and not f.pii:
-            self._load_later(f.name)
-
-    @work(exclusive=True, group="picker-values")
-    async def _load_later(self, name: str) -> None:
-        await asyncio.sleep(0.15)  # let the cursor rest before asking the database
-        load_values(self, name, self.event)
+            # let the cursor rest before asking the database
+            self.values_slot.later(0.15, lambda: load_values(self, f.name, self.event))
 
     def _detail(self, f: Field, values: list | None) -> None:
         parts: list = [(f.label, "bold"), "\n", (f"{f.name} · {f.type}", "dim")]

@@ -1,7 +1,7 @@
 """The live preview behind the campaign editor: debounced, rendered in a worker, stale dropped.
 
-Every edit bumps a generation and restarts an exclusive async worker whose first line sleeps
-for the debounce delay, so a newer keystroke cancels it before any query runs. The thread
+Every edit bumps a generation and restarts the debounce (`JobSlot.later`), so a newer
+keystroke cancels it before any query runs. The thread
 worker validates a snapshot of the draft with the engine and renders the sample recipients
 with `queries.campaigns.preview.preview` (a `Job` it can interrupt), which also counts the policy
 funnel and the arms; a result for an older generation is dropped.
@@ -9,9 +9,7 @@ funnel and the arms; a result for an older generation is dropped.
 
 from __future__ import annotations
 
-import asyncio
-
-from textual import on, work
+from textual import on
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static, TextArea
@@ -99,14 +97,14 @@ class CampaignLiveMixin(Screen):
     # -- the live preview ------------------------------------------------------------------
     def request_preview(self, immediate: bool = False) -> None:
         self._status(Content.styled("rendering…", "dim italic"), keep_error=True)
-        self._debounce(self.generation, 0 if immediate else self.debounce_s)
+        generation = self.generation
 
-    @work(exclusive=True, group="campaign-debounce")
-    async def _debounce(self, generation: int, delay: float) -> None:
-        if delay:
-            await asyncio.sleep(delay)  # a newer keystroke cancels this before any query
-        if generation == self.generation:
-            self._render_now(generation)
+        def render() -> None:
+            if generation == self.generation:
+                self._render_now(generation)
+
+        # a newer keystroke cancels this before any query
+        self.preview_slot.later(0 if immediate else self.debounce_s, render)
 
     def _render_now(self, generation: int) -> None:
         d, s = self.draft, self.app.session

@@ -16,6 +16,7 @@ from queries.query.session import Session, open_session
 from queries.segments.model import Segment
 from tui.commands import KizunaCommands
 from tui.keymap import bind, binding_ids, read_keymap
+from tui.kizuna import Kizuna, session_of
 from tui.messages import SessionFailed, SessionOpened, SessionProgressed
 from tui.screens.builder.builder import BuilderScreen
 from tui.screens.builder.condition import ConditionScreen
@@ -180,7 +181,7 @@ class KizunaApp(App[None]):
             while isinstance(self.screen, BuilderScreen):
                 self.pop_screen()
             try:
-                seg = self.session.store.load(stem)
+                seg = session_of(self).store.load(stem)
             except KizunaError as exc:
                 self.notify(exc.render(), severity="error", timeout=10)
                 return
@@ -193,16 +194,22 @@ class KizunaApp(App[None]):
 
     def new_segment(self) -> None:
         if isinstance(self.screen, BuilderScreen):
-            self.screen.leave(lambda: (self.pop_screen(), self.open_builder(None)))
+
+            def fresh() -> None:
+                self.pop_screen()
+                self.open_builder(None)
+
+            self.screen.leave(fresh)
         elif self.session is not None:
             self.open_builder(None)
 
-    def refresh_title(self, builder: BuilderScreen) -> None:
-        self.sub_title = builder.seg_name + (" *" if builder.dirty else "")
+    def refresh_title(self, name: str, dirty: bool) -> None:
+        """The builder's segment in the title bar, `*` when it has unsaved changes."""
+        self.sub_title = name + (" *" if dirty else "")
 
     # -- the list's count cache (by file modification time) --------------------------------
     def _mtime(self, stem: str) -> int | None:
-        path = self.session.ws.segments_dir / f"{stem}.yaml"
+        path = session_of(self).ws.segments_dir / f"{stem}.yaml"
         try:
             return path.stat().st_mtime_ns
         except OSError:
@@ -230,6 +237,10 @@ class KizunaApp(App[None]):
         self.theme = THEMES[1] if self.current_theme.dark else THEMES[0]
 
     async def action_quit(self) -> None:
+        self.quit_asking()
+
+    def quit_asking(self) -> None:
+        """Quit, asking first about unsaved changes in a builder or campaign editor."""
         from tui.screens.campaigns.campaign_edit import CampaignEditScreen
 
         builders = [
@@ -245,9 +256,9 @@ class KizunaApp(App[None]):
             return
         self._quit_now()
 
-    async def action_help_quit(self) -> None:
+    def action_help_quit(self) -> None:
         """ctrl+c quits like ctrl+q (inside a text box it copies, as text boxes do)."""
-        await self.action_quit()
+        self.quit_asking()
 
     def _quit_now(self) -> None:
         cancel_all()
@@ -260,3 +271,8 @@ class KizunaApp(App[None]):
                 self.session.close()
             except Exception:
                 pass
+
+
+def _has_what_screens_use(app: KizunaApp) -> Kizuna:
+    """mypy checks here that KizunaApp provides the protocol screens see it through."""
+    return app

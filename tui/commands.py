@@ -8,6 +8,8 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from queries.core.errors import KizunaError
+from queries.engines.dialects import DIALECT_NAMES
+from tui.kizuna import kizuna
 
 Command = tuple[str, Callable[[], object], str]
 
@@ -18,16 +20,16 @@ class KizunaCommands(Provider):
     def _commands(self) -> list[Command]:
         from tui.screens.builder.builder import BuilderScreen
 
-        app = self.app
+        app, k = self.app, kizuna(self.app)
         screen = self.screen
         out: list[Command] = [
-            ("Toggle light / dark theme", app.action_toggle_theme, "ctrl+t"),
-            ("Help: keys and tour", app.action_help, "F1"),
+            ("Toggle light / dark theme", k.action_toggle_theme, "ctrl+t"),
+            ("Help: keys and tour", k.action_help, "F1"),
         ]
-        session = getattr(app, "session", None)
+        session = k.session
         if session is None:
             return out
-        out.append(("New segment", app.new_segment, "start from an empty ALL group"))
+        out.append(("New segment", k.new_segment, "start from an empty ALL group"))
         from tui.screens.campaigns.campaign_list import open_campaigns
 
         out.append(("Campaigns: messages, preview, preflight", partial(open_campaigns, app), "c"))
@@ -37,7 +39,7 @@ class KizunaCommands(Provider):
                 name = session.store.load(stem).name
             except KizunaError:
                 continue
-            out.append((f"Open segment: {name}", partial(app.open_stem, stem), f"{stem}.yaml"))
+            out.append((f"Open segment: {name}", partial(k.open_stem, stem), f"{stem}.yaml"))
         if not isinstance(screen, BuilderScreen):
             return out
         act = screen.run_action
@@ -66,9 +68,7 @@ class KizunaCommands(Provider):
         for stem in session.store.names():
             if screen.path is None or stem != screen.path.stem:
                 out.append((f"Overlap with {stem}", partial(_overlap, screen, stem), "overlap"))
-        from tui.widgets.look_sql import DIALECTS
-
-        for d in DIALECTS:
+        for d in DIALECT_NAMES:
             out.append((f"SQL for {d}", partial(_dialect, screen, d), "dialect"))
         return out
 

@@ -17,6 +17,7 @@ from queries.core.catalog import Catalog
 from queries.core.errors import CustomerNotFound, KizunaError
 from queries.query.explain import Verdict
 from queries.segments.model import Segment
+from tui.kizuna import session_of
 from tui.messages import CustomerExplained
 from tui.widgets.labels import value_text
 from tui.widgets.look_pane import LookPane
@@ -121,7 +122,7 @@ class CustomerPane(LookPane):
         cid = self.customer_id
         if not cid:
             return
-        session = self.app.session
+        session = session_of(self)
         unmask = self.unmasked
         self.query_one("#customer-result", Static).update(Content.styled("explaining…", "italic"))
 
@@ -153,7 +154,7 @@ class CustomerPane(LookPane):
             head.append(f"✓ IN {seg_name}", style=styles[0])
         else:
             head.append(f"✗ NOT in {seg_name}", style=styles[1])
-        catalog = self.app.session.catalog
+        catalog = session_of(self).catalog
         parts: list = [
             head,
             Text(""),

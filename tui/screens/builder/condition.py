@@ -16,6 +16,7 @@ from queries.segments.model import FieldCond
 from queries.segments.ops import OP_LABELS, OPS, value_kind
 from queries.segments.window_dates import covered_days
 from tui.keymap import FOCUS_KEYS, bind
+from tui.kizuna import kizuna, session_of
 from tui.messages import ValuesLoaded
 from tui.screens.builder.drafting import DraftingDialog
 from tui.screens.builder.values import load_values
@@ -50,7 +51,7 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
 
     @property
     def fields(self) -> dict[str, Field]:
-        cat = self.app.session.catalog
+        cat = session_of(self).catalog
         return cat.events[self.event].fields if self.event else cat.fields
 
     @property
@@ -76,7 +77,7 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
                 yield ValueEditor(f, self.cond.op, self.cond.value, id="cond-value")
             yield Static("", id="cond-check", classes="check-line")
             if self.drafting:
-                yield AudienceBar(clock=self.app.monotonic, classes="dialog-audience")
+                yield AudienceBar(clock=kizuna(self).monotonic, classes="dialog-audience")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", id="cond-ok", variant="primary", compact=True)
                 yield Button("Change field", id="cond-field", compact=True)
@@ -85,7 +86,7 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
 
     def _title(self) -> Content:
         f = self.field
-        where = f" in {self.app.session.catalog.events[self.event].label}" if self.event else ""
+        where = f" in {session_of(self).catalog.events[self.event].label}" if self.event else ""
         return Content.assemble(
             ("Condition on ", ""), (f.label, "bold"), (f"  {f.name} · {f.type}{where}", "dim")
         )
@@ -138,7 +139,7 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
         self._hint()
         if new.kind != "none":
             new.focus_first()  # an operator was chosen: what is typed next is the value
-        cached = self.app.values_cache.get((self.event, self.field.name))
+        cached = kizuna(self).values_cache.get((self.event, self.field.name))
         if cached is not None:
             new.set_values(cached)
         self.validate(quiet=True)
@@ -165,8 +166,8 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
             self.drafted(None, str(exc))
             return None
         cond = FieldCond(self.cond.field, str(op), value)
-        parts = field_parts(cond, self.app.session.catalog, self.event)
-        days = covered_days(cond.op, cond.value, self.app.session.snapshot.as_of)
+        parts = field_parts(cond, session_of(self).catalog, self.event)
+        days = covered_days(cond.op, cond.value, session_of(self).snapshot.as_of)
         if days:
             parts.append((f"  ({days})", "dim"))
         line.update(Content.assemble(("✓ ", "bold $text-success"), *parts))

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from queries.core.catalog import Field
 from queries.core.field_words import fold, search_words
 from tui.keymap import bind
+from tui.kizuna import kizuna, session_of
 from tui.messages import ValuesLoaded
 from tui.screens.builder.values import load_values
 from tui.widgets.labels import value_text
@@ -74,7 +75,7 @@ class FieldPickerScreen(ModalScreen[str | None]):
 
     @property
     def all_fields(self) -> list[Field]:
-        cat = self.app.session.catalog
+        cat = session_of(self).catalog
         if self.event is None:
             return list(cat.fields.values())
         src = cat.events[self.event]
@@ -83,7 +84,7 @@ class FieldPickerScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         title = "Pick a field"
         if self.event:
-            title += f" of {self.app.session.catalog.events[self.event].label}"
+            title += f" of {session_of(self).catalog.events[self.event].label}"
         with Vertical(classes="dialog wide", id="picker-dialog"):
             yield Static(title, classes="dialog-title")
             yield Input(
@@ -102,7 +103,7 @@ class FieldPickerScreen(ModalScreen[str | None]):
 
     def _fill(self, query: str) -> None:
         options = self.query_one("#picker-list", OptionList)
-        custom = self.app.session.ws.fields
+        custom = session_of(self).ws.fields
         ranked = [
             (rank(f, query, search_words(f.name, custom.get(f.name))), i, f)
             for i, f in enumerate(self.all_fields)
@@ -136,7 +137,7 @@ class FieldPickerScreen(ModalScreen[str | None]):
         f = next((f for f in self.shown if f.name == name), None)
         if f is None:
             return
-        cached = self.app.values_cache.get((self.event, f.name))
+        cached = kizuna(self).values_cache.get((self.event, f.name))
         self._detail(f, cached)
         useful = f.type in ("string", "number", "boolean") and f.name != "customer_id"
         if cached is None and useful and not f.pii:

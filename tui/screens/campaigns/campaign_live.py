@@ -9,6 +9,8 @@ funnel and the arms; a result for an older generation is dropped.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import on
 from textual.content import Content
 from textual.screen import Screen
@@ -19,6 +21,7 @@ from queries.campaigns.model import Campaign
 from queries.campaigns.preview import Preview, SampleMessage, preview
 from queries.core.errors import CustomerNotFound, KizunaError
 from queries.engines.jobs import Job
+from tui.kizuna import session_of
 from tui.screens.campaigns.campaign_draft import CampaignDraft, part_of, problem
 from tui.screens.campaigns.campaign_messages import CampaignInvalid, CampaignPreviewed
 from tui.widgets.campaign_form import CampaignForm
@@ -55,6 +58,7 @@ class CampaignLiveMixin(Screen):
     debounce_s = DEBOUNCE
 
     draft: CampaignDraft | None
+    path: Path
     variant: str
     generation: int
     campaign: Campaign | None
@@ -91,8 +95,19 @@ class CampaignLiveMixin(Screen):
     def editor(self) -> TextArea:
         return self.query_one("#cmp-template", TextArea)
 
-    def _title(self) -> None:  # pragma: no cover - the editor defines it
-        raise NotImplementedError
+    def _title(self) -> None:
+        """The title row: name (`*` when unsaved), file, and the audience of the last render."""
+        d = self.draft
+        assert d is not None
+        dirty = d.dirty
+        mark = [(" *", "bold $text-warning")] if dirty else []
+        folder = self.path.parent.name
+        rel = f"campaigns/{self.path.name}" if folder == "campaigns" else self.path.name
+        name = self.campaign.name if self.campaign else d.base.name
+        self.query_one("#cmp-title", Static).update(Content.assemble((name, "bold"), *mark))
+        self.query_one("#cmp-file", Static).update(Content.styled(rel, "dim"))
+        self.query_one("#cmp-audience", Static).update(self.audience)
+        self.app.sub_title = name + (" *" if dirty else "")
 
     # -- the live preview ------------------------------------------------------------------
     def request_preview(self, immediate: bool = False) -> None:
@@ -107,7 +122,7 @@ class CampaignLiveMixin(Screen):
         self.preview_slot.later(0 if immediate else self.debounce_s, render)
 
     def _render_now(self, generation: int) -> None:
-        d, s = self.draft, self.app.session
+        d, s = self.draft, session_of(self)
         assert d is not None
         text = d.yaml(inline_files=True)  # a snapshot of the draft: the worker never reads it
         n, who, unmask = SAMPLES, self.pinned, self.unmask

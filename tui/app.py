@@ -11,6 +11,7 @@ from textual import on, work
 from textual.app import App
 
 from queries.core.errors import KizunaError
+from queries.core.i18n import _
 from queries.query.session import Session, open_session
 from queries.segments.model import Segment
 from tui.commands import KizunaCommands
@@ -92,8 +93,13 @@ class KizunaApp(App[None]):
         *,
         today: Callable[[], date] | None = None,
         monotonic: Callable[[], float] | None = None,
+        lang: str | None = None,
         **kwargs,
     ) -> None:
+        from queries.core.i18n import language
+        from tui.lang import apply_language
+
+        apply_language(lang or language())  # before any screen composes (tests pass lang=)
         super().__init__(**kwargs)
         self.workspace_arg = workspace
         self.db_arg = db
@@ -152,7 +158,7 @@ class KizunaApp(App[None]):
 
     @on(SessionFailed)
     def _failed(self, event: SessionFailed) -> None:
-        self.notify(event.error.render(), title="Cannot open", severity="error", timeout=15)
+        self.notify(event.error.render(), title=_("Cannot open"), severity="error", timeout=15)
         screen = self._list_screen()
         if screen is not None:
             screen.session_failed(event.error)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from queries.core.i18n import N_, _
 from queries.core.timewin import Window
 from queries.segments.model import as_date
 
@@ -43,32 +44,38 @@ AGG_FNS = ["sum", "avg", "min", "max", "count_distinct"]
 # the complement twins: a negative operator selects exactly who its positive twin does not
 NEGATIVE = {"!=": "=", "not_in": "in", "not_contains": "contains"}
 
+# English msgids: show them through op_label() (translated where shown)
 OP_LABELS = {
-    "=": "is",
-    "!=": "is not",
-    "in": "is one of",
-    "not_in": "is none of",
-    "contains": "contains",
-    "not_contains": "does not contain",
-    "starts_with": "starts with",
-    "ends_with": "ends with",
-    "<": "<",
-    "<=": "≤",
-    ">": ">",
-    ">=": "≥",
-    "between": "between",
-    "is_true": "is true",
-    "is_false": "is false",
-    "is_null": "is empty",
-    "is_not_null": "is not empty",
-    "before": "before",
-    "after": "after",
-    "on": "on",
-    "in_last": "in the last",
-    "more_than_ago": "more than … ago",
-    "anniversary_within": "anniversary within",
-    "month_in": "month is one of",
+    "=": N_("is"),
+    "!=": N_("is not"),
+    "in": N_("is one of"),
+    "not_in": N_("is none of"),
+    "contains": N_("contains"),
+    "not_contains": N_("does not contain"),
+    "starts_with": N_("starts with"),
+    "ends_with": N_("ends with"),
+    "<": N_("<"),
+    "<=": N_("≤"),
+    ">": N_(">"),
+    ">=": N_("≥"),
+    "between": N_("between"),
+    "is_true": N_("is true"),
+    "is_false": N_("is false"),
+    "is_null": N_("is empty"),
+    "is_not_null": N_("is not empty"),
+    "before": N_("before"),
+    "after": N_("after"),
+    "on": N_("on"),
+    "in_last": N_("in the last"),
+    "more_than_ago": N_("more than … ago"),
+    "anniversary_within": N_("anniversary within"),
+    "month_in": N_("month is one of"),
 }
+
+
+def op_label(op: str) -> str:
+    """The operator as the active language says it (`is one of`, `のいずれか`)."""
+    return _(OP_LABELS[op]) if op in OP_LABELS else op
 
 
 def value_kind(type_: str, op: str) -> str:

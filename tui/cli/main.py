@@ -17,6 +17,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from queries.core.errors import KizunaError
+from queries.core.i18n import _
 from queries.engines import KINDS
 from queries.engines.dialects import DIALECT_NAMES
 from queries.query.runner import audience_of
@@ -145,8 +146,18 @@ def _interactive() -> bool:
 
 
 @app.callback(invoke_without_command=True)
-def main_callback(ctx: typer.Context) -> None:
+def main_callback(
+    ctx: typer.Context,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help=_("Language of the screens and messages: ja or en.")),
+    ] = None,
+) -> None:
     """Without a command, open the TUI on the workspace (the bundled demo when none)."""
+    if lang is not None:  # tui.entry chose it already; this keeps `kizuna --lang ja` valid
+        from queries.core.i18n import set_language
+
+        set_language(lang)
     if ctx.invoked_subcommand is None:
         from tui.launch import launch
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from textual.content import Content
 from textual.widgets import Static
 
+from queries.core.i18n import _
 from tui.fmt import pct_text
 
 
@@ -65,11 +66,11 @@ class AudienceBar(Static):
         self._stop()
 
     def cancelled(self) -> None:
-        self.note = "count cancelled · c counts again"
+        self.note = _("count cancelled · c counts again")
         self._stop()
 
     def invalid(self, message: str) -> None:
-        self.note = "waiting for a valid condition"
+        self.note = _("waiting for a valid condition")
         self.error = None
         self._stop()
 
@@ -83,7 +84,7 @@ class AudienceBar(Static):
         self.update(self.content())
 
     def content(self) -> Content:
-        parts: list[str | tuple[str, str]] = [("Audience ", "bold")]
+        parts: list[str | tuple[str, str]] = [(_("Audience") + " ", "bold")]
         if self.count is None:
             parts.append(("—", "bold"))
         else:
@@ -91,13 +92,22 @@ class AudienceBar(Static):
             style = "bold dim" if stale else "bold $text-success"
             parts.append((f"{self.count:,}", style))
             if self.base:
-                parts.append(f" · {pct_text(self.count, self.base)} of {self.base:,}")
+                parts.append(
+                    " · "
+                    + _("{pct} of {base}").format(
+                        pct=pct_text(self.count, self.base), base=f"{self.base:,}"
+                    )
+                )
             if self.previous is not None and not (self.counting or self.error or self.note):
                 parts.append(" · ")
                 parts.append(delta_text(self.count, self.previous))
         if self.counting:
             elapsed = max(0.0, self.clock() - self.started)
-            parts += [" · ", (f"counting… {elapsed:.1f}s", "italic"), (" (esc cancels)", "dim")]
+            parts += [
+                " · ",
+                (_("counting… {s}s").format(s=f"{elapsed:.1f}"), "italic"),
+                (" " + _("(esc cancels)"), "dim"),
+            ]
         elif self.error:
             parts += [" · ", (f"✗ {self.error}", "bold $text-error")]
         elif self.note:
@@ -112,4 +122,4 @@ def delta_text(now: int, before: int) -> str:
         return f"▲ +{diff:,}"
     if diff < 0:
         return f"▼ −{-diff:,}"
-    return "= unchanged"
+    return _("= unchanged")

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Footer, Static, Tree
 
+from queries.core.i18n import _
 from queries.segments.model import EventCond, FieldCond, Group, Node, Not, Segment, SegmentRef
 from tui.keymap import bind
 from tui.screens.builder.builder_files import BuilderFilesMixin
@@ -67,7 +68,7 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
 
     def __init__(self, segment: Segment | None = None) -> None:
         super().__init__()
-        seg = segment or Segment("New segment", Group("all"))
+        seg = segment or Segment(_("New segment"), Group("all"))
         self.seg_name = seg.name
         self.description = seg.description
         self.path = seg.path
@@ -190,7 +191,7 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
 
         def draft(node: Node | None, problem: str | None) -> None:
             if node is None:
-                self.request_invalid(problem or "incomplete")
+                self.request_invalid(problem or _("incomplete"))
             else:
                 self.request_count(make(node)[0])
 
@@ -287,7 +288,7 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
 
     def action_delete(self) -> None:
         if not self.tree.path:
-            self.notify("The root group stays; delete what is inside it.", severity="warning")
+            self.notify(_("The root group stays; delete what is inside it."), severity="warning")
             return
         self._edit(edits.remove)
 
@@ -306,7 +307,7 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
     def action_toggle_kind(self) -> None:
         node = edits.get(self.root, self.tree.path)
         if not isinstance(node, Group):
-            self.notify("Only a group switches between ALL and ANY.", severity="warning")
+            self.notify(_("Only a group switches between ALL and ANY."), severity="warning")
             return
         self._edit(edits.toggle_kind)
 

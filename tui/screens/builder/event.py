@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from queries.core.errors import SegmentError
+from queries.core.i18n import _
 from queries.segments.model import EventCond, FieldCond, Group, Node, node_to_dict
 from queries.segments.ops import AGG_FNS, COMPARE_OPS, OP_LABELS
 from queries.segments.parse import parse_node
@@ -109,40 +110,40 @@ class EventScreen(ModalScreen[EventCond | None]):
         count_op = c.count.op if c.count is not None else AT_LEAST_ONCE
         agg = c.aggregate
         with Vertical(classes="dialog wide", id="event-dialog"):
-            yield Static("Event condition", classes="dialog-title")
+            yield Static(_("Event condition"), classes="dialog-title")
             with Horizontal(classes="form-row"):
-                yield Label("Event", classes="form-label")
+                yield Label(_("Event"), classes="form-label")
                 yield Select(
                     sources, value=c.event, allow_blank=False, id="ev-source", compact=True
                 )
             with Horizontal(classes="form-row auto"):
-                yield Label("Where", classes="form-label")
+                yield Label(_("Where"), classes="form-label")
                 with Vertical(id="ev-filters-box"):
                     yield OptionList(id="ev-filters", compact=True)
                     with Horizontal(classes="inline-buttons"):
-                        yield Button("+ filter (f3)", id="ev-add-filter", compact=True)
-                        yield Button("remove (f4)", id="ev-remove-filter", compact=True)
+                        yield Button(_("+ filter (f3)"), id="ev-add-filter", compact=True)
+                        yield Button(_("remove (f4)"), id="ev-remove-filter", compact=True)
             with Horizontal(classes="form-row"):
-                yield Label("How often", classes="form-label")
+                yield Label(_("How often"), classes="form-label")
                 yield Select(
                     count_ops, value=count_op, allow_blank=False, id="ev-count-op", compact=True
                 )
                 yield Input(
                     format_list(c.count.value) if c.count else "",
-                    placeholder="e.g. 2",
+                    placeholder=_("e.g. 2"),
                     id="ev-count",
                     compact=True,
                 )
             with Horizontal(classes="form-row"):
-                yield Label("Within", classes="form-label")
+                yield Label(_("Within"), classes="form-label")
                 yield Input(
                     format_within(c.within),
                     id="ev-within",
                     compact=True,
-                    placeholder="all time · 30d · 6mo · 2026-01-01..2026-03-31",
+                    placeholder=_("all time · 30d · 6mo · 2026-01-01..2026-03-31"),
                 )
             with Horizontal(classes="form-row"):
-                yield Label("Aggregate", classes="form-label")
+                yield Label(_("Aggregate"), classes="form-label")
                 yield Select(
                     [("no aggregate", NO_AGG)] + [(fn, fn) for fn in AGG_FNS],
                     value=agg.fn if agg else NO_AGG,
@@ -155,7 +156,7 @@ class EventScreen(ModalScreen[EventCond | None]):
                     value=agg.field if agg else Select.NULL,
                     id="ev-agg-field",
                     compact=True,
-                    prompt="field",
+                    prompt=_("field"),
                 )
                 yield Select(
                     [(OP_LABELS.get(op, op), op) for op in COMPARE_OPS],
@@ -166,7 +167,7 @@ class EventScreen(ModalScreen[EventCond | None]):
                 )
                 yield Input(
                     format_list(agg.value) if agg else "",
-                    placeholder="value",
+                    placeholder=_("value"),
                     id="ev-agg-value",
                     compact=True,
                 )
@@ -174,9 +175,11 @@ class EventScreen(ModalScreen[EventCond | None]):
             if self.draft is not None:
                 yield AudienceBar(clock=self.app.monotonic, classes="dialog-audience")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("OK", id="ev-ok", variant="primary", compact=True)
-                yield Button("Cancel", id="ev-cancel", compact=True)
-            yield Static("ctrl+s apply · enter on a filter edits it · esc cancel", classes="hint")
+                yield Button(_("OK"), id="ev-ok", variant="primary", compact=True)
+                yield Button(_("Cancel"), id="ev-cancel", compact=True)
+            yield Static(
+                _("ctrl+s apply · enter on a filter edits it · esc cancel"), classes="hint"
+            )
 
     def _agg_fields(self, event: str) -> list[tuple[str, str]]:
         src = self.catalog.events[event]
@@ -201,7 +204,7 @@ class EventScreen(ModalScreen[EventCond | None]):
             kept = Content.assemble(*parts, (" (kept as is)", "dim"))
             options.add_option(Option(kept, "complex"))
         elif not self.filters:
-            options.add_option(Option(Content.styled("any row (no filter)", "dim"), "none"))
+            options.add_option(Option(Content.styled(_("any row (no filter)"), "dim"), "none"))
         else:
             for i, f in enumerate(self.filters):
                 parts = field_parts(f, self.catalog, self.cond.event)

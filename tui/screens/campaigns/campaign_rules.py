@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from queries.campaigns.model import ADDRESS, CHANNELS, DEDUPE
+from queries.core.i18n import _
 from queries.core.yamlio import Flow
 from queries.segments.describe import describe
 from tui.keymap import FOCUS_KEYS, bind
@@ -88,8 +89,8 @@ class RulesDialog(ModalScreen[dict[str, Any] | None]):
     def buttons(self) -> ComposeResult:
         yield Static("", id="rules-error", classes="error-line")
         with Horizontal(classes="dialog-buttons"):
-            yield Button("OK", id="rules-ok", variant="primary", compact=True)
-            yield Button("Cancel", id="rules-cancel", compact=True)
+            yield Button(_("OK"), id="rules-ok", variant="primary", compact=True)
+            yield Button(_("Cancel"), id="rules-cancel", compact=True)
 
     def value(self) -> dict[str, Any]:  # pragma: no cover - each dialog defines it
         raise NotImplementedError
@@ -134,32 +135,32 @@ class CouponScreen(RulesDialog):
             ("codes from a pool CSV file", POOL),
         ]
         with Vertical(classes="dialog", id="coupon-dialog"):
-            yield Label("Coupon", classes="dialog-title")
+            yield Label(_("Coupon"), classes="dialog-title")
             with Horizontal(classes="form-row"):
-                yield Label("Kind", classes="form-label")
+                yield Label(_("Kind"), classes="form-label")
                 yield Select(kinds, value=kind, id="cp-kind", compact=True, allow_blank=False)
             with Horizontal(classes="form-row cp-derived"):
-                yield Label("Prefix", classes="form-label")
+                yield Label(_("Prefix"), classes="form-label")
                 yield Input(str(c.get("prefix", "")), id="cp-prefix", compact=True)
             with Horizontal(classes="form-row cp-derived"):
-                yield Label("Length", classes="form-label")
+                yield Label(_("Length"), classes="form-label")
                 yield Input(str(c.get("length", 8)), id="cp-length", compact=True, classes="short")
             with Horizontal(classes="form-row cp-pool"):
-                yield Label("Pool CSV", classes="form-label")
+                yield Label(_("Pool CSV"), classes="form-label")
                 yield Input(
                     str(c.get("pool_file", "")),
                     id="cp-pool",
                     compact=True,
-                    placeholder="campaigns/codes.csv (in the workspace)",
+                    placeholder=_("campaigns/codes.csv (in the workspace)"),
                 )
             with Horizontal(classes="form-row cp-value"):
-                yield Label("Value", classes="form-label")
+                yield Label(_("Value"), classes="form-label")
                 value = c.get("value")
                 yield Input(
                     "" if value is None else str(value),
                     id="cp-value",
                     compact=True,
-                    placeholder="cost of one redeemed coupon (optional)",
+                    placeholder=_("cost of one redeemed coupon (optional)"),
                 )
             yield from self.buttons()
 
@@ -217,7 +218,7 @@ class PolicyScreen(RulesDialog):
         dedupes = [(f"the {address} (channel default)", DEFAULT_DEDUPE)]
         dedupes += [(d, d) for d in DEDUPE]
         with Vertical(classes="dialog", id="policy-dialog"):
-            yield Label("Contact policy", classes="dialog-title")
+            yield Label(_("Contact policy"), classes="dialog-title")
             yield TickBox(
                 "Consent: opted in, with a usable address",
                 p.get("require_consent", True),
@@ -231,20 +232,20 @@ class PolicyScreen(RulesDialog):
                 compact=True,
             )
             with Horizontal(classes="form-row"):
-                yield Label("Cap", classes="form-label")
+                yield Label(_("Cap"), classes="form-label")
                 yield Input(
                     str(cap.get("count", "")),
                     id="pl-count",
                     compact=True,
                     classes="short",
-                    placeholder="none",
+                    placeholder=_("none"),
                 )
-                yield Label(" contacts in ", classes="form-label-short")
+                yield Label(_(" contacts in "), classes="form-label-short")
                 yield Input(
                     str(cap.get("within", "7d")), id="pl-within", compact=True, classes="short"
                 )
             with Horizontal(classes="form-row"):
-                yield Label("Cap counts", classes="form-label")
+                yield Label(_("Cap counts"), classes="form-label")
                 options = [("any channel", ANY), *((c, c) for c in CHANNELS)]
                 if len(chans) > 1:
                     options.append((", ".join(chans), SEVERAL))
@@ -253,11 +254,11 @@ class PolicyScreen(RulesDialog):
                     options, value=value, id="pl-channels", compact=True, allow_blank=False
                 )
             with Horizontal(classes="form-row"):
-                yield Label("One per", classes="form-label")
+                yield Label(_("One per"), classes="form-label")
                 value = p.get("dedupe_by") or DEFAULT_DEDUPE
                 yield Select(dedupes, value=value, id="pl-dedupe", compact=True, allow_blank=False)
             with Horizontal(classes="form-row"):
-                yield Label("Quiet hours", classes="form-label")
+                yield Label(_("Quiet hours"), classes="form-label")
                 yield Input(
                     self.quiet[0],
                     id="pl-quiet-from",
@@ -265,7 +266,7 @@ class PolicyScreen(RulesDialog):
                     classes="short",
                     placeholder="21:00",
                 )
-                yield Label(" to ", classes="form-label-short")
+                yield Label(_(" to "), classes="form-label-short")
                 yield Input(
                     self.quiet[1],
                     id="pl-quiet-to",
@@ -274,7 +275,7 @@ class PolicyScreen(RulesDialog):
                     placeholder="08:00",
                 )
             with Horizontal(classes="form-row"):
-                yield Label("Drift limit", classes="form-label")
+                yield Label(_("Drift limit"), classes="form-label")
                 yield Input(
                     self.drift, id="pl-drift", compact=True, classes="short", placeholder="20%"
                 )

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from queries.core.errors import KizunaError
+from queries.core.i18n import _
 from queries.engines.jobs import Job
 from queries.measure.effect import MeasureResult
 from queries.measure.report import bar, verdict
@@ -164,9 +165,9 @@ class CampaignResultsScreen(Screen[None]):
             id="results-title",
         )
         with Horizontal(id="results-form"):
-            yield Label("Later snapshot")
+            yield Label(_("Later snapshot"))
             yield Input(str(later), id="later")
-            yield Label("Window")
+            yield Label(_("Window"))
             yield Input("30d", id="window")
         yield Static("", id="results-status")
         with VerticalScroll(id="results-scroll"):
@@ -233,15 +234,15 @@ class CampaignResultsScreen(Screen[None]):
 
     def action_copy(self) -> None:
         if self.summary is None:
-            self.notify("Nothing measured yet.", severity="warning")
+            self.notify(_("Nothing measured yet."), severity="warning")
             return
         self.app.copy_to_clipboard(self.summary)
-        self.notify("Copied the Markdown summary (paste it into your report).")
+        self.notify(_("Copied the Markdown summary (paste it into your report)."))
 
     def action_save(self) -> None:
         """Write the summary to the workspace: results/<campaign>-<export id>.md."""
         if self.summary is None or self.result is None:
-            self.notify("Nothing measured yet.", severity="warning")
+            self.notify(_("Nothing measured yet."), severity="warning")
             return
         path = results_path(self.app.session.ws.root, self.result)
         try:

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from queries.core.errors import KizunaError
+from queries.core.i18n import _
 from queries.engines.jobs import Job
 from queries.measure.backtest import Backtest
 from queries.segments.model import Segment
@@ -63,7 +64,7 @@ def backtest_content(b: Backtest) -> Content:
             )
         )
     lines.append(
-        Content.styled("The baseline a campaign to this segment must beat (no campaign).", "dim")
+        Content.styled(_("The baseline a campaign to this segment must beat (no campaign)."), "dim")
     )
     return Content("\n").join(lines)
 
@@ -95,9 +96,9 @@ class BacktestScreen(Screen[None]):
         as_of = self.app.session.snapshot.as_of  # type: ignore[attr-defined]
         yield SnapshotHeader()
         with Horizontal(id="backtest-form"):
-            yield Label("As of")
+            yield Label(_("As of"))
             yield Input((as_of - timedelta(days=30)).isoformat(), id="backtest-asof")
-            yield Label("Window")
+            yield Label(_("Window"))
             yield Input("30d", id="backtest-window")
         yield Static("", id="backtest-status")
         yield Static("", id="backtest-result")

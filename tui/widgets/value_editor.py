@@ -148,7 +148,7 @@ class ValueEditor(Vertical):
             chosen = set(v) if isinstance(v, list) else set()
             yield CheckList(
                 *[
-                    Selection(f"{i:>2} {_(name)}", i, i in chosen)
+                    Selection(f"{i:>2} " + _(name), i, i in chosen)
                     for i, name in enumerate(MONTHS, 1)
                 ],
                 id="v-months",
@@ -166,7 +166,7 @@ class ValueEditor(Vertical):
         else:
             yield Input(
                 format_list(v),
-                placeholder=f"{_(PLACEHOLDER.get(t, N_('values')))}, …",
+                placeholder=_(PLACEHOLDER.get(t, N_("values"))) + ", …",
                 id="v-list",
                 compact=True,
             )

@@ -98,7 +98,7 @@ class ExclusionsScreen(RulesDialog):
             ol.add_options([Option(describe(n)) for n in self.nodes])
             ol.highlighted = min(highlight or 0, len(self.nodes) - 1)
         else:
-            ol.add_option(Option("nobody excluded", disabled=True))
+            ol.add_option(Option(_("nobody excluded"), disabled=True))
 
     def _add(self, node: Node) -> None:
         problem = self.check("exclude", [node_to_dict(node)])

@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from queries.campaigns.model import ADDRESS, CHANNELS, DEDUPE
-from queries.core.i18n import _
+from queries.core.i18n import N_, _
 from queries.core.yamlio import Flow
 from queries.segments.describe import describe
 from tui.keymap import FOCUS_KEYS, bind
@@ -42,38 +42,47 @@ def number_or_text(text: str) -> Any:
 
 def coupon_text(coupon: dict[str, Any] | None) -> str:
     if not coupon:
-        return "no coupon"
+        return _("no coupon")
     if coupon.get("pool_file"):
-        text = f"coupon pool {coupon['pool_file']}"
+        text = _("coupon pool {file}").format(file=coupon["pool_file"])
     else:
-        text = f"coupon {coupon.get('prefix', '')}+{coupon.get('length', 8)}"
-    return text + (f" (value {coupon['value']})" if coupon.get("value") is not None else "")
+        text = _("coupon {prefix}+{length}").format(
+            prefix=coupon.get("prefix", ""), length=coupon.get("length", 8)
+        )
+    if coupon.get("value") is None:
+        return text
+    return text + " " + _("(value {value})").format(value=coupon["value"])
 
 
 def policy_text(policy: dict[str, Any], channel: str, quiet: list[str] | None, drift: str) -> str:
     """`cap 3 in 7d · one per email · quiet 21:00–08:00` (switched-off safeguards first)."""
     parts = [
-        f"✗ {label} OFF"
-        for key, label in (("require_consent", "consent"), ("suppression", "suppression"))
+        _("✗ {what} OFF").format(what=_(label))
+        for key, label in (("require_consent", N_("consent")), ("suppression", N_("suppression")))
         if policy.get(key) is False
     ]
     cap = policy.get("max_contacts", {"count": 3, "within": "7d"})
     if isinstance(cap, dict):
-        on = f" on {', '.join(cap['channels'])}" if cap.get("channels") else ""
-        parts.append(f"cap {cap.get('count', 3)} in {cap.get('within', '7d')}{on}")
+        on = ""
+        if cap.get("channels"):
+            on = " " + _("on {channels}").format(channels=", ".join(cap["channels"]))
+        cap_text = _("cap {n} in {window}").format(
+            n=cap.get("count", 3), window=cap.get("within", "7d")
+        )
+        parts.append(cap_text + on)
     else:
-        parts.append("no frequency cap")
+        parts.append(_("no frequency cap"))
     dedupe = policy.get("dedupe_by") or ADDRESS.get(channel, "address")
-    parts.append("no dedupe" if dedupe == "none" else f"one per {dedupe}")
+    parts.append(_("no dedupe") if dedupe == "none" else _("one per {key}").format(key=dedupe))
     if quiet:
-        parts.append(f"quiet {quiet[0]}–{quiet[1]}")
+        parts.append(_("quiet {start}–{end}").format(start=quiet[0], end=quiet[1]))
     if drift and drift.strip().rstrip("%").strip() not in ("20", "20.0"):
-        parts.append(f"drift limit {drift}")
+        parts.append(_("drift limit {limit}").format(limit=drift))
     return " · ".join(parts)
 
 
 def exclude_text(exclude: list) -> str:
-    return " · ".join(describe(n) for n in exclude) if exclude else "nobody excluded"
+    return " · ".join(describe(n) for n in exclude) if exclude else _("nobody excluded")
 
 
 class RulesDialog(ModalScreen[dict[str, Any] | None]):
@@ -130,9 +139,9 @@ class CouponScreen(RulesDialog):
         c = self.coupon
         kind = POOL if c.get("pool_file") else DERIVED if c else NONE
         kinds = [
-            ("no coupon", NONE),
-            ("a code per recipient (prefix + length)", DERIVED),
-            ("codes from a pool CSV file", POOL),
+            (_("no coupon"), NONE),
+            (_("a code per recipient (prefix + length)"), DERIVED),
+            (_("codes from a pool CSV file"), POOL),
         ]
         with Vertical(classes="dialog", id="coupon-dialog"):
             yield Label(_("Coupon"), classes="dialog-title")
@@ -215,18 +224,18 @@ class PolicyScreen(RulesDialog):
         cap = cap if isinstance(cap, dict) else {}
         chans = cap.get("channels") or []
         address = ADDRESS.get(self.channel, "address")
-        dedupes = [(f"the {address} (channel default)", DEFAULT_DEDUPE)]
+        dedupes = [(_("the {address} (channel default)").format(address=address), DEFAULT_DEDUPE)]
         dedupes += [(d, d) for d in DEDUPE]
         with Vertical(classes="dialog", id="policy-dialog"):
             yield Label(_("Contact policy"), classes="dialog-title")
             yield TickBox(
-                "Consent: opted in, with a usable address",
+                _("Consent: opted in, with a usable address"),
                 p.get("require_consent", True),
                 id="pl-consent",
                 compact=True,
             )
             yield TickBox(
-                "Suppression list: drop unsubscribed, bounced…",
+                _("Suppression list: drop unsubscribed, bounced…"),
                 p.get("suppression", True),
                 id="pl-suppression",
                 compact=True,
@@ -246,7 +255,7 @@ class PolicyScreen(RulesDialog):
                 )
             with Horizontal(classes="form-row"):
                 yield Label(_("Cap counts"), classes="form-label")
-                options = [("any channel", ANY), *((c, c) for c in CHANNELS)]
+                options = [(_("any channel"), ANY), *((c, c) for c in CHANNELS)]
                 if len(chans) > 1:
                     options.append((", ".join(chans), SEVERAL))
                 value = chans[0] if len(chans) == 1 else SEVERAL if chans else ANY

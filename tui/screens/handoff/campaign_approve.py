@@ -92,7 +92,7 @@ def funnel_content(f: Funnel, width: int = 80) -> Content:
             (_("Policy funnel") + "  ", "bold"), (_("as of {day}").format(day=f.as_of), "dim")
         )
     ]
-    lines.append(Content(f"  {fit_cells(_('all customers'), w)} {f.base:>9,}"))
+    lines.append(Content("  " + fit_cells(labels[0], w) + f" {f.base:>9,}"))
     for s in f.steps:
         removed = f"−{s.removed:,}" if s.removed else ""
         row = f"{fit_cells(s.label, w)} {s.count:>9,} {removed:>9}"

@@ -114,7 +114,7 @@ def error_content(error: KizunaError) -> Content:
     """A refusal or failure as a clear message (changed files listed, drift explained)."""
     default = N_("Export refused") if isinstance(error, ExportError) else N_("Failed")
     title = TITLES.get(type(error), default)
-    lines = [Content.assemble((f"✗ {_(title)}: ", BAD), str(error))]
+    lines = [Content.assemble(("✗ " + _(title) + ": ", BAD), str(error))]
     if isinstance(error, ExportError):
         for change in error.audit.get("changes", []):
             lines.append(Content.styled(f"  • {change}", "$text-warning"))

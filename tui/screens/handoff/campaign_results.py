@@ -249,9 +249,11 @@ class CampaignResultsScreen(Screen[None]):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(self.summary, encoding="utf-8")
         except OSError as exc:
-            self.notify(f"Cannot write {path}: {exc}", severity="error")
+            self.notify(
+                _("Cannot write {path}: {error}").format(path=path, error=exc), severity="error"
+            )
             return
-        self.notify(f"Saved {path}")
+        self.notify(_("Saved {files}").format(files=path))
 
     def action_back(self) -> None:
         self.slot.cancel()

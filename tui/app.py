@@ -82,6 +82,8 @@ class KizunaApp(App[None]):
         bind("f1,question_mark", "help", "Help", id="app.help", key_display="F1"),
         bind("ctrl+t", "toggle_theme", "Theme", id="app.theme", show=False),
         bind("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
+        # Textual's own palette key, declared here so its footer label is translated too
+        bind("ctrl+p", "command_palette", "Palette", id="app.palette", priority=True, show=False),
     ]
 
     def __init__(

@@ -83,7 +83,7 @@ class KizunaApp(App[None]):
         bind("ctrl+t", "toggle_theme", "Theme", id="app.theme", show=False),
         bind("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
         # Textual's own palette key, declared here so its footer label is translated too
-        bind("ctrl+p", "command_palette", "Palette", id="app.palette", priority=True, show=False),
+        bind("ctrl+p", "command_palette", "palette", id="app.palette", priority=True, show=False),
     ]
 
     def __init__(

@@ -114,3 +114,20 @@ def test_the_cli_speaks_japanese_under_a_japanese_locale(workspace: Path) -> Non
     assert "画面とメッセージの言語" in out.stdout
     out = subprocess.run([*run, "--help"], capture_output=True, text=True, env=env, cwd=ROOT)
     assert "Language of the screens" in out.stdout
+
+
+def test_field_search_matches_both_languages_in_either_mode(workspace: Path) -> None:
+    from queries.query.session import open_session
+    from tui.screens.builder.field_picker import rank
+
+    i18n.set_language("ja")
+    s = open_session(workspace)
+    try:
+        f = s.catalog.fields["birth_date"]
+        assert f.label == "誕生日"  # shown in Japanese
+        assert f.description == "生年月日"
+        assert rank(f, "Birth date") == 0  # the English label still finds it
+        assert rank(f, "誕生日") == 0
+        assert s.catalog.events["purchases"].label == "購入商品"
+    finally:
+        s.close()

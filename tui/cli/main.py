@@ -302,7 +302,9 @@ def sample(
                 }
             )
         else:
-            render.print_rows(out, rows, f"{seg.name}: sample of {len(rows)}")
+            render.print_rows(
+                out, rows, _("{name}: sample of {n}").format(name=seg.name, n=len(rows))
+            )
 
     guarded(body)
 

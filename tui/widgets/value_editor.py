@@ -216,18 +216,18 @@ class ValueEditor(Vertical):
         elif self.kind == "months":
             value = sorted(self.query_one("#v-months", SelectionList).selected)
             if not value:
-                raise ValueError("pick at least one month")
+                raise ValueError(_("pick at least one month"))
         elif self.uses_choices:
             picked = list(self.query_one("#v-choices", SelectionList).selected)
             other = self.query_one("#v-other", Input).value
             value = picked + [x for x in split_list(other) if x not in picked]
             if not value:
-                raise ValueError("pick at least one value (space toggles) or type some")
+                raise ValueError(_("pick at least one value (space toggles) or type some"))
         else:
             value = self._parse("#v-list", lambda s: parse_list(t, s))
             if not value:
                 self.query_one("#v-list", Input).add_class("-invalid")
-                raise ValueError("enter one or more values, comma-separated")
+                raise ValueError(_("enter one or more values, comma-separated"))
         try:
             return checked(t, self.op, value)
         except ValueError:

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 from queries.core.errors import SegmentError
 from queries.core.i18n import _
 from queries.segments.model import EventCond, FieldCond, Group, Node, node_to_dict
-from queries.segments.ops import AGG_FNS, COMPARE_OPS, OP_LABELS
+from queries.segments.ops import AGG_FNS, COMPARE_OPS, op_label
 from queries.segments.parse import parse_node
 from tui.keymap import FOCUS_KEYS, bind
 from tui.screens.builder.condition import ConditionScreen
@@ -72,7 +72,7 @@ def parse_compare_value(op: str, text: str) -> Any:
     if op == "between":
         parts = split_list(text)
         if len(parts) != 2:
-            raise ValueError("`between` needs two numbers: low, high")
+            raise ValueError(_("`between` needs two numbers: low, high"))
         return [parse_number(p) for p in parts]
     return parse_number(text)
 
@@ -104,8 +104,8 @@ class EventScreen(ModalScreen[EventCond | None]):
         sources = [
             (src.label, name) for name, src in self.catalog.events.items() if not src.unavailable
         ]
-        count_ops = [("at least once", AT_LEAST_ONCE)] + [
-            (f"count {OP_LABELS.get(op, op)}", op) for op in COMPARE_OPS
+        count_ops = [(_("at least once"), AT_LEAST_ONCE)] + [
+            (_("count") + " " + op_label(op), op) for op in COMPARE_OPS
         ]
         count_op = c.count.op if c.count is not None else AT_LEAST_ONCE
         agg = c.aggregate
@@ -145,7 +145,7 @@ class EventScreen(ModalScreen[EventCond | None]):
             with Horizontal(classes="form-row"):
                 yield Label(_("Aggregate"), classes="form-label")
                 yield Select(
-                    [("no aggregate", NO_AGG)] + [(fn, fn) for fn in AGG_FNS],
+                    [(_("no aggregate"), NO_AGG)] + [(fn, fn) for fn in AGG_FNS],
                     value=agg.fn if agg else NO_AGG,
                     allow_blank=False,
                     id="ev-agg-fn",
@@ -159,7 +159,7 @@ class EventScreen(ModalScreen[EventCond | None]):
                     prompt=_("field"),
                 )
                 yield Select(
-                    [(OP_LABELS.get(op, op), op) for op in COMPARE_OPS],
+                    [(op_label(op), op) for op in COMPARE_OPS],
                     value=agg.op if agg else ">=",
                     allow_blank=False,
                     id="ev-agg-op",
@@ -306,7 +306,7 @@ class EventScreen(ModalScreen[EventCond | None]):
         if fn != NO_AGG:
             field = self.query_one("#ev-agg-field", Select).value
             if field is Select.NULL:
-                raise ValueError("choose the field to aggregate")
+                raise ValueError(_("choose the field to aggregate"))
             op = str(self.query_one("#ev-agg-op", Select).value)
             value = self._number("#ev-agg-value", lambda s: parse_compare_value(op, s))
             data["aggregate"] = {"fn": fn, "field": field, "op": op, "value": value}

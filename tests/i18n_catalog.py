@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "queries" / "locale" / "ja" / "LC_MESSAGES" / "kizuna.po"
 MO = PO.with_suffix(".mo")
 SOURCES = ("queries", "tui")
-# _(), N_(), ngettext() plus the description of tui.keymap.bind(key, action, description, id)
-KEYWORDS = {**DEFAULT_KEYWORDS, "bind": (3,)}
+# _(), N_(), ngettext(), tui.commands.title() and the description of tui.keymap.bind()
+KEYWORDS = {**DEFAULT_KEYWORDS, "bind": (3,), "title": None}
 
 
 def extract() -> Catalog:

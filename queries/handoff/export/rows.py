@@ -85,7 +85,8 @@ class Rows:
         the checks, when `rows_needed` is False)."""
         q, c = self.q, self.c
         self.checker.budget.job = job
-        query = q.select(q.recipients(), self.sql_cols).order_by(q.cid.copy())
+        extra_sql = self.sql_cols if rows_needed else []  # the file's other columns
+        query = q.select(q.recipients(), extra_sql).order_by(q.cid.copy())
         coupons = self._coupons()
         send_date = c.send_date(self.session.snapshot.as_of)
         nf, done = len(q.fields), 0

@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from textual.message import Message
+from textual.widget import Widget
 
 from queries.core.errors import KizunaError
 from queries.query.explain import Verdict
 from queries.query.runner import BreakdownRow, Step
 from queries.query.session import Session
+from queries.segments.model import Node
 
 
 class SessionProgressed(Message):
@@ -157,3 +159,13 @@ class CustomerPicked(Message):
     def __init__(self, customer_id: str) -> None:
         super().__init__()
         self.customer_id = customer_id
+
+
+class Drafted(Message):
+    """A condition dialog's draft changed: the node as typed, or None and why it is not valid."""
+
+    def __init__(self, dialog: Widget, node: Node | None, problem: str | None = None) -> None:
+        super().__init__()
+        self.dialog = dialog
+        self.node = node
+        self.problem = problem

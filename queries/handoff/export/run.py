@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import Any
 from queries.campaigns.model import Campaign
 from queries.core.errors import QueryCancelled
 from queries.core.private_fs import private_dir
+from queries.engines.jobs import Job
 from queries.handoff import audit, ledger
 from queries.handoff.approval import require_approval
 from queries.handoff.checks import check_replace, check_send_time
@@ -129,7 +129,7 @@ def export_campaign(
     force: bool = False,
     messages: bool | None = None,
     progress: Progress | None = None,
-    cancel: threading.Event | None = None,
+    cancel: Job | None = None,
     timeout: float | None = None,
     batch_size: int = 50_000,
     fast: bool = True,
@@ -217,7 +217,7 @@ def _run_worker(
     req: ExportRequest,
     folder: Path,
     progress: Progress | None,
-    cancel: threading.Event | None,
+    cancel: Job | None,
     timeout: float | None,
     waiting: Waiting | None = None,
 ) -> dict[str, Any]:
@@ -230,7 +230,7 @@ def _relay(
     req: ExportRequest,
     folder: Path,
     progress: Progress | None,
-    cancel: threading.Event | None,
+    cancel: Job | None,
     timeout: float | None,
     errlog: Any,
     waiting: Waiting | None = None,
@@ -252,7 +252,7 @@ def _relay(
     buf, partial, outcome = b"", None, None
     try:
         while outcome is None:
-            if cancel is not None and cancel.is_set():
+            if cancel is not None and cancel.cancelled:
                 raise QueryCancelled("export cancelled; nothing was written")
             if deadline and time.monotonic() > deadline:
                 raise QueryCancelled("export timed out and was stopped; nothing was written")

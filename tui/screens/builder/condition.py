@@ -8,7 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from queries.core.catalog import Field
@@ -18,6 +18,7 @@ from queries.segments.ops import OPS, op_label, value_kind
 from queries.segments.window_dates import covered_days
 from tui.keymap import FOCUS_KEYS, bind
 from tui.messages import ValuesLoaded
+from tui.screens.builder.drafting import DraftingDialog
 from tui.screens.builder.values import load_values
 from tui.widgets.audience import AudienceBar
 from tui.widgets.labels import field_parts
@@ -30,7 +31,7 @@ def op_options(type_: str) -> list[tuple[str, str]]:
     return [(f"{op_label(op)}  ({op})", op) for op in OPS[type_]]
 
 
-class ConditionScreen(ModalScreen[FieldCond | None]):
+class ConditionScreen(DraftingDialog[FieldCond | None]):
     """`{field, op, value}` with inline validation; nothing invalid leaves this screen."""
 
     BINDINGS = [
@@ -40,11 +41,12 @@ class ConditionScreen(ModalScreen[FieldCond | None]):
         *FOCUS_KEYS,
     ]
 
-    def __init__(self, cond: FieldCond, event: str | None = None, draft=None) -> None:
-        super().__init__()
+    def __init__(
+        self, cond: FieldCond, event: str | None = None, drafts_to: Widget | None = None
+    ) -> None:
+        super().__init__(drafts_to)
         self.cond = cond
         self.event = event
-        self.draft = draft  # called with each valid condition (or None and the reason)
         self.values_slot = JobSlot(self, "values")
 
     @property
@@ -74,7 +76,7 @@ class ConditionScreen(ModalScreen[FieldCond | None]):
                 yield Label(_("Value"), classes="form-label")
                 yield ValueEditor(f, self.cond.op, self.cond.value, id="cond-value")
             yield Static("", id="cond-check", classes="check-line")
-            if self.draft is not None:
+            if self.drafting:
                 yield AudienceBar(clock=self.app.monotonic, classes="dialog-audience")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("OK"), id="cond-ok", variant="primary", compact=True)
@@ -167,8 +169,7 @@ class ConditionScreen(ModalScreen[FieldCond | None]):
         except ValueError as exc:
             line.update(Content.assemble(("✗ ", "bold $text-error"), (str(exc), "$text-error")))
             line.set_class(True, "-invalid")
-            if self.draft is not None:
-                self.draft(None, str(exc))
+            self.drafted(None, str(exc))
             return None
         cond = FieldCond(self.cond.field, str(op), value)
         parts = field_parts(cond, self.app.session.catalog, self.event)
@@ -177,8 +178,7 @@ class ConditionScreen(ModalScreen[FieldCond | None]):
             parts.append((f"  ({days})", "dim"))
         line.update(Content.assemble(("✓ ", "bold $text-success"), *parts))
         line.set_class(False, "-invalid")
-        if self.draft is not None:
-            self.draft(cond, None)
+        self.drafted(cond)
         return cond
 
     @on(Input.Submitted)

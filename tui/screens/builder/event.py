@@ -8,7 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -19,6 +19,7 @@ from queries.segments.ops import AGG_FNS, COMPARE_OPS, op_label
 from queries.segments.parse import parse_node
 from tui.keymap import FOCUS_KEYS, bind
 from tui.screens.builder.condition import ConditionScreen
+from tui.screens.builder.drafting import DraftingDialog
 from tui.screens.builder.field_picker import FieldPickerScreen
 from tui.widgets.audience import AudienceBar
 from tui.widgets.labels import event_parts, field_parts, inline_parts
@@ -77,7 +78,7 @@ def parse_compare_value(op: str, text: str) -> Any:
     return parse_number(text)
 
 
-class EventScreen(ModalScreen[EventCond | None]):
+class EventScreen(DraftingDialog[EventCond | None]):
     """How often (or how much) someone did something, in a window."""
 
     BINDINGS = [
@@ -88,10 +89,9 @@ class EventScreen(ModalScreen[EventCond | None]):
         *FOCUS_KEYS,
     ]
 
-    def __init__(self, cond: EventCond, draft=None) -> None:
-        super().__init__()
+    def __init__(self, cond: EventCond, drafts_to: Widget | None = None) -> None:
+        super().__init__(drafts_to)
         self.cond = cond
-        self.draft = draft  # called with each valid condition (or None and the reason)
         self.filters = flat_filters(cond.where)
         self.complex_where = cond.where if self.filters is None else None
 
@@ -172,7 +172,7 @@ class EventScreen(ModalScreen[EventCond | None]):
                     compact=True,
                 )
             yield Static("", id="ev-check", classes="check-line")
-            if self.draft is not None:
+            if self.drafting:
                 yield AudienceBar(clock=self.app.monotonic, classes="dialog-audience")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("OK"), id="ev-ok", variant="primary", compact=True)
@@ -341,15 +341,13 @@ class EventScreen(ModalScreen[EventCond | None]):
         parts = event_parts(node, self.catalog)
         line.update(Content.assemble(("✓ ", "bold $text-success"), *parts))
         line.set_class(False, "-invalid")
-        if self.draft is not None:
-            self.draft(node, None)
+        self.drafted(node)
         return node
 
     def _bad(self, line: Static, message: str) -> None:
         line.update(Content.assemble(("✗ ", "bold $text-error"), (message, "$text-error")))
         line.set_class(True, "-invalid")
-        if self.draft is not None:
-            self.draft(None, message)
+        self.drafted(None, message)
         return None
 
     @on(Input.Submitted)

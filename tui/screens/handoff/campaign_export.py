@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from textual import on
@@ -12,13 +11,13 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, ProgressBar, Static
-from textual.worker import Worker
 
 from queries.campaigns.model import Campaign
 from queries.campaigns.parse import load_campaign
 from queries.campaigns.presets import attributes_note
 from queries.core.errors import KizunaError, QueryCancelled
 from queries.core.i18n import N_, _
+from queries.engines.jobs import Job
 from queries.handoff.approval import check_unchanged, load_approval
 from queries.handoff.checks import PreviousExport, previous_export, send_time_passed
 from queries.handoff.export.run import ExportResult, export_campaign
@@ -33,6 +32,7 @@ from queries.handoff.refusals import (
 from tui.keymap import bind
 from tui.widgets.header import SnapshotHeader
 from tui.widgets.tick import TickBox
+from tui.workers import JobSlot
 
 BAD = "bold $text-error"
 LOUD = "bold reverse $text-error"
@@ -198,8 +198,9 @@ class ExportScreen(Screen[ExportResult | None]):
         super().__init__()
         self.campaign_path = Path(campaign_path)
         self.campaign: Campaign | None = None
-        self.cancel_event = threading.Event()
-        self.worker: Worker[None] | None = None
+        self.check_slot = JobSlot(self, "export-check")
+        self.export_slot = JobSlot(self, "export")
+        self.exporting = False  # from Export until ExportFinished (a cancel is still running)
         self.result: ExportResult | None = None
         self.previous: PreviousExport | None = None
         self.replace_confirmed = False
@@ -225,7 +226,7 @@ class ExportScreen(Screen[ExportResult | None]):
 
     @property
     def running(self) -> bool:
-        return self.worker is not None and self.worker.is_running
+        return self.exporting
 
     def on_mount(self) -> None:
         self.app.sub_title = _("Export {stem}").format(stem=self.campaign_path.stem)
@@ -233,30 +234,27 @@ class ExportScreen(Screen[ExportResult | None]):
         self.check()
 
     def on_unmount(self) -> None:
-        self.cancel_event.set()  # leaving the screen (or quitting) kills a running export
+        self.check_slot.cancel()
+        self.export_slot.cancel()  # leaving the screen (or quitting) kills a running export
 
     def check(self) -> None:
         """Load the campaign and read its approval status in a thread worker."""
         session, path = self.app.session, self.campaign_path
 
-        def work() -> None:
-            try:
-                c = load_campaign(path, session.catalog, session.ws.root, session.store)
-                rec = load_approval(session, c.stem)
-                changes: list[str] = []
-                if rec is not None:
-                    try:
-                        check_unchanged(session, c, rec)
-                    except ChangedSinceApproval as exc:
-                        changes = list(exc.audit.get("changes", []))
-                notes = [n for n in (send_time_passed(c), attributes_note(c)) if n]
-                prev = previous_export(session.ws, c.stem)
-            except KizunaError as exc:
-                self.post_message(ExportFinished(None, exc))
-                return
-            self.post_message(ApprovalChecked(c, rec, changes, notes, prev))
+        def body(job: Job) -> ApprovalChecked:
+            c = load_campaign(path, session.catalog, session.ws.root, session.store)
+            rec = load_approval(session, c.stem)
+            changes: list[str] = []
+            if rec is not None:
+                try:
+                    check_unchanged(session, c, rec)
+                except ChangedSinceApproval as exc:
+                    changes = list(exc.audit.get("changes", []))
+            notes = [n for n in (send_time_passed(c), attributes_note(c)) if n]
+            prev = previous_export(session.ws, c.stem)
+            return ApprovalChecked(c, rec, changes, notes, prev)
 
-        self.run_worker(work, thread=True, group="export-check", exit_on_error=False)
+        self.check_slot.start(body, on_error=lambda exc: ExportFinished(None, exc))
 
     def _status(self, content: Content | str) -> None:
         self.query_one("#export-status", Static).update(content)
@@ -316,7 +314,6 @@ class ExportScreen(Screen[ExportResult | None]):
         replace = self.previous is not None
         session, c = self.app.session, self.campaign
         force = self.query_one("#export-force", Checkbox).value
-        cancel = self.cancel_event = threading.Event()
         batch, pause = self.batch_size, self.pause
 
         def progress(done: int, total: int) -> None:
@@ -325,27 +322,22 @@ class ExportScreen(Screen[ExportResult | None]):
         def waiting(text: str) -> None:
             self.post_message(ExportWaiting(text))
 
-        def work() -> None:
-            try:
-                res = export_campaign(
-                    session,
-                    c,
-                    force=force,
-                    progress=progress,
-                    waiting=waiting,
-                    cancel=cancel,
-                    batch_size=batch,
-                    pause=pause,
-                    replace=replace,
-                )
-            except QueryCancelled as exc:
-                self.post_message(ExportFinished(None, exc, cancelled=True))
-            except KizunaError as exc:
-                self.post_message(ExportFinished(None, exc))
-            except Exception as exc:  # an engine bug must not take the app down
-                self.post_message(ExportFinished(None, KizunaError(f"unexpected error: {exc!r}")))
-            else:
-                self.post_message(ExportFinished(res, None))
+        def body(job: Job) -> ExportFinished:
+            res = export_campaign(
+                session,
+                c,
+                force=force,
+                progress=progress,
+                waiting=waiting,
+                cancel=job,
+                batch_size=batch,
+                pause=pause,
+                replace=replace,
+            )
+            return ExportFinished(res, None)
+
+        def cancelled(exc: QueryCancelled) -> ExportFinished:
+            return ExportFinished(None, exc, cancelled=True)
 
         self.query_one("#export-result", Static).update("")
         bar = self.query_one(ProgressBar)
@@ -354,7 +346,10 @@ class ExportScreen(Screen[ExportResult | None]):
         self.query_one("#export-go", Button).disabled = True
         self.query_one("#export-cancel", Button).disabled = False
         self._status(Content.styled(_("exporting… esc cancels"), "italic"))
-        self.worker = self.run_worker(work, thread=True, group="export", exit_on_error=False)
+        self.exporting = True
+        self.export_slot.start(
+            body, on_error=lambda exc: ExportFinished(None, exc), on_cancelled=cancelled
+        )
 
     @on(ExportProgressed)
     def _progressed(self, event: ExportProgressed) -> None:
@@ -370,6 +365,7 @@ class ExportScreen(Screen[ExportResult | None]):
 
     @on(ExportFinished)
     def _finished(self, event: ExportFinished) -> None:
+        self.exporting = False
         self.query_one("#export-go", Button).disabled = self.campaign is None
         self.query_one("#export-cancel", Button).disabled = True
         self.query_one(ProgressBar).display = event.result is not None
@@ -394,7 +390,7 @@ class ExportScreen(Screen[ExportResult | None]):
     def action_cancel(self) -> None:
         """Cancel a running export (its writer process is killed); else go back."""
         if self.running:
-            self.cancel_event.set()
+            self.export_slot.cancel()
             self._status(Content.styled(_("cancelling…"), "italic"))
             return
         self.dismiss(self.result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import re
 from pathlib import Path
 from typing import Any
 
@@ -313,7 +314,7 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
             self._status(
                 Content.assemble(
                     (_("✗ the send time has passed: "), BAD),
-                    past.split("; ")[0]
+                    re.split("; |。", past)[0]
                     + _("; move `when.send_at`, or tick “force” (f) to approve anyway (recorded)"),
                 )
             )

@@ -11,9 +11,9 @@ from textual.content import Content
 from textual.widgets import Input, Label, Select, Static
 
 from queries.campaigns.model import CHANNELS, DESTINATIONS
-from queries.core.i18n import _
+from queries.core.i18n import N_, _
 
-INLINE = "(inline where)"  # the Who select's value when the campaign has its own `where`
+INLINE = N_("(inline where)")  # the Who select's value when the campaign has its own `where`
 
 
 class CampaignForm(Vertical):
@@ -96,7 +96,7 @@ class CampaignForm(Vertical):
         """Set the campaign-wide fields (values equal to the draft's post no real change)."""
         seg = self.query_one("#cmp-segment", Select)
         if segment is None:
-            seg.set_options([(INLINE, INLINE), *((s, s) for s in self.segments)])
+            seg.set_options([(_(INLINE), INLINE), *((s, s) for s in self.segments)])
             seg.value = INLINE
         elif segment in self.segments:
             seg.value = segment

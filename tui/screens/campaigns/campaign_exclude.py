@@ -115,7 +115,7 @@ class ExclusionsScreen(RulesDialog):
     def _add_segment(self) -> None:
         name = self.query_one("#ex-segment", Select).value
         if name is Select.NULL:
-            self.query_one("#rules-error", Static).update("✗ choose a segment first")
+            self.query_one("#rules-error", Static).update("✗ " + _("choose a segment first"))
             return
         self._add(SegmentRef(str(name)))
 
@@ -124,7 +124,7 @@ class ExclusionsScreen(RulesDialog):
     def _add_campaign(self) -> None:
         cid = self.val("ex-campaign")
         if not cid:
-            self.query_one("#rules-error", Static).update("✗ type a campaign id first")
+            self.query_one("#rules-error", Static).update("✗ " + _("type a campaign id first"))
             return
         self._add(recipients_of(cid, self.val("ex-within")))
         self.query_one("#ex-campaign", Input).value = ""

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from queries.core.catalog import Catalog
 from queries.core.i18n import _
-from queries.query.explain import Verdict
-from queries.query.runner import Step
-from queries.query.session import Session
-from queries.segments.model import Segment
+
+if TYPE_CHECKING:  # types only: `kizuna tui` starts without loading the engine
+    from queries.core.catalog import Catalog
+    from queries.query.explain import Verdict
+    from queries.query.runner import Step
+    from queries.query.session import Session
+    from queries.segments.model import Segment
 from tui.fmt import pct_text
 
 

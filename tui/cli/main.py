@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 import typer.main
@@ -18,12 +18,11 @@ from typer.core import TyperGroup
 
 from queries.core.errors import KizunaError
 from queries.core.i18n import _
-from queries.engines import KINDS
-from queries.engines.dialects import DIALECT_NAMES
-from queries.query.runner import audience_of
-from queries.query.session import Session, open_session
 from tui import render
 from tui.interrupt import interrupted
+
+if TYPE_CHECKING:  # the engine loads when a command needs it (`kizuna tui` paints first)
+    from queries.query.session import Session
 
 # modules whose commands load only when asked for (or for help): a plain `kizuna count` does
 # not pay for Liquid, the campaign model, approval and export
@@ -139,6 +138,8 @@ def session(
                 soft_wrap=True,
             )
     try:
+        from queries.query.session import open_session
+
         return open_session(workspace, db, as_of, progress, engine=engine)
     finally:
         if status is not None:
@@ -245,6 +246,8 @@ def count(
         start = time.perf_counter()
         if waterfall:
             base, steps = s.runner.waterfall(seg)
+            from queries.query.runner import audience_of
+
             n = audience_of(base, steps)
         else:
             base, steps, n = s.snapshot.base_size, [], s.runner.count(seg)
@@ -351,6 +354,8 @@ def why(
 
 
 def _check_engine(engine: str | None) -> None:
+    from queries.engines import KINDS
+
     if engine is not None and engine not in KINDS:
         err.print(f"error: unknown engine `{engine}`; use one of {', '.join(KINDS)}")
         raise typer.Exit(2)
@@ -379,6 +384,8 @@ def sql(
     --engine prints exactly what runs on that engine (its tables, its features view);
     --dialect prints the portable form for a dialect, reading features from `features`.
     """
+    from queries.engines.dialects import DIALECT_NAMES
+
     if dialect is not None and dialect not in DIALECT_NAMES:
         err.print(f"error: unknown dialect `{dialect}`; use one of {', '.join(DIALECT_NAMES)}")
         raise typer.Exit(2)

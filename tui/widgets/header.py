@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.widgets import Static
 
 from queries.core.i18n import _
-from queries.query.session import Session
+
+if TYPE_CHECKING:  # types only (the header paints before the session opens)
+    from queries.query.session import Session
 
 SEP = (" │ ", "dim")
 

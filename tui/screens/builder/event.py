@@ -276,6 +276,19 @@ class EventScreen(DraftingDialog[EventCond | None]):
         self._show_filters()
         self.validate()
 
+    @on(Select.Changed, "#ev-count-op")
+    def _count_op_changed(self, event: Select.Changed) -> None:
+        """A count to type: the cursor goes to its box, so the digits typed next land there."""
+        count = self.query_one("#ev-count", Input)
+        if event.value != AT_LEAST_ONCE and event.select.has_focus:
+            count.display = True
+            count.focus()
+
+    @on(Select.Changed, "#ev-agg-op")
+    def _agg_op_changed(self, event: Select.Changed) -> None:
+        if event.select.has_focus:
+            self.query_one("#ev-agg-value", Input).focus()
+
     @on(Select.Changed)
     @on(Input.Changed)
     def _changed(self) -> None:

@@ -7,12 +7,13 @@ as a protocol; `tui/app.py` checks that `KizunaApp` has it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from textual.dom import DOMNode
 
-from queries.query.session import Session
-from queries.segments.model import Segment
+if TYPE_CHECKING:  # the session (sqlglot, DuckDB) loads after the first screen
+    from queries.query.session import Session
+    from queries.segments.model import Segment
 
 
 class Kizuna(Protocol):

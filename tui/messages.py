@@ -6,16 +6,18 @@ so a handler can drop a stale result (an answer for a tree that has since change
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.widget import Widget
 
 from queries.core.errors import KizunaError
-from queries.query.explain import Verdict
-from queries.query.runner import BreakdownRow, Step
-from queries.query.session import Session
-from queries.segments.model import Node
+
+if TYPE_CHECKING:  # types only: the first screen paints before sqlglot and DuckDB load
+    from queries.query.explain import Verdict
+    from queries.query.runner import BreakdownRow, Step
+    from queries.query.session import Session
+    from queries.segments.model import Node
 
 
 class SessionProgressed(Message):

@@ -16,16 +16,18 @@ import asyncio
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.worker import Worker
 
 from queries.core.errors import KizunaError, QueryCancelled
-from queries.engines.jobs import Job
-from queries.query.session import Session
 from queries.segments.model import FieldCond, Segment
+
+if TYPE_CHECKING:  # DuckDB and sqlglot load with the session, after the first screen
+    from queries.engines.jobs import Job
+    from queries.query.session import Session
 
 HISTORY_SOURCES = ("orders", "web", "messages")
 _SLOTS: weakref.WeakSet[JobSlot] = weakref.WeakSet()
@@ -66,6 +68,8 @@ class JobSlot:
         when stopped, like an export: "nothing was written", or the files if it finished
         first); its worker then runs until the body returns, so nothing waits on a ghost."""
         self.cancel()
+        from queries.engines.jobs import Job
+
         job = Job()
         told = on_cancelled is not None
         with self._lock:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from queries.core.errors import ConfigError
+from queries.core.i18n import LANGUAGES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,6 +23,7 @@ PACKAGE_DATA = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_CONFIG = """\
 # Kizuna workspace settings (every key: docs/mapping.md).
 # currency = "JPY"          # ISO code of money amounts: labels and formats follow it
+# lang = "ja"               # the screens' language: "ja" or "en" (default: the locale)
 [snapshot]
 path = "{db}"
 # as_of = "2026-11-20"      # override the snapshot's as-of date (backtesting)
@@ -50,6 +52,7 @@ class Workspace:
     raw: dict[str, Any] = field(default_factory=dict)
     currency: str = "JPY"  # ISO 4217 code: money labels and formats follow it
     consent: dict[str, str] = field(default_factory=dict)  # channel → "all" or a boolean field
+    lang: str | None = None  # "en" or "ja" from kizuna.toml; None follows the locale
 
     @property
     def segments_dir(self) -> Path:
@@ -168,7 +171,28 @@ def load_workspace(
         raw=raw,
         currency=_currency(raw.get("currency", "JPY"), cfg_path),
         consent=_consent(raw.get("consent", {}), cfg_path),
+        lang=_lang(raw.get("lang"), cfg_path),
     )
+
+
+def _lang(value: Any, cfg_path: Path) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.strip().lower() not in LANGUAGES:
+        raise ConfigError(f'{cfg_path}: lang = {value!r}: use "ja" or "en"')
+    return value.strip().lower()
+
+
+def configured_language(workspace: Path | None = None) -> str | None:
+    """`lang` from the workspace's kizuna.toml (read cheaply at start), or None."""
+    root = Path(workspace) if workspace is not None else find_root(Path.cwd())
+    cfg = root / CONFIG_NAME if root is not None else None
+    try:
+        raw = tomllib.loads(cfg.read_text(encoding="utf-8")) if cfg else {}
+    except (OSError, tomllib.TOMLDecodeError):
+        return None  # load_workspace reports it later, in the chosen language
+    value = raw.get("lang")
+    return value.strip().lower() if isinstance(value, str) else None
 
 
 ABSENT = ""  # a table or column mapped to `false`: it does not exist in the snapshot

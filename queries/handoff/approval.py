@@ -196,8 +196,10 @@ def policy_preflight(
     rows = Rows(session, c, q, cols)
     mask = mask_for(preset, cols, session.catalog)
     done = 0
-    for ids, batch in rows.batches(job, 50_000, True):
-        rows.check_values(ids, batch, mask, preset)
+    needed = rows.checks_values(preset)  # else only the messages are checked: no rows built
+    for ids, batch in rows.batches(job, 50_000, True, rows_needed=needed):
+        if needed:
+            rows.check_values(ids, batch, mask, preset)
         done += len(ids)
         if progress:
             progress(done, funnel.recipients)

@@ -7,6 +7,7 @@ from typing import Any, NoReturn
 
 from queries.core.catalog import Catalog, Field
 from queries.core.errors import SegmentError, UnknownField, suggest
+from queries.core.i18n import _
 from queries.core.timewin import Window
 from queries.core.yamlio import Lines, load_yaml, load_yaml_file
 from queries.segments.model import (
@@ -87,24 +88,26 @@ class _Parser:
         for key in data:
             if key not in allowed:
                 hint = suggest(key, sorted(allowed))
-                self.fail(f"unexpected key `{key}`", (*path, key), hint)
+                self.fail(_("unexpected key `{key}`").format(key=key), (*path, key), hint)
 
     def _field(self, name: Any, path: tuple, event: str | None) -> Field:
         fields = self.catalog.events[event].fields if event else self.catalog.fields
         if not isinstance(name, str) or name not in fields:
-            where = f"event `{event}`" if event else "the catalog"
+            where = _("event `{event}`").format(event=event) if event else _("the catalog")
             self.fail(
-                f"unknown field `{name}` in {where}",
+                _("unknown field `{name}` in {where}").format(name=name, where=where),
                 path,
-                suggest(str(name), list(fields)) or "run `kizuna fields` to list them",
+                suggest(str(name), list(fields)) or _("run `kizuna fields` to list them"),
                 UnknownField,
             )
         f = fields[name]
         if f.unavailable:
             self.fail(
-                f"field `{name}` is unavailable in this snapshot: {f.unavailable}",
+                _("field `{name}` is unavailable in this snapshot: {why}").format(
+                    name=name, why=f.unavailable
+                ),
                 path,
-                "map it in kizuna.toml, or run `kizuna check` to see what the snapshot has",
+                _("map it in kizuna.toml, or run `kizuna check` to see what the snapshot has"),
                 UnknownField,
             )
         return f
@@ -114,11 +117,17 @@ class _Parser:
         f = self._field(data["field"], (*path, "field"), event)
         if "op" not in data:
             self.fail(
-                f"condition on `{f.name}` has no `op`", path, f"one of {', '.join(OPS[f.type])}"
+                _("condition on `{name}` has no `op`").format(name=f.name),
+                path,
+                _("one of {options}").format(options=", ".join(OPS[f.type])),
             )
         op = data["op"]
         if op not in ALL_OPS:
-            self.fail(f"unknown operator `{op}`", (*path, "op"), suggest(str(op), OPS[f.type]))
+            self.fail(
+                _("unknown operator `{op}`").format(op=op),
+                (*path, "op"),
+                suggest(str(op), OPS[f.type]),
+            )
         if op not in OPS[f.type]:
             self.fail(
                 f"operator `{op}` does not apply to {f.type} field `{f.name}`",
@@ -227,20 +236,24 @@ def parse_segment(data: Any, catalog: Catalog, lines: Lines, path: Path | None =
     """Validate a loaded segment document and build its model."""
     p = _Parser(catalog, lines)
     if data is None:
-        p.fail("the file is empty; a segment needs at least `name` and `where`", ())
+        p.fail(_("the file is empty; a segment needs at least `name` and `where`"), ())
     if not isinstance(data, dict):
         p.fail("a segment file is a mapping with `name`, `description` and `where`", ())
     for key in data:
         if key not in SEGMENT_KEYS:
-            p.fail(f"unexpected key `{key}`", (key,), suggest(str(key), list(SEGMENT_KEYS)))
+            p.fail(
+                _("unexpected key `{key}`").format(key=key),
+                (key,),
+                suggest(str(key), list(SEGMENT_KEYS)),
+            )
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        p.fail("a segment needs a `name`", ("name",) if "name" in data else ())
+        p.fail(_("a segment needs a `name`"), ("name",) if "name" in data else ())
     desc = data.get("description") or ""
     if not isinstance(desc, str):
         p.fail("`description` must be text", ("description",))
     if "where" not in data:
-        p.fail("a segment needs a `where` (use `where: {all: []}` for everyone)", ())
+        p.fail(_("a segment needs a `where` (use `where: {all: []}` for everyone)"), ())
     where = p.node(data["where"], ("where",))
     return Segment(name.strip(), where, desc, path)
 

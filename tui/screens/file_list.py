@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
 
+from queries.core.i18n import _
 from tui.kizuna import session_of
 from tui.widgets.header import SnapshotHeader
 from tui.widgets.row_key import highlighted_key
@@ -29,6 +30,7 @@ class FileListScreen(Screen[None]):
     STATUS_ID: ClassVar[str]
     DETAIL_ID: ClassVar[str]
     COUNTS: ClassVar[str]  # the worker group of the background count
+    STOPPED: ClassVar[str]  # said when esc stops the counting (an N_() message id)
 
     def __init__(self) -> None:
         super().__init__()
@@ -91,7 +93,7 @@ class FileListScreen(Screen[None]):
             return False
         if count is None:
             self.errors[stem] = self.short(error or "failed")
-            cell = Text("✗ error", style="bold")
+            cell = Text(_("✗ error"), style="bold")
         else:
             cell = Text(f"{count:,}", justify="right")
         self.table.update_cell(stem, "count", cell)
@@ -99,7 +101,7 @@ class FileListScreen(Screen[None]):
 
     def action_stop(self, quiet: bool = False) -> None:
         if self.count_slot.cancel() and not quiet:
-            self.status(Content.styled("counting stopped · c counts again", "italic"))
+            self.status(Content.styled(_(self.STOPPED), "italic"))
 
     def on_screen_suspend(self) -> None:
         self.action_stop(quiet=True)

@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from queries.core.i18n import _
 from tui.fmt import pct_text
 
 
@@ -41,10 +42,10 @@ class Audience:
         return replace(self, error=message, counting=False)
 
     def cancelled(self) -> Audience:
-        return replace(self, note="count cancelled · c counts again", counting=False)
+        return replace(self, note=_("count cancelled · c counts again"), counting=False)
 
     def invalid(self) -> Audience:
-        return replace(self, note="waiting for a valid condition", error=None, counting=False)
+        return replace(self, note=_("waiting for a valid condition"), error=None, counting=False)
 
 
 class AudienceBar(Static):
@@ -101,7 +102,7 @@ class AudienceBar(Static):
     # shadows Static.content on purpose: the line as it reads now (the bar and tests call it)
     def content(self) -> Content:  # type: ignore[override]
         a = self.audience
-        parts: list[str | tuple[str, str]] = [("Audience ", "bold")]
+        parts: list[str | tuple[str, str]] = [(_("Audience") + " ", "bold")]
         if a.count is None:
             parts.append(("—", "bold"))
         else:
@@ -109,13 +110,20 @@ class AudienceBar(Static):
             style = "bold dim" if stale else "bold $text-success"
             parts.append((f"{a.count:,}", style))
             if a.base:
-                parts.append(f" · {pct_text(a.count, a.base)} of {a.base:,}")
+                parts.append(
+                    " · "
+                    + _("{pct} of {base}").format(pct=pct_text(a.count, a.base), base=f"{a.base:,}")
+                )
             if a.previous is not None and not stale:
                 parts.append(" · ")
                 parts.append(delta_text(a.count, a.previous))
         if a.counting:
             elapsed = max(0.0, self.clock() - a.started)
-            parts += [" · ", (f"counting… {elapsed:.1f}s", "italic"), (" (esc cancels)", "dim")]
+            parts += [
+                " · ",
+                (_("counting… {s}s").format(s=f"{elapsed:.1f}"), "italic"),
+                (" " + _("(esc cancels)"), "dim"),
+            ]
         elif a.error:
             parts += [" · ", (f"✗ {a.error}", "bold $text-error")]
         elif a.note:
@@ -130,4 +138,4 @@ def delta_text(now: int, before: int) -> str:
         return f"▲ +{diff:,}"
     if diff < 0:
         return f"▼ −{-diff:,}"
-    return "= unchanged"
+    return _("= unchanged")

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static, Tree
 
+from queries.core.i18n import _
 from queries.query.runner import Step
 from queries.segments.model import EventCond, FieldCond, Group, Node, Not, Segment, SegmentRef
 from tui.keymap import bind
@@ -73,7 +74,7 @@ class BuilderScreen(Screen[None]):
 
     def __init__(self, segment: Segment | None = None) -> None:
         super().__init__()
-        seg = segment or Segment("New segment", Group("all"))
+        seg = segment or Segment(_("New segment"), Group("all"))
         self.seg_name = seg.name
         self.description = seg.description
         self.path = seg.path
@@ -358,7 +359,7 @@ class BuilderScreen(Screen[None]):
 
     def action_delete(self) -> None:
         if not self.tree.path:
-            self.notify("The root group stays; delete what is inside it.", severity="warning")
+            self.notify(_("The root group stays; delete what is inside it."), severity="warning")
             return
         self._edit(edits.remove)
 
@@ -377,7 +378,7 @@ class BuilderScreen(Screen[None]):
     def action_toggle_kind(self) -> None:
         node = edits.get(self.root, self.tree.path)
         if not isinstance(node, Group):
-            self.notify("Only a group switches between ALL and ANY.", severity="warning")
+            self.notify(_("Only a group switches between ALL and ANY."), severity="warning")
             return
         self._edit(edits.toggle_kind)
 

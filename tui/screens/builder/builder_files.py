@@ -10,6 +10,7 @@ from textual.screen import Screen
 
 from queries.core.errors import KizunaError
 from queries.core.history import keep
+from queries.core.i18n import _
 from queries.query.store import SegmentStore
 from queries.segments.model import Segment, slugify
 from tui.kizuna import kizuna, session_of
@@ -26,7 +27,7 @@ def other_segments(store: SegmentStore, own: Path | None) -> list[tuple[str, str
         try:
             out.append((stem, store.load(stem).name))
         except KizunaError:
-            out.append((stem, f"{stem} (invalid)"))
+            out.append((stem, _("{stem} (invalid)").format(stem=stem)))
     return out
 
 
@@ -62,7 +63,9 @@ class SegmentFile:
         def check(name: str) -> str | None:
             stem = slugify(name)
             if stem in referenced(Segment(name, seg.where)):
-                return f"this segment refers to `{stem}`; a segment cannot contain itself"
+                return _("this segment refers to `{stem}`; a segment cannot contain itself").format(
+                    stem=stem
+                )
             return None
 
         def named(answer: tuple[str, str] | None) -> None:
@@ -77,16 +80,16 @@ class SegmentFile:
                 )
 
             if target.exists() and (seg.path is None or target.resolve() != seg.path.resolve()):
-                question = f"segments/{target.name} already exists. Replace it?"
+                question = _("segments/{file} already exists. Replace it?").format(file=target.name)
                 self.screen.app.push_screen(
-                    ConfirmScreen(question, [("yes", "Replace"), ("cancel", "Cancel")]),
+                    ConfirmScreen(question, [("yes", _("Replace")), ("cancel", _("Cancel"))]),
                     lambda choice: write() if choice == "yes" else None,
                 )
             else:
                 write()
 
         self.screen.app.push_screen(
-            PromptScreen("Save segment as", seg.name, seg.description, check), named
+            PromptScreen(_("Save segment as"), seg.name, seg.description, check), named
         )
 
     def _write(self, edited: Segment, path: Path, then: Callable[[], object] | None = None) -> None:
@@ -97,13 +100,17 @@ class SegmentFile:
             seg.save(path)
             keep(state, "segments", path)
         except OSError as exc:
-            self.screen.notify(f"Could not save {path.name}: {exc}", severity="error", timeout=8)
+            self.screen.notify(
+                _("Could not save {file}: {error}").format(file=path.name, error=exc),
+                severity="error",
+                timeout=8,
+            )
             return
         app = kizuna(self.screen)
         app.last_stem = path.stem
         app.segments_changed()
         self.saved(seg)
-        self.screen.notify(f"Saved segments/{path.name}", title="Saved")
+        self.screen.notify(_("Saved segments/{file}").format(file=path.name), title=_("Saved"))
         if then is not None:
             then()
 

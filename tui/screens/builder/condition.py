@@ -12,8 +12,9 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from queries.core.catalog import Field
+from queries.core.i18n import _
 from queries.segments.model import FieldCond
-from queries.segments.ops import OP_LABELS, OPS, value_kind
+from queries.segments.ops import OPS, op_label, value_kind
 from queries.segments.window_dates import covered_days
 from tui.keymap import FOCUS_KEYS, bind
 from tui.kizuna import kizuna, session_of
@@ -28,7 +29,7 @@ from tui.workers import JobSlot
 
 
 def op_options(type_: str) -> list[tuple[str, str]]:
-    return [(f"{OP_LABELS.get(op, op)}  ({op})", op) for op in OPS[type_]]
+    return [(f"{op_label(op)}  ({op})", op) for op in OPS[type_]]
 
 
 class ConditionScreen(DraftingDialog[FieldCond | None]):
@@ -64,7 +65,7 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
             yield Static(self._title(), id="cond-title", classes="dialog-title")
             yield Static(f.description or "", id="cond-desc", classes="dim", markup=False)
             with Horizontal(classes="form-row"):
-                yield Label("Operator", classes="form-label")
+                yield Label(_("Operator"), classes="form-label")
                 yield Select(
                     op_options(f.type),
                     value=self.cond.op,
@@ -73,29 +74,35 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
                     compact=True,
                 )
             with Horizontal(classes="form-row auto", id="cond-value-row"):
-                yield Label("Value", classes="form-label")
+                yield Label(_("Value"), classes="form-label")
                 yield ValueEditor(f, self.cond.op, self.cond.value, id="cond-value")
             yield Static("", id="cond-check", classes="check-line")
             if self.drafting:
                 yield AudienceBar(clock=kizuna(self).monotonic, classes="dialog-audience")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("OK", id="cond-ok", variant="primary", compact=True)
-                yield Button("Change field", id="cond-field", compact=True)
-                yield Button("Cancel", id="cond-cancel", compact=True)
+                yield Button(_("OK"), id="cond-ok", variant="primary", compact=True)
+                yield Button(_("Change field"), id="cond-field", compact=True)
+                yield Button(_("Cancel"), id="cond-cancel", compact=True)
             yield Static("", id="cond-hint", classes="hint")
 
     def _title(self) -> Content:
         f = self.field
-        where = f" in {session_of(self).catalog.events[self.event].label}" if self.event else ""
+        where = ""
+        if self.event:
+            where = " " + _("in {source}").format(
+                source=session_of(self).catalog.events[self.event].label
+            )
         return Content.assemble(
-            ("Condition on ", ""), (f.label, "bold"), (f"  {f.name} · {f.type}{where}", "dim")
+            (_("Condition on") + " ", ""),
+            (f.label, "bold"),
+            (f"  {f.name} · {f.type}{where}", "dim"),
         )
 
     def _hint(self) -> None:
         editor = self.query_one(ValueEditor)
-        picks = "space picks · " if editor.kind in ("list", "months") else ""
+        picks = _("space picks") + " · " if editor.kind in ("list", "months") else ""
         self.query_one("#cond-hint", Static).update(
-            f"{picks}enter/ctrl+s apply · f2 change field · esc cancel"
+            picks + _("enter/ctrl+s apply · f2 change field · esc cancel")
         )
         self.query_one("#cond-desc").display = bool(self.field.description)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -9,7 +11,7 @@ from textual.content import Content
 from textual.widgets import DataTable, LoadingIndicator
 
 from queries.core.errors import KizunaError
-from queries.engines.jobs import Job
+from queries.core.i18n import N_, _, ngettext
 from queries.segments.model import Segment
 from tui.fmt import PENDING, clip
 from tui.keymap import bind
@@ -19,6 +21,9 @@ from tui.screens.file_list import FileListScreen
 from tui.screens.segments.segment_files import SegmentFiles
 from tui.widgets.audience import pct_text
 from tui.widgets.header import SnapshotHeader
+
+if TYPE_CHECKING:
+    from queries.engines.jobs import Job
 
 
 class SegmentListScreen(FileListScreen):
@@ -39,6 +44,7 @@ class SegmentListScreen(FileListScreen):
 
     TABLE_ID, STATUS_ID, DETAIL_ID = "segments", "list-status", "segment-detail"
     COUNTS = "segment-counts"
+    STOPPED = N_("counting stopped · ctrl+r counts again")
 
     def __init__(self) -> None:
         super().__init__()
@@ -50,14 +56,14 @@ class SegmentListScreen(FileListScreen):
     # -- session lifecycle -----------------------------------------------------------------
     def on_mount(self) -> None:
         table = self.table
-        table.add_column("Segment", key="name")
-        table.add_column("Audience", key="count")
-        table.add_column("% base", key="pct")
-        table.add_column("Description", key="description")
+        table.add_column(_("Segment"), key="name")
+        table.add_column(_("Audience"), key="count")
+        table.add_column(_("% base"), key="pct")
+        table.add_column(_("Description"), key="description")
         if kizuna(self).session is not None:
             self.session_ready()
         else:
-            self.status(Content.styled("Opening the workspace…", "italic"))
+            self.status(Content.styled(_("Opening the workspace…"), "italic"))
 
     def session_progress(self, text: str) -> None:
         self.status(Content.styled(text, "italic"))
@@ -73,16 +79,16 @@ class SegmentListScreen(FileListScreen):
         self.query_one("#list-loading").display = False
         self.status(
             Content.assemble(
-                ("✗ Could not open the workspace: ", "bold $text-error"),
+                (_("✗ Could not open the workspace: "), "bold $text-error"),
                 error.render(),
-                ("\nFix it and press R to retry, or q to quit.", "dim"),
+                ("\n" + _("Fix it and press R to retry, or q to quit."), "dim"),
             )
         )
 
     def action_retry(self) -> None:
         if kizuna(self).session is None:
             self.query_one("#list-loading").display = True
-            self.status(Content.styled("Opening the workspace…", "italic"))
+            self.status(Content.styled(_("Opening the workspace…"), "italic"))
             kizuna(self).open_session()
 
     def on_screen_resume(self) -> None:
@@ -111,7 +117,7 @@ class SegmentListScreen(FileListScreen):
             count: Text
             pct: Text | str
             if stem in self.errors:
-                count, pct = Text("✗ invalid", style="bold"), ""
+                count, pct = Text(_("✗ invalid"), style="bold"), ""
             elif cached is None:
                 count, pct = Text(PENDING, justify="right"), ""
                 todo.append(stem)
@@ -121,14 +127,18 @@ class SegmentListScreen(FileListScreen):
             table.add_row(Text(clip(name, 30)), count, pct, Text(clip(desc, desc_cells)), key=stem)
         if not table.row_count:
             self.status(
-                Content.assemble("No saved segments yet. ", ("Press n to build one.", "bold"))
+                Content.assemble(_("No saved segments yet. "), (_("Press n to build one."), "bold"))
             )
         self.keep_cursor(keep)
         self.show_detail()
         if todo:
             self.count_all(todo)
         elif table.row_count:
-            self.status(Content.styled(f"{table.row_count} saved segments", "dim"))
+            self.status(Content.styled(self.saved_text(), "dim"))
+
+    def saved_text(self) -> str:
+        n = self.table.row_count
+        return ngettext("{n} saved segment", "{n} saved segments", n).format(n=n)
 
     def show_detail(self) -> None:
         stem = self.current_stem()
@@ -148,7 +158,7 @@ class SegmentListScreen(FileListScreen):
             Content.assemble(
                 (f"segments/{stem}.yaml", "bold"),
                 "  ",
-                (seg.description or "(no description)", "dim"),
+                (seg.description or _("(no description)"), "dim"),
             )
         )
 
@@ -156,7 +166,10 @@ class SegmentListScreen(FileListScreen):
     def count_all(self, stems: list[str]) -> None:
         session = session_of(self)
         self.status(
-            Content.assemble((f"counting {len(stems)} segments…", "italic"), ("  esc stops", "dim"))
+            Content.assemble(
+                (_("counting {n} segments…").format(n=len(stems)), "italic"),
+                ("  " + _("esc stops"), "dim"),
+            )
         )
 
         def body(job: Job) -> SegmentsCounted | None:
@@ -199,7 +212,7 @@ class SegmentListScreen(FileListScreen):
 
     @on(SegmentsCounted)
     def _all_counted(self, event: SegmentsCounted) -> None:
-        self.status(Content.styled(f"{self.table.row_count} saved segments", "dim"))
+        self.status(Content.styled(self.saved_text(), "dim"))
 
     def action_recount(self) -> None:
         kizuna(self).segments_changed()
@@ -233,6 +246,6 @@ class SegmentListScreen(FileListScreen):
         try:
             seg: Segment = session_of(self).store.load(stem)
         except KizunaError as exc:
-            self.notify(exc.render(), title="Cannot open", severity="error", timeout=10)
+            self.notify(exc.render(), title=_("Cannot open"), severity="error", timeout=10)
             return
         kizuna(self).open_builder(seg)

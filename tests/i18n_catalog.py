@@ -55,6 +55,7 @@ def main() -> None:
     template = extract()
     if PO.is_file():
         catalog = read()
+        template.creation_date = catalog.creation_date  # no churn in the header
         catalog.update(template, update_header_comment=False, no_fuzzy_matching=True)
     else:
         catalog = Catalog(locale="ja", domain="kizuna", project="kizuna")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from queries.core.errors import ConfigError
-from queries.core.i18n import LANGUAGES
+from queries.core.i18n import LANGUAGES, _
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -113,7 +113,9 @@ def _parse_date(value: Any, where: str) -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise ConfigError(f"{where}: `{value}` is not a date (use YYYY-MM-DD)") from None
+        raise ConfigError(
+            _("{where}: `{value}` is not a date (use YYYY-MM-DD)").format(where=where, value=value)
+        ) from None
 
 
 def load_workspace(
@@ -124,11 +126,13 @@ def load_workspace(
     if workspace is not None:
         root = Path(workspace).resolve()
         if not root.is_dir():
-            raise ConfigError(f"workspace folder {root} does not exist")
+            raise ConfigError(_("workspace folder {root} does not exist").format(root=root))
         if not (root / CONFIG_NAME).is_file():  # never fall back (or write) elsewhere
             raise ConfigError(
-                f"{root} is not a Kizuna workspace (it has no {CONFIG_NAME}); "
-                f"create one with `kizuna init {root}`, or pick the folder that holds it"
+                _(
+                    "{root} is not a Kizuna workspace (it has no {config_name}); create "
+                    "one with `kizuna init {root}`, or pick the folder that holds it"
+                ).format(root=root, config_name=CONFIG_NAME)
             )
     else:
         found = find_root(Path.cwd())
@@ -142,7 +146,7 @@ def load_workspace(
             raise ConfigError(f"{cfg_path}: {exc}") from None
     snap = raw.get("snapshot", {})
     if not isinstance(snap, dict):
-        raise ConfigError(f"{cfg_path}: [snapshot] must be a table")
+        raise ConfigError(_("{cfg_path}: [snapshot] must be a table").format(cfg_path=cfg_path))
     if db is not None:
         db_path = Path(db).resolve()
     elif "path" in snap:
@@ -159,7 +163,11 @@ def load_workspace(
     columns = raw.get("columns", {})
     for table, mapping in columns.items():
         if not isinstance(mapping, dict):
-            raise ConfigError(f"{cfg_path}: [columns.{table}] must be a table of name = column")
+            raise ConfigError(
+                _("{cfg_path}: [columns.{table}] must be a table of name = column").format(
+                    cfg_path=cfg_path, table=table
+                )
+            )
     return Workspace(
         root=root,
         db_path=db_path,
@@ -179,7 +187,11 @@ def _lang(value: Any, cfg_path: Path) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or value.strip().lower() not in LANGUAGES:
-        raise ConfigError(f'{cfg_path}: lang = {value!r}: use "ja" or "en"')
+        raise ConfigError(
+            _('{cfg_path}: lang = {value}: use "ja" or "en"').format(
+                cfg_path=cfg_path, value=repr(value)
+            )
+        )
     return value.strip().lower()
 
 
@@ -201,7 +213,11 @@ ABSENT = ""  # a table or column mapped to `false`: it does not exist in the sna
 def _names(table: Any, cfg_path: Path, where: str) -> dict[str, str]:
     """name = "physical" entries; `false` declares the table/column absent (stored as "")."""
     if not isinstance(table, dict):
-        raise ConfigError(f'{cfg_path}: {where} must be a table of name = "physical name"')
+        raise ConfigError(
+            _('{cfg_path}: {where} must be a table of name = "physical name"').format(
+                cfg_path=cfg_path, where=where
+            )
+        )
     out: dict[str, str] = {}
     for key, value in table.items():
         if value is False:
@@ -215,30 +231,44 @@ def _names(table: Any, cfg_path: Path, where: str) -> dict[str, str]:
             line = key_line(text, where.strip("[]"), str(key))
             at = f"{cfg_path}:{line}" if line else str(cfg_path)
             raise ConfigError(
-                f"{at}: {where} {key} = {value!r}: use a name in quotes, "
-                "or false when the snapshot does not have it"
+                _(
+                    "{at}: {where} {key} = {value}: use a name in quotes, or false when "
+                    "the snapshot does not have it"
+                ).format(at=at, where=where, key=key, value=repr(value))
             )
     return out
 
 
 def _currency(value: Any, cfg_path: Path) -> str:
     if not isinstance(value, str) or len(value.strip()) != 3 or not value.strip().isalpha():
-        raise ConfigError(f'{cfg_path}: currency = {value!r}: use a 3-letter ISO code like "JPY"')
+        raise ConfigError(
+            _('{cfg_path}: currency = {value}: use a 3-letter ISO code like "JPY"').format(
+                cfg_path=cfg_path, value=repr(value)
+            )
+        )
     return value.strip().upper()
 
 
 def _consent(value: Any, cfg_path: Path) -> dict[str, str]:
     """[consent] email = "all" | "a_boolean_field": where consent comes from per channel."""
     if not isinstance(value, dict):
-        raise ConfigError(f"{cfg_path}: [consent] must be a table of channel = source")
+        raise ConfigError(
+            _("{cfg_path}: [consent] must be a table of channel = source").format(cfg_path=cfg_path)
+        )
     out: dict[str, str] = {}
     for chan, src in value.items():
         if chan not in ("email", "sms", "line"):
-            raise ConfigError(f"{cfg_path}: [consent] {chan}: channels are email, sms, line")
+            raise ConfigError(
+                _("{cfg_path}: [consent] {chan}: channels are email, sms, line").format(
+                    cfg_path=cfg_path, chan=chan
+                )
+            )
         if not isinstance(src, str) or not src.strip():
             raise ConfigError(
-                f'{cfg_path}: [consent] {chan} = {src!r}: use "all" (everyone in the snapshot '
-                "consented) or the name of a boolean field"
+                _(
+                    '{cfg_path}: [consent] {chan} = {src}: use "all" (everyone in the '
+                    "snapshot consented) or the name of a boolean field"
+                ).format(cfg_path=cfg_path, chan=chan, src=repr(src))
             )
         out[str(chan)] = src.strip()
     return out

@@ -146,6 +146,8 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
         self._hint()
         if new.kind != "none":
             new.focus_first()  # an operator was chosen: what is typed next is the value
+        else:
+            self.query_one("#cond-ok", Button).focus()  # nothing to type: Enter applies
         cached = kizuna(self).values_cache.get((self.event, self.field.name))
         if cached is not None:
             new.set_values(cached)

@@ -181,13 +181,18 @@ class CouponScreen(RulesDialog):
 
     @on(Select.Changed, "#cp-kind")
     def _show_kind(self) -> None:
-        kind = self.query_one("#cp-kind", Select).value
+        select = self.query_one("#cp-kind", Select)
+        kind = select.value
         for w in self.query(".cp-derived"):
             w.display = kind == DERIVED
         for w in self.query(".cp-pool"):
             w.display = kind == POOL
         for w in self.query(".cp-value"):
             w.display = kind != NONE
+        picked, self.kind_shown = kind != getattr(self, "kind_shown", kind), kind
+        first = {DERIVED: "#cp-prefix", POOL: "#cp-pool"}.get(str(kind))
+        if first and picked and select.has_focus:  # what is typed next goes in the kind's box
+            self.query_one(first, Input).focus()
 
     def value(self) -> dict[str, Any]:
         kind = self.query_one("#cp-kind", Select).value

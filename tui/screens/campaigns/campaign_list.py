@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from queries.campaigns.funnel import policy_funnel
-from queries.campaigns.model import Campaign
+from queries.campaigns.model import Campaign, campaign_files
 from queries.campaigns.parse import load_campaign
 from queries.core.errors import KizunaError
 from queries.core.i18n import _
@@ -52,13 +52,6 @@ def open_campaigns(app: App) -> None:
     app.push_screen(CampaignListScreen())
 
 
-def campaign_files(folder: Path) -> list[Path]:
-    """The campaign files of a workspace, by name."""
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-
-
 class CampaignListScreen(Screen[None]):
     """Campaigns: open one to edit its 3W1H and see each person's message; new from a segment."""
 
@@ -68,6 +61,7 @@ class CampaignListScreen(Screen[None]):
         bind("a", "approve", "Approve", id="campaigns.approve"),
         bind("e", "export", "Export", id="campaigns.export"),
         bind("m", "results", "Results", id="campaigns.results"),
+        bind("k", "calendar", "Calendar", id="campaigns.calendar"),
         bind("delete,x", "delete", "Delete", id="campaigns.delete", key_display="del"),
         bind("c", "recount", "Recount", id="campaigns.recount", show=False),
         bind("escape", "stop", "Stop counting", id="campaigns.stop", show=False),
@@ -280,6 +274,11 @@ class CampaignListScreen(Screen[None]):
 
     def action_recount(self) -> None:
         self.refill()
+
+    def action_calendar(self) -> None:
+        from tui.screens.campaigns.campaign_calendar import open_calendar
+
+        open_calendar(self.app)
 
     # -- actions ---------------------------------------------------------------------------
     @on(DataTable.RowSelected, "#campaigns")

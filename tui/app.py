@@ -42,6 +42,7 @@ BUILDER_MODULE = f"{__package__}.screens.builder.builder"
 # the campaign screens (and Liquid, approval, export behind them) load when first needed
 CAMPAIGN_SCREENS = (
     ("screens.campaigns.campaign_list", "CampaignListScreen"),
+    ("screens.campaigns.campaign_calendar", "CampaignCalendarScreen"),
     ("screens.campaigns.campaign_edit", "CampaignEditScreen"),
     ("screens.campaigns.campaign_preflight", "CampaignPreflightScreen"),
     ("screens.handoff.campaign_approve", "ApproveScreen"),

@@ -40,11 +40,13 @@ class KizunaCommands(Provider):
         if session is None:
             return out
         out.append((title("New segment"), k.new_segment, _("start from an empty ALL group")))
+        from tui.screens.campaigns.campaign_calendar import open_calendar
         from tui.screens.campaigns.campaign_list import open_campaigns
 
         out.append(
             (title("Campaigns: messages, preview, preflight"), partial(open_campaigns, app), "c")
         )
+        out.append((title("Send calendar: campaigns by day"), partial(open_calendar, app), "k"))
         out.extend(_campaign_commands(app, session))
         for stem in session.store.names():
             try:

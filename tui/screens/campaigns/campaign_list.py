@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.widgets import DataTable
 
 from queries.campaigns.funnel import policy_funnel
-from queries.campaigns.model import Campaign
+from queries.campaigns.model import Campaign, campaign_files
 from queries.campaigns.parse import load_campaign
 from queries.core.errors import KizunaError
 from queries.core.i18n import N_, _
@@ -51,13 +51,6 @@ def open_campaigns(app: App) -> None:
     app.push_screen(CampaignListScreen())
 
 
-def campaign_files(folder: Path) -> list[Path]:
-    """The campaign files of a workspace, by name."""
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-
-
 class CampaignListScreen(FileListScreen):
     """Campaigns: open one to edit its 3W1H and see each person's message; new from a segment."""
 
@@ -67,6 +60,7 @@ class CampaignListScreen(FileListScreen):
         bind("a", "approve", "Approve", id="campaigns.approve"),
         bind("e", "export", "Export", id="campaigns.export"),
         bind("m", "results", "Results", id="campaigns.results"),
+        bind("k", "calendar", "Calendar", id="campaigns.calendar"),
         bind("delete,x", "delete", "Delete", id="campaigns.delete", key_display="del"),
         bind("c", "recount", "Recount", id="campaigns.recount", show=False),
         bind("escape", "stop", "Stop counting", id="campaigns.stop", show=False),
@@ -237,6 +231,11 @@ class CampaignListScreen(FileListScreen):
 
     def action_recount(self) -> None:
         self.refill()
+
+    def action_calendar(self) -> None:
+        from tui.screens.campaigns.campaign_calendar import open_calendar
+
+        open_calendar(self.app)
 
     # -- actions ---------------------------------------------------------------------------
     @on(DataTable.RowSelected, "#campaigns")

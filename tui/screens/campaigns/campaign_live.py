@@ -26,7 +26,12 @@ from tui.kizuna import session_of
 from tui.screens.campaigns.campaign_draft import CampaignDraft, part_of, problem
 from tui.screens.campaigns.campaign_messages import CampaignInvalid, CampaignPreviewed
 from tui.widgets.campaign_form import CampaignForm
-from tui.widgets.campaign_preview import CampaignPreview, audience_content, message_content
+from tui.widgets.campaign_preview import (
+    CampaignPreview,
+    audience_content,
+    message_content,
+    notes_content,
+)
 from tui.workers import JobSlot
 
 DEBOUNCE = 0.3  # seconds of quiet typing before the preview renders again
@@ -147,7 +152,7 @@ class CampaignLiveMixin(Screen):
         keep = self.current.customer_id if self.current else None
         self.campaign, self.result, self.error = event.campaign, event.preview, None
         self.removed = event.removed
-        self.audience = audience_content(event.preview)
+        self.audience = audience_content(event.preview, notes=False)  # the title row: one line
         ids = [sm.customer_id for sm in event.preview.samples]
         self.index = ids.index(keep) if keep in ids else min(self.index, max(len(ids) - 1, 0))
         self.form.mark_invalid(None)
@@ -235,7 +240,8 @@ class CampaignLiveMixin(Screen):
         parts.append(
             (_("✓ rendered for {who} · e edit · ] next · f preflight").format(who=who), "dim")
         )
-        return Content.assemble(*parts)
+        notes = notes_content(self.result) if self.result is not None else []
+        return Content("\n").join([*notes, Content.assemble(*parts)])
 
     def _status(self, content: Content, keep_error: bool = False) -> None:
         if keep_error and self.error is not None:

@@ -212,13 +212,13 @@ def policy_preflight(
             report = None
     if report is None:
         report = _rows_preflight(rows, preset, cols, job, funnel, progress, session)
+        from queries.campaigns.formula import scan
+
+        report.warnings += scan(session, c, q, job)
     elif progress:
         progress(funnel.recipients, funnel.recipients)
     report.recipients, report.holdout = funnel.recipients, funnel.holdout
     report.by_variant = {k: v for k, v in funnel.arms.items() if k != HOLDOUT}
-    from queries.campaigns.formula import scan
-
-    report.warnings += scan(session, c, q, job)
     report.elapsed = time.perf_counter() - start
     return report
 

@@ -22,11 +22,13 @@ from typing import Any
 from sqlglot import exp
 
 from queries.campaigns.channels import _EXT, is_gsm7, utf16_units
-from queries.campaigns.findings import PreflightReport
+from queries.campaigns.findings import Finding, PreflightReport
+from queries.campaigns.formula import formula_findings, may_start_a_formula, spreadsheet_columns
 from queries.campaigns.model import Campaign
 from queries.campaigns.personalize import MessageTemplate
 from queries.campaigns.preflight import RENDER_BUDGET_S, _Checker
 from queries.campaigns.preflight_values import CONTROL, LINE_PARTS
+from queries.campaigns.presets import OutColumn
 from queries.campaigns.render_batch import Budget
 from queries.engines.jobs import Job
 from queries.handoff.export.distinct import (
@@ -315,7 +317,8 @@ def sql_preflight(
     try:
         if c.coupon is not None and not redraw_coupons(session, c, rec, job):
             raise Unsure("coupon codes that clash")
-        m = materialise(b, [], rec)
+        sheet = spreadsheet_columns(c, q.fields)  # for the formula scan
+        m = materialise(b, sheet, rec)
         report = PreflightReport(c.name, c.encoding)
         ck = _Checker(c, report, b.budget)
         send_date = c.send_date(session.snapshot.as_of)
@@ -359,10 +362,26 @@ def sql_preflight(
         distinct = _aggregate(b, m, ck, texts, counts) if order else {}
         ck.finish()
         report.distinct |= distinct
+        report.warnings += _formulas(b, m, sheet)
         return report
     finally:
         for t in [rec, *b.tables]:
             job.run(session.snapshot.cursor, f"DROP TABLE IF EXISTS {t.sql('duckdb')}")
+
+
+def _formulas(b: Build, m: exp.Table, cols: list[OutColumn]) -> list[Finding]:
+    """`formula.scan` over M's copy of the file's snapshot columns (no second funnel)."""
+    if not cols:
+        return []
+    values = [col(f"c_{i}") for i in range(len(cols))]
+    sel = (
+        exp.select(col("kz_cid"), *values)
+        .from_(alias_m(m))
+        .where(exp.or_(*map(may_start_a_formula, values)))
+        .order_by(col("kz_cid"))
+    )
+    rows, _ = b.run(sel)
+    return formula_findings(b.c, cols, [rows])
 
 
 def _aggregate(
@@ -409,7 +428,8 @@ def _aggregate(
             filtered(exp.func("min", col("kz_cid"), show.copy()), blank.copy()),
             exp.func("max", exp.Case(ifs=char_ifs)),
         ]
-        distinct.append(exp.Count(this=exp.Distinct(expressions=[exp.Case(ifs=text_ifs)])))
+        hashed = exp.func("hash", exp.Case(ifs=text_ifs))  # as the Python path's set of hashes
+        distinct.append(exp.Count(this=exp.Distinct(expressions=[hashed])))
     sel = exp.select(*sel_exprs).from_(alias_m(m))
     for lk, on in b.joins:
         sel = sel.join(lk, on=on, join_type="left")
@@ -465,6 +485,8 @@ def _pack(
     for lk, on in b.joins:
         sel = sel.join(lk, on=on, join_type="left")
     rows, _ = b.run(sel.where(exp.Is(this=size.copy(), expression=exp.Null())))
+    if any(r[2] is None for r in rows):
+        raise Unsure("a recipient whose input no lookup holds")
     rows.sort(key=lambda r: r[1])
     for (arm, cid, _), n in zip(rows, bud.sizes([r[2] for r in rows])):
         got = found[(arm, part)]

@@ -34,6 +34,8 @@ NAMES = [
     "長い名前" * 20,
     "b" * 170,  # GSM-7 over one segment
     "€x" * 90,  # GSM-7 with extension characters over one segment (packing)
+    "=HYPERLINK(1)",  # formula-like
+    "@home",
 ]
 
 
@@ -171,6 +173,7 @@ def test_generated_campaigns_report_the_same_on_both_paths(
         assert {"control_character", "empty"} <= kinds
         assert report["warnings"] and any(f["count"] for f in report["fallbacks"])
         assert report["distinct_messages"]["subject"] > 10
+        assert any(w["kind"] == "formula" for w in report["warnings"])
 
 
 def test_the_demo_campaigns_preflight_in_sql_with_the_same_report(

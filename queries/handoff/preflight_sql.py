@@ -150,7 +150,7 @@ def _part(
         per_node = list(zip(*d.texts)) if len(piece.nodes) > 1 else [d.texts]
         data = {f"k{j}": [k[j] for k in d.keys] for j in range(len(d.keyed))}
         data |= {f"t{i}": list(x) for i, x in zip(piece.nodes, per_node)}
-        stats = list(zip(*map(_stats, joined))) if joined else [[]] * len(STATS)
+        stats: list[Any] = list(zip(*map(_stats, joined))) if joined else [()] * len(STATS)
         data |= {name: list(xs) for name, xs in zip(STATS, stats)}
         alias = join_lookup(b, variant, d.keyed, data, STAT_TYPES)
         out.slots.update({i: exp.column(f"t{i}", alias, quoted=True) for i in piece.nodes})
@@ -365,8 +365,8 @@ def sql_preflight(
         report.warnings += _formulas(b, m, sheet)
         return report
     finally:
-        for t in [rec, *b.tables]:
-            job.run(session.snapshot.cursor, f"DROP TABLE IF EXISTS {t.sql('duckdb')}")
+        for table in [rec, *b.tables]:
+            job.run(session.snapshot.cursor, f"DROP TABLE IF EXISTS {table.sql('duckdb')}")
 
 
 def _formulas(b: Build, m: exp.Table, cols: list[OutColumn]) -> list[Finding]:

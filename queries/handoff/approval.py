@@ -25,7 +25,7 @@ from queries.campaigns.presets import PRESETS, columns_for, mask_for
 from queries.core.private_fs import private_dir, write_private
 from queries.engines.jobs import Job
 from queries.handoff import audit, ledger, preflight_sql
-from queries.handoff.export.distinct import Unsure
+from queries.handoff.export.distinct import Unsure, drop_tables
 from queries.handoff.export.rows import Rows
 from queries.handoff.fingerprint import Fingerprint, fingerprint
 from queries.handoff.refusals import (
@@ -263,7 +263,7 @@ def review(session: Session, c: Campaign, job: Job | None = None, progress: Any 
         power = measurability(session, funnel.arms, status, job)
     finally:
         if table is not None:
-            session.snapshot.cursor().execute(f"DROP TABLE IF EXISTS {table.sql('duckdb')}")
+            drop_tables(session, [table])
     if table is not None:  # a query that outlives the table
         funnel.query = policy_query(session, c, fs.status().subquery("kz_f"))
     return Review(c, funnel, fp, report, changes, prev, diff, power)

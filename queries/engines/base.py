@@ -14,7 +14,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlglot import exp
@@ -24,16 +23,6 @@ from queries.engines.errors import EngineError
 from queries.engines.jobs import Job
 
 FEATURES_NAME = "kz_features"
-
-
-@dataclass(frozen=True)
-class Written:
-    """What `engine.write` produced: a file or a folder of part files (Spark)."""
-
-    path: str
-    format: str
-    rows: int | None = None
-    files: list[str] = field(default_factory=list)
 
 
 class JobCursor:
@@ -197,9 +186,6 @@ class Engine:
         """Run a statement that returns nothing (DDL)."""
         with self._lock:
             self._statement(sql)
-
-    def write(self, query: str, path: str, format: str = "parquet") -> Written:
-        raise EngineError(f"writing files is not available on {self.kind}")
 
     # -- workspace data and intermediate results --------------------------------------------
     def register_parquet(self, name: str, files: list[str], columns: list[tuple[str, str]]) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from queries.engines.base import FEATURES_NAME, Engine, Written, first_line
+from queries.engines.base import FEATURES_NAME, Engine, first_line
 from queries.engines.dialects import render
 from queries.engines.errors import EngineError, missing_extra
 from queries.engines.jobs import Job
@@ -237,21 +237,6 @@ class SparkEngine(Engine):
                 batch = []
         if batch:
             yield batch
-
-    def write(self, query: str, path: str, format: str = "parquet") -> Written:
-        """Spark writes the files itself: a folder of part files at `path`."""
-        self.ensure_features()
-        fmt = "json" if format == "jsonl" else format
-        if fmt not in FILE_FORMATS:
-            raise EngineError(f"Spark cannot write `{format}`; use parquet, csv, json or orc")
-        try:
-            writer = self.spark.sql(query).write.mode("errorifexists").format(fmt)
-            if fmt == "csv":
-                writer = writer.option("header", "true")
-            writer.save(str(path))
-        except Exception as exc:
-            raise EngineError(f"writing {path} on Spark failed: {first_line(exc)}") from None
-        return Written(str(path), format)
 
     # -- workspace data and intermediate results --------------------------------------------
     def _load_rows(self, name: str, columns: list[tuple[str, str]], rows: list[tuple]) -> None:

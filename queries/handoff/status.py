@@ -11,8 +11,6 @@ from queries.campaigns.model import Campaign
 from queries.handoff.approval import load_approval
 from queries.handoff.fingerprint import Fingerprint, fingerprint
 
-STATES = ("draft", "approved", "changed", "exported", "measured")
-
 
 @dataclass(frozen=True)
 class CampaignStatus:

@@ -27,15 +27,6 @@ from queries.segments.compile import lit
 
 MEMBERS_TABLE = "kizuna_measure_members"
 MEMBER_COLUMNS = [("customer_id", "VARCHAR"), ("arm", "VARCHAR"), ("coupon", "VARCHAR")]
-PERSON_COLUMNS = (
-    "customer_id",
-    "arm",
-    "orders",
-    "revenue",
-    "redemptions",
-    "pre_orders",
-    "pre_revenue",
-)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -22,13 +23,25 @@ from rich.text import Text
 from queries.campaigns.funnel import Funnel, labels
 from queries.campaigns.model import Campaign, find_campaign
 from queries.campaigns.parse import load_campaign
+from queries.core.workspace import Workspace, load_workspace
 from queries.engines.jobs import Job
 from queries.handoff.approval import AudienceChanges, Review, approve, review
+from queries.handoff.approval_record import Approval
 from queries.handoff.checks import previous_export
-from queries.handoff.export.run import ExportResult, export_campaign
+from queries.handoff.export.run import ExportResult, export_file
 from queries.handoff.refusals import PreflightFailed, SendTimePassed
 from tui.cli.campaign import print_preflight
-from tui.cli.main import EngineOpt, _check_engine, _json, app, err, guarded, out, session
+from tui.cli.main import (
+    EngineOpt,
+    _check_engine,
+    _json,
+    app,
+    demo_note,
+    err,
+    guarded,
+    out,
+    session,
+)
 
 WorkspaceOpt = Annotated[
     Path | None, typer.Option("--workspace", "-w", help="Workspace folder (holds kizuna.toml).")
@@ -190,18 +203,18 @@ def approve_cmd(
         if as_json:
             _json(_review_json(rv, rec))
         else:
-            note = " (preflight problems overridden)" if rec["preflight"]["overridden"] else ""
-            fp = rec["fingerprint"]["sha256"][:12]
+            note = " (preflight problems overridden)" if rec.overridden else ""
+            fp = rec.sha256[:12]
             from queries.handoff.audit import who_text
 
-            signed = f"{rec['approved_by']} ({who_text(rec.get('who'))})"
-            msg = f"Approved by {signed} at {rec['approved_at']}{note}; fingerprint {fp}"
+            signed = f"{rec.approved_by} ({who_text(rec.who)})"
+            msg = f"Approved by {signed} at {rec.approved_at}{note}; fingerprint {fp}"
             out.print(Text(msg, style="bold green"))
 
     guarded(body)
 
 
-def _review_json(rv: Review, rec: dict | None) -> dict[str, Any]:
+def _review_json(rv: Review, rec: Approval | None) -> dict[str, Any]:
     return {
         "campaign": rv.campaign.stem,
         "approved": rec is not None,
@@ -211,7 +224,7 @@ def _review_json(rv: Review, rec: dict | None) -> dict[str, Any]:
         "definition_changes": rv.definition_changes,
         "preflight": rv.preflight.to_dict(),
         "measurability": rv.measurability.to_dict() if rv.measurability else None,
-        "approval": rec,
+        "approval": rec.to_dict() if rec is not None else None,
     }
 
 
@@ -220,10 +233,11 @@ def _waiting(text: str) -> None:
     err.print(f"{text}; Ctrl-C stops waiting", soft_wrap=True)
 
 
-def _export(s: Any, c: Campaign, **kw: Any) -> ExportResult:
+def _export(ws: Workspace, path: Path, **kw: Any) -> ExportResult:
     kw.setdefault("waiting", _waiting)
+    kw.setdefault("notice", lambda msg: err.print(escape(msg)))
     if not err.is_terminal:
-        return export_campaign(s, c, **kw)
+        return export_file(ws, path, **kw)
     cols = (
         TextColumn("export"),
         BarColumn(),
@@ -233,8 +247,8 @@ def _export(s: Any, c: Campaign, **kw: Any) -> ExportResult:
     )
     with Progress(*cols, console=err, transient=True) as bar:
         task = bar.add_task("rows", total=None)
-        return export_campaign(
-            s, c, progress=lambda d, t: bar.update(task, completed=d, total=t), **kw
+        return export_file(
+            ws, path, progress=lambda d, t: bar.update(task, completed=d, total=t), **kw
         )
 
 
@@ -275,13 +289,15 @@ def export_cmd(
     _check_engine(engine)
 
     def body() -> None:
-        s = session(workspace, db, as_of, engine)
-        c = _load(s, campaign)
-        prev = previous_export(s.ws, c.stem)
+        # files only: the worker process opens the engine, checks and writes (no session here)
+        demo_note(workspace)
+        ws = load_workspace(workspace, db, as_of)
+        path = find_campaign(campaign, ws.campaigns_dir)
+        prev = previous_export(ws, path.stem)
         again = replace
         if prev is not None and not again and not as_json and sys.stdin.isatty():
             again = typer.confirm(
-                f"`{c.stem}` was exported before: {prev.describe()}. Export again and replace "
+                f"`{path.stem}` was exported before: {prev.describe()}. Export again and replace "
                 "that handoff?",
                 default=False,
             )
@@ -289,7 +305,13 @@ def export_cmd(
                 err.print("not exported")
                 raise typer.Exit(1)
         res = _export(
-            s, c, out=out_dir, force=force, messages=False if no_messages else None, replace=again
+            ws,
+            path,
+            engine=engine,
+            out=out_dir,
+            force=force,
+            messages=False if no_messages else None,
+            replace=again,
         )
         m = res.manifest
         if as_json:

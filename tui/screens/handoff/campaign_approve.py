@@ -21,6 +21,7 @@ from queries.campaigns.preview import Preview, preview
 from queries.core.errors import KizunaError
 from queries.engines.jobs import Job
 from queries.handoff.approval import AudienceChanges, Review, approval_path, approve, review
+from queries.handoff.approval_record import Approval
 from queries.handoff.audit import who, who_text
 from queries.handoff.checks import send_time_passed
 from queries.handoff.refusals import ExportError
@@ -162,9 +163,9 @@ def review_content(rv: Review, pv: Preview | None, width: int = 80) -> Content:
     parts.append(changes_content(rv.changes, rv.funnel))
     if rv.previous:
         p = rv.previous
-        prev = f"Last approved by {p.get('approved_by')} at {p.get('approved_at')}"
-        if p.get("who"):
-            prev += f" ({who_text(p['who'])})"
+        prev = f"Last approved by {p.approved_by} at {p.approved_at}"
+        if p.who:
+            prev += f" ({who_text(p.who)})"
         parts.append(Content.styled(prev, "dim"))
         if rv.definition_changes:
             changed = "Changed since then: " + "; ".join(rv.definition_changes)
@@ -201,7 +202,7 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
         self.slot = JobSlot(self, "campaign-review")
         self.review: Review | None = None
         self.samples: Preview | None = None
-        self.record: dict[str, Any] | None = None
+        self.record: Approval | None = None
 
     def compose(self) -> ComposeResult:
         yield SnapshotHeader()
@@ -322,9 +323,9 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
             self._result(Content.assemble(("✗ Not approved: ", BAD), str(exc)))
             return
         self.record = rec
-        path = approval_path(self.app.session, rv.campaign.stem)
-        fp = rec["fingerprint"]["sha256"][:12]
-        signed = f"by {rec['approved_by']} ({who_text(rec.get('who'))}) at {rec['approved_at']}"
+        path = approval_path(self.app.session.ws, rv.campaign.stem)
+        fp = rec.sha256[:12]
+        signed = f"by {rec.approved_by} ({who_text(rec.who)}) at {rec.approved_at}"
         self._status(Content.assemble(("✓ Approved ", GOOD), signed))
         self.query_one("#approve-btn", Button).disabled = True
         self._result(
@@ -333,7 +334,7 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
                 str(path),
             )
         )
-        self.notify(f"Approved {rv.campaign.stem} by {rec['approved_by']}.", timeout=5)
+        self.notify(f"Approved {rv.campaign.stem} by {rec.approved_by}.", timeout=5)
 
     def action_toggle_force(self) -> None:
         box = self.query_one("#approve-force", Checkbox)

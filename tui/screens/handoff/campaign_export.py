@@ -18,7 +18,8 @@ from queries.campaigns.model import Campaign
 from queries.campaigns.parse import load_campaign
 from queries.campaigns.presets import attributes_note
 from queries.core.errors import KizunaError, QueryCancelled
-from queries.handoff.approval import check_unchanged, load_approval
+from queries.handoff.approval import check_unchanged
+from queries.handoff.approval_record import Approval, load_approval
 from queries.handoff.checks import PreviousExport, previous_export, send_time_passed
 from queries.handoff.export.run import ExportResult, export_campaign
 from queries.handoff.refusals import (
@@ -51,7 +52,7 @@ class ApprovalChecked(Message):
     def __init__(
         self,
         campaign: Campaign,
-        record: dict | None,
+        record: Approval | None,
         changes: list[str],
         notes: list[str] | None = None,
         previous: PreviousExport | None = None,
@@ -93,17 +94,16 @@ class ExportFinished(Message):
         self.cancelled = cancelled
 
 
-def approval_content(record: dict | None, changes: list[str]) -> Content:
+def approval_content(record: Approval | None, changes: list[str]) -> Content:
     """The approval status: who and when, or why the export will be refused."""
     if record is None:
         return Content.assemble(("✗ Not approved", BAD), " — approve it first (A on the review)")
-    who = f"by {record.get('approved_by')} at {record.get('approved_at')}"
+    who = f"by {record.approved_by} at {record.approved_at}"
     if changes:
         return Content.assemble(
             ("✗ Changed since approved ", BAD), who, ":\n  " + "\n  ".join(changes)
         )
-    n = record.get("recipients")
-    count = f" for {n:,} recipients" if isinstance(n, int) else ""
+    count = f" for {record.recipients:,} recipients"
     return Content.assemble(("✓ Approved ", GOOD), who + count)
 
 
@@ -222,7 +222,7 @@ class ExportScreen(Screen[ExportResult | None]):
         def work() -> None:
             try:
                 c = load_campaign(path, session.catalog, session.ws.root, session.store)
-                rec = load_approval(session, c.stem)
+                rec = load_approval(session.ws, c.stem)
                 changes: list[str] = []
                 if rec is not None:
                     try:

@@ -15,6 +15,23 @@ from .parity_env import duck, export_dir, parity_ws, pg, spark  # noqa: F401 (pa
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch):
+    """Tests read English unless they ask for Japanese (whatever the machine's locale)."""
+    import sys
+
+    from queries.core.i18n import set_language
+
+    monkeypatch.setenv("KIZUNA_LANG", "en")
+    set_language("en")
+    yield
+    lang = sys.modules.get("tui.lang")
+    if lang is not None:
+        lang.apply_language("en")
+    else:
+        set_language("en")
+
+
 @pytest.fixture(scope="session")
 def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_fixture(tmp_path_factory.mktemp("snap") / "fixture.duckdb")

@@ -2,65 +2,74 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App
 
 from queries.core.errors import KizunaError
-from queries.query.session import Session, open_session
+from queries.core.i18n import _
 from queries.segments.model import Segment
 from tui.commands import KizunaCommands
 from tui.keymap import bind, binding_ids, read_keymap
 from tui.messages import SessionFailed, SessionOpened, SessionProgressed
-from tui.screens.builder.builder import BuilderScreen
-from tui.screens.builder.condition import ConditionScreen
-from tui.screens.builder.event import EventScreen
-from tui.screens.builder.field_picker import FieldPickerScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen, SegmentPickerScreen
 from tui.screens.help import HelpScreen
 from tui.screens.segments.segment_list import SegmentListScreen
-from tui.widgets.segment_tree import SegmentTree
-from tui.widgets.value_editor import CheckList
 from tui.workers import cancel_all
 
-BINDING_OWNERS = [
-    SegmentTree,
-    CheckList,
-    SegmentListScreen,
-    BuilderScreen,
-    ConditionScreen,
-    EventScreen,
-    FieldPickerScreen,
-    ConfirmScreen,
-    PromptScreen,
-    SegmentPickerScreen,
-    HelpScreen,
-]
+if TYPE_CHECKING:  # the session (sqlglot, DuckDB) loads in the worker, after the first screen
+    from queries.query.session import Session
+    from tui.screens.builder.builder import BuilderScreen
+
+# the builder and its dialogs (and sqlglot behind them) load after the first screen is painted
+BUILDER_SCREENS = (
+    ("widgets.segment_tree", "SegmentTree"),
+    ("widgets.value_editor", "CheckList"),
+    ("screens.builder.builder", "BuilderScreen"),
+    ("screens.builder.condition", "ConditionScreen"),
+    ("screens.builder.event", "EventScreen"),
+    ("screens.builder.field_picker", "FieldPickerScreen"),
+)
+BUILDER_MODULE = f"{__package__}.screens.builder.builder"
 # the campaign screens (and Liquid, approval, export behind them) load when first needed
 CAMPAIGN_SCREENS = (
-    ("campaigns.campaign_list", "CampaignListScreen"),
-    ("campaigns.campaign_edit", "CampaignEditScreen"),
-    ("campaigns.campaign_preflight", "CampaignPreflightScreen"),
-    ("handoff.campaign_approve", "ApproveScreen"),
-    ("handoff.campaign_export", "ExportScreen"),
-    ("handoff.campaign_results", "CampaignResultsScreen"),
-    ("segments.segment_backtest", "BacktestScreen"),
+    ("screens.campaigns.campaign_list", "CampaignListScreen"),
+    ("screens.campaigns.campaign_edit", "CampaignEditScreen"),
+    ("screens.campaigns.campaign_preflight", "CampaignPreflightScreen"),
+    ("screens.handoff.campaign_approve", "ApproveScreen"),
+    ("screens.handoff.campaign_export", "ExportScreen"),
+    ("screens.handoff.campaign_results", "CampaignResultsScreen"),
+    ("screens.segments.segment_backtest", "BacktestScreen"),
 )
+
+
+def _screens(names: tuple[tuple[str, str], ...]) -> list[type]:
+    import importlib
+
+    return [getattr(importlib.import_module(f"{__package__}.{m}"), n) for m, n in names]
+
+
+def segment_owners() -> list[type]:
+    """The segment side's classes with key bindings (the builder's load here if not yet)."""
+    first = [SegmentListScreen, *_screens(BUILDER_SCREENS)]
+    return [*first, ConfirmScreen, PromptScreen, SegmentPickerScreen, HelpScreen]
 
 
 def binding_owners() -> list[type]:
     """Every class whose key bindings `[keys]` in kizuna.toml may rebind."""
-    import importlib
+    return [*segment_owners(), *_screens(CAMPAIGN_SCREENS)]
 
-    late = [
-        getattr(importlib.import_module(f"{__package__}.screens.{mod}"), name)
-        for mod, name in CAMPAIGN_SCREENS
-    ]
-    return [*BINDING_OWNERS, *late]
+
+def is_builder(screen: object) -> bool:
+    """Whether `screen` is a builder (none can be before the builder's module is loaded)."""
+    module = sys.modules.get(BUILDER_MODULE)
+    return module is not None and isinstance(screen, module.BuilderScreen)
 
 
 THEMES = ("textual-dark", "textual-light")
@@ -81,6 +90,8 @@ class KizunaApp(App[None]):
         bind("f1,question_mark", "help", "Help", id="app.help", key_display="F1"),
         bind("ctrl+t", "toggle_theme", "Theme", id="app.theme", show=False),
         bind("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
+        # Textual's own palette key, declared here so its footer label is translated too
+        bind("ctrl+p", "command_palette", "palette", id="app.palette", priority=True, show=False),
     ]
 
     def __init__(
@@ -92,8 +103,13 @@ class KizunaApp(App[None]):
         *,
         today: Callable[[], date] | None = None,
         monotonic: Callable[[], float] | None = None,
+        lang: str | None = None,
         **kwargs,
     ) -> None:
+        from queries.core.i18n import language
+        from tui.lang import apply_language
+
+        apply_language(lang or language())  # before any screen composes (tests pass lang=)
         super().__init__(**kwargs)
         self.workspace_arg = workspace
         self.db_arg = db
@@ -111,7 +127,7 @@ class KizunaApp(App[None]):
     # -- opening the workspace -------------------------------------------------------------
     def on_mount(self) -> None:
         self.push_screen(SegmentListScreen())
-        self.open_session()
+        self.call_after_refresh(self.open_session)  # the list paints before the engine loads
 
     @work(thread=True, exclusive=True, group="open-session")
     def open_session(self) -> None:
@@ -119,9 +135,12 @@ class KizunaApp(App[None]):
             self.post_message(SessionProgressed(text))
 
         try:
+            from queries.query.session import open_session
+
             session = open_session(
                 self.workspace_arg, self.db_arg, self.as_of_arg, progress, self.engine_arg
             )
+            segment_owners()  # load the builder's modules here, off the UI thread
         except KizunaError as exc:
             self.post_message(SessionFailed(exc))
             return
@@ -152,7 +171,7 @@ class KizunaApp(App[None]):
 
     @on(SessionFailed)
     def _failed(self, event: SessionFailed) -> None:
-        self.notify(event.error.render(), title="Cannot open", severity="error", timeout=15)
+        self.notify(event.error.render(), title=_("Cannot open"), severity="error", timeout=15)
         screen = self._list_screen()
         if screen is not None:
             screen.session_failed(event.error)
@@ -163,7 +182,7 @@ class KizunaApp(App[None]):
             return
         keys = self.session.ws.raw.get("keys", {})
         # the campaign screens load only when a [keys] table needs their binding ids checked
-        known = binding_ids([type(self), *(binding_owners() if keys else BINDING_OWNERS)])
+        known = binding_ids([type(self), *(binding_owners() if keys else segment_owners())])
         keymap, problems = read_keymap(keys, known)
         self.keymap = keymap
         self.set_keymap(keymap)
@@ -174,13 +193,15 @@ class KizunaApp(App[None]):
     def open_builder(self, segment: Segment | None) -> None:
         if segment is not None and segment.path is not None:
             self.last_stem = segment.path.stem
+        from tui.screens.builder.builder import BuilderScreen
+
         self.push_screen(BuilderScreen(segment))
 
     def open_stem(self, stem: str) -> None:
         """Open a saved segment by file stem, leaving the current builder first."""
 
         def go() -> None:
-            while isinstance(self.screen, BuilderScreen):
+            while is_builder(self.screen):
                 self.pop_screen()
             try:
                 seg = self.session.store.load(stem)
@@ -189,13 +210,13 @@ class KizunaApp(App[None]):
                 return
             self.open_builder(seg)
 
-        if isinstance(self.screen, BuilderScreen):
+        if is_builder(self.screen):
             self.screen.leave(go)
         else:
             go()
 
     def new_segment(self) -> None:
-        if isinstance(self.screen, BuilderScreen):
+        if is_builder(self.screen):
             self.screen.leave(lambda: (self.pop_screen(), self.open_builder(None)))
         elif self.session is not None:
             self.open_builder(None)
@@ -238,7 +259,7 @@ class KizunaApp(App[None]):
         builders = [
             s
             for s in self.screen_stack
-            if isinstance(s, (BuilderScreen, CampaignEditScreen)) and s.dirty
+            if (is_builder(s) or isinstance(s, CampaignEditScreen)) and s.dirty
         ]
         if builders and not isinstance(self.screen, (ConfirmScreen, PromptScreen)):
             if self.screen is not builders[-1]:

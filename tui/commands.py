@@ -8,8 +8,19 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from queries.core.errors import KizunaError
+from queries.core.i18n import N_, _, language
 
 Command = tuple[str, Callable[[], object], str]
+
+
+def title(msgid: str, **values: object) -> str:
+    """A command's title in the active language; in Japanese the English follows it, so
+    `export` finds 出力 too."""
+    shown = _(msgid).format(**values)
+    if language() == "en":
+        return shown
+    english = msgid.format(**values)
+    return shown if shown == english else f"{shown}  ·  {english}"
 
 
 class KizunaCommands(Provider):
@@ -21,55 +32,77 @@ class KizunaCommands(Provider):
         app = self.app
         screen = self.screen
         out: list[Command] = [
-            ("Toggle light / dark theme", app.action_toggle_theme, "ctrl+t"),
-            ("Help: keys and tour", app.action_help, "F1"),
+            (title("Toggle light / dark theme"), app.action_toggle_theme, "ctrl+t"),
+            (title("Help: keys and tour"), app.action_help, "F1"),
         ]
         session = getattr(app, "session", None)
         if session is None:
             return out
-        out.append(("New segment", app.new_segment, "start from an empty ALL group"))
+        out.append((title("New segment"), app.new_segment, _("start from an empty ALL group")))
         from tui.screens.campaigns.campaign_list import open_campaigns
 
-        out.append(("Campaigns: messages, preview, preflight", partial(open_campaigns, app), "c"))
+        out.append(
+            (title("Campaigns: messages, preview, preflight"), partial(open_campaigns, app), "c")
+        )
         out.extend(_campaign_commands(app, session))
         for stem in session.store.names():
             try:
                 name = session.store.load(stem).name
             except KizunaError:
                 continue
-            out.append((f"Open segment: {name}", partial(app.open_stem, stem), f"{stem}.yaml"))
+            out.append(
+                (
+                    title("Open segment: {name}", name=name),
+                    partial(app.open_stem, stem),
+                    f"{stem}.yaml",
+                )
+            )
         if not isinstance(screen, BuilderScreen):
             return out
         act = screen.run_action
-        for title, action, help_text in [
-            ("Add a field condition", "add_field", "a"),
-            ("Add an event condition", "add_event", "e"),
-            ("Add a segment reference", "add_segment", "s"),
-            ("Add a group (any of)", "add_group", "g"),
-            ("Save", "save", "ctrl+s"),
-            ("Save as…", "save_as", "S"),
-            ("Undo", "undo", "ctrl+z"),
-            ("Redo", "redo", "ctrl+y"),
-            ("Count again", "count", "c"),
-            ("Stop counting", "cancel_count", "esc"),
-            ("Show / mask personal data", "unmask", "u"),
-            ("Copy the SQL", "copy_sql", "y"),
-            ("Back to the segment list", "back", "q"),
-            ("Show the sample", "look('sample')", "1"),
-            ("Show the SQL", "look('sql')", "4"),
-            ("Explain a customer (why in / out)", "look('customer')", "5"),
+        for msgid, action, help_text in [
+            (N_("Add a field condition"), "add_field", "a"),
+            (N_("Add an event condition"), "add_event", "e"),
+            (N_("Add a segment reference"), "add_segment", "s"),
+            (N_("Add a group (any of)"), "add_group", "g"),
+            (N_("Save"), "save", "ctrl+s"),
+            (N_("Save as…"), "save_as", "S"),
+            (N_("Undo"), "undo", "ctrl+z"),
+            (N_("Redo"), "redo", "ctrl+y"),
+            (N_("Count again"), "count", "c"),
+            (N_("Stop counting"), "cancel_count", "esc"),
+            (N_("Show / mask personal data"), "unmask", "u"),
+            (N_("Copy the SQL"), "copy_sql", "y"),
+            (N_("Back to the segment list"), "back", "q"),
+            (N_("Show the sample"), "look('sample')", "1"),
+            (N_("Show the SQL"), "look('sql')", "4"),
+            (N_("Explain a customer (why in / out)"), "look('customer')", "5"),
         ]:
-            out.append((title, partial(act, action), help_text))
+            out.append((title(msgid), partial(act, action), help_text))
         for f in session.catalog.fields.values():
             if not f.pii and f.name != "customer_id" and not f.unavailable:
-                out.append((f"Breakdown by {f.label}", partial(_breakdown, screen, f.name), f.name))
+                out.append(
+                    (
+                        title("Breakdown by {field}", field=f.label),
+                        partial(_breakdown, screen, f.name),
+                        f.name,
+                    )
+                )
         for stem in session.store.names():
             if screen.path is None or stem != screen.path.stem:
-                out.append((f"Overlap with {stem}", partial(_overlap, screen, stem), "overlap"))
+                out.append(
+                    (
+                        title("Overlap with {name}", name=stem),
+                        partial(_overlap, screen, stem),
+                        "overlap",
+                    )
+                )
         from tui.widgets.look_sql import DIALECTS
 
         for d in DIALECTS:
-            out.append((f"SQL for {d}", partial(_dialect, screen, d), "dialect"))
+            out.append(
+                (title("SQL for {dialect}", dialect=d), partial(_dialect, screen, d), "dialect")
+            )
         return out
 
     async def discover(self) -> Hits:
@@ -113,11 +146,11 @@ def _campaign_commands(app, session) -> list[Command]:
     for path in campaign_files(session.ws.campaigns_dir):
         name = _campaign_name(path)
         for verb, opener, key in (
-            ("Preview campaign", _open_editor, "enter"),
-            ("Approve campaign", _open_approve, "a"),
-            ("Export campaign", _open_export, "e"),
+            (N_("Preview campaign: {name}"), _open_editor, "enter"),
+            (N_("Approve campaign: {name}"), _open_approve, "a"),
+            (N_("Export campaign: {name}"), _open_export, "e"),
         ):
-            out.append((f"{verb}: {name}", partial(opener, app, path), f"{path.name} · {key}"))
+            out.append((title(verb, name=name), partial(opener, app, path), f"{path.name} · {key}"))
     return out
 
 

@@ -25,9 +25,34 @@ def _leave() -> None:
     os._exit(130)
 
 
+def _flag(argv: list[str], *names: str) -> str | None:
+    """The value of `--name value` or `--name=value` in argv (before the CLI parses it)."""
+    for i, arg in enumerate(argv):
+        for name in names:
+            if arg == name and i + 1 < len(argv):
+                return argv[i + 1]
+            if arg.startswith(name + "="):
+                return arg.split("=", 1)[1]
+    return None
+
+
+def choose_language(argv: list[str]) -> str:
+    """Pick the language before the CLI's help texts are built: --lang, env, kizuna.toml."""
+    from pathlib import Path
+
+    from queries.core.i18n import choose, set_language
+    from queries.core.workspace import configured_language
+
+    ws = _flag(argv, "--workspace", "-w")
+    return set_language(
+        choose(_flag(argv, "--lang"), configured_language(Path(ws) if ws else None))
+    )
+
+
 def main() -> None:
     """Run the CLI; an interrupt anywhere becomes `interrupted` and exit code 130."""
     try:
+        choose_language(sys.argv[1:])
         from tui.cli.main import app
 
         app()

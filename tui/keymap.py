@@ -14,6 +14,10 @@ from typing import Any
 
 from textual.binding import Binding, BindingType
 
+# every Binding made here with its English description (the msgid), so a language switch
+# can re-translate it (tui/lang.py)
+BOUND: list[tuple[Binding, str]] = []
+
 
 def bind(
     key: str,
@@ -24,10 +28,15 @@ def bind(
     priority: bool = False,
     key_display: str | None = None,
 ) -> Binding:
-    """A Binding that always carries an id (so it can be rebound)."""
-    return Binding(
-        key, action, description, show=show, priority=priority, id=id, key_display=key_display
+    """A Binding that always carries an id (so it can be rebound); its description is
+    translated now and again whenever the language changes."""
+    from queries.core.i18n import _
+
+    b = Binding(
+        key, action, _(description), show=show, priority=priority, id=id, key_display=key_display
     )
+    BOUND.append((b, description))
+    return b
 
 
 def binding_ids(owners: Iterable[type]) -> dict[str, Binding]:

@@ -6,14 +6,18 @@ so a handler can drop a stale result (an answer for a tree that has since change
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
+from textual.widget import Widget
 
 from queries.core.errors import KizunaError
-from queries.query.explain import Verdict
-from queries.query.runner import BreakdownRow, Step
-from queries.query.session import Session
+
+if TYPE_CHECKING:  # types only: the first screen paints before sqlglot and DuckDB load
+    from queries.query.explain import Verdict
+    from queries.query.runner import BreakdownRow, Step
+    from queries.query.session import Session
+    from queries.segments.model import Node
 
 
 class SessionProgressed(Message):
@@ -157,3 +161,13 @@ class CustomerPicked(Message):
     def __init__(self, customer_id: str) -> None:
         super().__init__()
         self.customer_id = customer_id
+
+
+class Drafted(Message):
+    """A condition dialog's draft changed: the node as typed, or None and why it is not valid."""
+
+    def __init__(self, dialog: Widget, node: Node | None, problem: str | None = None) -> None:
+        super().__init__()
+        self.dialog = dialog
+        self.node = node
+        self.problem = problem

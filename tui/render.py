@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from queries.core.catalog import Catalog
-from queries.query.explain import Verdict
-from queries.query.runner import Step
-from queries.query.session import Session
-from queries.segments.model import Segment
+from queries.core.i18n import _
+
+if TYPE_CHECKING:  # types only: `kizuna tui` starts without loading the engine
+    from queries.core.catalog import Catalog
+    from queries.query.explain import Verdict
+    from queries.query.runner import Step
+    from queries.query.session import Session
+    from queries.segments.model import Segment
 from tui.fmt import pct_text
 
 
@@ -57,7 +60,7 @@ def catalog_json(cat: Catalog) -> dict[str, Any]:
 
 
 def print_catalog(console: Console, cat: Catalog) -> None:
-    table = Table(title="Customer fields", title_justify="left", expand=False)
+    table = Table(title=_("Customer fields"), title_justify="left", expand=False)
     for col in ("field", "type", "label", "description", "pii"):
         table.add_column(col, overflow="fold")
     gone = []
@@ -68,13 +71,13 @@ def print_catalog(console: Console, cat: Catalog) -> None:
         table.add_row(f.name, f.type, Text(f.label), Text(f.description), "PII" if f.pii else "")
     console.print(table)
     if gone:
-        na = Table(title="Unavailable in this snapshot", title_justify="left", expand=False)
+        na = Table(title=_("Unavailable in this snapshot"), title_justify="left", expand=False)
         for col in ("field", "type", "why"):
             na.add_column(col, overflow="fold")
         for f in gone:
             na.add_row(f.name, f.type, Text(f.unavailable or ""), style="dim")
         console.print(na)
-    ev = Table(title="Event sources", title_justify="left")
+    ev = Table(title=_("Event sources"), title_justify="left")
     for col in ("event", "time", "fields", "description"):
         ev.add_column(col, overflow="fold")
     for e in cat.events.values():
@@ -99,29 +102,31 @@ def print_count(
     steps: list[Step] | None,
     elapsed: float,
 ) -> None:
-    console.print(Text.assemble((seg.name, "bold"), f"  as of {s.snapshot.as_of}"))
+    console.print(
+        Text.assemble((seg.name, "bold"), "  " + _("as of {day}").format(day=s.snapshot.as_of))
+    )
     if s.ws.as_of is not None:
         console.print(
             Text(
-                "backtest: events as they were that day; customer attributes are current values",
+                _("backtest: events as they were that day; customer attributes are current values"),
                 style="yellow",
             )
         )
     if steps:
         table = Table(show_edge=False)
         table.add_column("#", justify="right")
-        table.add_column("condition")
-        table.add_column("audience", justify="right")
-        table.add_column("removed", justify="right")
-        table.add_row("", "all customers", f"{base:,}", "")
+        table.add_column(_("condition"))
+        table.add_column(_("audience"), justify="right")
+        table.add_column(_("removed"), justify="right")
+        table.add_row("", _("all customers"), f"{base:,}", "")
         for i, st in enumerate(steps, 1):
             table.add_row(str(i), Text(st.label), f"{st.count:,}", f"−{st.removed:,}")
         console.print(table)
     console.print(
         Text.assemble(
-            ("audience ", ""),
+            (_("audience") + " ", ""),
             (f"{n:,}", "bold green"),
-            f" of {base:,} ({pct_text(n, base)})  ",
+            " " + _("of {base} ({pct})").format(base=f"{base:,}", pct=pct_text(n, base)) + "  ",
             (f"{elapsed * 1000:.0f} ms", "dim"),
         )
     )
@@ -139,7 +144,7 @@ def _cell(v: Any) -> str:
 
 def print_rows(console: Console, rows: list[dict[str, Any]], title: str) -> None:
     if not rows:
-        console.print(f"{title}: no members")
+        console.print(_("{title}: no members").format(title=title))
         return
     table = Table(title=Text(title), title_justify="left")
     for i, k in enumerate(rows[0]):
@@ -156,7 +161,7 @@ def print_rows(console: Console, rows: list[dict[str, Any]], title: str) -> None
 def print_why(
     console: Console, seg: Segment, customer_id: str, member: bool, verdicts: list[Verdict]
 ) -> None:
-    head = "is IN" if member else "is NOT in"
+    head = _("is IN") if member else _("is NOT in")
     style = "bold green" if member else "bold red"
     console.print(Text.assemble((customer_id, "bold"), " ", (head, style), f" {seg.name}"))
     for v in verdicts:

@@ -4,23 +4,30 @@ A `JobSlot` holds at most one running job per concern (the live count, the sampl
 starting a new one cancels the previous (its DuckDB cursor is interrupted, its worker
 flagged), and whatever the cancelled job would have posted is dropped. Workers only call
 the engine and post a message; the screens' handlers own the state.
+
+This is the TUI's one worker pattern and `Job` its one cancel token (`queries` takes the same
+`Job`, e.g. `export_campaign(cancel=job)`). Typing is debounced with `later`: an exclusive
+async worker whose first line sleeps, so a newer keystroke cancels it before any query starts.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.worker import Worker
 
 from queries.core.errors import KizunaError, QueryCancelled
-from queries.engines.jobs import Job
-from queries.query.session import Session
 from queries.segments.model import FieldCond, Segment
+
+if TYPE_CHECKING:  # DuckDB and sqlglot load with the session, after the first screen
+    from queries.engines.jobs import Job
+    from queries.query.session import Session
 
 HISTORY_SOURCES = ("orders", "web", "messages")
 _SLOTS: weakref.WeakSet[JobSlot] = weakref.WeakSet()
@@ -40,6 +47,8 @@ class JobSlot:
         self.group = group
         self.job: Job | None = None
         self.worker: Worker[None] | None = None
+        self.waiting: Worker[None] | None = None  # a debounce not yet run (see `later`)
+        self._told = False  # the running job reports its end even when cancelled
         self._lock = threading.Lock()
         _SLOTS.add(self)
 
@@ -51,29 +60,40 @@ class JobSlot:
         self,
         body: Callable[[Job], Message | list[Message] | None],
         on_error: Callable[[KizunaError], Message | None] | None = None,
+        on_cancelled: Callable[[QueryCancelled], Message | None] | None = None,
     ) -> Job:
-        """Run `body(job)` in a thread; post what it returns unless the job was cancelled."""
+        """Run `body(job)` in a thread; post what it returns unless the job was cancelled.
+
+        With `on_cancelled`, the job's end is always told (work whose outcome matters even
+        when stopped, like an export: "nothing was written", or the files if it finished
+        first); its worker then runs until the body returns, so nothing waits on a ghost."""
         self.cancel()
+        from queries.engines.jobs import Job
+
         job = Job()
+        told = on_cancelled is not None
         with self._lock:
             self.job = job
+            self._told = told
 
         def work() -> None:
             try:
                 out = body(job)
-            except QueryCancelled:
-                return
+            except QueryCancelled as exc:
+                if on_cancelled is None:
+                    return
+                out = on_cancelled(exc)
             except KizunaError as exc:
-                if job.cancelled or on_error is None:
+                if (job.cancelled and not told) or on_error is None:
                     return
                 out = on_error(exc)
             except Exception as exc:  # an engine bug must not take the app down
-                if job.cancelled or on_error is None:
+                if (job.cancelled and not told) or on_error is None:
                     return
                 out = on_error(KizunaError(f"unexpected error: {exc!r}"))
             finally:
                 self._finished(job)
-            if job.cancelled or out is None:
+            if (job.cancelled and not told) or out is None:
                 return
             for msg in out if isinstance(out, list) else [out]:
                 self.owner.post_message(msg)
@@ -92,16 +112,35 @@ class JobSlot:
                 self.job = None
                 self.worker = None
 
+    def later(self, delay: float, then: Callable[[], None]) -> None:
+        """Debounce: call `then` (on the UI thread) after `delay` quiet seconds, unless
+        cancelled or replaced first (by `later`, `start` or `cancel`) or the owner went away."""
+        self.cancel()
+
+        async def wait() -> None:
+            await asyncio.sleep(delay)
+            if self.owner.is_attached:  # a screen closed during the debounce does nothing
+                self.waiting = None
+                then()
+
+        group = f"{self.group}-debounce"
+        self.waiting = self.owner.run_worker(wait, exclusive=True, group=group, name=group)
+
     def cancel(self) -> bool:
-        """Interrupt the running job, if any; True when there was one."""
+        """Interrupt the running job, if any, and drop a waiting debounce; True when there
+        was either."""
+        waiting, self.waiting = self.waiting, None
+        pending = waiting is not None and waiting.is_running
+        if pending and waiting is not None:
+            waiting.cancel()
         with self._lock:
-            job, worker = self.job, self.worker
+            job, worker, told = self.job, self.worker, self._told
             self.job = None
             self.worker = None
         if job is None:
-            return False
+            return pending
         job.cancel()
-        if worker is not None:
+        if worker is not None and not told:
             worker.cancel()
         return True
 

@@ -8,6 +8,7 @@ from queries.campaigns.assignment import HOLDOUT, arm_sql
 from queries.campaigns.coupons import coupon_sql
 from queries.campaigns.model import Campaign
 from queries.campaigns.personalize import CAMPAIGN_FIELDS
+from queries.core.i18n import _
 from queries.engines.jobs import Job
 from queries.query.session import Session
 from queries.segments.describe import describe
@@ -22,8 +23,15 @@ def audience_segment(c: Campaign) -> Segment:
 
 def step_labels(c: Campaign) -> list[str]:
     """Funnel labels in the order of `audience_segment`'s top-level conditions."""
-    first = f"segment {c.who.segment}" if c.who.segment else f"who: {describe(c.who.base)}"
-    return [first, *(f"exclude: {describe(e)}" for e in c.who.exclude)]
+    first = (
+        _("segment {name}").format(name=c.who.segment)
+        if c.who.segment
+        else _("who: {condition}").format(condition=describe(c.who.base))
+    )
+    return [
+        first,
+        *(_("exclude: {condition}").format(condition=describe(e)) for e in c.who.exclude),
+    ]
 
 
 class CampaignQuery:

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
+from queries.core.i18n import N_, _, ngettext
+
 # GSM 03.38 default alphabet (ESC excluded: it only introduces extension characters).
 GSM_BASIC = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -118,12 +120,19 @@ class Budget:
         """A short human account, e.g. `UCS-2, 2 segments (75 units; limit 1)`."""
         if self.unit == "segments":
             c = sms_count(text)
-            plural = "s" if c.segments != 1 else ""
-            return (
-                f"{c.encoding}, {c.segments} segment{plural} ({c.units} "
-                f"{'septets' if c.encoding == 'GSM-7' else 'UTF-16 units'}; limit {self.limit})"
+            segments = ngettext("{n} segment", "{n} segments", c.segments).format(n=c.segments)
+            units = _("septets") if c.encoding == "GSM-7" else _("UTF-16 units")
+            return _("{encoding}, {segments} ({n} {units}; limit {limit})").format(
+                encoding=c.encoding, segments=segments, n=c.units, units=units, limit=self.limit
             )
-        return f"{self.size(text):,} {self.unit} (limit {self.limit:,})"
+        return _("{n} {unit} (limit {limit})").format(
+            n=f"{self.size(text):,}",
+            unit=_(UNITS.get(self.unit, self.unit)),
+            limit=f"{self.limit:,}",
+        )
+
+
+UNITS = {"characters": N_("characters"), "bytes": N_("bytes")}  # the unit words, translated
 
 
 def budget(channel: str, part: str, max_segments: int = 1) -> Budget:

@@ -12,6 +12,7 @@ from sqlglot import exp
 
 from queries.core.cells import FORMULA_START
 from queries.core.errors import KizunaError, Location, SegmentError
+from queries.core.i18n import _
 
 if TYPE_CHECKING:
     from _typeshed import SupportsRichComparison  # customer ids: str or int, sortable
@@ -38,7 +39,7 @@ def candidate(salt: str, customer_id: object, length: int, attempt: int = 0) -> 
         n >>= 5
     else:
         out = []
-    for _ in range(length // 2):
+    for _pair in range(length // 2):
         out.append(_PAIRS[n & 1023])
         n >>= 10
     return "".join(reversed(out))
@@ -137,9 +138,9 @@ def load_pool(path: Path, file_for_errors: str | None = None) -> list[str]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise SegmentError("coupon pool file not found", Location(shown)) from None
+        raise SegmentError(_("coupon pool file not found"), Location(shown)) from None
     except UnicodeDecodeError:
-        raise SegmentError("coupon pool is not UTF-8 text", Location(shown)) from None
+        raise SegmentError(_("coupon pool is not UTF-8 text"), Location(shown)) from None
     rows = list(csv.reader(text.splitlines()))
     col, start = 0, 0
     if rows:
@@ -153,22 +154,26 @@ def load_pool(path: Path, file_for_errors: str | None = None) -> list[str]:
             continue
         value = row[col].strip() if col < len(row) else ""
         if not value:
-            raise SegmentError("empty coupon code", Location(shown, lineno))
+            raise SegmentError(_("empty coupon code"), Location(shown, lineno))
         if value.startswith(FORMULA_START):
             raise SegmentError(
-                f"coupon code `{value}` starts with `{value[0]}`: a spreadsheet would run it "
-                "as a formula (codes may not start with = + - @)",
+                _(
+                    "coupon code `{code}` starts with `{first}`: a spreadsheet would run "
+                    "it as a formula (codes may not start with = + - @)"
+                ).format(code=value, first=value[0]),
                 Location(shown, lineno),
             )
         if value in seen:
             raise SegmentError(
-                f"coupon code `{value}` repeats (first on line {seen[value]})",
+                _("coupon code `{code}` repeats (first on line {line})").format(
+                    code=value, line=seen[value]
+                ),
                 Location(shown, lineno),
             )
         seen[value] = lineno
         codes.append(value)
     if not codes:
-        raise SegmentError("the coupon pool holds no codes", Location(shown))
+        raise SegmentError(_("the coupon pool holds no codes"), Location(shown))
     return codes
 
 
@@ -182,8 +187,10 @@ class PoolAllocator:
     def code(self, customer_id: object) -> str:
         if self.used >= len(self.pool):
             raise CouponError(
-                f"{self.name} has {len(self.pool):,} codes, too few for the recipients "
-                "(add codes or narrow the audience)"
+                _(
+                    "{name} has {n} codes, too few for the recipients (add codes or narrow "
+                    "the audience)"
+                ).format(name=self.name, n=format(len(self.pool), ","))
             )
         self.used += 1
         return self.pool[self.used - 1]

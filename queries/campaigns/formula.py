@@ -15,7 +15,7 @@ from sqlglot import exp
 from queries.campaigns.findings import Finding
 from queries.campaigns.model import Campaign
 from queries.campaigns.presets import PRESETS, OutColumn, columns_for
-from queries.core.cells import formula_like
+from queries.core.cells import FORMULA_START, formula_like
 from queries.engines.jobs import Job
 
 _SCANNED = ("field", "consent", "customer_id")  # values that come from the snapshot
@@ -29,6 +29,14 @@ def spreadsheet_columns(c: Campaign, fields: list[str]) -> list[OutColumn]:
     return [col for col in columns_for(preset, c, fields, False) if col.kind in _SCANNED]
 
 
+def _may_start_a_formula(value: exp.Expr) -> exp.Expr:
+    """The engine keeps only rows whose text starts like a formula (a superset: `formula_like`
+    decides on the values fetched), so a clean audience is never fetched into Python."""
+    text = exp.cast(value.copy(), exp.DataType.build("VARCHAR"))
+    first = exp.Substring(this=text, start=exp.Literal.number(1), length=exp.Literal.number(1))
+    return first.isin(*map(exp.Literal.string, FORMULA_START))
+
+
 def scan(session: Any, c: Campaign, q: Any, job: Job | None = None) -> list[Finding]:
     """One `formula` finding per column holding formula-like values, naming the customers.
 
@@ -40,10 +48,11 @@ def scan(session: Any, c: Campaign, q: Any, job: Job | None = None) -> list[Find
         return []
     preset = PRESETS[c.how.destination]
     fix = "neutralised with a leading '" if preset.formula_guard else "written as is"
-    exprs = [exp.alias_(column_sql(q, col), f"kz_v{i}", quoted=True) for i, col in enumerate(cols)]
+    values = [column_sql(q, col) for col in cols]
+    exprs = [exp.alias_(v, f"kz_v{i}", quoted=True) for i, v in enumerate(values)]
     query = (
         q.comp.base_from(exp.select(exp.alias_(q.cid.copy(), "kz_id", quoted=True), *exprs))
-        .where(q.recipients())
+        .where(exp.and_(q.recipients(), exp.or_(*map(_may_start_a_formula, values))))
         .order_by(q.cid.copy())
     )
     found: dict[str, Finding] = {}

@@ -19,6 +19,7 @@ from queries.campaigns.audience import CampaignQuery
 from queries.campaigns.funnel_sql import OPT_IN, FunnelSQL
 from queries.campaigns.model import ADDRESS, Campaign
 from queries.campaigns.policy_gaps import gaps
+from queries.core.i18n import _
 from queries.engines.dialects import DIALECT_NAMES
 from queries.engines.jobs import Job
 from queries.query.session import Session
@@ -110,19 +111,28 @@ def labels(c: Campaign) -> dict[str, str]:
     """What each step means for this campaign, in words."""
     pol, ch = c.policy, c.how.channel
     mc = pol.max_contacts
-    cap = "frequency cap off"
+    cap = _("frequency cap off")
     if mc is not None:
-        on = f" on {', '.join(mc.channels)}" if mc.channels else ""
-        cap = f"fewer than {mc.count} contacts in {mc.within}{on} (history + ledger)"
+        on = " " + _("on {channels}").format(channels=", ".join(mc.channels)) if mc.channels else ""
+        cap = _("fewer than {n} contacts in {window}{on} (history + ledger)").format(
+            n=mc.count, window=mc.within, on=on
+        )
     key = pol.dedupe_field(ch)
+    who = (
+        _("segment {name}").format(name=c.who.segment)
+        if c.who.segment
+        else _("who: {condition}").format(condition=describe(c.who.base))
+    )
     return {
-        "segment": f"segment {c.who.segment}" if c.who.segment else f"who: {describe(c.who.base)}",
-        "consent": f"{ch} opt-in and a usable {ADDRESS[ch]}",
-        "suppression": f"not on the suppression list (all or {ch})",
+        "segment": who,
+        "consent": _("{channel} opt-in and a usable {address}").format(
+            channel=ch, address=ADDRESS[ch]
+        ),
+        "suppression": _("not on the suppression list (all or {channel})").format(channel=ch),
         "frequency_cap": cap,
-        "dedupe": f"one per {key}" if key else "duplicates kept",
-        "exclusions": f"exclusions ({len(c.who.exclude)})",
-        "holdout": f"holdout {c.holdout.percent:g}% (control group)",
+        "dedupe": _("one per {key}").format(key=key) if key else _("duplicates kept"),
+        "exclusions": _("exclusions ({n})").format(n=len(c.who.exclude)),
+        "holdout": _("holdout {pct}% (control group)").format(pct=f"{c.holdout.percent:g}"),
     }
 
 
@@ -171,7 +181,9 @@ def build_funnel(
         removed[step] = removed.get(step, 0) + int(n)
         if reason is not None:
             if step == "exclusions":
-                reason = f"exclude: {describe(c.who.exclude[int(reason)])}"
+                reason = _("exclude: {condition}").format(
+                    condition=describe(c.who.exclude[int(reason)])
+                )
             reasons.setdefault(step, {})
             reasons[step][reason] = reasons[step].get(reason, 0) + int(n)
     base = session.snapshot.base_size
@@ -241,5 +253,5 @@ def customer_step(
         return "segment", None, None
     step, reason, arm = rows[0]
     if step == "exclusions" and reason is not None:
-        reason = f"exclude: {describe(c.who.exclude[int(reason)])}"
+        reason = _("exclude: {condition}").format(condition=describe(c.who.exclude[int(reason)]))
     return step, reason, arm

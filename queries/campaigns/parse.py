@@ -37,6 +37,7 @@ from queries.campaigns.policy_gaps import refusal
 from queries.campaigns.template_file import TemplateFileRefused, read_template_file
 from queries.core.catalog import Catalog
 from queries.core.errors import Location, SegmentError, UnknownSegment, suggest
+from queries.core.i18n import _
 from queries.core.timewin import Window
 from queries.core.yamlio import Lines, load_yaml, load_yaml_file
 from queries.segments.parse import parse_node
@@ -64,7 +65,12 @@ class _Loader:
             return {}
         where = (*path, key)
         if not isinstance(value, dict):
-            self.fail(f"`{key}` must be a mapping of {', '.join(KEYS[where])}", where)
+            self.fail(
+                _("`{key}` must be a mapping of {where}").format(
+                    key=key, where=", ".join(KEYS[where])
+                ),
+                where,
+            )
         self.only(value, where, KEYS[where])
         return value
 
@@ -72,7 +78,7 @@ class _Loader:
         for k in data:
             if k not in allowed:
                 self.fail(
-                    f"unexpected key `{k}`",
+                    _("unexpected key `{k}`").format(k=k),
                     (*path, k),
                     suggest(str(k), list(allowed)) or f"use {', '.join(allowed)}",
                 )
@@ -80,19 +86,19 @@ class _Loader:
     # -- the document ----------------------------------------------------------------------
     def campaign(self, data: Any, path: Path | None) -> Campaign:
         if data is None:
-            self.fail("the file is empty; a campaign needs name, who, how and what", ())
+            self.fail(_("the file is empty; a campaign needs name, who, how and what"), ())
         if not isinstance(data, dict):
-            self.fail("a campaign file is a mapping with name, who, how, when and what", ())
+            self.fail(_("a campaign file is a mapping with name, who, how, when and what"), ())
         self.only(data, (), KEYS[()])
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
-            self.fail("a campaign needs a `name`", ("name",) if "name" in data else ())
+            self.fail(_("a campaign needs a `name`"), ("name",) if "name" in data else ())
         desc = data.get("description") or ""
         if not isinstance(desc, str):
-            self.fail("`description` must be text", ("description",))
+            self.fail(_("`description` must be text"), ("description",))
         for key in ("who", "how", "what"):
             if key not in data:
-                self.fail(f"a campaign needs `{key}`", ())
+                self.fail(_("a campaign needs `{key}`").format(key=key), ())
         how = self.how(self.section(data, "how"))
         if self.root is None and path is not None:
             parent = Path(path).resolve().parent
@@ -124,12 +130,14 @@ class _Loader:
 
     def who(self, d: dict) -> Who:
         if ("segment" in d) == ("where" in d):
-            self.fail("`who` needs exactly one of `segment` (a saved segment) or `where`", ("who",))
+            self.fail(
+                _("`who` needs exactly one of `segment` (a saved segment) or `where`"), ("who",)
+            )
         seg = None
         if "segment" in d:
             seg = d["segment"]
             if not isinstance(seg, str) or not seg.strip():
-                self.fail("`segment` needs the name of a saved segment", ("who", "segment"))
+                self.fail(_("`segment` needs the name of a saved segment"), ("who", "segment"))
             seg = seg.strip()
             if self.store is not None:
                 try:
@@ -144,7 +152,7 @@ class _Loader:
         if isinstance(raw, dict):
             raw = [raw]
         if not isinstance(raw, list):
-            self.fail("`exclude` takes a list of conditions", ("who", "exclude"))
+            self.fail(_("`exclude` takes a list of conditions"), ("who", "exclude"))
         exclude = tuple(
             parse_node(n, self.catalog, self.lines, ("who", "exclude", i))
             for i, n in enumerate(raw)
@@ -162,26 +170,30 @@ class _Loader:
         dest = d.get("destination", "generic_csv")
         if dest not in DESTINATIONS:
             self.fail(
-                f"unknown destination preset `{dest}`",
+                _("unknown destination preset `{dest}`").format(dest=dest),
                 ("how", "destination"),
                 suggest(str(dest), list(DESTINATIONS)) or f"one of {', '.join(DESTINATIONS)}",
             )
         serves = DESTINATIONS[dest][0]
         if serves is not None and channel not in serves:
             self.fail(
-                f"preset `{dest}` does not carry {channel} messages",
+                _("preset `{dest}` does not carry {channel} messages").format(
+                    dest=dest, channel=channel
+                ),
                 ("how", "destination"),
                 f"it serves {', '.join(serves)}",
             )
         segs = d.get("max_segments")
         if segs is not None and (channel != "sms" or not _posint(segs) or segs > 10):
             self.fail(
-                "`max_segments` is a whole number 1..10, for sms only", ("how", "max_segments")
+                _("`max_segments` is a whole number 1..10, for sms only"), ("how", "max_segments")
             )
         enc = d.get("encoding")
         if enc is not None and enc not in ENCODINGS:
             self.fail(
-                f"unknown encoding `{enc}`", ("how", "encoding"), f"use {' or '.join(ENCODINGS)}"
+                _("unknown encoding `{enc}`").format(enc=enc),
+                ("how", "encoding"),
+                f"use {' or '.join(ENCODINGS)}",
             )
         return How(channel, dest, segs, enc, self.include_messages(d, dest))
 
@@ -191,13 +203,13 @@ class _Loader:
         if value is None:
             return None
         if not isinstance(value, bool):
-            self.fail("`include_messages` is true or false", ("how", "include_messages"))
+            self.fail(_("`include_messages` is true or false"), ("how", "include_messages"))
         from queries.campaigns.presets import PRESETS
 
         preset = PRESETS[dest]
         if value and not (preset.messages or preset.can_carry_messages):
             self.fail(
-                f"preset `{dest}` cannot carry the rendered messages",
+                _("preset `{dest}` cannot carry the rendered messages").format(dest=dest),
                 ("how", "include_messages"),
                 "it writes ids only; the message is built in the sending system",
             )
@@ -213,12 +225,12 @@ class _Loader:
                     send_at = None
             if not isinstance(send_at, datetime):
                 self.fail(
-                    "`send_at` must be a date and time, e.g. 2026-11-28T10:00:00+09:00",
+                    _("`send_at` must be a date and time, e.g. 2026-11-28T10:00:00+09:00"),
                     ("when", "send_at"),
                 )
             if send_at.tzinfo is None:
                 self.fail(
-                    "`send_at` needs a UTC offset so the send time is unambiguous",
+                    _("`send_at` needs a UTC offset so the send time is unambiguous"),
                     ("when", "send_at"),
                     "write e.g. 2026-11-28T10:00:00+09:00",
                 )
@@ -231,13 +243,15 @@ class _Loader:
             )
             if not ok or quiet[0] == quiet[1]:
                 self.fail(
-                    '`quiet_hours` is a pair of different times, e.g. ["21:00", "08:00"]',
+                    _('`quiet_hours` is a pair of different times, e.g. ["21:00", "08:00"]'),
                     ("when", "quiet_hours"),
                 )
             quiet = (quiet[0], quiet[1])
             if send_at is not None and _in_quiet(send_at.time(), quiet):
                 self.fail(
-                    f"`send_at` {send_at:%H:%M} falls inside the quiet hours {quiet[0]}–{quiet[1]}",
+                    _("`send_at` {send_at} falls inside the quiet hours {quiet}–{quiet2}").format(
+                        send_at=format(send_at, "%H:%M"), quiet=quiet[0], quiet2=quiet[1]
+                    ),
                     ("when", "send_at"),
                 )
         return When(send_at, quiet)
@@ -246,25 +260,25 @@ class _Loader:
         raw = what.get("variants")
         if not isinstance(raw, list) or not raw:
             self.fail(
-                "`what` needs `variants`: a list of messages, each with a name",
+                _("`what` needs `variants`: a list of messages, each with a name"),
                 ("what", "variants") if "variants" in what else ("what",),
             )
         out: list[Variant] = []
         for i, v in enumerate(raw):
             p = ("what", "variants", i)
             if not isinstance(v, dict):
-                self.fail("a variant is a mapping with name, weight and the message", p)
+                self.fail(_("a variant is a mapping with name, weight and the message"), p)
             self.only(v, p, KEYS[("variant",)])
             name = v.get("name", chr(ord("A") + i) if len(raw) > 1 else "main")
             if not isinstance(name, (str, int)) or not str(name).strip() or str(name) == HOLDOUT:
-                self.fail("a variant needs a `name` (not `holdout`)", (*p, "name"))
+                self.fail(_("a variant needs a `name` (not `holdout`)"), (*p, "name"))
             if str(name) in {x.name for x in out}:
-                self.fail(f"variant name `{name}` is used twice", (*p, "name"))
+                self.fail(_("variant name `{name}` is used twice").format(name=name), (*p, "name"))
             weight = v.get("weight")
             if weight is not None and (
                 isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0
             ):
-                self.fail("`weight` must be a positive number", (*p, "weight"))
+                self.fail(_("`weight` must be a positive number"), (*p, "weight"))
             other = (
                 {"subject", "body", "body_file"}
                 if c.how.channel != "email"
@@ -272,7 +286,9 @@ class _Loader:
             )
             for k in (k for k in v if k in other):
                 self.fail(
-                    f"`{k}` does not apply to {c.how.channel} messages",
+                    _("`{k}` does not apply to {channel} messages").format(
+                        k=k, channel=c.how.channel
+                    ),
                     (*p, k),
                     "email has subject and body; sms and line have text",
                 )
@@ -287,13 +303,13 @@ class _Loader:
         try:
             data = read_template_file(target)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            self.fail(f"template file `{file}` not found", fp)
+            self.fail(_("template file `{file}` not found").format(file=file), fp)
         except TemplateFileRefused as exc:
-            self.fail(f"template file `{file}` {exc}", fp)
+            self.fail(_("template file `{file}` {exc}").format(file=file, exc=exc), fp)
         try:
             source = data.decode("utf-8")
         except UnicodeDecodeError:
-            self.fail(f"template file `{file}` is not UTF-8 text", fp)
+            self.fail(_("template file `{file}` is not UTF-8 text").format(file=file), fp)
         return source[:-1] if source.endswith("\n") else source  # the file's last newline
 
     def template(self, var: Variant, part: str, p: tuple, c: Campaign) -> MessageTemplate:
@@ -318,10 +334,14 @@ class _Loader:
             )
         fp = (*p, f"{part}_file")
         if not isinstance(file, str):
-            self.fail("a template file is a path inside the workspace", fp)
+            self.fail(_("a template file is a path inside the workspace"), fp)
         target = ((self.root or Path.cwd()) / file).resolve()
         if self.root is not None and not target.is_relative_to(self.root):
-            self.fail(f"`{file}` is outside the workspace", fp, "keep templates in templates/")
+            self.fail(
+                _("`{file}` is outside the workspace").format(file=file),
+                fp,
+                "keep templates in templates/",
+            )
         source = self.template_text(target, file, fp)
         loc = Location(file, None, self.lines.loc(fp).field)
         return compile_template(
@@ -341,31 +361,38 @@ class _Loader:
             or value < 0
         ):
             self.fail(
-                "`value` is what one redeemed coupon costs: a number, 0 or more", (*p, "value")
+                _("`value` is what one redeemed coupon costs: a number, 0 or more"), (*p, "value")
             )
         if "pool_file" in d:
             if "prefix" in d or "length" in d:
-                self.fail("a coupon is either derived (prefix, length) or from a `pool_file`", p)
+                self.fail(_("a coupon is either derived (prefix, length) or from a `pool_file`"), p)
             file = d["pool_file"]
             target = ((self.root or Path.cwd()) / str(file)).resolve()
             if self.root is not None and not target.is_relative_to(self.root):
-                self.fail(f"`{file}` is outside the workspace", (*p, "pool_file"))
+                self.fail(
+                    _("`{file}` is outside the workspace").format(file=file), (*p, "pool_file")
+                )
             if not target.is_file():
-                self.fail(f"coupon pool `{file}` not found", (*p, "pool_file"))
+                self.fail(_("coupon pool `{file}` not found").format(file=file), (*p, "pool_file"))
             load_pool(target, str(file))
             return Coupon(pool_file=str(file), value=value)
         prefix = d.get("prefix", "")
         if not isinstance(prefix, (str, int)) or not _PREFIX.fullmatch(str(prefix)):
-            self.fail("`prefix` is up to 16 letters, digits, - or _", (*p, "prefix"))
+            self.fail(_("`prefix` is up to 16 letters, digits, - or _"), (*p, "prefix"))
         length = d.get("length", 8)
         if not _posint(length) or not MIN_LENGTH <= length <= MAX_LENGTH:
-            self.fail(f"`length` is a whole number {MIN_LENGTH}..{MAX_LENGTH}", (*p, "length"))
+            self.fail(
+                _("`length` is a whole number {min_length}..{max_length}").format(
+                    min_length=MIN_LENGTH, max_length=MAX_LENGTH
+                ),
+                (*p, "length"),
+            )
         return Coupon(str(prefix), length, value=value)
 
     def policy(self, d: dict) -> Policy:
         for key in ("require_consent", "suppression"):
             if key in d and not isinstance(d[key], bool):
-                self.fail(f"`{key}` is true or false", ("policy", key))
+                self.fail(_("`{key}` is true or false").format(key=key), ("policy", key))
         mc: MaxContacts | None = MaxContacts()
         if "max_contacts" in d:
             raw = d["max_contacts"]
@@ -373,12 +400,12 @@ class _Loader:
             if raw in (None, False, "none"):
                 mc = None
             elif not isinstance(raw, dict):
-                self.fail("`max_contacts` is {count: 3, within: 7d} or none", p)
+                self.fail(_("`max_contacts` is {count: 3, within: 7d} or none"), p)
             else:
                 self.only(raw, p, KEYS[p])
                 count, within = raw.get("count", 3), raw.get("within", "7d")
                 if not _posint(count):
-                    self.fail("`count` is a whole number ≥ 1", (*p, "count"))
+                    self.fail(_("`count` is a whole number ≥ 1"), (*p, "count"))
                 try:
                     Window.parse(within)
                 except (ValueError, TypeError) as exc:
@@ -393,7 +420,7 @@ class _Loader:
                     )
                     if bad:
                         self.fail(
-                            f"unknown channel `{bad[0]}`",
+                            _("unknown channel `{bad}`").format(bad=bad[0]),
                             (*p, "channels"),
                             suggest(str(bad[0]), list(CHANNELS)),
                         )
@@ -404,7 +431,7 @@ class _Loader:
             dedupe = "none"
         if dedupe is not None and dedupe not in DEDUPE:
             self.fail(
-                f"cannot dedupe by `{dedupe}`",
+                _("cannot dedupe by `{dedupe}`").format(dedupe=dedupe),
                 ("policy", "dedupe_by"),
                 suggest(str(dedupe), list(DEDUPE)) or f"one of {', '.join(DEDUPE)}",
             )
@@ -415,20 +442,22 @@ class _Loader:
         ok = not isinstance(pct, bool) and isinstance(pct, (int, float)) and 0 <= pct < 100
         if not ok or round(pct * 100) != pct * 100:
             self.fail(
-                "holdout `percent` is a number from 0 up to (not including) 100, "
-                "with at most two decimals",
+                _(
+                    "holdout `percent` is a number from 0 up to (not including) 100, with "
+                    "at most two decimals"
+                ),
                 ("holdout", "percent"),
             )
         salt = d.get("salt")
         if salt is not None and (not isinstance(salt, (str, int)) or not str(salt).strip()):
-            self.fail("`salt` is a text that fixes who lands in which arm", ("holdout", "salt"))
+            self.fail(_("`salt` is a text that fixes who lands in which arm"), ("holdout", "salt"))
         return Holdout(pct, None if salt is None else str(salt))
 
     def drift(self, data: dict) -> float:
         raw = data.get("drift_limit", 20)
         m = _PERCENT.fullmatch(str(raw)) if not isinstance(raw, bool) else None
         if m is None or not 0 < float(m.group(1)) <= 100:
-            self.fail('`drift_limit` is a percentage above 0, e.g. "20%"', ("drift_limit",))
+            self.fail(_('`drift_limit` is a percentage above 0, e.g. "20%"'), ("drift_limit",))
         return float(m.group(1))
 
 
@@ -496,4 +525,4 @@ def check_part(
     elif part == "drift_limit":
         lo.drift({"drift_limit": value})
     else:
-        raise ValueError(f"unknown campaign part `{part}`")
+        raise ValueError(_("unknown campaign part `{part}`").format(part=part))

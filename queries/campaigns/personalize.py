@@ -20,6 +20,7 @@ from liquid.template import BoundTemplate
 
 from queries.campaigns.fallbacks import FIRED
 from queries.core.errors import Location, SegmentError, suggest
+from queries.core.i18n import _
 
 CAMPAIGN_FIELDS = ("coupon", "variant", "send_date", "campaign_name")
 _HTML = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*\b[^>]*|/[a-zA-Z][a-zA-Z0-9]*\s*)>")
@@ -48,8 +49,10 @@ class _Forbidden(Tag):
 
     def parse(self, stream: TokenStream) -> Node:
         raise LiquidSyntaxError(
-            f"`{self.name}` is not allowed: a message template cannot load other templates "
-            "(paste the shared text in, or use a variable)",
+            _(
+                "`{name}` is not allowed: a message template cannot load other "
+                "templates (paste the shared text in, or use a variable)"
+            ).format(name=self.name),
             token=stream.current,
         )
 
@@ -104,7 +107,9 @@ class _LimitedRange(RangeLiteral):
         limit = MessageEnvironment.loop_iteration_limit
         if limit and len(out) > limit:
             raise LiquidError(
-                f"range {self} has {len(out):,} items, over the limit of {limit:,}",
+                _("range {range} has {n} items, over the limit of {limit}").format(
+                    range=self, n=format(len(out), ","), limit=format(limit, ",")
+                ),
                 token=self.token,
             )
         return out
@@ -187,7 +192,12 @@ def _fail(
 ) -> TemplateError:
     if index is None:
         line = source.count("\n") + 1
-        return TemplateError(f"{msg} (at the end of the template, line {line})", loc, hint, line)
+        return TemplateError(
+            _("{msg} (at the end of the template, line {line})").format(msg=msg, line=line),
+            loc,
+            hint,
+            line,
+        )
     line, col = _line_col(source, index)
     where = f"template line {line}, column {col}" if inline else f"column {col}"
     if not inline:
@@ -206,7 +216,7 @@ def compile_template(
     """Parse and check a template; errors name the file, line and column."""
     env = HTML_ENV if autoescape else PLAIN_ENV
     if not isinstance(source, str):
-        raise TemplateError("a template must be text", loc)
+        raise TemplateError(_("a template must be text"), loc)
     try:
         bound = env.from_string(source, name=part)
     except LiquidError as err:

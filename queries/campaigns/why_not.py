@@ -8,6 +8,7 @@ from queries.campaigns.assignment import HOLDOUT
 from queries.campaigns.funnel import labels
 from queries.campaigns.funnel_sql import FunnelSQL
 from queries.campaigns.model import Campaign
+from queries.core.i18n import _
 from queries.engines.jobs import Job
 from queries.query.session import Session
 
@@ -26,14 +27,15 @@ def removed_by(
     )
     rows = session.runner.execute(query, job)
     if not rows:
-        return f"not in the audience: not in {labels(c).get('segment', 'the segment')}"
+        where = labels(c).get("segment") or _("the segment")
+        return _("not in the audience: not in {segment}").format(segment=where)
     step, reason, arm = rows[0]
     if step is None:
         return (
-            "in the holdout (kept out on purpose, to measure the effect)"
+            _("in the holdout (kept out on purpose, to measure the effect)")
             if arm == HOLDOUT
             else None
         )
     why = labels(c).get(str(step), str(step))
     extra = f" ({reason})" if reason and str(reason) != str(step) else ""
-    return f"removed by the “{step}” step: {why}{extra}"
+    return _("removed by the “{step}” step: {why}{extra}").format(step=step, why=why, extra=extra)

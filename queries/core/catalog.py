@@ -9,6 +9,7 @@ import sqlglot
 from sqlglot import exp
 
 from queries.core.errors import ConfigError
+from queries.core.i18n import LANGUAGES, N_, _, in_language, language
 from queries.core.presence import Presence, assume_all
 from queries.core.schema import CUSTOMER_COLUMNS, FEATURE_COLUMNS, TABLE_COLUMNS
 from queries.core.workspace import Workspace
@@ -32,6 +33,12 @@ class Field:
     sql: str | None = None  # a custom SQL expression from kizuna.toml
     unavailable: str | None = None  # why the snapshot cannot provide it ("needs orders.total")
     money: bool = False  # an amount in the workspace's currency
+    labels: tuple[str, ...] = ()  # the label in every language (English, Japanese) for search
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The label in each language (search matches any of them)."""
+        return self.labels or (self.label,)
 
     def expr(self, alias: str, as_of: date | None = None) -> exp.Expr:
         """The SQL expression that reads this field from the relation aliased `alias`.
@@ -115,41 +122,51 @@ class EventSource:
 # source: (label, time field, description, {field: (type, label, physical expression owner)})
 EVENT_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
     "orders": {
-        "order_id": ("string", "Order ID"),
-        "total": ("number", "Order total ({cur})"),
-        "channel": ("string", "Channel (store/web/app)"),
-        "coupon_code": ("string", "Coupon code"),
+        "order_id": ("string", N_("Order ID")),
+        "total": ("number", N_("Order total ({cur})")),
+        "channel": ("string", N_("Channel (store/web/app)")),
+        "coupon_code": ("string", N_("Coupon code")),
     },
     "purchases": {
-        "order_id": ("string", "Order ID"),
-        "product_id": ("string", "Product ID"),
-        "product_name": ("string", "Product name"),
-        "category": ("string", "Category"),
-        "brand": ("string", "Brand"),
-        "quantity": ("number", "Quantity"),
-        "unit_price": ("number", "Unit price ({cur})"),
-        "channel": ("string", "Channel (store/web/app)"),
+        "order_id": ("string", N_("Order ID")),
+        "product_id": ("string", N_("Product ID")),
+        "product_name": ("string", N_("Product name")),
+        "category": ("string", N_("Category")),
+        "brand": ("string", N_("Brand")),
+        "quantity": ("number", N_("Quantity")),
+        "unit_price": ("number", N_("Unit price ({cur})")),
+        "channel": ("string", N_("Channel (store/web/app)")),
     },
     "web": {
-        "event_type": ("string", "Event type"),
-        "product_id": ("string", "Product ID"),
-        "category": ("string", "Category of the product"),
-        "search_term": ("string", "Search term"),
+        "event_type": ("string", N_("Event type")),
+        "product_id": ("string", N_("Product ID")),
+        "category": ("string", N_("Category of the product")),
+        "search_term": ("string", N_("Search term")),
     },
     "messages": {
-        "channel": ("string", "Channel (email/sms/line)"),
-        "campaign_id": ("string", "Campaign ID"),
-        "opened": ("boolean", "Opened"),
-        "clicked": ("boolean", "Clicked"),
+        "channel": ("string", N_("Channel (email/sms/line)")),
+        "campaign_id": ("string", N_("Campaign ID")),
+        "opened": ("boolean", N_("Opened")),
+        "clicked": ("boolean", N_("Clicked")),
     },
-    "nps": {"score": ("number", "Score 0..10")},
+    "nps": {
+        "score": ("number", N_("Score 0..10")),
+    },
 }
 EVENT_META: dict[str, tuple[str, str, str]] = {
-    "orders": ("Orders", "ordered_at", "One row per order"),
-    "purchases": ("Purchases", "ordered_at", "One row per order item, with its product"),
-    "web": ("Web & app events", "event_at", "Page/product views, cart adds, searches, app opens"),
-    "messages": ("Messages received", "sent_at", "Contact history from the sending systems"),
-    "nps": ("NPS responses", "responded_at", "Net Promoter Score survey answers"),
+    "orders": (N_("Orders"), "ordered_at", N_("One row per order")),
+    "purchases": (N_("Purchases"), "ordered_at", N_("One row per order item, with its product")),
+    "web": (
+        N_("Web & app events"),
+        "event_at",
+        N_("Page/product views, cart adds, searches, app opens"),
+    ),
+    "messages": (
+        N_("Messages received"),
+        "sent_at",
+        N_("Contact history from the sending systems"),
+    ),
+    "nps": (N_("NPS responses"), "responded_at", N_("Net Promoter Score survey answers")),
 }
 
 
@@ -410,25 +427,27 @@ def build_catalog(
         fields[name] = Field(
             name,
             typ,
-            label,
-            desc,
+            _(label),
+            _(desc),
             pii,
             "customers",
             mapping.column("customers", name),
             unavailable=presence.needs([("customers", name)]),
+            labels=both(label),
         )
     lost = unavailable_features(presence)
     for name, (typ, label, desc) in FEATURE_COLUMNS.items():
         fields[name] = Field(
             name,
             typ,
-            label.format(cur=cur),
-            desc,
+            _(label).format(cur=cur),
+            _(desc),
             False,
             "features",
             name,
             unavailable=lost.get(name),
             money=name in MONEY,
+            labels=both(label, cur),
         )
     for name, spec in (ws.fields if ws else {}).items():
         if (
@@ -449,7 +468,7 @@ def build_catalog(
         fields[name] = Field(
             name,
             spec["type"],
-            spec.get("label", name),
+            str(spec.get(f"label_{language()}") or spec.get("label", name)),
             spec.get("description", ""),
             bool(spec.get("pii", False)),
             "customers",
@@ -457,6 +476,7 @@ def build_catalog(
             spec.get("sql"),
             unavailable=missing,
             money=bool(spec.get("money", False)),
+            labels=tuple(str(spec[k]) for k in ("label", "label_ja") if spec.get(k)),
         )
     sources = _event_sources(mapping)
     events: dict[str, EventSource] = {}
@@ -467,22 +487,31 @@ def build_catalog(
             fname: Field(
                 fname,
                 typ,
-                flabel.format(cur=cur),
+                _(flabel).format(cur=cur),
                 "",
                 False,
                 name,
                 fname,
                 unavailable=base_gone or presence.needs(needs.get(fname, [])),
                 money=fname in MONEY,
+                labels=both(flabel, cur),
             )
             for fname, (typ, flabel) in EVENT_FIELDS[name].items()
         }
         efields[time_field] = Field(
-            time_field, "timestamp", "Time", "", False, name, time_field, unavailable=base_gone
+            time_field,
+            "timestamp",
+            _("Time"),
+            "",
+            False,
+            name,
+            time_field,
+            unavailable=base_gone,
+            labels=both(N_("Time")),
         )
         base, joins, columns_ = sources[name]
         events[name] = EventSource(
-            name, label, time_field, desc, efields, base, joins, columns_, base_gone
+            name, _(label), time_field, _(desc), efields, base, joins, columns_, base_gone
         )
     return Catalog(
         fields,
@@ -492,6 +521,12 @@ def build_catalog(
         ws.currency if ws else "JPY",
         consent=dict(ws.consent) if ws else {},
     )
+
+
+def both(label: str, cur: str = "") -> tuple[str, ...]:
+    """A label in English and Japanese (so either finds the field), without repeats."""
+    out = [in_language(lang, label).format(cur=cur) for lang in LANGUAGES]
+    return tuple(dict.fromkeys(out))
 
 
 def logical_view(mapping: Mapping, table: str, presence: Presence | None = None) -> exp.Select:

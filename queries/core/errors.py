@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from queries.core.i18n import _
+
 
 class KizunaError(Exception):
     """Base class for every user-facing error: rendered as a short paragraph, never a traceback."""
@@ -29,9 +31,9 @@ class Location:
         if self.file:
             parts.append(self.file if self.line is None else f"{self.file}:{self.line}")
         elif self.line is not None:
-            parts.append(f"line {self.line}")
+            parts.append(_("line {n}").format(n=self.line))
         if self.field:
-            parts.append(f"at `{self.field}`")
+            parts.append(_("at `{field}`").format(field=self.field))
         return " ".join(parts)
 
 
@@ -89,4 +91,4 @@ class CustomerNotFound(KizunaError):
 def suggest(word: str, options: list[str]) -> str | None:
     """A "did you mean" hint for a misspelt name."""
     close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
+    return _("did you mean `{name}`?").format(name=close[0]) if close else None

@@ -2,74 +2,109 @@
 
 from __future__ import annotations
 
-# name: (type, label, description, pii)
+from queries.core.i18n import N_
+
+# name: (type, label, description, pii); labels and descriptions are English msgids
+# (queries.core.i18n), shown translated by the catalog
 CUSTOMER_COLUMNS: dict[str, tuple[str, str, str, bool]] = {
-    "customer_id": ("string", "Customer ID", "Unique customer identifier", False),
-    "email": ("string", "Email", "Email address", True),
-    "phone": ("string", "Phone", "Mobile number in E.164 form", True),
-    "line_user_id": ("string", "LINE user ID", "LINE messaging id (U…), when linked", True),
-    "family_name": ("string", "Family name", "姓", True),
-    "given_name": ("string", "Given name", "名", True),
-    "gender": ("string", "Gender", "female / male / other", False),
-    "birth_date": ("date", "Birth date", "Date of birth", True),
-    "prefecture": ("string", "Prefecture", "都道府県 of the home address", False),
-    "signup_at": ("timestamp", "Signed up", "When the customer registered", False),
-    "signup_channel": ("string", "Signup channel", "store / web / app / referral", False),
-    "loyalty_tier": ("string", "Loyalty tier", "regular / silver / gold / platinum", False),
-    "points": ("number", "Points", "Loyalty points balance", False),
-    "email_opt_in": ("boolean", "Email opt-in", "Consents to marketing email", False),
-    "sms_opt_in": ("boolean", "SMS opt-in", "Consents to marketing SMS", False),
-    "line_opt_in": ("boolean", "LINE opt-in", "Consents to LINE messages", False),
-    "preferred_channel": ("string", "Preferred channel", "email / sms / line", False),
+    "customer_id": ("string", N_("Customer ID"), N_("Unique customer identifier"), False),
+    "email": ("string", N_("Email"), N_("Email address"), True),
+    "phone": ("string", N_("Phone"), N_("Mobile number in E.164 form"), True),
+    "line_user_id": ("string", N_("LINE user ID"), N_("LINE messaging id (U…), when linked"), True),
+    "family_name": ("string", N_("Family name"), N_("姓"), True),
+    "given_name": ("string", N_("Given name"), N_("名"), True),
+    "gender": ("string", N_("Gender"), N_("female / male / other"), False),
+    "birth_date": ("date", N_("Birth date"), N_("Date of birth"), True),
+    "prefecture": ("string", N_("Prefecture"), N_("都道府県 of the home address"), False),
+    "signup_at": ("timestamp", N_("Signed up"), N_("When the customer registered"), False),
+    "signup_channel": ("string", N_("Signup channel"), N_("store / web / app / referral"), False),
+    "loyalty_tier": ("string", N_("Loyalty tier"), N_("regular / silver / gold / platinum"), False),
+    "points": ("number", N_("Points"), N_("Loyalty points balance"), False),
+    "email_opt_in": ("boolean", N_("Email opt-in"), N_("Consents to marketing email"), False),
+    "sms_opt_in": ("boolean", N_("SMS opt-in"), N_("Consents to marketing SMS"), False),
+    "line_opt_in": ("boolean", N_("LINE opt-in"), N_("Consents to LINE messages"), False),
+    "preferred_channel": ("string", N_("Preferred channel"), N_("email / sms / line"), False),
 }
 
 FEATURE_COLUMNS: dict[str, tuple[str, str, str]] = {
-    "order_count": ("number", "Orders", "Number of orders up to the as-of date"),
+    "order_count": ("number", N_("Orders"), N_("Number of orders up to the as-of date")),
     "purchase_days": (
         "number",
-        "Purchase days",
-        "Distinct calendar days with an order, up to the as-of date",
+        N_("Purchase days"),
+        N_("Distinct calendar days with an order, up to the as-of date"),
     ),
-    "total_spend": ("number", "Total spend ({cur})", "Sum of order totals up to the as-of date"),
-    "first_order_at": ("timestamp", "First order", "Time of the first order"),
-    "last_order_at": ("timestamp", "Last order", "Time of the most recent order"),
-    "recency_days": ("number", "Days since last order", "As-of day minus last order day"),
-    "avg_order_value": ("number", "Average order value ({cur})", "total_spend / order_count"),
-    "age": ("number", "Age", "Age in whole years on the as-of date"),
-    "rfm_r": ("number", "RFM recency score", "1..5, 5 = most recent (quintiles of buyers)"),
-    "rfm_f": ("number", "RFM frequency score", "1..5, 5 = most orders (quintiles of buyers)"),
-    "rfm_m": ("number", "RFM monetary score", "1..5, 5 = highest spend (quintiles of buyers)"),
+    "total_spend": (
+        "number",
+        N_("Total spend ({cur})"),
+        N_("Sum of order totals up to the as-of date"),
+    ),
+    "first_order_at": ("timestamp", N_("First order"), N_("Time of the first order")),
+    "last_order_at": ("timestamp", N_("Last order"), N_("Time of the most recent order")),
+    "recency_days": ("number", N_("Days since last order"), N_("As-of day minus last order day")),
+    "avg_order_value": (
+        "number",
+        N_("Average order value ({cur})"),
+        N_("total_spend / order_count"),
+    ),
+    "age": ("number", N_("Age"), N_("Age in whole years on the as-of date")),
+    "rfm_r": ("number", N_("RFM recency score"), N_("1..5, 5 = most recent (quintiles of buyers)")),
+    "rfm_f": (
+        "number",
+        N_("RFM frequency score"),
+        N_("1..5, 5 = most orders (quintiles of buyers)"),
+    ),
+    "rfm_m": (
+        "number",
+        N_("RFM monetary score"),
+        N_("1..5, 5 = highest spend (quintiles of buyers)"),
+    ),
     "rfm_segment": (
         "string",
-        "RFM segment",
-        "champions / loyal / potential_loyalist / new / promising / need_attention / "
-        "at_risk / cant_lose / hibernating / lost",
+        N_("RFM segment"),
+        N_(
+            "champions / loyal / potential_loyalist / new / promising / need_attention / "
+            "at_risk / cant_lose / hibernating / lost"
+        ),
     ),
     "lifecycle_stage": (
         "string",
-        "Lifecycle stage",
-        "prospect (no order) / new (first order ≤30d) / active (≤90d) / at_risk (≤180d) / "
-        "dormant (≤365d) / churned (>365d)",
+        N_("Lifecycle stage"),
+        N_(
+            "prospect (no order) / new (first order ≤30d) / active (≤90d) / at_risk (≤180d) / "
+            "dormant (≤365d) / churned (>365d)"
+        ),
     ),
-    "contacts_7d": ("number", "Contacts, 7 days", "Messages sent in the 7 days ending as-of"),
-    "contacts_30d": ("number", "Contacts, 30 days", "Messages sent in the 30 days ending as-of"),
-    "last_contacted_at": ("timestamp", "Last contacted", "Time of the latest message sent"),
-    "nps_last_score": ("number", "Last NPS score", "Most recent NPS answer, 0..10"),
-    "nps_category": ("string", "NPS category", "promoter (9–10) / passive (7–8) / detractor"),
+    "contacts_7d": (
+        "number",
+        N_("Contacts, 7 days"),
+        N_("Messages sent in the 7 days ending as-of"),
+    ),
+    "contacts_30d": (
+        "number",
+        N_("Contacts, 30 days"),
+        N_("Messages sent in the 30 days ending as-of"),
+    ),
+    "last_contacted_at": ("timestamp", N_("Last contacted"), N_("Time of the latest message sent")),
+    "nps_last_score": ("number", N_("Last NPS score"), N_("Most recent NPS answer, 0..10")),
+    "nps_category": (
+        "string",
+        N_("NPS category"),
+        N_("promoter (9–10) / passive (7–8) / detractor"),
+    ),
     "favorite_category": (
         "string",
-        "Favourite category",
-        "Category with the most items bought (ties: alphabetical)",
+        N_("Favourite category"),
+        N_("Category with the most items bought (ties: alphabetical)"),
     ),
     "email_open_rate_90d": (
         "number",
-        "Email open rate, 90 days",
-        "Opened / sent for email in the last 90 days (0..1; empty when none sent)",
+        N_("Email open rate, 90 days"),
+        N_("Opened / sent for email in the last 90 days (0..1; empty when none sent)"),
     ),
     "next_best_category": (
         "string",
-        "Next best category",
-        "Not-yet-bought category most co-bought by buyers of this customer's categories",
+        N_("Next best category"),
+        N_("Not-yet-bought category most co-bought by buyers of this customer's categories"),
     ),
 }
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from queries.core.errors import ConfigError
+from queries.core.i18n import LANGUAGES, _
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,6 +23,7 @@ PACKAGE_DATA = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_CONFIG = """\
 # Kizuna workspace settings (every key: docs/mapping.md).
 # currency = "JPY"          # ISO code of money amounts: labels and formats follow it
+# lang = "ja"               # the screens' language: "ja" or "en" (default: the locale)
 [snapshot]
 path = "{db}"
 # as_of = "2026-11-20"      # override the snapshot's as-of date (backtesting)
@@ -50,6 +52,7 @@ class Workspace:
     raw: dict[str, Any] = field(default_factory=dict)
     currency: str = "JPY"  # ISO 4217 code: money labels and formats follow it
     consent: dict[str, str] = field(default_factory=dict)  # channel → "all" or a boolean field
+    lang: str | None = None  # "en" or "ja" from kizuna.toml; None follows the locale
 
     @property
     def segments_dir(self) -> Path:
@@ -106,7 +109,9 @@ def _parse_date(value: Any, where: str) -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise ConfigError(f"{where}: `{value}` is not a date (use YYYY-MM-DD)") from None
+        raise ConfigError(
+            _("{where}: `{value}` is not a date (use YYYY-MM-DD)").format(where=where, value=value)
+        ) from None
 
 
 def load_workspace(
@@ -117,11 +122,13 @@ def load_workspace(
     if workspace is not None:
         root = Path(workspace).resolve()
         if not root.is_dir():
-            raise ConfigError(f"workspace folder {root} does not exist")
+            raise ConfigError(_("workspace folder {root} does not exist").format(root=root))
         if not (root / CONFIG_NAME).is_file():  # never fall back (or write) elsewhere
             raise ConfigError(
-                f"{root} is not a Kizuna workspace (it has no {CONFIG_NAME}); "
-                f"create one with `kizuna init {root}`, or pick the folder that holds it"
+                _(
+                    "{root} is not a Kizuna workspace (it has no {config_name}); create "
+                    "one with `kizuna init {root}`, or pick the folder that holds it"
+                ).format(root=root, config_name=CONFIG_NAME)
             )
     else:
         found = find_root(Path.cwd())
@@ -135,7 +142,7 @@ def load_workspace(
             raise ConfigError(f"{cfg_path}: {exc}") from None
     snap = raw.get("snapshot", {})
     if not isinstance(snap, dict):
-        raise ConfigError(f"{cfg_path}: [snapshot] must be a table")
+        raise ConfigError(_("{cfg_path}: [snapshot] must be a table").format(cfg_path=cfg_path))
     if db is not None:
         db_path = Path(db).resolve()
     elif "path" in snap:
@@ -152,7 +159,11 @@ def load_workspace(
     columns = raw.get("columns", {})
     for table, mapping in columns.items():
         if not isinstance(mapping, dict):
-            raise ConfigError(f"{cfg_path}: [columns.{table}] must be a table of name = column")
+            raise ConfigError(
+                _("{cfg_path}: [columns.{table}] must be a table of name = column").format(
+                    cfg_path=cfg_path, table=table
+                )
+            )
     return Workspace(
         root=root,
         db_path=db_path,
@@ -164,7 +175,32 @@ def load_workspace(
         raw=raw,
         currency=_currency(raw.get("currency", "JPY"), cfg_path),
         consent=_consent(raw.get("consent", {}), cfg_path),
+        lang=_lang(raw.get("lang"), cfg_path),
     )
+
+
+def _lang(value: Any, cfg_path: Path) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.strip().lower() not in LANGUAGES:
+        raise ConfigError(
+            _('{cfg_path}: lang = {value}: use "ja" or "en"').format(
+                cfg_path=cfg_path, value=repr(value)
+            )
+        )
+    return value.strip().lower()
+
+
+def configured_language(workspace: Path | None = None) -> str | None:
+    """`lang` from the workspace's kizuna.toml (read cheaply at start), or None."""
+    root = Path(workspace) if workspace is not None else find_root(Path.cwd())
+    cfg = root / CONFIG_NAME if root is not None else None
+    try:
+        raw = tomllib.loads(cfg.read_text(encoding="utf-8")) if cfg else {}
+    except (OSError, tomllib.TOMLDecodeError):
+        return None  # load_workspace reports it later, in the chosen language
+    value = raw.get("lang")
+    return value.strip().lower() if isinstance(value, str) else None
 
 
 ABSENT = ""  # a table or column mapped to `false`: it does not exist in the snapshot
@@ -173,7 +209,11 @@ ABSENT = ""  # a table or column mapped to `false`: it does not exist in the sna
 def _names(table: Any, cfg_path: Path, where: str) -> dict[str, str]:
     """name = "physical" entries; `false` declares the table/column absent (stored as "")."""
     if not isinstance(table, dict):
-        raise ConfigError(f'{cfg_path}: {where} must be a table of name = "physical name"')
+        raise ConfigError(
+            _('{cfg_path}: {where} must be a table of name = "physical name"').format(
+                cfg_path=cfg_path, where=where
+            )
+        )
     out: dict[str, str] = {}
     for key, value in table.items():
         if value is False:
@@ -187,30 +227,44 @@ def _names(table: Any, cfg_path: Path, where: str) -> dict[str, str]:
             line = key_line(text, where.strip("[]"), str(key))
             at = f"{cfg_path}:{line}" if line else str(cfg_path)
             raise ConfigError(
-                f"{at}: {where} {key} = {value!r}: use a name in quotes, "
-                "or false when the snapshot does not have it"
+                _(
+                    "{at}: {where} {key} = {value}: use a name in quotes, or false when "
+                    "the snapshot does not have it"
+                ).format(at=at, where=where, key=key, value=repr(value))
             )
     return out
 
 
 def _currency(value: Any, cfg_path: Path) -> str:
     if not isinstance(value, str) or len(value.strip()) != 3 or not value.strip().isalpha():
-        raise ConfigError(f'{cfg_path}: currency = {value!r}: use a 3-letter ISO code like "JPY"')
+        raise ConfigError(
+            _('{cfg_path}: currency = {value}: use a 3-letter ISO code like "JPY"').format(
+                cfg_path=cfg_path, value=repr(value)
+            )
+        )
     return value.strip().upper()
 
 
 def _consent(value: Any, cfg_path: Path) -> dict[str, str]:
     """[consent] email = "all" | "a_boolean_field": where consent comes from per channel."""
     if not isinstance(value, dict):
-        raise ConfigError(f"{cfg_path}: [consent] must be a table of channel = source")
+        raise ConfigError(
+            _("{cfg_path}: [consent] must be a table of channel = source").format(cfg_path=cfg_path)
+        )
     out: dict[str, str] = {}
     for chan, src in value.items():
         if chan not in ("email", "sms", "line"):
-            raise ConfigError(f"{cfg_path}: [consent] {chan}: channels are email, sms, line")
+            raise ConfigError(
+                _("{cfg_path}: [consent] {chan}: channels are email, sms, line").format(
+                    cfg_path=cfg_path, chan=chan
+                )
+            )
         if not isinstance(src, str) or not src.strip():
             raise ConfigError(
-                f'{cfg_path}: [consent] {chan} = {src!r}: use "all" (everyone in the snapshot '
-                "consented) or the name of a boolean field"
+                _(
+                    '{cfg_path}: [consent] {chan} = {src}: use "all" (everyone in the '
+                    "snapshot consented) or the name of a boolean field"
+                ).format(cfg_path=cfg_path, chan=chan, src=repr(src))
             )
         out[str(chan)] = src.strip()
     return out

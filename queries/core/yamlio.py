@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from queries.core.errors import Location, SegmentError
+from queries.core.i18n import _
 from queries.core.private_fs import write_private
 from queries.core.yaml_limits import LimitedComposer, YamlLimit, check_number, check_size
 
@@ -78,11 +79,11 @@ def _convert(node: yaml.Node, path: Path_, lines: Lines, loader: yaml.SafeLoader
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise SegmentError("a key must be a plain name", lines.loc(path), None)
+                raise SegmentError(_("a key must be a plain name"), lines.loc(path), None)
             key = _scalar(key_node, loader)
             if key in out:
                 raise SegmentError(
-                    f"`{key}` appears twice",
+                    _("`{key}` appears twice").format(key=key),
                     Location(lines.file, key_node.start_mark.line + 1, str(key)),
                 )
             at = (*path, key)
@@ -113,9 +114,11 @@ def load_yaml(text: str, file: str | None = None) -> tuple[Any, Lines]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise SegmentError(f"YAML syntax error: {problem}", Location(file, line)) from None
+        raise SegmentError(
+            _("YAML syntax error: {problem}").format(problem=problem), Location(file, line)
+        ) from None
     except yaml.YAMLError as exc:
-        raise SegmentError(f"YAML error: {exc}", Location(file)) from None
+        raise SegmentError(_("YAML error: {exc}").format(exc=exc), Location(file)) from None
 
 
 def load_yaml_file(path: Path) -> tuple[Any, Lines]:
@@ -124,11 +127,13 @@ def load_yaml_file(path: Path) -> tuple[Any, Lines]:
         check_size(path.stat().st_size)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SegmentError("file not found", Location(str(path))) from None
+        raise SegmentError(_("file not found"), Location(str(path))) from None
     except YamlLimit as exc:
         raise SegmentError(exc.message, Location(str(path))) from None
     except UnicodeDecodeError as exc:
-        raise SegmentError(f"not UTF-8 text ({exc.reason})", Location(str(path))) from None
+        raise SegmentError(
+            _("not UTF-8 text ({reason})").format(reason=exc.reason), Location(str(path))
+        ) from None
     return load_yaml(text, str(path))
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlglot import exp
 
 from queries.core.errors import KizunaError, QueryCancelled
+from queries.core.i18n import _
 from queries.engines.errors import EngineError
 from queries.engines.jobs import Job
 
@@ -138,7 +139,9 @@ class Engine:
             if self._features_ready or self._features_build is None:
                 return
             if self._progress:
-                self._progress(f"Computing customer features on {self.describe()} …")
+                self._progress(
+                    _("Computing customer features on {engine} …").format(engine=self.describe())
+                )
             start = time.perf_counter()
             self.materialise_features(self._features_build())
             self.features_built_s = time.perf_counter() - start

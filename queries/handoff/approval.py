@@ -1,8 +1,8 @@
 """Approval: review a campaign (funnel, preflight, who entered and left), then record who approved.
 
-Approvals are readable JSON in `.kizuna/approvals/<campaign>.json`: approver, time, funnel
-counts and the fingerprint of every definition file. `require_approval` is what the export
-checks first.
+Approvals are readable JSON in `.kizuna/approvals/<campaign>.json` (`approval_record.Approval`):
+approver, time, funnel counts and the fingerprint of every definition file. `check_unchanged`
+is what the export worker checks first.
 """
 
 from __future__ import annotations
@@ -51,18 +51,6 @@ def check_unchanged(session: Session, c: Campaign, rec: Approval) -> Fingerprint
             {"changes": changes},
         )
     return now
-
-
-def require_approval(session: Session, c: Campaign) -> Approval:
-    """The approval, when the definitions are still what was approved; else refuse saying why."""
-    rec = load_approval(session.ws, c.stem)
-    if rec is None:
-        raise NotApproved(
-            f"`{c.stem}` has not been approved; review and approve it first: "
-            f"kizuna approve {c.stem} --by NAME"
-        )
-    check_unchanged(session, c, rec)
-    return rec
 
 
 @dataclass
@@ -183,8 +171,10 @@ def policy_preflight(
     rows = Rows(session, c, q, cols)
     mask = mask_for(preset, cols, session.catalog)
     done = 0
-    for ids, batch in rows.batches(job, 50_000, True):
-        rows.check_values(ids, batch, mask, preset)
+    needed = rows.checks_values(preset)  # else only the messages are checked: no rows built
+    for ids, batch in rows.batches(job, 50_000, True, rows_needed=needed):
+        if needed:
+            rows.check_values(ids, batch, mask, preset)
         done += len(ids)
         if progress:
             progress(done, funnel.recipients)

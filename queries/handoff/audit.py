@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from queries.core.i18n import _
 from queries.core.private_fs import open_private, private_dir
 from queries.core.workspace import Workspace
 
@@ -37,14 +38,14 @@ def who_text(w: dict[str, Any] | None) -> str:
     """`OS user root@box, SSH from 10.0.0.5` for a `who()` record (empty when unknown)."""
     if not w:
         return ""
-    text = f"OS user {w.get('os_user') or '?'}"
+    text = _("OS user {user}").format(user=w.get("os_user") or "?")
     if w.get("host"):
         text += f"@{w['host']}"
     ssh = w.get("ssh")
     if ssh:
-        text += f", SSH from {str(ssh).split()[0]}"
+        text += ", " + _("SSH from {address}").format(address=str(ssh).split()[0])
     else:
-        text += ", local session"
+        text += ", " + _("local session")
     return text
 
 

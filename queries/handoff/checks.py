@@ -11,6 +11,7 @@ import duckdb
 
 from queries.campaigns.model import Campaign
 from queries.campaigns.presets import attributes_note, carries_messages
+from queries.core.i18n import N_, _
 from queries.handoff import ledger
 from queries.handoff.refusals import ReplaceNeeded, SendTimePassed
 
@@ -21,8 +22,8 @@ def now() -> datetime:
 
 
 GO_ANYWAY = {
-    "export": "export with --force to hand it off anyway (recorded)",
-    "approve": "approve with --force to approve it anyway (recorded; the export asks again)",
+    "export": N_("export with --force to hand it off anyway (recorded)"),
+    "approve": N_("approve with --force to approve it anyway (recorded; the export asks again)"),
 }
 
 
@@ -39,14 +40,14 @@ def send_time_passed(c: Campaign, at: datetime | None = None, step: str = "expor
     ago = at - send_at
     days, hours = ago.days, ago.seconds // 3600
     span = (
-        f"{days} day(s) {hours} hour(s)"
+        _("{days} day(s) {hours} hour(s)").format(days=days, hours=hours)
         if days
-        else f"{hours} hour(s) {ago.seconds // 60 % 60} min"
+        else _("{hours} hour(s) {minutes} min").format(hours=hours, minutes=ago.seconds // 60 % 60)
     )
-    return (
-        f"`send_at` {send_at.isoformat()} is already past ({span} ago); move `when.send_at` "
-        f"to the real send time, or {GO_ANYWAY[step]}"
-    )
+    return _(
+        "`send_at` {send_at} is already past ({span} ago); move `when.send_at` "
+        "to the real send time, or {go_anyway}"
+    ).format(send_at=send_at.isoformat(), span=span, go_anyway=_(GO_ANYWAY[step]))
 
 
 def check_send_time(c: Campaign, force: bool, step: str = "export") -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from queries.campaigns.model import Campaign
+from queries.core.i18n import _
 from queries.handoff.approval_record import load_approval
 from queries.handoff.fingerprint import fingerprint
 
@@ -55,24 +56,34 @@ def campaign_status(session: Any, c: Campaign) -> CampaignStatus:
     root = session.ws.root
     rec = load_approval(session.ws, c.stem)
     if rec is None:
-        return CampaignStatus("draft", "draft", "draft: not approved yet (a approves)")
+        return CampaignStatus("draft", _("draft"), _("draft: not approved yet (a approves)"))
     by, at = rec.approved_by, rec.approved_at[:16].replace("T", " ")
     changes = rec.fingerprint.changes(fingerprint(session, c))
     if changes:
         return CampaignStatus(
             "changed",
-            "changed!",
-            f"changed since approval by {by} ({at}): {'; '.join(changes)}; approve again",
+            _("changed!"),
+            _("changed since approval by {by} ({at}): {changes}; approve again").format(
+                by=by, at=at, changes="; ".join(changes)
+            ),
         )
     exports = export_folders(root, c.stem)
     if results_files(root, c.stem):
-        return CampaignStatus("measured", "measured", f"measured; approved by {by} ({at})")
+        return CampaignStatus(
+            "measured", _("measured"), _("measured; approved by {by} ({at})").format(by=by, at=at)
+        )
     if exports:
         when = _when(exports[-1].name)
         stamp = when.strftime("%m-%d %H:%M") if when else exports[-1].name
         return CampaignStatus(
             "exported",
-            f"exported {stamp[:5]}",
-            f"exported {stamp} UTC ({len(exports)} export(s)); approved by {by} ({at})",
+            _("exported {day}").format(day=stamp[:5]),
+            _("exported {stamp} UTC ({n} export(s)); approved by {by} ({at})").format(
+                stamp=stamp, n=len(exports), by=by, at=at
+            ),
         )
-    return CampaignStatus("approved", "approved", f"approved by {by} ({at}); not exported yet")
+    return CampaignStatus(
+        "approved",
+        _("approved"),
+        _("approved by {by} ({at}); not exported yet").format(by=by, at=at),
+    )

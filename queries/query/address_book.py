@@ -25,6 +25,7 @@ import duckdb
 from sqlglot import exp
 
 from queries.core import addresses as rules
+from queries.core.i18n import _
 from queries.engines.jobs import Job
 
 ADDRESSES = "kizuna_addresses"
@@ -186,7 +187,7 @@ def ensure(
             cache.mkdir(parents=True, exist_ok=True)
             _sweep(cache)
             if progress:
-                progress("Normalising addresses (email, phone, LINE) …")
+                progress(_("Normalising addresses (email, phone, LINE) …"))
             start = time.perf_counter()
             n = _write(addr, ADDRESS_COLUMNS, _address_rows(session, rules.Normaliser(region), job))
             _write(supp, SUPPRESSION_COLUMNS, _suppression_rows(session, job))

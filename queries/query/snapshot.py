@@ -17,6 +17,7 @@ from queries.core.asof import Staleness, to_date
 from queries.core.catalog import Catalog, build_catalog, logical_view
 from queries.core.errors import SnapshotError, SnapshotLocked
 from queries.core.features_prune import SQL_FILE, features_tree
+from queries.core.i18n import _
 from queries.core.presence import Presence, probe, read_columns
 from queries.core.private_fs import make_private, private_dir
 from queries.core.schema import TABLE_COLUMNS
@@ -170,7 +171,11 @@ class Snapshot(Staleness):
         partial = cache_dir / f"features-{key}.{os.getpid()}.partial"
         partial.unlink(missing_ok=True)
         if progress:
-            progress(f"Computing customer features for {self.path.name} as of {self.as_of} …")
+            progress(
+                _("Computing customer features for {file} as of {day} …").format(
+                    file=self.path.name, day=self.as_of
+                )
+            )
         start = time.perf_counter()
         cur = self.cursor()
         try:
@@ -179,7 +184,7 @@ class Snapshot(Staleness):
                     continue
                 view = logical_view(self.catalog.mapping, table, self.presence).sql("duckdb")
                 cur.execute(f'CREATE OR REPLACE TEMP VIEW "kz_{table}" AS {view}')
-            tree, _ = features_tree(self.presence, _lit(self.as_of))
+            tree, _sql = features_tree(self.presence, _lit(self.as_of))
             for node in tree.walk():
                 node.comments = None
             body = tree.sql("duckdb")

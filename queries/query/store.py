@@ -6,6 +6,7 @@ from pathlib import Path
 
 from queries.core.catalog import Catalog
 from queries.core.errors import Location, SegmentCycle, UnknownSegment, suggest
+from queries.core.i18n import _
 from queries.segments.model import Segment, SegmentRef, walk
 from queries.segments.parse import load_segment
 
@@ -32,10 +33,12 @@ class SegmentStore:
             if cand.is_file():
                 return cand.resolve()
         raise UnknownSegment(
-            f"no segment `{ref}` in {self.folder}",
+            _("no segment `{name}` in {folder}").format(name=ref, folder=self.folder),
             Location(),
             suggest(str(ref), self.names())
-            or (f"saved: {', '.join(self.names())}" if self.names() else None),
+            or (
+                _("saved: {names}").format(names=", ".join(self.names())) if self.names() else None
+            ),
         )
 
     def load(self, ref: str | Path) -> Segment:

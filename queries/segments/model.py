@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from queries.core.i18n import _
 from queries.core.yamlio import Flow, dump_yaml, write_atomic
 
 
@@ -215,4 +216,4 @@ def as_date(value: Any) -> date:
                 return datetime.fromisoformat(text).date()
         except ValueError:
             pass
-    raise ValueError(f"`{value}` is not a date (write YYYY-MM-DD)")
+    raise ValueError(_("`{value}` is not a date (write YYYY-MM-DD)").format(value=value))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from queries.core.i18n import N_, _
 from queries.core.timewin import Window
 from queries.segments.model import as_date
 
@@ -43,32 +44,38 @@ AGG_FNS = ["sum", "avg", "min", "max", "count_distinct"]
 # the complement twins: a negative operator selects exactly who its positive twin does not
 NEGATIVE = {"!=": "=", "not_in": "in", "not_contains": "contains"}
 
+# English msgids: show them through op_label() (translated where shown)
 OP_LABELS = {
-    "=": "is",
-    "!=": "is not",
-    "in": "is one of",
-    "not_in": "is none of",
-    "contains": "contains",
-    "not_contains": "does not contain",
-    "starts_with": "starts with",
-    "ends_with": "ends with",
-    "<": "<",
-    "<=": "≤",
-    ">": ">",
-    ">=": "≥",
-    "between": "between",
-    "is_true": "is true",
-    "is_false": "is false",
-    "is_null": "is empty",
-    "is_not_null": "is not empty",
-    "before": "before",
-    "after": "after",
-    "on": "on",
-    "in_last": "in the last",
-    "more_than_ago": "more than … ago",
-    "anniversary_within": "anniversary within",
-    "month_in": "month is one of",
+    "=": N_("is"),
+    "!=": N_("is not"),
+    "in": N_("is one of"),
+    "not_in": N_("is none of"),
+    "contains": N_("contains"),
+    "not_contains": N_("does not contain"),
+    "starts_with": N_("starts with"),
+    "ends_with": N_("ends with"),
+    "<": N_("<"),
+    "<=": N_("≤"),
+    ">": N_(">"),
+    ">=": N_("≥"),
+    "between": N_("between"),
+    "is_true": N_("is true"),
+    "is_false": N_("is false"),
+    "is_null": N_("is empty"),
+    "is_not_null": N_("is not empty"),
+    "before": N_("before"),
+    "after": N_("after"),
+    "on": N_("on"),
+    "in_last": N_("in the last"),
+    "more_than_ago": N_("more than … ago"),
+    "anniversary_within": N_("anniversary within"),
+    "month_in": N_("month is one of"),
 }
+
+
+def op_label(op: str) -> str:
+    """The operator as the active language says it (`is one of`, `のいずれか`)."""
+    return _(OP_LABELS[op]) if op in OP_LABELS else op
 
 
 def value_kind(type_: str, op: str) -> str:
@@ -90,20 +97,22 @@ def _scalar(type_: str, value: Any) -> Any:
     """Check one value against a field type and return it normalised; ValueError if wrong."""
     if type_ == "string":
         if isinstance(value, (bool, list, dict)) or value is None:
-            raise ValueError(f"expected text, got `{value}`")
+            raise ValueError(_("expected text, got `{value}`").format(value=value))
         return str(value)
     if type_ == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"expected a number, got `{value}`")
+            raise ValueError(_("expected a number, got `{value}`").format(value=value))
         if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"expected a finite number, got `{value}`")
+            raise ValueError(_("expected a finite number, got `{value}`").format(value=value))
         return value
     if type_ in ("date", "timestamp"):
         try:
             return as_date(value)
         except (ValueError, TypeError):
-            raise ValueError(f"expected a date like 2026-11-01, got `{value}`") from None
-    raise ValueError(f"`{type_}` fields take no value")
+            raise ValueError(
+                _("expected a date like 2026-11-01, got `{value}`").format(value=value)
+            ) from None
+    raise ValueError(_("`{type}` fields take no value").format(type=type_))
 
 
 def check_value(type_: str, op: str, value: Any) -> Any:
@@ -111,33 +120,33 @@ def check_value(type_: str, op: str, value: Any) -> Any:
     kind = value_kind(type_, op)
     if kind == "none":
         if value is not None:
-            raise ValueError(f"`{op}` takes no value")
+            raise ValueError(_("`{op}` takes no value").format(op=op))
         return None
     if value is None:
-        raise ValueError(f"`{op}` needs a value")
+        raise ValueError(_("`{op}` needs a value").format(op=op))
     if kind == "scalar":
         return _scalar(type_, value)
     if kind == "list":
         if not isinstance(value, list) or not value:
-            raise ValueError(f"`{op}` needs a non-empty list, like [a, b]")
+            raise ValueError(_("`{op}` needs a non-empty list, like [a, b]").format(op=op))
         return [_scalar(type_, v) for v in value]
     if kind == "pair":
         if not isinstance(value, list) or len(value) != 2:
-            raise ValueError("`between` needs two values [low, high]")
+            raise ValueError(_("`between` needs two values [low, high]"))
         lo, hi = (_scalar(type_, v) for v in value)
         if lo > hi:
-            raise ValueError(f"`between` low {lo} is above high {hi}")
+            raise ValueError(_("`between` low {lo} is above high {hi}").format(lo=lo, hi=hi))
         return [lo, hi]
     if kind == "window":
         w = Window.parse(value)
         if op == "anniversary_within" and w.unit not in ("d", "w"):
-            raise ValueError("`anniversary_within` takes days or weeks, like 7d")
+            raise ValueError(_("`anniversary_within` takes days or weeks, like 7d"))
         return str(w)
     if kind == "months":
         if not isinstance(value, list) or not value:
-            raise ValueError("`month_in` needs a list of months 1..12, like [12, 1, 2]")
+            raise ValueError(_("`month_in` needs a list of months 1..12, like [12, 1, 2]"))
         for m in value:
             if isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= 12:
-                raise ValueError(f"`{m}` is not a month; use numbers 1..12")
+                raise ValueError(_("`{m}` is not a month; use numbers 1..12").format(m=m))
         return list(value)
     raise AssertionError(kind)

@@ -7,6 +7,7 @@ from typing import Any, NoReturn
 
 from queries.core.catalog import Catalog, Field
 from queries.core.errors import SegmentError, UnknownField, suggest
+from queries.core.i18n import _
 from queries.core.timewin import Window
 from queries.core.yamlio import Lines, load_yaml, load_yaml_file
 from queries.segments.model import (
@@ -41,8 +42,10 @@ class _Parser:
         line = self.lines.line(path)
         if not isinstance(data, dict):
             self.fail(
-                "expected a condition (a mapping with field/event/segment) or a group "
-                "(all/any/not)",
+                _(
+                    "expected a condition (a mapping with field/event/segment) or a group "
+                    "(all/any/not)"
+                ),
                 path,
             )
         kinds = [k for k in NODE_KEYS if k in data]
@@ -52,10 +55,19 @@ class _Parser:
                 (suggest(k, list(NODE_KEYS)) for k in data if suggest(k, list(NODE_KEYS))), None
             )
             self.fail(
-                f"a node needs one of all/any/not/field/event/segment, found {keys}", path, hint
+                _("a node needs one of all/any/not/field/event/segment, found {keys}").format(
+                    keys=keys
+                ),
+                path,
+                hint,
             )
         if len(kinds) > 1:
-            self.fail(f"a node has exactly one of {', '.join(kinds)}; split it into two", path)
+            self.fail(
+                _("a node has exactly one of {kinds}; split it into two").format(
+                    kinds=", ".join(kinds)
+                ),
+                path,
+            )
         kind = kinds[0]
         if kind in ("all", "any"):
             self._only(data, {kind}, path)
@@ -63,7 +75,7 @@ class _Parser:
             if items is None:
                 items = []
             if not isinstance(items, list):
-                self.fail(f"`{kind}` takes a list of conditions", (*path, kind))
+                self.fail(_("`{kind}` takes a list of conditions").format(kind=kind), (*path, kind))
             children = tuple(self.node(c, (*path, kind, i), event) for i, c in enumerate(items))
             return Group(kind, children, line)
         if kind == "not":
@@ -73,38 +85,43 @@ class _Parser:
             return self.field_cond(data, path, event)
         if event is not None:
             self.fail(
-                f"`{kind}` cannot appear inside an event's where; use fields of `{event}`", path
+                _("`{kind}` cannot appear inside an event's where; use fields of `{event}`").format(
+                    kind=kind, event=event
+                ),
+                path,
             )
         if kind == "event":
             return self.event_cond(data, path)
         self._only(data, {"segment"}, path)
         name = data["segment"]
         if not isinstance(name, str) or not name.strip():
-            self.fail("`segment` needs the name of a saved segment", (*path, "segment"))
+            self.fail(_("`segment` needs the name of a saved segment"), (*path, "segment"))
         return SegmentRef(name.strip(), line)
 
     def _only(self, data: dict, allowed: set[str], path: tuple) -> None:
         for key in data:
             if key not in allowed:
                 hint = suggest(key, sorted(allowed))
-                self.fail(f"unexpected key `{key}`", (*path, key), hint)
+                self.fail(_("unexpected key `{key}`").format(key=key), (*path, key), hint)
 
     def _field(self, name: Any, path: tuple, event: str | None) -> Field:
         fields = self.catalog.events[event].fields if event else self.catalog.fields
         if not isinstance(name, str) or name not in fields:
-            where = f"event `{event}`" if event else "the catalog"
+            where = _("event `{event}`").format(event=event) if event else _("the catalog")
             self.fail(
-                f"unknown field `{name}` in {where}",
+                _("unknown field `{name}` in {where}").format(name=name, where=where),
                 path,
-                suggest(str(name), list(fields)) or "run `kizuna fields` to list them",
+                suggest(str(name), list(fields)) or _("run `kizuna fields` to list them"),
                 UnknownField,
             )
         f = fields[name]
         if f.unavailable:
             self.fail(
-                f"field `{name}` is unavailable in this snapshot: {f.unavailable}",
+                _("field `{name}` is unavailable in this snapshot: {why}").format(
+                    name=name, why=f.unavailable
+                ),
                 path,
-                "map it in kizuna.toml, or run `kizuna check` to see what the snapshot has",
+                _("map it in kizuna.toml, or run `kizuna check` to see what the snapshot has"),
                 UnknownField,
             )
         return f
@@ -114,14 +131,22 @@ class _Parser:
         f = self._field(data["field"], (*path, "field"), event)
         if "op" not in data:
             self.fail(
-                f"condition on `{f.name}` has no `op`", path, f"one of {', '.join(OPS[f.type])}"
+                _("condition on `{name}` has no `op`").format(name=f.name),
+                path,
+                _("one of {options}").format(options=", ".join(OPS[f.type])),
             )
         op = data["op"]
         if op not in ALL_OPS:
-            self.fail(f"unknown operator `{op}`", (*path, "op"), suggest(str(op), OPS[f.type]))
+            self.fail(
+                _("unknown operator `{op}`").format(op=op),
+                (*path, "op"),
+                suggest(str(op), OPS[f.type]),
+            )
         if op not in OPS[f.type]:
             self.fail(
-                f"operator `{op}` does not apply to {f.type} field `{f.name}`",
+                _("operator `{op}` does not apply to {type} field `{name}`").format(
+                    op=op, type=f.type, name=f.name
+                ),
                 (*path, "op"),
                 f"use one of {', '.join(OPS[f.type])}",
             )
@@ -136,12 +161,14 @@ class _Parser:
 
     def compare(self, data: Any, path: tuple) -> Compare:
         if not isinstance(data, dict):
-            self.fail('expected {op: ">=", value: 2}', path)
+            self.fail(_('expected {op: ">=", value: 2}'), path)
         self._only(data, {"op", "value"}, path)
         op = data.get("op")
         if op not in COMPARE_OPS:
             self.fail(
-                f"unknown comparison `{op}`", (*path, "op"), f"use one of {', '.join(COMPARE_OPS)}"
+                _("unknown comparison `{op}`").format(op=op),
+                (*path, "op"),
+                f"use one of {', '.join(COMPARE_OPS)}",
             )
         try:
             value = check_value("number", op, data.get("value"))
@@ -154,7 +181,7 @@ class _Parser:
         name = data["event"]
         if name not in self.catalog.events:
             self.fail(
-                f"unknown event source `{name}`",
+                _("unknown event source `{name}`").format(name=name),
                 (*path, "event"),
                 suggest(str(name), list(self.catalog.events))
                 or f"one of {', '.join(self.catalog.events)}",
@@ -162,7 +189,9 @@ class _Parser:
         gone = self.catalog.events[name].unavailable
         if gone:
             self.fail(
-                f"event source `{name}` is unavailable in this snapshot: {gone}",
+                _("event source `{name}` is unavailable in this snapshot: {gone}").format(
+                    name=name, gone=gone
+                ),
                 (*path, "event"),
                 "map it in kizuna.toml, or run `kizuna check` to see what the snapshot has",
             )
@@ -173,7 +202,7 @@ class _Parser:
         if count is not None:
             vals = count.value if isinstance(count.value, list) else [count.value]
             if any(not isinstance(v, int) or v < 0 for v in vals):
-                self.fail("a count compares with whole numbers ≥ 0", (*path, "count", "value"))
+                self.fail(_("a count compares with whole numbers ≥ 0"), (*path, "count", "value"))
         within = data.get("within")
         if within is not None:
             within = self.within(within, (*path, "within"))
@@ -186,13 +215,13 @@ class _Parser:
         if isinstance(value, dict):
             self._only(value, {"from", "to"}, path)
             if "from" not in value or "to" not in value:
-                self.fail("a date range needs both `from` and `to`", path)
+                self.fail(_("a date range needs both `from` and `to`"), path)
             try:
                 lo, hi = as_date(value["from"]), as_date(value["to"])
             except ValueError as exc:
                 self.fail(str(exc), path)
             if lo > hi:
-                self.fail(f"`from` {lo} is after `to` {hi}", path)
+                self.fail(_("`from` {lo} is after `to` {hi}").format(lo=lo, hi=hi), path)
             return {"from": lo, "to": hi}
         try:
             Window.parse(value)
@@ -202,18 +231,23 @@ class _Parser:
 
     def aggregate(self, data: Any, path: tuple, event: str) -> Aggregate:
         if not isinstance(data, dict):
-            self.fail("expected {fn: sum, field: total, op: '>=', value: 10000}", path)
+            self.fail(_("expected {fn: sum, field: total, op: '>=', value: 10000}"), path)
         self._only(data, {"fn", "field", "op", "value"}, path)
         fn = data.get("fn")
         if fn not in AGG_FNS:
             self.fail(
-                f"unknown aggregate `{fn}`",
+                _("unknown aggregate `{fn}`").format(fn=fn),
                 (*path, "fn"),
                 suggest(str(fn), AGG_FNS) or f"one of {', '.join(AGG_FNS)}",
             )
         f = self._field(data.get("field"), (*path, "field"), event)
         if fn in ("sum", "avg") and f.type != "number":
-            self.fail(f"`{fn}` needs a number field; `{f.name}` is {f.type}", (*path, "field"))
+            self.fail(
+                _("`{fn}` needs a number field; `{name}` is {type}").format(
+                    fn=fn, name=f.name, type=f.type
+                ),
+                (*path, "field"),
+            )
         cmp = self.compare({"op": data.get("op"), "value": data.get("value")}, path)
         return Aggregate(fn, f.name, cmp.op, cmp.value)
 
@@ -227,20 +261,24 @@ def parse_segment(data: Any, catalog: Catalog, lines: Lines, path: Path | None =
     """Validate a loaded segment document and build its model."""
     p = _Parser(catalog, lines)
     if data is None:
-        p.fail("the file is empty; a segment needs at least `name` and `where`", ())
+        p.fail(_("the file is empty; a segment needs at least `name` and `where`"), ())
     if not isinstance(data, dict):
-        p.fail("a segment file is a mapping with `name`, `description` and `where`", ())
+        p.fail(_("a segment file is a mapping with `name`, `description` and `where`"), ())
     for key in data:
         if key not in SEGMENT_KEYS:
-            p.fail(f"unexpected key `{key}`", (key,), suggest(str(key), list(SEGMENT_KEYS)))
+            p.fail(
+                _("unexpected key `{key}`").format(key=key),
+                (key,),
+                suggest(str(key), list(SEGMENT_KEYS)),
+            )
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        p.fail("a segment needs a `name`", ("name",) if "name" in data else ())
+        p.fail(_("a segment needs a `name`"), ("name",) if "name" in data else ())
     desc = data.get("description") or ""
     if not isinstance(desc, str):
-        p.fail("`description` must be text", ("description",))
+        p.fail(_("`description` must be text"), ("description",))
     if "where" not in data:
-        p.fail("a segment needs a `where` (use `where: {all: []}` for everyone)", ())
+        p.fail(_("a segment needs a `where` (use `where: {all: []}` for everyone)"), ())
     where = p.node(data["where"], ("where",))
     return Segment(name.strip(), where, desc, path)
 

@@ -8,13 +8,13 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from queries.core.errors import QueryCancelled
+from queries.engines.jobs import Job
 from queries.handoff import audit, ledger
 from queries.handoff.approval_record import Approval
 from queries.handoff.export.run import export_campaign
@@ -35,12 +35,12 @@ def _folders(root: Path) -> tuple[list[str], list[str]]:
 
 def test_cancel_kills_the_worker_and_removes_its_partial_folder(ws: Path, session: Session) -> None:
     c, _ = approved(session)
-    cancel = threading.Event()
+    cancel = Job()
     started = time.monotonic()
 
     def progress(done: int, total: int) -> None:
         if done:  # the worker is writing (slowly): cancel now
-            cancel.set()
+            cancel.cancel()
 
     with pytest.raises(QueryCancelled):
         export_campaign(session, c, progress=progress, cancel=cancel, batch_size=1, pause=5.0)

@@ -9,7 +9,6 @@ import select
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import duckdb
 import pytest
 
 from queries.core.errors import QueryCancelled
+from queries.engines.jobs import Job
 from queries.handoff import audit
 from queries.handoff.export.run import export_campaign
 from queries.handoff.locks import export_lock, holder
@@ -161,11 +161,11 @@ def test_a_waiting_export_can_be_cancelled_and_writes_nothing(cap_ws):
     try:
         c = load(s, "beta")
         told: list[str] = []
-        cancel = threading.Event()
+        cancel = Job()
 
         def waiting(text: str) -> None:
             told.append(text)
-            cancel.set()  # the user presses cancel as soon as they see the message
+            cancel.cancel()  # the user presses cancel as soon as they see the message
 
         with export_lock(s.ws, "alpha"), pytest.raises(QueryCancelled):
             export_campaign(s, c, cancel=cancel, waiting=waiting)

@@ -271,3 +271,58 @@ async def test_force_checkbox_reads_x_when_on(tmp_path):
         box.value = True
         await pilot.pause()
         assert box._button.plain == "[x]"
+
+
+@async_test
+async def test_choosing_a_count_operator_moves_the_cursor_to_the_count(workspace):
+    """`count ≥` picked from the list, then `2`, Tab and a window: each lands in its box."""
+    from textual.widgets import Input
+
+    from tests.tui.test_tui_support import type_text
+    from tui.screens.builder.event import EventScreen
+
+    app = make_app(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EventScreen)
+        screen.query_one("#ev-count-op").focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press(*["down"] * 6, "enter")  # at least once → … → count ≥
+        await pilot.pause()
+        await pilot.press("2", "tab")
+        await type_text(pilot, "1y")
+        await pilot.pause()
+        assert screen.query_one("#ev-count", Input).value == "2"
+        assert screen.query_one("#ev-within", Input).value == "1y"
+
+
+@async_test
+async def test_enter_applies_a_boolean_field_picked_with_change_field(workspace):
+    """F2 from an `is one of` condition to a yes/no field: Enter applies, as the hint says."""
+    from queries.segments.model import FieldCond, Group
+    from tests.tui.test_tui_builder import add_field
+    from tests.tui.test_tui_support import type_text
+
+    app = make_app(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        builder = app.screen
+        await add_field(pilot, "tier")
+        await pilot.press("f2")
+        await settle(pilot)
+        await type_text(pilot, "email_opt_in")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is builder
+        assert builder.root == Group("all", (FieldCond("email_opt_in", "is_true"),))

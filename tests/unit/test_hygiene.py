@@ -288,3 +288,18 @@ def test_no_wall_clock_in_engine_sources():
         text = (ROOT / "queries" / name).read_text(encoding="utf-8")
         for banned in ("date.today(", "datetime.now(", "CURRENT_DATE", "time.time("):
             assert banned not in text, f"{name} uses {banned}"
+
+
+def test_tui_first_screen_loads_no_engine():
+    """`kizuna tui` paints the segment list before sqlglot and DuckDB load (in the worker)."""
+    out = _run_python(
+        """
+        import json, sys
+        import tui.cli.main, tui.launch, tui.app
+        from tui.screens.segments.segment_list import SegmentListScreen
+        heavy = ("sqlglot", "duckdb", "liquid")
+        loaded = sorted(m for m in sys.modules if m.split(".")[0] in heavy)
+        print(json.dumps({"loaded": loaded}))
+        """
+    )
+    assert out["loaded"] == []

@@ -19,6 +19,7 @@ from queries.campaigns.personalize import is_html
 from queries.campaigns.preflight import preflight
 from queries.campaigns.preview import Preview, html_to_text
 from queries.campaigns.preview import preview as build_preview
+from queries.core.i18n import _
 from queries.engines.jobs import Job
 from tui.cli.main import EngineOpt, _check_engine, _json, app, err, guarded, out, session
 
@@ -159,31 +160,40 @@ def _progress_preflight(s: Any, c: Campaign, job: Job, encoding: str | None) -> 
         return preflight(s, c, job, progress, encoding=encoding)
 
 
-@app.command()
+@app.command(
+    help=_("Preview a campaign: 3W1H, audience, sample messages per variant, and the preflight.")
+)
 def preview(
-    campaign: Annotated[str, typer.Argument(help="Campaign file or name in the workspace.")],
-    n: Annotated[int, typer.Option("-n", help="How many sample recipients.", min=0, max=100)] = 5,
+    campaign: Annotated[str, typer.Argument(help=_("Campaign file or name in the workspace."))],
+    n: Annotated[
+        int, typer.Option("-n", help=_("How many sample recipients."), min=0, max=100)
+    ] = 5,
     customer: Annotated[
-        str | None, typer.Option("--customer", help="Render for this customer id instead.")
+        str | None, typer.Option("--customer", help=_("Render for this customer id instead."))
     ] = None,
     workspace: Annotated[
-        Path | None, typer.Option("--workspace", "-w", help="Workspace folder (holds kizuna.toml).")
+        Path | None,
+        typer.Option("--workspace", "-w", help=_("Workspace folder (holds kizuna.toml).")),
     ] = None,
-    db: Annotated[Path | None, typer.Option("--db", help="Snapshot file to open instead.")] = None,
+    db: Annotated[
+        Path | None, typer.Option("--db", help=_("Snapshot file to open instead."))
+    ] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Pretend today is this date.")
+        str | None, typer.Option("--as-of", help=_("Pretend today is this date."))
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object on stdout.")
+        bool, typer.Option("--json", help=_("Print one JSON object on stdout."))
     ] = False,
-    unmask: Annotated[bool, typer.Option("--unmask", help="Show personal data in clear.")] = False,
-    raw: Annotated[bool, typer.Option("--raw", help="Show HTML bodies as HTML.")] = False,
+    unmask: Annotated[
+        bool, typer.Option("--unmask", help=_("Show personal data in clear."))
+    ] = False,
+    raw: Annotated[bool, typer.Option("--raw", help=_("Show HTML bodies as HTML."))] = False,
     encoding: Annotated[
         str | None,
-        typer.Option("--encoding", help="Check another export encoding: utf-8 or cp932."),
+        typer.Option("--encoding", help=_("Check another export encoding: utf-8 or cp932.")),
     ] = None,
     no_preflight: Annotated[
-        bool, typer.Option("--no-preflight", help="Skip rendering for every recipient.")
+        bool, typer.Option("--no-preflight", help=_("Skip rendering for every recipient."))
     ] = False,
     engine: EngineOpt = None,
 ) -> None:

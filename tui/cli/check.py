@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from queries.campaigns.check import CheckReport, check
+from queries.core.i18n import _
 from queries.core.workspace import load_workspace
 from tui.cli.main import DbOpt, JsonOpt, WorkspaceOpt, _json, app, err, guarded, out
 
@@ -49,7 +50,10 @@ def print_check(r: CheckReport) -> None:
         err.print(f"[bold red]error:[/] {escape(e)}", soft_wrap=True)
 
 
-@app.command(name="check")
+@app.command(
+    name="check",
+    help=_("Read the workspace mapping against the snapshot: found, unavailable and why, errors."),
+)
 def check_cmd(workspace: WorkspaceOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Read the workspace mapping against the snapshot: found, unavailable and why, errors."""
 

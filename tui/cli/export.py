@@ -23,6 +23,7 @@ from rich.text import Text
 from queries.campaigns.funnel import Funnel, labels
 from queries.campaigns.model import Campaign, find_campaign
 from queries.campaigns.parse import load_campaign
+from queries.core.i18n import _
 from queries.core.workspace import Workspace, load_workspace
 from queries.engines.jobs import Job
 from queries.handoff.approval import AudienceChanges, Review, approve, review
@@ -44,11 +45,11 @@ from tui.cli.main import (
 )
 
 WorkspaceOpt = Annotated[
-    Path | None, typer.Option("--workspace", "-w", help="Workspace folder (holds kizuna.toml).")
+    Path | None, typer.Option("--workspace", "-w", help=_("Workspace folder (holds kizuna.toml)."))
 ]
-DbOpt = Annotated[Path | None, typer.Option("--db", help="Snapshot file to open instead.")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Pretend today is this date.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+DbOpt = Annotated[Path | None, typer.Option("--db", help=_("Snapshot file to open instead."))]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help=_("Pretend today is this date."))]
+JsonOpt = Annotated[bool, typer.Option("--json", help=_("Print one JSON object on stdout."))]
 
 
 def print_funnel(console: Console, f: Funnel) -> None:
@@ -142,18 +143,23 @@ def _review(s: Any, c: Campaign, job: Job) -> Review:
         return review(s, c, job, lambda done, total: bar.update(task, completed=done, total=total))
 
 
-@app.command("approve")
+@app.command(
+    "approve",
+    help=_("Review a campaign (funnel, preflight, who entered and left) and record its approval."),
+)
 def approve_cmd(
-    campaign: Annotated[str, typer.Argument(help="Campaign file or name in the workspace.")],
-    by: Annotated[str, typer.Option("--by", help="Who approves (recorded with the approval).")],
+    campaign: Annotated[str, typer.Argument(help=_("Campaign file or name in the workspace."))],
+    by: Annotated[str, typer.Option("--by", help=_("Who approves (recorded with the approval)."))],
     force: Annotated[
         bool,
         typer.Option(
             "--force",
-            help="Approve despite preflight problems or a send_at already past (recorded).",
+            help=_("Approve despite preflight problems or a send_at already past (recorded)."),
         ),
     ] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help=_("Do not ask for confirmation."))
+    ] = False,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     as_of: AsOfOpt = None,
@@ -252,31 +258,38 @@ def _export(ws: Workspace, path: Path, **kw: Any) -> ExportResult:
         )
 
 
-@app.command("export")
+@app.command(
+    "export",
+    help=_("Write the approved campaign's audience, holdout, campaign.json and manifest.json."),
+)
 def export_cmd(
-    campaign: Annotated[str, typer.Argument(help="Campaign file or name in the workspace.")],
+    campaign: Annotated[str, typer.Argument(help=_("Campaign file or name in the workspace."))],
     out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Exports folder (default: exports/).")
+        Path | None, typer.Option("--out", help=_("Exports folder (default: exports/)."))
     ] = None,
     force: Annotated[
         bool,
         typer.Option(
             "--force",
-            help="Export even if the count drifted past drift_limit or send_at is already "
-            "past (recorded).",
+            help=_(
+                "Export even if the count drifted past drift_limit or send_at is already "
+                "past (recorded)."
+            ),
         ),
     ] = False,
     replace: Annotated[
         bool,
         typer.Option(
             "--replace",
-            help="Export a campaign that was exported before (replaces that handoff); asked "
-            "interactively when stdin is a terminal.",
+            help=_(
+                "Export a campaign that was exported before (replaces that handoff; asked "
+                "interactively when stdin is a terminal)."
+            ),
         ),
     ] = False,
     no_messages: Annotated[
         bool,
-        typer.Option("--no-messages", help="Leave rendered messages out of the audience file."),
+        typer.Option("--no-messages", help=_("Leave rendered messages out of the audience file.")),
     ] = False,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,

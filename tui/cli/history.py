@@ -9,10 +9,11 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from queries.core.i18n import _
 from tui.cli.main import WorkspaceOpt, app, err, guarded, out
 
 KindOpt = Annotated[
-    bool, typer.Option("--campaign", help="A campaign file (default: a segment file).")
+    bool, typer.Option("--campaign", help=_("A campaign file (default: a segment file)."))
 ]
 
 
@@ -25,10 +26,12 @@ def _folders(workspace: Path | None, campaign: bool) -> tuple[Path, str, Path]:
     return ws.state_dir, kind, folder
 
 
-@app.command()
+@app.command(
+    help=_("List the kept versions of a segment (or --campaign) file, deleted ones included.")
+)
 def history(
     name: Annotated[
-        str | None, typer.Argument(help="File stem; leave out to list every kept file.")
+        str | None, typer.Argument(help=_("File stem; leave out to list every kept file."))
     ] = None,
     campaign: KindOpt = False,
     workspace: WorkspaceOpt = None,
@@ -73,11 +76,13 @@ def history(
     guarded(body)
 
 
-@app.command()
+@app.command(
+    help=_("Bring back a kept version (default: the newest that differs); the current one is kept.")
+)
 def restore(
-    name: Annotated[str, typer.Argument(help="File stem of the segment (or --campaign).")],
+    name: Annotated[str, typer.Argument(help=_("File stem of the segment (or --campaign)."))],
     version: Annotated[
-        int | None, typer.Option("--version", help="Version number from `kizuna history`.")
+        int | None, typer.Option("--version", help=_("Version number from `kizuna history`."))
     ] = None,
     campaign: KindOpt = False,
     workspace: WorkspaceOpt = None,

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 import typer.main
@@ -17,12 +17,12 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from queries.core.errors import KizunaError
-from queries.engines import KINDS
-from queries.engines.dialects import DIALECT_NAMES
-from queries.query.runner import audience_of
-from queries.query.session import Session, open_session
+from queries.core.i18n import _
 from tui import render
 from tui.interrupt import interrupted
+
+if TYPE_CHECKING:  # the engine loads when a command needs it (`kizuna tui` paints first)
+    from queries.query.session import Session
 
 # modules whose commands load only when asked for (or for help): a plain `kizuna count` does
 # not pay for Liquid, the campaign model, approval and export
@@ -55,7 +55,7 @@ class LazyGroup(TyperGroup):
 app = typer.Typer(
     cls=LazyGroup,
     name="kizuna",
-    help="Kizuna: segment customers, preview messages and hand off campaigns, from a terminal.",
+    help=_("Kizuna: segment customers, preview messages and hand off campaigns, from a terminal."),
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -66,27 +66,34 @@ err = Console(stderr=True, highlight=False)
 T = TypeVar("T")
 
 WorkspaceOpt = Annotated[
-    Path | None, typer.Option("--workspace", "-w", help="Workspace folder (holds kizuna.toml).")
+    Path | None, typer.Option("--workspace", "-w", help=_("Workspace folder (holds kizuna.toml)."))
 ]
-DbOpt = Annotated[Path | None, typer.Option("--db", help="Snapshot file to open instead.")]
+DbOpt = Annotated[Path | None, typer.Option("--db", help=_("Snapshot file to open instead."))]
 AsOfOpt = Annotated[
-    str | None, typer.Option("--as-of", help="Pretend today is this date (YYYY-MM-DD).")
+    str | None, typer.Option("--as-of", help=_("Pretend today is this date (YYYY-MM-DD)."))
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help=_("Print one JSON object on stdout."))]
 EngineOpt = Annotated[
     str | None,
     typer.Option(
         "--engine",
         "-e",
-        help="Run on this engine (kizuna.toml [engine] says where its tables are): "
-        "duckdb|spark|postgres|trino|bigquery|snowflake.",
+        help=_(
+            "Run on this engine (kizuna.toml [engine] says where its tables are): "
+            "duckdb|spark|postgres|trino|bigquery|snowflake."
+        ),
     ),
 ]
 
 
+def error_line(message: str) -> str:
+    """`error: …` for stderr (Rich markup, the message escaped)."""
+    return "[bold red]" + escape(_("error:")) + "[/] " + escape(message)
+
+
 def fail(exc: KizunaError) -> None:
     """Print a user error as a short paragraph and exit with its code."""
-    err.print(f"[bold red]error:[/] {escape(exc.render())}", soft_wrap=True)
+    err.print(error_line(exc.render()), soft_wrap=True)
     raise typer.Exit(exc.exit_code)
 
 
@@ -109,8 +116,10 @@ def demo_note(workspace: Path | None) -> None:
 
         if find_root(Path.cwd()) is None:
             err.print(
-                "note: no kizuna.toml in this folder or above: using the bundled demo workspace "
-                "(make your own with `kizuna init DIR`)",
+                _(
+                    "note: no kizuna.toml in this folder or above: using the bundled demo "
+                    "workspace (make your own with `kizuna init DIR`)"
+                ),
                 soft_wrap=True,
             )
 
@@ -134,6 +143,8 @@ def session(
 
     demo_note(workspace)
     try:
+        from queries.query.session import open_session
+
         return open_session(workspace, db, as_of, progress, engine=engine)
     finally:
         if status is not None:
@@ -150,20 +161,33 @@ def _interactive() -> bool:
 
 
 @app.callback(invoke_without_command=True)
-def main_callback(ctx: typer.Context) -> None:
+def main_callback(
+    ctx: typer.Context,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help=_("Language of the screens and messages: ja or en.")),
+    ] = None,
+) -> None:
     """Without a command, open the TUI on the workspace (the bundled demo when none)."""
+    if lang is not None:  # tui.entry chose it already; this keeps `kizuna --lang ja` valid
+        from queries.core.i18n import set_language
+
+        set_language(lang)
     if ctx.invoked_subcommand is None:
         from tui.launch import launch
 
         if not _interactive():
             err.print(ctx.get_help())
-            err.print("\nerror: the TUI needs a terminal; give a command (e.g. `kizuna count vip`)")
+            err.print(
+                "\n"
+                + _("error: the TUI needs a terminal; give a command (e.g. `kizuna count vip`)")
+            )
             raise typer.Exit(2)
 
         guarded(lambda: launch(None, None, None))
 
 
-@app.command()
+@app.command(help=_("Open the segment builder TUI."))
 def tui(
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
@@ -180,19 +204,19 @@ def tui(
     guarded(lambda: launch(workspace, db, as_of, engine))
 
 
-@app.command()
+@app.command(help=_("Create a workspace: kizuna.toml, segments/, campaigns/, templates/."))
 def init(
-    folder: Annotated[Path, typer.Argument(help="Folder for the new workspace.")],
+    folder: Annotated[Path, typer.Argument(help=_("Folder for the new workspace."))],
     db: DbOpt = None,
 ) -> None:
     """Create a workspace: kizuna.toml, segments/, campaigns/, templates/."""
     from queries.query.init_map import init_workspace
 
     path = guarded(lambda: init_workspace(folder, db))
-    out.print(f"Created workspace {path}")
+    out.print(_("Created workspace {path}").format(path=path))
 
 
-@app.command()
+@app.command(help=_("List the catalog: customer fields and event sources."))
 def fields(workspace: WorkspaceOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """List the catalog: customer fields and event sources."""
 
@@ -206,15 +230,15 @@ def fields(workspace: WorkspaceOpt = None, db: DbOpt = None, as_json: JsonOpt = 
     guarded(body)
 
 
-@app.command()
+@app.command(help=_("Count a segment's audience exactly."))
 def count(
-    segment: Annotated[str, typer.Argument(help="Segment file or name in the workspace.")],
+    segment: Annotated[str, typer.Argument(help=_("Segment file or name in the workspace."))],
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
     waterfall: Annotated[
-        bool, typer.Option("--waterfall", help="Show the count after each condition.")
+        bool, typer.Option("--waterfall", help=_("Show the count after each condition."))
     ] = False,
     engine: EngineOpt = None,
 ) -> None:
@@ -227,6 +251,8 @@ def count(
         start = time.perf_counter()
         if waterfall:
             base, steps = s.runner.waterfall(seg)
+            from queries.query.runner import audience_of
+
             n = audience_of(base, steps)
         else:
             base, steps, n = s.snapshot.base_size, [], s.runner.count(seg)
@@ -253,15 +279,17 @@ def count(
     guarded(body)
 
 
-@app.command()
+@app.command(help=_("Show a stable sample of members (personal data masked unless --unmask)."))
 def sample(
-    segment: Annotated[str, typer.Argument(help="Segment file or name in the workspace.")],
-    n: Annotated[int, typer.Option("-n", help="How many members.", min=1, max=10000)] = 20,
+    segment: Annotated[str, typer.Argument(help=_("Segment file or name in the workspace."))],
+    n: Annotated[int, typer.Option("-n", help=_("How many members."), min=1, max=10000)] = 20,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
-    unmask: Annotated[bool, typer.Option("--unmask", help="Show personal data in clear.")] = False,
+    unmask: Annotated[
+        bool, typer.Option("--unmask", help=_("Show personal data in clear."))
+    ] = False,
     engine: EngineOpt = None,
 ) -> None:
     """Show a stable sample of members (personal data masked unless --unmask)."""
@@ -282,15 +310,17 @@ def sample(
                 }
             )
         else:
-            render.print_rows(out, rows, f"{seg.name}: sample of {len(rows)}")
+            render.print_rows(
+                out, rows, _("{name}: sample of {n}").format(name=seg.name, n=len(rows))
+            )
 
     guarded(body)
 
 
-@app.command()
+@app.command(help=_("Explain, condition by condition, why a customer is in or out of a segment."))
 def why(
-    segment: Annotated[str, typer.Argument(help="Segment file or name in the workspace.")],
-    customer_id: Annotated[str, typer.Argument(help="The customer to explain.")],
+    segment: Annotated[str, typer.Argument(help=_("Segment file or name in the workspace."))],
+    customer_id: Annotated[str, typer.Argument(help=_("The customer to explain."))],
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     as_of: AsOfOpt = None,
@@ -329,17 +359,25 @@ def why(
 
 
 def _check_engine(engine: str | None) -> None:
+    from queries.engines import KINDS
+
     if engine is not None and engine not in KINDS:
         err.print(f"error: unknown engine `{engine}`; use one of {', '.join(KINDS)}")
         raise typer.Exit(2)
 
 
-@app.command()
+@app.command(
+    help=_(
+        "Print the SQL that selects the segment's members.\n\n"
+        "--engine prints exactly what runs on that engine (its tables, its features view);\n"
+        "--dialect prints the portable form for a dialect, reading features from `features`."
+    )
+)
 def sql(
-    segment: Annotated[str, typer.Argument(help="Segment file or name in the workspace.")],
+    segment: Annotated[str, typer.Argument(help=_("Segment file or name in the workspace."))],
     dialect: Annotated[
         str | None,
-        typer.Option("--dialect", "-d", help="duckdb|spark|trino|bigquery|snowflake|postgres"),
+        typer.Option("--dialect", "-d", help=_("duckdb|spark|trino|bigquery|snowflake|postgres")),
     ] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
@@ -351,6 +389,8 @@ def sql(
     --engine prints exactly what runs on that engine (its tables, its features view);
     --dialect prints the portable form for a dialect, reading features from `features`.
     """
+    from queries.engines.dialects import DIALECT_NAMES
+
     if dialect is not None and dialect not in DIALECT_NAMES:
         err.print(f"error: unknown dialect `{dialect}`; use one of {', '.join(DIALECT_NAMES)}")
         raise typer.Exit(2)
@@ -370,9 +410,9 @@ def sql(
     guarded(body)
 
 
-@app.command()
+@app.command(help=_("Check segment files against the catalog without opening the snapshot."))
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Segment files to check.")],
+    files: Annotated[list[Path], typer.Argument(help=_("Segment files to check."))],
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Check segment files against the catalog without opening the snapshot."""
@@ -386,14 +426,16 @@ def validate(
                 out.print(f"[green]ok[/]  {f}")
             except KizunaError as exc:
                 bad += 1
-                err.print(f"[bold red]error:[/] {escape(exc.render())}", soft_wrap=True)
+                err.print(error_line(exc.render()), soft_wrap=True)
         if bad:
             raise typer.Exit(1)
 
     guarded(body)
 
 
-@app.command()
+@app.command(
+    help=_("Generate the demo snapshot, or a scale one for benchmarks (--customers 1000000).")
+)
 def demo(
     customers: Annotated[int, typer.Option("--customers", min=10)] = 25_000,
     out_path: Annotated[Path, typer.Option("--out")] = Path("demo.duckdb"),
@@ -402,17 +444,21 @@ def demo(
         Path | None,
         typer.Option(
             "--continue-from",
-            help="Copy this demo snapshot and simulate --days more days of orders, with the "
-            "exported campaigns having a SIMULATED effect (see docs/measure.md).",
+            help=_(
+                "Copy this demo snapshot and simulate --days more days of orders, with the "
+                "exported campaigns having a SIMULATED effect (see docs/measure.md)."
+            ),
         ),
     ] = None,
-    days: Annotated[int, typer.Option("--days", min=1, help="With --continue-from.")] = 45,
+    days: Annotated[int, typer.Option("--days", min=1, help=_("With --continue-from."))] = 45,
     effect: Annotated[
         float,
         typer.Option(
             "--effect",
-            help="With --continue-from: the simulated uplift in "
-            "conversion of treated people (0.05 = +5 percentage points).",
+            help=_(
+                "With --continue-from: the simulated uplift in "
+                "conversion of treated people (0.05 = +5 percentage points)."
+            ),
         ),
     ] = 0.05,
     workspace: WorkspaceOpt = None,

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from queries.core.i18n import _
 from tui.cli.main import (
     DbOpt,
     EngineOpt,
@@ -26,7 +27,7 @@ from tui.cli.main import (
 )
 
 WindowOpt = Annotated[
-    str, typer.Option("--window", help="Outcome window after the send: 30d, 2w, 1mo …")
+    str, typer.Option("--window", help=_("Outcome window after the send: 30d, 2w, 1mo …"))
 ]
 
 
@@ -125,26 +126,28 @@ def print_measure(console: Console, r: Any) -> None:
     )
 
 
-@app.command()
+@app.command(
+    help=_("Did it work? Each arm of an exported campaign over the window after the send.")
+)
 def measure(
-    campaign: Annotated[str, typer.Argument(help="Campaign name or file (as exported).")],
+    campaign: Annotated[str, typer.Argument(help=_("Campaign name or file (as exported)."))],
     db: Annotated[
         Path | None,
-        typer.Option("--db", help="The LATER snapshot, taken after the send, to measure on."),
+        typer.Option("--db", help=_("The LATER snapshot, taken after the send, to measure on.")),
     ] = None,
     export: Annotated[
-        Path | None, typer.Option("--export", help="An export folder (default: the latest).")
+        Path | None, typer.Option("--export", help=_("An export folder (default: the latest)."))
     ] = None,
     window: WindowOpt = "30d",
     coupon_value: Annotated[
         float | None,
         typer.Option(
             "--coupon-value",
-            help="What one redeemed coupon costs (overrides the campaign's coupon value).",
+            help=_("What one redeemed coupon costs (overrides the campaign's coupon value)."),
         ),
     ] = None,
     markdown: Annotated[
-        bool, typer.Option("--markdown", help="Print a Markdown summary for a report.")
+        bool, typer.Option("--markdown", help=_("Print a Markdown summary for a report."))
     ] = False,
     workspace: WorkspaceOpt = None,
     engine: EngineOpt = None,
@@ -179,10 +182,10 @@ def measure(
     guarded(body)
 
 
-@app.command()
+@app.command(help=_("The segment's members on D and what they did on their own over D+1 … D+W."))
 def backtest(
-    segment: Annotated[str, typer.Argument(help="Segment name or file.")],
-    as_of: Annotated[str, typer.Option("--as-of", help="The day D (YYYY-MM-DD).")],
+    segment: Annotated[str, typer.Argument(help=_("Segment name or file."))],
+    as_of: Annotated[str, typer.Option("--as-of", help=_("The day D (YYYY-MM-DD)."))],
     window: WindowOpt = "30d",
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,

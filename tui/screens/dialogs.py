@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.button import ButtonVariant
 from textual.widgets.option_list import Option
 
+from queries.core.i18n import _
 from tui.keymap import FOCUS_KEYS, bind
 
 
@@ -23,7 +24,7 @@ class ConfirmScreen(ModalScreen[str]):
     def __init__(self, question: str, choices: list[tuple[str, str]] | None = None) -> None:
         super().__init__()
         self.question = question
-        self.choices = choices or [("yes", "Yes"), ("cancel", "Cancel")]
+        self.choices = choices or [("yes", _("Yes")), ("cancel", _("Cancel"))]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -55,11 +56,11 @@ class PromptScreen(ModalScreen[tuple[str, str] | None]):
         name: str = "",
         description: str | None = None,
         check: Callable[[str], str | None] | None = None,
-        label: str = "Name",
+        label: str | None = None,
     ) -> None:
         super().__init__()
-        self.label = label
-        self.title_text = title
+        self.label = label or _("Name")
+        self.title_text = title or _("Refer to a segment")
         self.initial = name
         self.description = description
         self.check = check
@@ -70,19 +71,19 @@ class PromptScreen(ModalScreen[tuple[str, str] | None]):
             yield Label(self.label)
             yield Input(self.initial, id="prompt-name", compact=True)
             if self.description is not None:
-                yield Label("Description")
+                yield Label(_("Description"))
                 yield Input(self.description, id="prompt-description", compact=True)
             yield Static("", id="prompt-error", classes="error-line")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("OK", id="prompt-ok", variant="primary", compact=True)
-                yield Button("Cancel", id="prompt-cancel", compact=True)
+                yield Button(_("OK"), id="prompt-ok", variant="primary", compact=True)
+                yield Button(_("Cancel"), id="prompt-cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#prompt-name", Input).focus()
 
     def _error(self, name: str) -> str | None:
         if not name.strip():
-            return f"✗ {self.label.lower()} is needed"
+            return "✗ " + _("{what} is needed").format(what=self.label.lower())
         if self.check is not None:
             problem = self.check(name.strip())
             return f"✗ {problem}" if problem else None
@@ -116,10 +117,10 @@ class SegmentPickerScreen(ModalScreen[str | None]):
 
     BINDINGS = [bind("escape", "cancel", "Cancel", id="dialog.cancel")]
 
-    def __init__(self, names: list[tuple[str, str]], title: str = "Refer to a segment") -> None:
+    def __init__(self, names: list[tuple[str, str]], title: str | None = None) -> None:
         super().__init__()
         self.names = names
-        self.title_text = title
+        self.title_text = title or _("Refer to a segment")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -130,7 +131,7 @@ class SegmentPickerScreen(ModalScreen[str | None]):
                     id="segment-options",
                 )
             else:
-                yield Static("No other saved segments yet.")
+                yield Static(_("No other saved segments yet."))
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
@@ -154,8 +155,8 @@ def ask_unsaved(
 
     app.push_screen(
         ConfirmScreen(
-            f"“{name}” has unsaved changes.",
-            [("save", "Save"), ("discard", "Discard"), ("cancel", "Cancel")],
+            _("“{name}” has unsaved changes.").format(name=name),
+            [("save", _("Save")), ("discard", _("Discard")), ("cancel", _("Cancel"))],
         ),
         answered,
     )

@@ -10,16 +10,17 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from queries.core.i18n import N_, _
 from tui.keymap import bind, bindings_of, keys_for
 
 INTRO = {
-    "BuilderScreen": (
+    "BuilderScreen": N_(
         "Build the segment as a tree. Add conditions with a (field), e (event), s (another "
         "segment) or g (a group); Enter edits, t switches ALL/ANY, n negates, w wraps. The "
         "audience is counted as you go (esc stops a count). Tabs 1-5: sample, breakdown, "
         "overlap, SQL, customer (why in / out)."
     ),
-    "SegmentListScreen": (
+    "SegmentListScreen": N_(
         "Saved segments of this workspace with their audience. n builds a new one, Enter "
         "opens one; d duplicates, r renames, del deletes."
     ),
@@ -35,9 +36,9 @@ def bindings_table(title: str, owner: object, keymap: dict[str, str], app) -> Ta
         title_style="bold",
         show_header=False,
     )
-    table.add_column("key", no_wrap=True, style="bold")
-    table.add_column("action")
-    table.add_column("id", style="dim", no_wrap=True)
+    table.add_column(_("key"), no_wrap=True, style="bold")
+    table.add_column(_("action"))
+    table.add_column(_("id"), style="dim", no_wrap=True)
     for b in bindings_of(owner):
         if not b.id:
             continue
@@ -69,23 +70,23 @@ class HelpScreen(ModalScreen[None]):
         name = type(self.under).__name__
         parts: list = []
         if name in INTRO:
-            parts += [Text(INTRO[name]), Text("")]
-        parts.append(bindings_table("This screen", self.under, keymap, self.app))
+            parts += [Text(_(INTRO[name])), Text("")]
+        parts.append(bindings_table(_("This screen"), self.under, keymap, self.app))
         parts.append(Text(""))
-        parts.append(bindings_table("Everywhere", self.app, keymap, self.app))
+        parts.append(bindings_table(_("Everywhere"), self.app, keymap, self.app))
         parts.append(Text(""))
         parts.append(
             Text(
-                "ctrl+p opens the command palette. Rebind any key by id in kizuna.toml:\n"
-                '[keys]\n"builder.add_field" = "f"',
+                _("ctrl+p opens the command palette. Rebind any key by id in kizuna.toml:")
+                + '\n[keys]\n"builder.add_field" = "f"',
                 style="dim",
             )
         )
         with Vertical(classes="dialog wide", id="help-dialog"):
-            yield Static("Help", classes="dialog-title")
+            yield Static(_("Help"), classes="dialog-title")
             with VerticalScroll():
                 yield Static(Group(*parts))
-            yield Static("esc closes", classes="hint")
+            yield Static(_("esc closes"), classes="hint")
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).focus()

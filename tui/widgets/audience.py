@@ -4,15 +4,54 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from textual.content import Content
+from textual.reactive import reactive
 from textual.widgets import Static
 
+from queries.core.i18n import _
 from tui.fmt import pct_text
 
 
+@dataclass(frozen=True)
+class Audience:
+    """What the audience line says: the last count, the one before, and what is happening now."""
+
+    count: int | None = None
+    base: int | None = None
+    previous: int | None = None
+    counting: bool = False
+    started: float = 0.0
+    error: str | None = None
+    note: str | None = None
+
+    def start(self, now: float) -> Audience:
+        return replace(self, counting=True, error=None, note=None, started=now)
+
+    def counted(self, count: int, base: int, previous: int | None = None) -> Audience:
+        """A count; the change is against `previous` (else the count shown before)."""
+        if previous is None:
+            keep = self.count is not None and not self.error
+            previous = self.count if keep else self.previous
+        return replace(
+            self, count=count, base=base, previous=previous, note=None, error=None, counting=False
+        )
+
+    def failed(self, message: str) -> Audience:
+        return replace(self, error=message, counting=False)
+
+    def cancelled(self) -> Audience:
+        return replace(self, note=_("count cancelled · c counts again"), counting=False)
+
+    def invalid(self) -> Audience:
+        return replace(self, note=_("waiting for a valid condition"), error=None, counting=False)
+
+
 class AudienceBar(Static):
-    """`Audience 2,125 · 8.5% of 25,000 · ▼ 22,875` or `counting… 0.4s (esc cancels)`."""
+    """`Audience 2,125 · 8.5% of 25,000 · ▼ 22,875` or `counting… 0.4s (esc cancels)`.
+
+    It draws its `audience` attribute; whoever counts sets it (attributes down)."""
 
     DEFAULT_CSS = """
     AudienceBar {
@@ -24,58 +63,36 @@ class AudienceBar(Static):
     }
     """
 
+    audience: reactive[Audience] = reactive(Audience, init=False)
+
     def __init__(self, clock: Callable[[], float] | None = None, **kwargs) -> None:
         super().__init__("", **kwargs)
         self.clock = clock or time.monotonic
-        self.count: int | None = None
-        self.base: int | None = None
-        self.previous: int | None = None
-        self.counting = False
-        self.started = 0.0
-        self.error: str | None = None
-        self.note: str | None = None
+
+    @property
+    def count(self) -> int | None:
+        return self.audience.count
+
+    @property
+    def base(self) -> int | None:
+        return self.audience.base
+
+    @property
+    def counting(self) -> bool:
+        return self.audience.counting
 
     def on_mount(self) -> None:
         # coarse ticks: every redraw under a modal dialog re-composites the screen behind it
-        self._timer = self.set_interval(0.5, self._redraw, pause=True)
+        self._timer = self.set_interval(0.5, self._redraw, pause=not self.audience.counting)
         self._redraw()
 
-    # -- state changes ---------------------------------------------------------------------
-    def start(self) -> None:
-        self.counting = True
-        self.error = None
-        self.note = None
-        self.started = self.clock()
-        self._timer.resume()
-        self._redraw()
-
-    def counted(self, count: int, base: int, previous: int | None = None) -> None:
-        """Show a count; the change is against `previous` (else the count shown before)."""
-        if previous is not None:
-            self.previous = previous
-        elif self.count is not None and not self.error:
-            self.previous = self.count
-        self.count, self.base = count, base
-        self.note = None
-        self.error = None
-        self._stop()
-
-    def failed(self, message: str) -> None:
-        self.error = message
-        self._stop()
-
-    def cancelled(self) -> None:
-        self.note = "count cancelled · c counts again"
-        self._stop()
-
-    def invalid(self, message: str) -> None:
-        self.note = "waiting for a valid condition"
-        self.error = None
-        self._stop()
-
-    def _stop(self) -> None:
-        self.counting = False
-        self._timer.pause()
+    def watch_audience(self, audience: Audience) -> None:
+        timer = getattr(self, "_timer", None)
+        if timer is not None:
+            if audience.counting:
+                timer.resume()
+            else:
+                timer.pause()
         self._redraw()
 
     # -- drawing ---------------------------------------------------------------------------
@@ -83,25 +100,33 @@ class AudienceBar(Static):
         self.update(self.content())
 
     def content(self) -> Content:
-        parts: list[str | tuple[str, str]] = [("Audience ", "bold")]
-        if self.count is None:
+        a = self.audience
+        parts: list[str | tuple[str, str]] = [(_("Audience") + " ", "bold")]
+        if a.count is None:
             parts.append(("—", "bold"))
         else:
-            stale = self.counting or self.error or self.note
+            stale = a.counting or a.error or a.note
             style = "bold dim" if stale else "bold $text-success"
-            parts.append((f"{self.count:,}", style))
-            if self.base:
-                parts.append(f" · {pct_text(self.count, self.base)} of {self.base:,}")
-            if self.previous is not None and not (self.counting or self.error or self.note):
+            parts.append((f"{a.count:,}", style))
+            if a.base:
+                parts.append(
+                    " · "
+                    + _("{pct} of {base}").format(pct=pct_text(a.count, a.base), base=f"{a.base:,}")
+                )
+            if a.previous is not None and not stale:
                 parts.append(" · ")
-                parts.append(delta_text(self.count, self.previous))
-        if self.counting:
-            elapsed = max(0.0, self.clock() - self.started)
-            parts += [" · ", (f"counting… {elapsed:.1f}s", "italic"), (" (esc cancels)", "dim")]
-        elif self.error:
-            parts += [" · ", (f"✗ {self.error}", "bold $text-error")]
-        elif self.note:
-            parts += [" · ", (self.note, "italic dim")]
+                parts.append(delta_text(a.count, a.previous))
+        if a.counting:
+            elapsed = max(0.0, self.clock() - a.started)
+            parts += [
+                " · ",
+                (_("counting… {s}s").format(s=f"{elapsed:.1f}"), "italic"),
+                (" " + _("(esc cancels)"), "dim"),
+            ]
+        elif a.error:
+            parts += [" · ", (f"✗ {a.error}", "bold $text-error")]
+        elif a.note:
+            parts += [" · ", (a.note, "italic dim")]
         return Content.assemble(*parts)
 
 
@@ -112,4 +137,4 @@ def delta_text(now: int, before: int) -> str:
         return f"▲ +{diff:,}"
     if diff < 0:
         return f"▼ −{-diff:,}"
-    return "= unchanged"
+    return _("= unchanged")

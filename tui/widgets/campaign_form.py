@@ -11,8 +11,9 @@ from textual.content import Content
 from textual.widgets import Input, Label, Select, Static
 
 from queries.campaigns.model import CHANNELS, DESTINATIONS
+from queries.core.i18n import N_, _
 
-INLINE = "(inline where)"  # the Who select's value when the campaign has its own `where`
+INLINE = N_("(inline where)")  # the Who select's value when the campaign has its own `where`
 
 
 class CampaignForm(Vertical):
@@ -47,11 +48,11 @@ class CampaignForm(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="cmp-row"):
-            yield Label("Who", classes="cmp-label")
+            yield Label(_("Who"), classes="cmp-label")
             yield Select(
                 [(s, s) for s in self.segments], id="cmp-segment", compact=True, allow_blank=True
             )
-            yield Label("How", classes="cmp-label2")
+            yield Label(_("How"), classes="cmp-label2")
             yield Select(
                 [(c, c) for c in CHANNELS], id="cmp-channel", compact=True, allow_blank=False
             )
@@ -63,29 +64,29 @@ class CampaignForm(Vertical):
                 allow_blank=False,
             )
         with Horizontal(classes="cmp-row"):
-            yield Label("When", classes="cmp-label")
-            yield Input(id="cmp-send-at", compact=True, placeholder="YYYY-MM-DDTHH:MM+09:00")
-            yield Label("Holdout", classes="cmp-label2")
+            yield Label(_("When"), classes="cmp-label")
+            yield Input(id="cmp-send-at", compact=True, placeholder=_("YYYY-MM-DDTHH:MM+09:00"))
+            yield Label(_("Holdout"), classes="cmp-label2")
             yield Input(id="cmp-holdout", compact=True, placeholder="0", restrict=r"[0-9.%]*")
             yield Label("%", classes="cmp-unit")
         with Horizontal(classes="cmp-row", id="cmp-exclude-row"):
-            yield Label("minus", classes="cmp-label")
+            yield Label(_("minus"), classes="cmp-label")
             yield Static(id="cmp-exclude", markup=False)
             yield Label("x", classes="cmp-keys")
         with Horizontal(classes="cmp-row", id="cmp-rules-row"):
-            yield Label("Rules", classes="cmp-label")
+            yield Label(_("Rules"), classes="cmp-label")
             yield Static(id="cmp-rules", markup=False)
             yield Label("c/p", classes="cmp-keys")
         with Horizontal(classes="cmp-row"):
-            yield Label("What", classes="cmp-label")
+            yield Label(_("What"), classes="cmp-label")
             yield Select(
                 [(n, n) for n in self.variants], id="cmp-variant", compact=True, allow_blank=False
             )
-            yield Label("weight", classes="cmp-label2")
+            yield Label(_("weight"), classes="cmp-label2")
             yield Input(id="cmp-weight", compact=True, placeholder="1", restrict=r"[0-9.]*")
             yield Static(id="cmp-source", markup=False)
         with Horizontal(classes="cmp-row", id="cmp-subject-row"):
-            yield Label("Subject", classes="cmp-label")
+            yield Label(_("Subject"), classes="cmp-label")
             yield Input(id="cmp-subject", compact=True)
 
     # -- attributes down -------------------------------------------------------------------
@@ -95,7 +96,7 @@ class CampaignForm(Vertical):
         """Set the campaign-wide fields (values equal to the draft's post no real change)."""
         seg = self.query_one("#cmp-segment", Select)
         if segment is None:
-            seg.set_options([(INLINE, INLINE), *((s, s) for s in self.segments)])
+            seg.set_options([(_(INLINE), INLINE), *((s, s) for s in self.segments)])
             seg.value = INLINE
         elif segment in self.segments:
             seg.value = segment

@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from queries.campaigns.personalize import is_html
 from queries.campaigns.preview import Preview, Rendered, SampleMessage, html_to_text
+from queries.core.i18n import _
 from tui.wrap import wrap
 
 BAD = "bold $text-error"
@@ -32,7 +33,7 @@ def values_content(values: dict[str, Any], variant: str) -> Content:
     """`name  value` lines, names padded by cell width so the values line up."""
     shown = {**values, "variant": variant}
     width = max((cell_len(k) for k in shown), default=0) + 2
-    lines: list[Content] = [Content.styled("values used", "bold")]
+    lines: list[Content] = [Content.styled(_("values used"), "bold")]
     for key, value in shown.items():
         pad = " " * (width - cell_len(key))
         lines.append(Content.assemble(("  " + key + pad, "dim"), show_value(value)))
@@ -44,16 +45,18 @@ def audience_content(p: Preview) -> Content:
     arms = " · ".join(f"{k} {n:,}" for k, n in p.arms.items() if k != "holdout")
     holdout = p.arms.get("holdout", 0)
     line = Content.assemble(
-        (f"{p.audience:,}", "bold"), " recipients", (f"  {arms} · holdout {holdout:,}", "dim")
+        (f"{p.audience:,}", "bold"),
+        " " + _("recipients"),
+        ("  " + _("{arms} · holdout {n}").format(arms=arms, n=f"{holdout:,}"), "dim"),
     )
-    notes = [Content.styled(f"note: {n}", "$text-warning") for n in p.notes]
+    notes = [Content.styled(_("note: {text}").format(text=n), "$text-warning") for n in p.notes]
     return Content("\n").join([line, *notes]) if notes else line
 
 
 def funnel_content(p: Preview, width: int = 36) -> Content:
     """Each audience step with the count left and removed, labels padded by cell width."""
-    lines = [Content.styled(f"audience (as of {p.as_of})", "bold")]
-    rows = [("all customers", p.base, None)] + [(s.label, s.count, s.removed) for s in p.funnel]
+    lines = [Content.styled(_("audience (as of {day})").format(day=p.as_of), "bold")]
+    rows = [(_("all customers"), p.base, None)] + [(s.label, s.count, s.removed) for s in p.funnel]
     for label, count, removed in rows:
         shown = label if cell_len(label) <= width else set_cell_size(label, width - 1) + "…"
         pad = " " * (width - cell_len(shown))
@@ -70,21 +73,28 @@ def part_content(part: str, r: Rendered, encoding: str, raw: bool, width: int = 
     """
     if r.error:
         return Content.assemble((f"── {part}  ", "bold"), (f"✗ {r.error}", BAD))
-    mark = ("✗ over budget: " + r.size, BAD) if r.over else ("✓ " + r.size, "dim")
+    mark = (_("✗ over budget: ") + r.size, BAD) if r.over else ("✓ " + r.size, "dim")
     text = r.text or ""
     head = [(f"── {part}  ", "bold"), mark]
     if part == "body" and is_html(text):
-        head.append(("  · HTML source · r as read" if raw else "  · as read · r source", "dim"))
+        head.append(
+            ("  · " + (_("HTML source · r as read") if raw else _("as read · r source")), "dim")
+        )
         text = text if raw else html_to_text(text)
     if width:
         text = wrap(text, width)
     out = [Content.assemble(*head)]
-    out.append(Content(text) if text.strip() else Content.styled("✗ empty", BAD))
+    out.append(Content(text) if text.strip() else Content.styled(_("✗ empty"), BAD))
     if r.unencodable:
         chars = " ".join(f"{ch} (U+{ord(ch):04X})" for ch in r.unencodable)
-        out.append(Content.styled(f"✗ {encoding} cannot carry: {chars}", BAD))
+        out.append(
+            Content.styled(
+                "✗ " + _("{encoding} cannot carry: {chars}").format(encoding=encoding, chars=chars),
+                BAD,
+            )
+        )
     if r.fallbacks:
-        out.append(Content.styled("fallback used: " + "; ".join(r.fallbacks), WARN))
+        out.append(Content.styled(_("fallback used: ") + "; ".join(r.fallbacks), WARN))
     return Content("\n").join(out)
 
 
@@ -102,15 +112,20 @@ def message_content(
     """Everything the pane shows for one recipient and one variant (and the audience steps)."""
     steps = [funnel_content(audience, max(12, width - 22))] if audience is not None else []
     if sample is None:
-        empty = Content.styled("No recipient to preview: the audience is empty.", "italic")
+        empty = Content.styled(_("No recipient to preview: the audience is empty."), "italic")
         return Content("\n\n").join([empty, *steps])
     head = [(f"{index + 1}/{total}  ", "dim"), (sample.customer_id, "bold")]
     if not sample.member:
-        head.append((f"  ✗ {removed or 'not in the audience (holdout or excluded)'}", WARN))
+        head.append(("  ✗ " + (removed or _("not in the audience (holdout or excluded)")), WARN))
     elif sample.arm != variant:
-        head.append((f"  gets {sample.arm} · showing {variant}", WARN))
+        head.append(
+            (
+                "  " + _("gets {arm} · showing {variant}").format(arm=sample.arm, variant=variant),
+                WARN,
+            )
+        )
     else:
-        head.append((f"  variant {variant}", "dim"))
+        head.append(("  " + _("variant {variant}").format(variant=variant), "dim"))
     blocks = [Content.assemble(*head)]
     for part, rendered in sample.messages.get(variant, {}).items():
         blocks.append(part_content(part, rendered, encoding, raw, width))
@@ -133,7 +148,7 @@ class CampaignPreview(VerticalScroll):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(Content.styled("rendering…", "italic"), id="cmp-message")
+        yield Static(Content.styled(_("rendering…"), "italic"), id="cmp-message")
 
     def show(self, content: Content, stale: bool = False) -> None:
         self.query_one("#cmp-message", Static).update(content)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.widgets import Static
 
-from queries.query.session import Session
+from queries.core.i18n import _
+
+if TYPE_CHECKING:  # types only (the header paints before the session opens)
+    from queries.query.session import Session
 
 SEP = (" │ ", "dim")
 
@@ -16,15 +20,20 @@ def header_content(session: Session | None, today: date, status: str = "") -> Co
     """`絆 Kizuna │ demo.duckdb │ as of 2026-11-20 │ ⚠ stale: 12 days old │ base 25,000`."""
     parts: list[str | tuple[str, str]] = [(" 絆 Kizuna", "bold")]
     if session is None:
-        return Content.assemble(*parts, SEP, status or "opening the snapshot…")
+        return Content.assemble(*parts, SEP, status or _("opening the snapshot…"))
     snap = session.snapshot
-    parts += [SEP, (snap.path.name, "bold"), SEP, f"as of {snap.as_of.isoformat()}"]
+    parts += [
+        SEP,
+        (snap.path.name, "bold"),
+        SEP,
+        _("as of {day}").format(day=snap.as_of.isoformat()),
+    ]
     if session.ws.as_of is not None and session.ws.as_of != snap.meta_as_of:
-        parts.append((" (backtest: attributes are current)", "italic"))
+        parts.append((_(" (backtest: attributes are current)"), "italic"))
     age = (today - snap.meta_as_of).days
     if age > session.ws.stale_after_days:
-        parts += [SEP, (f"⚠ stale: {age} days old", "bold $text-warning")]
-    parts += [SEP, f"base {snap.base_size:,}"]
+        parts += [SEP, (_("⚠ stale: {days} days old").format(days=age), "bold $text-warning")]
+    parts += [SEP, _("base {n}").format(n=f"{snap.base_size:,}")]
     return Content.assemble(*parts)
 
 

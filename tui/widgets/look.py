@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import TabbedContent, TabPane
 
+from queries.core.i18n import N_, _
 from queries.segments.model import Segment
 from tui.messages import CustomerPicked
 from tui.widgets.look_breakdown import BreakdownPane
@@ -20,11 +21,11 @@ from tui.widgets.look_sample import SamplePane
 from tui.widgets.look_sql import SqlPane
 
 TABS = [
-    ("sample", "Sample"),
-    ("breakdown", "Breakdown"),
-    ("overlap", "Overlap"),
-    ("sql", "SQL"),
-    ("customer", "Customer"),
+    ("sample", N_("Sample")),
+    ("breakdown", N_("Breakdown")),
+    ("overlap", N_("Overlap")),
+    ("sql", N_("SQL")),
+    ("customer", N_("Customer")),
 ]
 
 FOCUS_ON_OPEN = ("sample", "customer")
@@ -49,7 +50,7 @@ class LookTabs(Vertical):
         }
         with TabbedContent(id="look-tabs"):
             for tab_id, title in TABS:
-                with TabPane(title, id=tab_id):
+                with TabPane(_(title), id=tab_id):
                     yield panes[tab_id](id=f"{tab_id}-pane")
 
     def on_mount(self) -> None:
@@ -97,8 +98,11 @@ class LookTabs(Vertical):
 
     def toggle_unmask(self) -> None:
         self.unmasked = not self.unmasked
-        state = "shown in clear" if self.unmasked else "masked"
-        self.notify(f"Personal data {state} in the sample and customer views.")
+        self.notify(
+            _("Personal data shown in clear in the sample and customer views.")
+            if self.unmasked
+            else _("Personal data masked in the sample and customer views.")
+        )
         for what in ("sample", "customer"):
             pane = self.pane(what)
             pane.stale = True

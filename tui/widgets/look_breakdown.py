@@ -8,6 +8,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, Select, Static
 
+from queries.core.i18n import _
 from queries.query.runner import BREAKDOWN_FIELDS, breakdown_candidates
 from queries.segments.model import Segment
 from tui.messages import BreakdownLoaded
@@ -34,7 +35,7 @@ class BreakdownPane(LookPane):
         # the default is settled in the first load's worker: the first one that has values
         self.shown_field = names[0] if names else None
         with Horizontal(classes="pane-bar"):
-            yield Label("By ", classes="form-label-short")
+            yield Label(_("By "), classes="form-label-short")
             yield Select(
                 [(f.label, f.name) for f in fields],
                 value=self.shown_field or Select.NULL,
@@ -51,7 +52,7 @@ class BreakdownPane(LookPane):
             return
         runner = self.app.session.runner
         self.query_one("#breakdown-chart", Static).update(
-            Content.styled("computing breakdown…", "italic")
+            Content.styled(_("computing breakdown…"), "italic")
         )
 
         def body(job):

@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, Static
 
 from queries.core.catalog import Catalog
 from queries.core.errors import CustomerNotFound, KizunaError
+from queries.core.i18n import N_, _
 from queries.query.explain import Verdict
 from queries.segments.model import Segment
 from tui.messages import CustomerExplained
@@ -23,9 +24,9 @@ from tui.widgets.look_pane import LookPane
 from tui.workers import customer_history, customer_profile
 
 HISTORY_TITLES = {
-    "orders": "Recent orders",
-    "web": "Recent web & app events",
-    "messages": "Recent messages",
+    "orders": N_("Recent orders"),
+    "web": N_("Recent web & app events"),
+    "messages": N_("Recent messages"),
 }
 
 
@@ -56,7 +57,7 @@ def why_table(verdicts: list[Verdict], styles: tuple[str, str] = ("bold", "bold"
 def profile_table(profile: dict[str, Any], catalog: Catalog, pairs: int = 1) -> Table:
     """Field label → value, in one or two column pairs (Rich measures Japanese by cells)."""
     table = Table.grid(padding=(0, 2, 0, 0))
-    for _ in range(pairs):
+    for _pair in range(pairs):
         table.add_column(style="dim", no_wrap=True)
         table.add_column(ratio=1)
     items = [
@@ -75,7 +76,7 @@ def profile_table(profile: dict[str, Any], catalog: Catalog, pairs: int = 1) -> 
 
 def history_table(rows: list[dict[str, Any]]) -> Table | Text:
     if not rows:
-        return Text("  none up to the as-of date", style="dim")
+        return Text(_("  none up to the as-of date"), style="dim")
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="dim")
     for name in rows[0]:
         table.add_column(name)
@@ -95,11 +96,11 @@ class CustomerPane(LookPane):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="pane-bar"):
-            yield Label("Customer ", classes="form-label-short")
-            yield Input(placeholder="customer id, then enter", id="customer-id", compact=True)
+            yield Label(_("Customer "), classes="form-label-short")
+            yield Input(placeholder=_("customer id, then enter"), id="customer-id", compact=True)
         with VerticalScroll(id="customer-scroll"):
             yield Static(
-                Content.styled("Enter a customer id to see why they are in or out.", "dim"),
+                Content.styled(_("Enter a customer id to see why they are in or out."), "dim"),
                 id="customer-result",
             )
 
@@ -123,7 +124,9 @@ class CustomerPane(LookPane):
             return
         session = self.app.session
         unmask = self.unmasked
-        self.query_one("#customer-result", Static).update(Content.styled("explaining…", "italic"))
+        self.query_one("#customer-result", Static).update(
+            Content.styled(_("explaining…"), "italic")
+        )
 
         def body(job):
             found = session.runner.resolve_customer(cid, job)  # c000123 finds C000123
@@ -137,7 +140,7 @@ class CustomerPane(LookPane):
     def failed(self, error: KizunaError) -> None:
         text = Text("✗ " + error.render(), style="bold")
         if isinstance(error, CustomerNotFound):
-            text.append("\n  check the id", style="dim")
+            text.append("\n  " + _("check the id"), style="dim")
         self.query_one("#customer-result", Static).update(text)
 
     @on(CustomerExplained)
@@ -145,31 +148,33 @@ class CustomerPane(LookPane):
         event.stop()
         if event.generation != self.generation:
             return
-        seg_name = self.seg.name if self.seg else "the segment"
+        seg_name = self.seg.name if self.seg else _("the segment")
         styles = verdict_styles(self.app)
         head = Text()
         head.append(f"{event.customer_id}  ", style="bold")
         if event.member:
-            head.append(f"✓ IN {seg_name}", style=styles[0])
+            head.append(_("✓ IN {segment}").format(segment=seg_name), style=styles[0])
         else:
-            head.append(f"✗ NOT in {seg_name}", style=styles[1])
+            head.append(_("✗ NOT in {segment}").format(segment=seg_name), style=styles[1])
         catalog = self.app.session.catalog
         parts: list = [
             head,
             Text(""),
-            Text("Why", style="bold underline"),
+            Text(_("Why"), style="bold underline"),
             why_table(event.verdicts, styles),
         ]
-        masked = "" if self.unmasked else "  (personal data masked · u unmasks)"
+        masked = "" if self.unmasked else "  " + _("(personal data masked · u unmasks)")
         parts += [
             Text(""),
-            Text.assemble(("Profile", "bold underline"), (masked, "dim")),
+            Text.assemble((_("Profile"), "bold underline"), (masked, "dim")),
             profile_table(event.profile, catalog, 2 if self.size.width >= 100 else 1),
         ]
         for src, rows in event.history.items():
             parts += [
                 Text(""),
-                Text(HISTORY_TITLES.get(src, src), style="bold underline"),
+                Text(
+                    _(HISTORY_TITLES[src]) if src in HISTORY_TITLES else src, style="bold underline"
+                ),
                 history_table(rows),
             ]
         self.query_one("#customer-result", Static).update(RichGroup(*parts))

@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.widgets import Label, Select, Static
 
 from queries.core.errors import KizunaError
+from queries.core.i18n import _
 from queries.segments.model import Segment
 from tui.messages import OverlapComputed
 from tui.widgets.look_pane import LookPane
@@ -24,9 +25,13 @@ def overlap_content(this: str, other: str, a: int, b: int, both: int, width: int
     rows = [
         (this, a, ""),
         (other, b, ""),
-        ("In both", both, f"{pct(both, a)} of this · {pct(both, b)} of {other}"),
-        ("Only this", a - both, ""),
-        (f"Only {other}", b - both, ""),
+        (
+            _("In both"),
+            both,
+            _("{a} of this · {b} of {other}").format(a=pct(both, a), b=pct(both, b), other=other),
+        ),
+        (_("Only this"), a - both, ""),
+        (_("Only {other}").format(other=other), b - both, ""),
     ]
     label_w = max(cell_len(r[0]) for r in rows)
     parts: list = []
@@ -41,7 +46,7 @@ def overlap_content(this: str, other: str, a: int, b: int, both: int, width: int
         biggest = cells.index(max(cells))
         cells[biggest] -= sum(cells) - w  # keep the total width
         parts += ["\n", "█" * cells[0], "▓" * cells[1], "░" * cells[2], "\n"]
-        parts.append((f"█ only this  ▓ both  ░ only {other}", "dim"))
+        parts.append((_("█ only this  ▓ both  ░ only {other}").format(other=other), "dim"))
     return Content.assemble(*parts)
 
 
@@ -56,11 +61,11 @@ class OverlapPane(LookPane):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="pane-bar"):
-            yield Label("With ", classes="form-label-short")
-            yield Select([], id="overlap-other", compact=True, prompt="choose a saved segment")
+            yield Label(_("With "), classes="form-label-short")
+            yield Select([], id="overlap-other", compact=True, prompt=_("choose a saved segment"))
         with VerticalScroll():
             yield Static(
-                Content.styled("Choose a saved segment to compare with.", "dim"),
+                Content.styled(_("Choose a saved segment to compare with."), "dim"),
                 id="overlap-result",
             )
 
@@ -87,7 +92,7 @@ class OverlapPane(LookPane):
         if other is None:
             return
         session = self.app.session
-        self.query_one("#overlap-result", Static).update(Content.styled("comparing…", "italic"))
+        self.query_one("#overlap-result", Static).update(Content.styled(_("comparing…"), "italic"))
 
         def body(job):
             b = session.store.load(other)
@@ -114,7 +119,7 @@ class OverlapPane(LookPane):
         event.stop()
         if event.generation != self.generation:
             return
-        this = self.seg.name if self.seg else "This segment"
+        this = self.seg.name if self.seg else _("This segment")
         width = self.query_one("#overlap-result").size.width or 60
         self.query_one("#overlap-result", Static).update(
             overlap_content(this, event.other, event.a, event.b, event.both, min(width, 70))

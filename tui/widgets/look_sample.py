@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
+from queries.core.i18n import _, ngettext
 from queries.segments.model import Segment
 from tui.messages import CustomerPicked, SampleLoaded
 from tui.widgets.labels import value_text
@@ -40,7 +41,9 @@ class SamplePane(LookPane):
     def load(self, seg: Segment, generation: int) -> None:
         session = self.app.session
         unmask = self.unmasked
-        self.query_one("#sample-status", Static).update(Content.styled("loading sample…", "italic"))
+        self.query_one("#sample-status", Static).update(
+            Content.styled(_("loading sample…"), "italic")
+        )
 
         def body(job):
             rows = session.runner.sample(seg, SAMPLE_SIZE, unmask, job)
@@ -63,19 +66,21 @@ class SamplePane(LookPane):
         for row in event.rows:
             table.add_row(*[cell(row[n]) for n in names], key=str(row.get("customer_id")))
         mask = (
-            ("UNMASKED personal data", "bold reverse")
+            (_("UNMASKED personal data"), "bold reverse")
             if event.unmasked
-            else ("personal data masked", "")
+            else (_("personal data masked"), "")
         )
         self.query_one("#sample-status", Static).update(
             Content.assemble(
-                ("enter explains the highlighted member", "bold"),
-                f" · {len(event.rows)} members · ",
+                (_("enter explains the highlighted member"), "bold"),
+                " · "
+                + ngettext("{n} member", "{n} members", len(event.rows)).format(n=len(event.rows))
+                + " · ",
                 mask,
-                (" (u toggles)", "dim"),
+                (" " + _("(u toggles)"), "dim"),
             )
             if event.rows
-            else Content.styled("No members: the audience is empty.", "italic")
+            else Content.styled(_("No members: the audience is empty."), "italic")
         )
 
     @on(DataTable.RowSelected, "#sample-table")

@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.widgets import Button, Label, Select, Static
 
 from queries.core.errors import KizunaError
+from queries.core.i18n import _
 from queries.engines.dialects import DIALECT_NAMES
 from queries.segments.model import Segment
 from tui.widgets.look_pane import LookPane
@@ -27,7 +28,7 @@ class SqlPane(LookPane):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="pane-bar"):
-            yield Label("Dialect ", classes="form-label-short")
+            yield Label(_("Dialect "), classes="form-label-short")
             yield Select(
                 [(d, d) for d in DIALECT_NAMES],
                 value=self.dialect,
@@ -35,7 +36,7 @@ class SqlPane(LookPane):
                 id="sql-dialect",
                 compact=True,
             )
-            yield Button("Copy (y)", id="sql-copy", compact=True)
+            yield Button(_("Copy (y)"), id="sql-copy", compact=True)
         with VerticalScroll(id="sql-scroll"):
             yield Static("", id="sql-text")
 
@@ -71,7 +72,11 @@ class SqlPane(LookPane):
         if self.stale:
             self.reload()
         if not self.text:
-            self.notify("No SQL to copy.", severity="warning")
+            self.notify(_("No SQL to copy."), severity="warning")
             return
         self.app.copy_to_clipboard(self.text)
-        self.notify(f"Copied the {self.dialect} SQL ({len(self.text.splitlines())} lines).")
+        self.notify(
+            _("Copied the {dialect} SQL ({n} lines).").format(
+                dialect=self.dialect, n=len(self.text.splitlines())
+            )
+        )

@@ -23,6 +23,7 @@ from textual.widgets._toggle_button import ToggleButton
 from textual.widgets.selection_list import Selection
 
 from queries.core.catalog import Field
+from queries.core.i18n import N_, _
 from queries.segments.ops import value_kind
 from tui.keymap import bind
 from tui.widgets.value_parse import (
@@ -35,10 +36,23 @@ from tui.widgets.value_parse import (
     split_list,
 )
 
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+MONTHS = [
+    N_("Jan"),
+    N_("Feb"),
+    N_("Mar"),
+    N_("Apr"),
+    N_("May"),
+    N_("Jun"),
+    N_("Jul"),
+    N_("Aug"),
+    N_("Sep"),
+    N_("Oct"),
+    N_("Nov"),
+    N_("Dec"),
+]
 PLACEHOLDER = {
-    "string": "text",
-    "number": "a number, e.g. 5000",
+    "string": N_("text"),
+    "number": N_("a number, e.g. 5000"),
     "date": "YYYY-MM-DD",
     "timestamp": "YYYY-MM-DD",
 }
@@ -116,24 +130,27 @@ class ValueEditor(Vertical):
     def compose(self) -> ComposeResult:
         t, v = self.field.type, self.initial
         if self.kind == "none":
-            yield Static("(no value needed)", classes="dim")
+            yield Static(_("(no value needed)"), classes="dim")
         elif self.kind == "scalar":
             yield Input(
-                format_scalar(v), placeholder=PLACEHOLDER.get(t, ""), id="v-scalar", compact=True
+                format_scalar(v), placeholder=_(PLACEHOLDER.get(t, "")), id="v-scalar", compact=True
             )
         elif self.kind == "pair":
             lo, hi = v if isinstance(v, list) and len(v) == 2 else [None, None]
             with Horizontal(classes="pair"):
-                yield Input(format_scalar(lo), placeholder="low", id="v-low", compact=True)
-                yield Label("and")
-                yield Input(format_scalar(hi), placeholder="high", id="v-high", compact=True)
+                yield Input(format_scalar(lo), placeholder=_("low"), id="v-low", compact=True)
+                yield Label(_("and"))
+                yield Input(format_scalar(hi), placeholder=_("high"), id="v-high", compact=True)
         elif self.kind == "window":
-            yield Input(format_scalar(v), placeholder="30d", id="v-window", compact=True)
-            yield Static("d days · w weeks · mo months · y years", classes="dim")
+            yield Input(format_scalar(v), placeholder=_("30d"), id="v-window", compact=True)
+            yield Static(_("d days · w weeks · mo months · y years"), classes="dim")
         elif self.kind == "months":
             chosen = set(v) if isinstance(v, list) else set()
             yield CheckList(
-                *[Selection(f"{i:>2} {name}", i, i in chosen) for i, name in enumerate(MONTHS, 1)],
+                *[
+                    Selection(f"{i:>2} " + _(name), i, i in chosen)
+                    for i, name in enumerate(MONTHS, 1)
+                ],
                 id="v-months",
                 compact=True,
             )
@@ -141,7 +158,7 @@ class ValueEditor(Vertical):
             yield CheckList(id="v-choices", compact=True)
             yield Input(
                 format_list(v),
-                placeholder="other values, comma-separated",
+                placeholder=_("other values, comma-separated"),
                 id="v-other",
                 compact=True,
                 select_on_focus=False,  # type-ahead from the list appends, not replaces
@@ -149,7 +166,7 @@ class ValueEditor(Vertical):
         else:
             yield Input(
                 format_list(v),
-                placeholder=f"{PLACEHOLDER.get(t, 'values')}, …",
+                placeholder=_(PLACEHOLDER.get(t, N_("values"))) + ", …",
                 id="v-list",
                 compact=True,
             )
@@ -199,18 +216,18 @@ class ValueEditor(Vertical):
         elif self.kind == "months":
             value = sorted(self.query_one("#v-months", SelectionList).selected)
             if not value:
-                raise ValueError("pick at least one month")
+                raise ValueError(_("pick at least one month"))
         elif self.uses_choices:
             picked = list(self.query_one("#v-choices", SelectionList).selected)
             other = self.query_one("#v-other", Input).value
             value = picked + [x for x in split_list(other) if x not in picked]
             if not value:
-                raise ValueError("pick at least one value (space toggles) or type some")
+                raise ValueError(_("pick at least one value (space toggles) or type some"))
         else:
             value = self._parse("#v-list", lambda s: parse_list(t, s))
             if not value:
                 self.query_one("#v-list", Input).add_class("-invalid")
-                raise ValueError("enter one or more values, comma-separated")
+                raise ValueError(_("enter one or more values, comma-separated"))
         try:
             return checked(t, self.op, value)
         except ValueError:

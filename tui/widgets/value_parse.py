@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from queries.core.catalog import CURRENCY_SYMBOLS
+from queries.core.i18n import _
 from queries.segments.ops import check_value
 
 LIST_SPLIT = re.compile(r"[,、，]")
@@ -25,26 +26,28 @@ def parse_number(text: str) -> int | float:
     raw = _nfkc(text).replace(",", "").replace("_", "").replace(" ", "")
     raw = raw.strip("".join(CURRENCY_SYMBOLS.values()))  # ¥5,000 · $12.50 · €9: any currency
     if not raw:
-        raise ValueError("enter a number")
+        raise ValueError(_("enter a number"))
     if re.fullmatch(r"[+-]?\d+", raw):
         return int(raw)
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"`{text.strip()}` is not a number") from None
+        raise ValueError(_("`{text}` is not a number").format(text=text.strip())) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(f"`{text.strip()}` is not a number")
+        raise ValueError(_("`{text}` is not a number").format(text=text.strip()))
     return value
 
 
 def parse_date(text: str) -> str:
     raw = _nfkc(text).replace("/", "-")
     if not raw:
-        raise ValueError("enter a date like 2026-11-01")
+        raise ValueError(_("enter a date like 2026-11-01"))
     try:
         return date.fromisoformat(raw[:10] if len(raw) > 10 else raw).isoformat()
     except ValueError:
-        raise ValueError(f"`{text.strip()}` is not a date; write YYYY-MM-DD") from None
+        raise ValueError(
+            _("`{text}` is not a date; write YYYY-MM-DD").format(text=text.strip())
+        ) from None
 
 
 def parse_scalar(type_: str, text: str) -> Any:
@@ -55,7 +58,7 @@ def parse_scalar(type_: str, text: str) -> Any:
         return parse_date(text)
     value = text.strip()
     if not value:
-        raise ValueError("enter a value")
+        raise ValueError(_("enter a value"))
     return value
 
 
@@ -70,7 +73,7 @@ def parse_list(type_: str, text: str) -> list[Any]:
 def parse_window(text: str) -> str:
     raw = _nfkc(text).lower().replace(" ", "")
     if not raw:
-        raise ValueError("enter a window like 30d, 2w, 6mo or 1y")
+        raise ValueError(_("enter a window like 30d, 2w, 6mo or 1y"))
     return raw
 
 

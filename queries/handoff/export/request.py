@@ -36,6 +36,7 @@ class ExportRequest:
     batch_size: int = 50_000
     fast: bool = True
     pause: float = 0.0
+    lang: str | None = None  # the parent's language: the worker's refusals read the same
 
     def to_json(self) -> str:
         """The request as one JSON line (paths as text, the approval as its file's object)."""

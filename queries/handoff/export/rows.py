@@ -78,11 +78,15 @@ class Rows:
             return PoolAllocator(pool, cp.pool_file)
         return CodeAllocator(self.c.salt, cp.prefix, cp.length)
 
-    def batches(self, job: Job, size: int, messages: bool) -> Iterator[tuple[tuple, list[tuple]]]:
-        """(customer ids, rows) per batch, every row in the order of `cols`."""
+    def batches(
+        self, job: Job, size: int, messages: bool, rows_needed: bool = True
+    ) -> Iterator[tuple[tuple, list[tuple]]]:
+        """(customer ids, rows) per batch, every row in the order of `cols` (no rows, only
+        the checks, when `rows_needed` is False)."""
         q, c = self.q, self.c
         self.checker.budget.job = job
-        query = q.select(q.recipients(), self.sql_cols).order_by(q.cid.copy())
+        extra_sql = self.sql_cols if rows_needed else []  # the file's other columns
+        query = q.select(q.recipients(), extra_sql).order_by(q.cid.copy())
         coupons = self._coupons()
         send_date = c.send_date(self.session.snapshot.as_of)
         nf, done = len(q.fields), 0
@@ -101,6 +105,10 @@ class Rows:
             elif coupons is not None:
                 codes = coupons.accept(list(ids), list(first))
             texts = self._render(ids, arms, fields, codes, send_date) if messages else {}
+            done += n
+            if not rows_needed:
+                yield ids, []
+                continue
             columns: list[Sequence[Any]] = []
             for col in self.cols:
                 k = col.kind
@@ -116,9 +124,7 @@ class Rows:
                     columns.append(fields[col.name])
                 else:
                     columns.append(extra[(k, col.name)])
-            out = list(zip(*columns))
-            done += n
-            yield ids, out
+            yield ids, list(zip(*columns))
 
     def _render(
         self, ids: tuple, arms: tuple, fields: dict, codes: Any, send_date: Any
@@ -144,6 +150,11 @@ class Rows:
                 for i, t in zip(idx, rendered):
                     texts[part][i] = t
         return texts
+
+    def checks_values(self, preset: Preset) -> bool:
+        """Whether `check_values` has anything to look at (else no rows need building)."""
+        lines, enc = preset.format == "lines", self.c.encoding
+        return lines or enc != "utf-8" or bool(preset.max_field_bytes)
 
     def check_values(
         self, ids: tuple, rows: list[tuple], mask: list[str | None], preset: Preset

@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,9 +26,11 @@ from typing import Any
 
 from queries.campaigns.model import Campaign
 from queries.core.errors import QueryCancelled
+from queries.core.i18n import language
 from queries.core.private_fs import private_dir
 from queries.core.workspace import Workspace
 from queries.engines import engine_settings
+from queries.engines.jobs import Job
 from queries.handoff import audit, ledger
 from queries.handoff.approval_record import load_approval
 from queries.handoff.export.request import ExportRequest
@@ -141,7 +142,7 @@ def export_file(
     force: bool = False,
     messages: bool | None = None,
     progress: Progress | None = None,
-    cancel: threading.Event | None = None,
+    cancel: Job | None = None,
     timeout: float | None = None,
     batch_size: int = 50_000,
     fast: bool = True,
@@ -186,6 +187,7 @@ def export_file(
         batch_size=batch_size,
         fast=fast,
         pause=pause,
+        lang=language(),
     )
     base = {"approved_by": approval.approved_by, "fingerprint": approval.sha256}
     watch = Watch(progress, cancel, timeout, waiting, notice)
@@ -237,7 +239,7 @@ class Watch:
     """How the parent follows its worker: whom it tells, and what stops it."""
 
     progress: Progress | None = None
-    cancel: threading.Event | None = None
+    cancel: Job | None = None
     timeout: float | None = None
     waiting: Waiting | None = None
     notice: Notice | None = None
@@ -276,7 +278,7 @@ def _relay(req: ExportRequest, folder: Path, watch: Watch, errlog: Any) -> dict[
     buf, partial, outcome = b"", None, None
     try:
         while outcome is None:
-            if cancel is not None and cancel.is_set():
+            if cancel is not None and cancel.cancelled:
                 raise QueryCancelled("export cancelled; nothing was written")
             if deadline and time.monotonic() > deadline:
                 raise QueryCancelled("export timed out and was stopped; nothing was written")

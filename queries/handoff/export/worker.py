@@ -62,6 +62,10 @@ def run(req: ExportRequest) -> dict[str, Any]:
     from queries.handoff.export.write import write_request
     from queries.query.session import open_session
 
+    if req.lang:
+        from queries.core.i18n import set_language
+
+        set_language(req.lang)
     stage = "load"
     try:
         session = open_session(

@@ -8,18 +8,24 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Static, Tree
 
+from queries.core.i18n import _
+from queries.query.runner import Step
 from queries.segments.model import EventCond, FieldCond, Group, Node, Not, Segment, SegmentRef
 from tui.keymap import bind
+from tui.live import LiveCount
+from tui.messages import AudienceCounted, Drafted, QueryFailed, WaterfallComputed
 from tui.screens.builder.builder_files import BuilderFilesMixin
 from tui.screens.builder.condition import ConditionScreen
+from tui.screens.builder.drafting import DraftingDialog
 from tui.screens.builder.event import EventScreen
 from tui.screens.builder.field_picker import FieldPickerScreen
-from tui.screens.builder.live_count import LiveCountMixin
 from tui.screens.dialogs import SegmentPickerScreen
 from tui.widgets import edits
-from tui.widgets.audience import AudienceBar
+from tui.widgets.audience import Audience, AudienceBar
 from tui.widgets.header import SnapshotHeader
 from tui.widgets.look import LookTabs
 from tui.widgets.look_pane import LookPane
@@ -27,11 +33,11 @@ from tui.widgets.prune import without_empty_groups
 from tui.widgets.segment_tree import SegmentTree
 from tui.widgets.value_parse import default_op
 
-Draft = Callable[[Node | None, str | None], None]
+Make = Callable[[Node], tuple[Node, edits.Path]]  # the tree with a dialog's node in place
 LOOK_MIN_WIDTH = 48  # side by side, the Look pane keeps room for the sample's columns
 
 
-class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
+class BuilderScreen(BuilderFilesMixin, Screen[None]):
     """The segment builder: edit the tree from the keyboard, see the audience as you go."""
 
     ALLOW_IN_MAXIMIZED_VIEW = "#builder-top, Footer"
@@ -67,7 +73,7 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
 
     def __init__(self, segment: Segment | None = None) -> None:
         super().__init__()
-        seg = segment or Segment("New segment", Group("all"))
+        seg = segment or Segment(_("New segment"), Group("all"))
         self.seg_name = seg.name
         self.description = seg.description
         self.path = seg.path
@@ -76,7 +82,15 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
         self.undo_stack: list[tuple[Node, edits.Path]] = []
         self.redo_stack: list[tuple[Node, edits.Path]] = []
         self.prev_key: str | None = None
-        self.init_live_count()
+        self.live = LiveCount(
+            self,
+            runner=lambda: self.app.session.runner,
+            clock=lambda: self.app.monotonic(),
+            shown=self._audience_shown,
+            waterfall=self.waterfall_arrived,
+            previous=self.previous_for,
+        )
+        self.drafting: tuple[DraftingDialog, Make] | None = None  # the open condition dialog
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -113,7 +127,7 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
 
     def on_unmount(self) -> None:
         """Leaving the builder stops its queries."""
-        self.count_slot.cancel()
+        self.live.stop()
         for pane in self.query(LookPane):
             pane.slot.cancel()
 
@@ -136,20 +150,6 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
     def segment_for(self, tree: Node) -> Segment:
         """The segment counted and saved: groups still empty are left out (not "nobody")."""
         return Segment(self.seg_name, without_empty_groups(tree), self.description, self.path)
-
-    def audience_bars(self) -> list[AudienceBar]:
-        found = list(self.query(AudienceBar))
-        if not found:  # the screen is going away (app shutting down): nothing to update
-            return []
-        main = found[0]
-        bars = [main]
-        top = self.app.screen
-        if top is not self:
-            for bar in top.query(AudienceBar):
-                if bar.count is None:  # a dialog's bar starts from the committed count
-                    bar.count, bar.base = main.count, main.base
-                bars.append(bar)
-        return bars
 
     def _title(self) -> None:
         mark = [(" *", "bold $text-warning")] if self.dirty else []
@@ -175,37 +175,86 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
         self.request_count(self.root)
         self.look.segment_changed(self.segment)
 
+    # -- the live count --------------------------------------------------------------------
+    @property
+    def debounce_s(self) -> float:
+        return self.live.debounce_s
+
+    @debounce_s.setter
+    def debounce_s(self, seconds: float) -> None:
+        self.live.debounce_s = seconds
+
+    @property
+    def counts_shown(self) -> list[int]:
+        return self.live.counts_shown
+
+    @property
+    def count_calls(self) -> int:
+        return self.live.count_calls
+
+    def request_count(self, tree: Node, immediate: bool = False) -> None:
+        """Count `tree` soon (debounced); a cached answer is shown at once."""
+        self.live.request(self.segment_for(tree), immediate)
+
     def previous_for(self, key: str) -> int | None:
         """A draft compares with the committed tree; a committed tree with the one before."""
         committed = self.segment.to_yaml()
-        return self.known_count(self.prev_key if key == committed else committed)
+        return self.live.known(self.prev_key if key == committed else committed)
 
-    def waterfall_arrived(self, key: str, base: int, steps: list) -> None:
+    def _audience_shown(self, audience: Audience) -> None:
+        """The audience line changed: set it on our bar and on the open dialog's."""
+        for bar in self.query("#audience").results(AudienceBar):
+            bar.audience = audience
+        if self.drafting is not None:
+            self.drafting[0].audience = audience
+
+    def waterfall_arrived(self, key: str, base: int, steps: list[Step]) -> None:
         if key == self.segment.to_yaml():
             self.tree.show_waterfall(steps)
             self.fit_tree()
 
-    def draft_for(self, make: Callable[[Node], tuple[Node, edits.Path]]) -> Draft:
-        """A callback for dialogs: count the tree as it would be with the node being typed."""
+    @on(AudienceCounted)
+    def _counted(self, event: AudienceCounted) -> None:
+        event.stop()
+        self.live.counted(event)
 
-        def draft(node: Node | None, problem: str | None) -> None:
-            if node is None:
-                self.request_invalid(problem or "incomplete")
-            else:
-                self.request_count(make(node)[0])
+    @on(WaterfallComputed)
+    def _waterfall(self, event: WaterfallComputed) -> None:
+        event.stop()
+        self.live.computed(event)
 
-        return draft
+    @on(QueryFailed)
+    def _count_failed(self, event: QueryFailed) -> None:
+        if event.what == "count":
+            event.stop()
+            self.live.failed(event)
 
-    def _after_dialog(self, make: Callable[[Node], tuple[Node, edits.Path]]):
+    @on(Drafted)
+    def _drafted(self, event: Drafted) -> None:
+        """Count the tree as it would be with the node being typed in the open dialog."""
+        if self.drafting is None or event.dialog is not self.drafting[0]:
+            return  # the last word of a dialog already closed
+        if event.node is None:
+            self.live.invalid()
+        else:
+            self.request_count(self.drafting[1](event.node)[0])
+
+    def _open(self, dialog: DraftingDialog, make: Make) -> None:
+        """Push a condition dialog; its drafts are counted, its answer applied."""
+
         def done(node: Node | None) -> None:
+            self.drafting = None
             if node is None:
                 self.request_count(self.root)  # back to the committed tree (cached)
             else:
                 self.apply(*make(node))
 
-        return done
+        self.drafting = (dialog, make)
+        self.app.push_screen(dialog, done)
 
-    def _add(self, node_dialog: Callable[[Draft], object] | None, node: Node | None = None):
+    def _add(
+        self, node_dialog: Callable[[Widget], DraftingDialog] | None, node: Node | None = None
+    ) -> None:
         parent, index = edits.insertion_point(self.root, self.tree.path)
 
         def make(n: Node) -> tuple[Node, edits.Path]:
@@ -215,7 +264,7 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
             self.apply(*make(node))
             return
         assert node_dialog is not None
-        self.app.push_screen(node_dialog(self.draft_for(make)), self._after_dialog(make))
+        self._open(node_dialog(self), make)
 
     # -- actions ---------------------------------------------------------------------------
     def action_add_field(self) -> None:
@@ -223,14 +272,14 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
             if name:
                 ftype = self.app.session.catalog.fields[name].type
                 cond = FieldCond(name, default_op(ftype))
-                self._add(lambda draft: ConditionScreen(cond, draft=draft))
+                self._add(lambda me: ConditionScreen(cond, drafts_to=me))
 
         self.app.push_screen(FieldPickerScreen(), picked)
 
     def action_add_event(self) -> None:
         events = self.app.session.catalog.events
         first = next((n for n, e in events.items() if not e.unavailable), next(iter(events)))
-        self._add(lambda draft: EventScreen(EventCond(first), draft=draft))
+        self._add(lambda me: EventScreen(EventCond(first), drafts_to=me))
 
     def action_add_segment(self) -> None:
         def picked(stem: str | None) -> None:
@@ -252,13 +301,9 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
             return edits.replace_at(self.root, path, n), path
 
         if isinstance(node, FieldCond):
-            self.app.push_screen(
-                ConditionScreen(node, draft=self.draft_for(make)), self._after_dialog(make)
-            )
+            self._open(ConditionScreen(node, drafts_to=self), make)
         elif isinstance(node, EventCond):
-            self.app.push_screen(
-                EventScreen(node, draft=self.draft_for(make)), self._after_dialog(make)
-            )
+            self._open(EventScreen(node, drafts_to=self), make)
         elif isinstance(node, SegmentRef):
 
             def picked(stem: str | None) -> None:
@@ -287,7 +332,7 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
 
     def action_delete(self) -> None:
         if not self.tree.path:
-            self.notify("The root group stays; delete what is inside it.", severity="warning")
+            self.notify(_("The root group stays; delete what is inside it."), severity="warning")
             return
         self._edit(edits.remove)
 
@@ -306,7 +351,7 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
     def action_toggle_kind(self) -> None:
         node = edits.get(self.root, self.tree.path)
         if not isinstance(node, Group):
-            self.notify("Only a group switches between ALL and ANY.", severity="warning")
+            self.notify(_("Only a group switches between ALL and ANY."), severity="warning")
             return
         self._edit(edits.toggle_kind)
 
@@ -325,11 +370,11 @@ class BuilderScreen(BuilderFilesMixin, LiveCountMixin):
         self._set(*self.redo_stack.pop())
 
     def action_count(self) -> None:
-        self._cache.pop(self.segment.to_yaml(), None)
+        self.live.forget(self.segment.to_yaml())
         self.request_count(self.root, immediate=True)
 
     def action_cancel_count(self) -> None:
-        stopped = self.cancel_count() or self.look.cancel()
+        stopped = self.live.cancel() or self.look.cancel()
         if not stopped and self.maximized is not None:
             self.minimize()
 

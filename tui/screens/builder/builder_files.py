@@ -9,6 +9,7 @@ from textual.screen import Screen
 
 from queries.core.errors import KizunaError
 from queries.core.history import keep
+from queries.core.i18n import _
 from queries.segments.model import Node, Segment, slugify
 from tui.screens.dialogs import ConfirmScreen, PromptScreen, ask_unsaved
 from tui.widgets.edits import referenced
@@ -42,7 +43,7 @@ class BuilderFilesMixin(Screen):
             try:
                 out.append((stem, store.load(stem).name))
             except KizunaError:
-                out.append((stem, f"{stem} (invalid)"))
+                out.append((stem, _("{stem} (invalid)").format(stem=stem)))
         return out
 
     def action_save(self, then: Callable[[], None] | None = None) -> None:
@@ -57,7 +58,9 @@ class BuilderFilesMixin(Screen):
         def check(name: str) -> str | None:
             stem = slugify(name)
             if stem in referenced(Segment(name, self.root)):
-                return f"this segment refers to `{stem}`; a segment cannot contain itself"
+                return _("this segment refers to `{stem}`; a segment cannot contain itself").format(
+                    stem=stem
+                )
             return None
 
         def named(answer: tuple[str, str] | None) -> None:
@@ -71,16 +74,16 @@ class BuilderFilesMixin(Screen):
                 self._write(target, then)
 
             if target.exists() and (self.path is None or target.resolve() != self.path.resolve()):
-                question = f"segments/{target.name} already exists. Replace it?"
+                question = _("segments/{file} already exists. Replace it?").format(file=target.name)
                 self.app.push_screen(
-                    ConfirmScreen(question, [("yes", "Replace"), ("cancel", "Cancel")]),
+                    ConfirmScreen(question, [("yes", _("Replace")), ("cancel", _("Cancel"))]),
                     lambda choice: write() if choice == "yes" else None,
                 )
             else:
                 write()
 
         self.app.push_screen(
-            PromptScreen("Save segment as", self.seg_name, self.description, check), named
+            PromptScreen(_("Save segment as"), self.seg_name, self.description, check), named
         )
 
     def _write(self, path: Path, then: Callable[[], None] | None = None) -> None:
@@ -91,14 +94,18 @@ class BuilderFilesMixin(Screen):
             seg.save(path)
             keep(state, "segments", path)
         except OSError as exc:
-            self.notify(f"Could not save {path.name}: {exc}", severity="error", timeout=8)
+            self.notify(
+                _("Could not save {file}: {error}").format(file=path.name, error=exc),
+                severity="error",
+                timeout=8,
+            )
             return
         self.path = seg.path
         self.saved_root = self.root
         self.app.last_stem = path.stem
         self.app.segments_changed()
         self._title()
-        self.notify(f"Saved segments/{path.name}", title="Saved")
+        self.notify(_("Saved segments/{file}").format(file=path.name), title=_("Saved"))
         if then is not None:
             then()
 

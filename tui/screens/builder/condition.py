@@ -8,15 +8,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from queries.core.catalog import Field
+from queries.core.i18n import _
 from queries.segments.model import FieldCond
-from queries.segments.ops import OP_LABELS, OPS, value_kind
+from queries.segments.ops import OPS, op_label, value_kind
 from queries.segments.window_dates import covered_days
 from tui.keymap import FOCUS_KEYS, bind
 from tui.messages import ValuesLoaded
+from tui.screens.builder.drafting import DraftingDialog
 from tui.screens.builder.values import load_values
 from tui.widgets.audience import AudienceBar
 from tui.widgets.labels import field_parts
@@ -26,10 +28,10 @@ from tui.workers import JobSlot
 
 
 def op_options(type_: str) -> list[tuple[str, str]]:
-    return [(f"{OP_LABELS.get(op, op)}  ({op})", op) for op in OPS[type_]]
+    return [(f"{op_label(op)}  ({op})", op) for op in OPS[type_]]
 
 
-class ConditionScreen(ModalScreen[FieldCond | None]):
+class ConditionScreen(DraftingDialog[FieldCond | None]):
     """`{field, op, value}` with inline validation; nothing invalid leaves this screen."""
 
     BINDINGS = [
@@ -39,11 +41,12 @@ class ConditionScreen(ModalScreen[FieldCond | None]):
         *FOCUS_KEYS,
     ]
 
-    def __init__(self, cond: FieldCond, event: str | None = None, draft=None) -> None:
-        super().__init__()
+    def __init__(
+        self, cond: FieldCond, event: str | None = None, drafts_to: Widget | None = None
+    ) -> None:
+        super().__init__(drafts_to)
         self.cond = cond
         self.event = event
-        self.draft = draft  # called with each valid condition (or None and the reason)
         self.values_slot = JobSlot(self, "values")
 
     @property
@@ -61,7 +64,7 @@ class ConditionScreen(ModalScreen[FieldCond | None]):
             yield Static(self._title(), id="cond-title", classes="dialog-title")
             yield Static(f.description or "", id="cond-desc", classes="dim", markup=False)
             with Horizontal(classes="form-row"):
-                yield Label("Operator", classes="form-label")
+                yield Label(_("Operator"), classes="form-label")
                 yield Select(
                     op_options(f.type),
                     value=self.cond.op,
@@ -70,29 +73,35 @@ class ConditionScreen(ModalScreen[FieldCond | None]):
                     compact=True,
                 )
             with Horizontal(classes="form-row auto", id="cond-value-row"):
-                yield Label("Value", classes="form-label")
+                yield Label(_("Value"), classes="form-label")
                 yield ValueEditor(f, self.cond.op, self.cond.value, id="cond-value")
             yield Static("", id="cond-check", classes="check-line")
-            if self.draft is not None:
+            if self.drafting:
                 yield AudienceBar(clock=self.app.monotonic, classes="dialog-audience")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("OK", id="cond-ok", variant="primary", compact=True)
-                yield Button("Change field", id="cond-field", compact=True)
-                yield Button("Cancel", id="cond-cancel", compact=True)
+                yield Button(_("OK"), id="cond-ok", variant="primary", compact=True)
+                yield Button(_("Change field"), id="cond-field", compact=True)
+                yield Button(_("Cancel"), id="cond-cancel", compact=True)
             yield Static("", id="cond-hint", classes="hint")
 
     def _title(self) -> Content:
         f = self.field
-        where = f" in {self.app.session.catalog.events[self.event].label}" if self.event else ""
+        where = ""
+        if self.event:
+            where = " " + _("in {source}").format(
+                source=self.app.session.catalog.events[self.event].label
+            )
         return Content.assemble(
-            ("Condition on ", ""), (f.label, "bold"), (f"  {f.name} · {f.type}{where}", "dim")
+            (_("Condition on") + " ", ""),
+            (f.label, "bold"),
+            (f"  {f.name} · {f.type}{where}", "dim"),
         )
 
     def _hint(self) -> None:
         editor = self.query_one(ValueEditor)
-        picks = "space picks · " if editor.kind in ("list", "months") else ""
+        picks = _("space picks") + " · " if editor.kind in ("list", "months") else ""
         self.query_one("#cond-hint", Static).update(
-            f"{picks}enter/ctrl+s apply · f2 change field · esc cancel"
+            picks + _("enter/ctrl+s apply · f2 change field · esc cancel")
         )
         self.query_one("#cond-desc").display = bool(self.field.description)
 
@@ -136,6 +145,8 @@ class ConditionScreen(ModalScreen[FieldCond | None]):
         self._hint()
         if new.kind != "none":
             new.focus_first()  # an operator was chosen: what is typed next is the value
+        else:
+            self.query_one("#cond-ok", Button).focus()  # nothing to type: Enter applies
         cached = self.app.values_cache.get((self.event, self.field.name))
         if cached is not None:
             new.set_values(cached)
@@ -160,8 +171,7 @@ class ConditionScreen(ModalScreen[FieldCond | None]):
         except ValueError as exc:
             line.update(Content.assemble(("✗ ", "bold $text-error"), (str(exc), "$text-error")))
             line.set_class(True, "-invalid")
-            if self.draft is not None:
-                self.draft(None, str(exc))
+            self.drafted(None, str(exc))
             return None
         cond = FieldCond(self.cond.field, str(op), value)
         parts = field_parts(cond, self.app.session.catalog, self.event)
@@ -170,8 +180,7 @@ class ConditionScreen(ModalScreen[FieldCond | None]):
             parts.append((f"  ({days})", "dim"))
         line.update(Content.assemble(("✓ ", "bold $text-success"), *parts))
         line.set_class(False, "-invalid")
-        if self.draft is not None:
-            self.draft(cond, None)
+        self.drafted(cond)
         return cond
 
     @on(Input.Submitted)

@@ -8,16 +8,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from queries.core.errors import SegmentError
+from queries.core.i18n import _
 from queries.segments.model import EventCond, FieldCond, Group, Node, node_to_dict
-from queries.segments.ops import AGG_FNS, COMPARE_OPS, OP_LABELS
+from queries.segments.ops import AGG_FNS, COMPARE_OPS, op_label
 from queries.segments.parse import parse_node
 from tui.keymap import FOCUS_KEYS, bind
 from tui.screens.builder.condition import ConditionScreen
+from tui.screens.builder.drafting import DraftingDialog
 from tui.screens.builder.field_picker import FieldPickerScreen
 from tui.widgets.audience import AudienceBar
 from tui.widgets.labels import event_parts, field_parts, inline_parts
@@ -71,12 +73,12 @@ def parse_compare_value(op: str, text: str) -> Any:
     if op == "between":
         parts = split_list(text)
         if len(parts) != 2:
-            raise ValueError("`between` needs two numbers: low, high")
+            raise ValueError(_("`between` needs two numbers: low, high"))
         return [parse_number(p) for p in parts]
     return parse_number(text)
 
 
-class EventScreen(ModalScreen[EventCond | None]):
+class EventScreen(DraftingDialog[EventCond | None]):
     """How often (or how much) someone did something, in a window."""
 
     BINDINGS = [
@@ -87,10 +89,9 @@ class EventScreen(ModalScreen[EventCond | None]):
         *FOCUS_KEYS,
     ]
 
-    def __init__(self, cond: EventCond, draft=None) -> None:
-        super().__init__()
+    def __init__(self, cond: EventCond, drafts_to: Widget | None = None) -> None:
+        super().__init__(drafts_to)
         self.cond = cond
-        self.draft = draft  # called with each valid condition (or None and the reason)
         self.filters = flat_filters(cond.where)
         self.complex_where = cond.where if self.filters is None else None
 
@@ -103,48 +104,48 @@ class EventScreen(ModalScreen[EventCond | None]):
         sources = [
             (src.label, name) for name, src in self.catalog.events.items() if not src.unavailable
         ]
-        count_ops = [("at least once", AT_LEAST_ONCE)] + [
-            (f"count {OP_LABELS.get(op, op)}", op) for op in COMPARE_OPS
+        count_ops = [(_("at least once"), AT_LEAST_ONCE)] + [
+            (_("count") + " " + op_label(op), op) for op in COMPARE_OPS
         ]
         count_op = c.count.op if c.count is not None else AT_LEAST_ONCE
         agg = c.aggregate
         with Vertical(classes="dialog wide", id="event-dialog"):
-            yield Static("Event condition", classes="dialog-title")
+            yield Static(_("Event condition"), classes="dialog-title")
             with Horizontal(classes="form-row"):
-                yield Label("Event", classes="form-label")
+                yield Label(_("Event"), classes="form-label")
                 yield Select(
                     sources, value=c.event, allow_blank=False, id="ev-source", compact=True
                 )
             with Horizontal(classes="form-row auto"):
-                yield Label("Where", classes="form-label")
+                yield Label(_("Where"), classes="form-label")
                 with Vertical(id="ev-filters-box"):
                     yield OptionList(id="ev-filters", compact=True)
                     with Horizontal(classes="inline-buttons"):
-                        yield Button("+ filter (f3)", id="ev-add-filter", compact=True)
-                        yield Button("remove (f4)", id="ev-remove-filter", compact=True)
+                        yield Button(_("+ filter (f3)"), id="ev-add-filter", compact=True)
+                        yield Button(_("remove (f4)"), id="ev-remove-filter", compact=True)
             with Horizontal(classes="form-row"):
-                yield Label("How often", classes="form-label")
+                yield Label(_("How often"), classes="form-label")
                 yield Select(
                     count_ops, value=count_op, allow_blank=False, id="ev-count-op", compact=True
                 )
                 yield Input(
                     format_list(c.count.value) if c.count else "",
-                    placeholder="e.g. 2",
+                    placeholder=_("e.g. 2"),
                     id="ev-count",
                     compact=True,
                 )
             with Horizontal(classes="form-row"):
-                yield Label("Within", classes="form-label")
+                yield Label(_("Within"), classes="form-label")
                 yield Input(
                     format_within(c.within),
                     id="ev-within",
                     compact=True,
-                    placeholder="all time · 30d · 6mo · 2026-01-01..2026-03-31",
+                    placeholder=_("all time · 30d · 6mo · 2026-01-01..2026-03-31"),
                 )
             with Horizontal(classes="form-row"):
-                yield Label("Aggregate", classes="form-label")
+                yield Label(_("Aggregate"), classes="form-label")
                 yield Select(
-                    [("no aggregate", NO_AGG)] + [(fn, fn) for fn in AGG_FNS],
+                    [(_("no aggregate"), NO_AGG)] + [(fn, fn) for fn in AGG_FNS],
                     value=agg.fn if agg else NO_AGG,
                     allow_blank=False,
                     id="ev-agg-fn",
@@ -155,10 +156,10 @@ class EventScreen(ModalScreen[EventCond | None]):
                     value=agg.field if agg else Select.NULL,
                     id="ev-agg-field",
                     compact=True,
-                    prompt="field",
+                    prompt=_("field"),
                 )
                 yield Select(
-                    [(OP_LABELS.get(op, op), op) for op in COMPARE_OPS],
+                    [(op_label(op), op) for op in COMPARE_OPS],
                     value=agg.op if agg else ">=",
                     allow_blank=False,
                     id="ev-agg-op",
@@ -166,17 +167,19 @@ class EventScreen(ModalScreen[EventCond | None]):
                 )
                 yield Input(
                     format_list(agg.value) if agg else "",
-                    placeholder="value",
+                    placeholder=_("value"),
                     id="ev-agg-value",
                     compact=True,
                 )
             yield Static("", id="ev-check", classes="check-line")
-            if self.draft is not None:
+            if self.drafting:
                 yield AudienceBar(clock=self.app.monotonic, classes="dialog-audience")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("OK", id="ev-ok", variant="primary", compact=True)
-                yield Button("Cancel", id="ev-cancel", compact=True)
-            yield Static("ctrl+s apply · enter on a filter edits it · esc cancel", classes="hint")
+                yield Button(_("OK"), id="ev-ok", variant="primary", compact=True)
+                yield Button(_("Cancel"), id="ev-cancel", compact=True)
+            yield Static(
+                _("ctrl+s apply · enter on a filter edits it · esc cancel"), classes="hint"
+            )
 
     def _agg_fields(self, event: str) -> list[tuple[str, str]]:
         src = self.catalog.events[event]
@@ -201,7 +204,7 @@ class EventScreen(ModalScreen[EventCond | None]):
             kept = Content.assemble(*parts, (" (kept as is)", "dim"))
             options.add_option(Option(kept, "complex"))
         elif not self.filters:
-            options.add_option(Option(Content.styled("any row (no filter)", "dim"), "none"))
+            options.add_option(Option(Content.styled(_("any row (no filter)"), "dim"), "none"))
         else:
             for i, f in enumerate(self.filters):
                 parts = field_parts(f, self.catalog, self.cond.event)
@@ -273,6 +276,19 @@ class EventScreen(ModalScreen[EventCond | None]):
         self._show_filters()
         self.validate()
 
+    @on(Select.Changed, "#ev-count-op")
+    def _count_op_changed(self, event: Select.Changed) -> None:
+        """A count to type: the cursor goes to its box, so the digits typed next land there."""
+        count = self.query_one("#ev-count", Input)
+        if event.value != AT_LEAST_ONCE and event.select.has_focus:
+            count.display = True
+            count.focus()
+
+    @on(Select.Changed, "#ev-agg-op")
+    def _agg_op_changed(self, event: Select.Changed) -> None:
+        if event.select.has_focus:
+            self.query_one("#ev-agg-value", Input).focus()
+
     @on(Select.Changed)
     @on(Input.Changed)
     def _changed(self) -> None:
@@ -303,7 +319,7 @@ class EventScreen(ModalScreen[EventCond | None]):
         if fn != NO_AGG:
             field = self.query_one("#ev-agg-field", Select).value
             if field is Select.NULL:
-                raise ValueError("choose the field to aggregate")
+                raise ValueError(_("choose the field to aggregate"))
             op = str(self.query_one("#ev-agg-op", Select).value)
             value = self._number("#ev-agg-value", lambda s: parse_compare_value(op, s))
             data["aggregate"] = {"fn": fn, "field": field, "op": op, "value": value}
@@ -338,15 +354,13 @@ class EventScreen(ModalScreen[EventCond | None]):
         parts = event_parts(node, self.catalog)
         line.update(Content.assemble(("✓ ", "bold $text-success"), *parts))
         line.set_class(False, "-invalid")
-        if self.draft is not None:
-            self.draft(node, None)
+        self.drafted(node)
         return node
 
     def _bad(self, line: Static, message: str) -> None:
         line.update(Content.assemble(("✗ ", "bold $text-error"), (message, "$text-error")))
         line.set_class(True, "-invalid")
-        if self.draft is not None:
-            self.draft(None, message)
+        self.drafted(None, message)
         return None
 
     @on(Input.Submitted)

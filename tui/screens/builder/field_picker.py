@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from queries.core.catalog import Field
 from queries.core.field_words import fold, search_words
+from queries.core.i18n import _
 from tui.keymap import bind
 from tui.messages import ValuesLoaded
 from tui.screens.builder.values import load_values
@@ -47,14 +48,14 @@ def rank(f: Field, query: str, words: Sequence[str] = ()) -> int | None:
     q = fold(query.strip())
     if not q:
         return 0
-    names = (fold(f.name), fold(f.label), *(fold(w) for w in words))
+    names = (fold(f.name), *(fold(n) for n in (f.label, *f.names)), *(fold(w) for w in words))
     if q in names:
         return 0
     if any(n.startswith(q) for n in names):
         return 1
     if all(any(w in n for n in names) for w in q.split()):
         return 2
-    hay = fold(" ".join([f.label, f.name, f.description, f.type, *words]))
+    hay = fold(" ".join([f.label, *f.names, f.name, f.description, f.type, *words]))
     return 3 if all(word in hay for word in q.split()) else None
 
 
@@ -82,20 +83,22 @@ class FieldPickerScreen(ModalScreen[str | None]):
         return [f for f in src.fields.values() if f.name != src.time_field]
 
     def compose(self) -> ComposeResult:
-        title = "Pick a field"
+        title = _("Pick a field")
         if self.event:
-            title += f" of {self.app.session.catalog.events[self.event].label}"
+            title = _("Pick a field of {source}").format(
+                source=self.app.session.catalog.events[self.event].label
+            )
         with Vertical(classes="dialog wide", id="picker-dialog"):
             yield Static(title, classes="dialog-title")
             yield Input(
-                placeholder="search fields… (label, name, description, 日本語)",
+                placeholder=_("search fields… (label, name, description, 日本語)"),
                 id="picker-search",
                 compact=True,
             )
             with Horizontal(id="picker-body"):
                 yield OptionList(id="picker-list", compact=True)
                 yield Static("", id="picker-detail")
-            yield Static("type to search · ↑↓ move · enter pick · esc cancel", classes="hint")
+            yield Static(_("type to search · ↑↓ move · enter pick · esc cancel"), classes="hint")
 
     def on_mount(self) -> None:
         self._fill("")
@@ -119,7 +122,7 @@ class FieldPickerScreen(ModalScreen[str | None]):
         if self.shown:
             options.highlighted = 0
         else:
-            self.query_one("#picker-detail", Static).update("No field matches.")
+            self.query_one("#picker-detail", Static).update(_("No field matches."))
 
     @on(Input.Changed, "#picker-search")
     def _search(self, event: Input.Changed) -> None:
@@ -151,11 +154,11 @@ class FieldPickerScreen(ModalScreen[str | None]):
     def _detail(self, f: Field, values: list | None) -> None:
         parts: list = [(f.label, "bold"), "\n", (f"{f.name} · {f.type}", "dim")]
         if f.pii:
-            parts.append((" · personal data (masked)", "italic"))
+            parts.append((" · " + _("personal data (masked)"), "italic"))
         if f.description:
             parts += ["\n\n", f.description]
         if values is not None and not f.pii:
-            parts += ["\n\n", ("Top values", "underline"), "\n"]
+            parts += ["\n\n", (_("Top values"), "underline"), "\n"]
             width = max((cell_len(value_text(v)) for v, _ in values[:8]), default=0)
             count_w = max((len(f"{n:,}") for _, n in values[:8]), default=0)
             for v, n in values[:8]:
@@ -163,7 +166,7 @@ class FieldPickerScreen(ModalScreen[str | None]):
                 parts.append(f"{text}{' ' * (width - cell_len(text))}  ")
                 parts.append((f"{n:>{count_w},}\n", "dim"))
             if not values:
-                parts.append(("(no values)", "dim"))
+                parts.append((_("(no values)"), "dim"))
         self.query_one("#picker-detail", Static).update(Content.assemble(*parts))
 
     @on(ValuesLoaded)

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Input, Select, Static, TextArea
 
 from queries.campaigns.findings import PreflightReport
 from queries.core.errors import KizunaError
+from queries.core.i18n import _
 from tui.keymap import bind
 from tui.screens.campaigns.campaign_draft import CampaignDraft, problem, switch_channel
 from tui.screens.campaigns.campaign_live import CampaignLiveMixin
@@ -107,7 +108,7 @@ class CampaignEditScreen(CampaignRulesMixin, CampaignLiveMixin):
 
     def on_mount(self) -> None:
         if self.draft is None:
-            self.notify(self.load_error or "cannot open", title="Cannot open", severity="error")
+            self.notify(self.load_error or "cannot open", title=_("Cannot open"), severity="error")
             self.call_later(self.app.pop_screen)
             return
         d = self.draft
@@ -155,7 +156,11 @@ class CampaignEditScreen(CampaignRulesMixin, CampaignLiveMixin):
         assert d is not None
         v = d.variant(self.variant)
         file = v.file_for(self.part)
-        source = f"{self.part} ← {file}" if file else f"{self.part}: inline in the campaign file"
+        source = (
+            f"{self.part} ← {file}"
+            if file
+            else _("{part}: inline in the campaign file").format(part=self.part)
+        )
         self.form.fill_variant(v.weight, v.subject if d.channel == "email" else None, source)
         if self.editor.text != v.source(self.part):
             self.editor.load_text(v.source(self.part))
@@ -254,7 +259,9 @@ class CampaignEditScreen(CampaignRulesMixin, CampaignLiveMixin):
 
     def action_unmask(self) -> None:
         self.unmask = not self.unmask
-        self.notify("Showing personal data." if self.unmask else "Personal data masked.", timeout=2)
+        self.notify(
+            _("Showing personal data.") if self.unmask else "Personal data masked.", timeout=2
+        )
         self.request_preview(immediate=True)
 
     def action_raw(self) -> None:
@@ -267,7 +274,7 @@ class CampaignEditScreen(CampaignRulesMixin, CampaignLiveMixin):
                 self.pinned = answer[0]
                 self.request_preview(immediate=True)
 
-        ask = PromptScreen("Preview for customer id", self.pinned or "", label="Customer id")
+        ask = PromptScreen(_("Preview for customer id"), self.pinned or "", label=_("Customer id"))
         self.app.push_screen(ask, answered)
 
     def action_preflight(self) -> None:
@@ -277,7 +284,7 @@ class CampaignEditScreen(CampaignRulesMixin, CampaignLiveMixin):
         try:
             c = d.build(s.catalog, s.store)
         except KizunaError as exc:
-            self.notify(problem(exc)[1], title="Fix this first", severity="error", timeout=8)
+            self.notify(problem(exc)[1], title=_("Fix this first"), severity="error", timeout=8)
             return
         generation = self.generation
 
@@ -303,13 +310,15 @@ class CampaignEditScreen(CampaignRulesMixin, CampaignLiveMixin):
                 keep(s.ws.state_dir, "campaigns", d.path)
         except (KizunaError, OSError) as exc:
             text = problem(exc)[1] if isinstance(exc, KizunaError) else str(exc)
-            self.notify(text, title="Not saved", severity="error", timeout=10)
+            self.notify(text, title=_("Not saved"), severity="error", timeout=10)
             return
         root = s.ws.root
         names = ", ".join(
             str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in written
         )
-        self.notify(f"Saved {names}" if written else "Nothing changed.", timeout=4)
+        self.notify(
+            _("Saved {files}").format(files=names) if written else _("Nothing changed."), timeout=4
+        )
         self._title()
         if then is not None:
             then()

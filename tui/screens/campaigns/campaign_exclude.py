@@ -17,6 +17,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from queries.core.i18n import _
 from queries.segments.describe import describe
 from queries.segments.model import EventCond, FieldCond, Group, Node, SegmentRef, node_to_dict
 from tui.keymap import bind
@@ -52,26 +53,26 @@ class ExclusionsScreen(RulesDialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="exclude-dialog"):
-            yield Label("Leave out of the audience", classes="dialog-title")
+            yield Label(_("Leave out of the audience"), classes="dialog-title")
             yield OptionList(id="ex-list", compact=True)
-            yield Static("↑↓ then del removes one · tab to add", classes="dim")
+            yield Static(_("↑↓ then del removes one · tab to add"), classes="dim")
             with Horizontal(classes="form-row"):
-                yield Label("Segment", classes="form-label")
+                yield Label(_("Segment"), classes="form-label")
                 yield Select(
                     [(s, s) for s in self.segments], id="ex-segment", compact=True, prompt="—"
                 )
-                yield Button("Add", id="ex-add-segment", compact=True)
+                yield Button(_("Add"), id="ex-add-segment", compact=True)
             with Horizontal(classes="form-row"):
-                yield Label("Reached by", classes="form-label")
+                yield Label(_("Reached by"), classes="form-label")
                 yield Input(
                     id="ex-campaign",
                     compact=True,
-                    placeholder="campaign id",
+                    placeholder=_("campaign id"),
                     suggester=SuggestFromList(self.campaigns, case_sensitive=False),
                 )
-                yield Label(" within ", classes="form-label-short")
+                yield Label(_(" within "), classes="form-label-short")
                 yield Input("30d", id="ex-within", compact=True, classes="short")
-                yield Button("Add", id="ex-add-campaign", compact=True)
+                yield Button(_("Add"), id="ex-add-campaign", compact=True)
             yield from self.buttons()
 
     def on_mount(self) -> None:
@@ -97,7 +98,7 @@ class ExclusionsScreen(RulesDialog):
             ol.add_options([Option(describe(n)) for n in self.nodes])
             ol.highlighted = min(highlight or 0, len(self.nodes) - 1)
         else:
-            ol.add_option(Option("nobody excluded", disabled=True))
+            ol.add_option(Option(_("nobody excluded"), disabled=True))
 
     def _add(self, node: Node) -> None:
         problem = self.check("exclude", [node_to_dict(node)])
@@ -114,7 +115,7 @@ class ExclusionsScreen(RulesDialog):
     def _add_segment(self) -> None:
         name = self.query_one("#ex-segment", Select).value
         if name is Select.NULL:
-            self.query_one("#rules-error", Static).update("✗ choose a segment first")
+            self.query_one("#rules-error", Static).update("✗ " + _("choose a segment first"))
             return
         self._add(SegmentRef(str(name)))
 
@@ -123,7 +124,7 @@ class ExclusionsScreen(RulesDialog):
     def _add_campaign(self) -> None:
         cid = self.val("ex-campaign")
         if not cid:
-            self.query_one("#rules-error", Static).update("✗ type a campaign id first")
+            self.query_one("#rules-error", Static).update("✗ " + _("type a campaign id first"))
             return
         self._add(recipients_of(cid, self.val("ex-within")))
         self.query_one("#ex-campaign", Input).value = ""

@@ -16,6 +16,7 @@ from queries.campaigns.funnel import policy_funnel
 from queries.campaigns.model import Campaign
 from queries.campaigns.parse import load_campaign
 from queries.core.errors import KizunaError
+from queries.core.i18n import _
 from queries.engines.jobs import Job
 from queries.handoff.status import CampaignStatus, campaign_status
 from tui.fmt import PENDING, clip
@@ -41,7 +42,7 @@ def status_text(st: CampaignStatus | None) -> Text:
 def open_campaigns(app: App) -> None:
     """Show the campaign list (the app's `c` key and command palette call this)."""
     if getattr(app, "session", None) is None:
-        app.notify("The workspace is still opening.", severity="warning")
+        app.notify(_("The workspace is still opening."), severity="warning")
         return
     for screen in app.screen_stack:
         if isinstance(screen, CampaignListScreen):
@@ -108,21 +109,21 @@ class CampaignListScreen(Screen[None]):
         self.query_one("#campaign-status", Static).update(content)
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Campaigns"
+        self.app.sub_title = _("Campaigns")
         table = self.table
         self.wide = (self.app.size.width or 80) >= WIDE
-        table.add_column("Campaign", key="name")
-        table.add_column("Status", key="status")
+        table.add_column(_("Campaign"), key="name")
+        table.add_column(_("Status"), key="status")
         if self.wide:
-            table.add_column("Channel", key="channel")
-            table.add_column("Segment", key="segment")
-        table.add_column("Recipients", key="count")
-        table.add_column("Send at", key="send_at")
+            table.add_column(_("Channel"), key="channel")
+            table.add_column(_("Segment"), key="segment")
+        table.add_column(_("Recipients"), key="count")
+        table.add_column(_("Send at"), key="send_at")
         self.refill()
         table.focus()
 
     def on_screen_resume(self) -> None:
-        self.app.sub_title = "Campaigns"
+        self.app.sub_title = _("Campaigns")
         self.refill(select=self.select)
 
     def on_screen_suspend(self) -> None:
@@ -146,13 +147,13 @@ class CampaignListScreen(Screen[None]):
             except KizunaError as exc:
                 self.errors[stem] = self.short(exc.render())
                 blank = ["", ""] if self.wide else []
-                rows.append((stem, [stem, Text("✗ invalid", style="bold"), *blank, "", ""]))
+                rows.append((stem, [stem, Text(_("✗ invalid"), style="bold"), *blank, "", ""]))
                 continue
             self.loaded[stem] = c
-            send = c.when.send_at.strftime("%m-%d %H:%M") if c.when.send_at else "on export"
+            send = c.when.send_at.strftime("%m-%d %H:%M") if c.when.send_at else _("on export")
             cells: list[Text | str] = [c.name, status_text(self._status_of(c))]
             if self.wide:
-                cells += [c.how.channel, c.who.segment or "(inline)"]
+                cells += [c.how.channel, c.who.segment or _("(inline)")]
             rows.append((stem, [*cells, Text(PENDING, justify="right"), send]))
         # the name gets the room the other columns leave, in cells (休眠顧客… is 2 cells a letter)
         headers = [h.label.plain for h in table.columns.values()]
@@ -170,7 +171,9 @@ class CampaignListScreen(Screen[None]):
                 cells[3] = Text(clip(str(cells[3]), others[2]))
             table.add_row(*cells, key=stem)
         if not table.row_count:
-            self.status(Content.assemble("No campaigns yet. ", ("Press n to start one.", "bold")))
+            self.status(
+                Content.assemble(_("No campaigns yet. "), (_("Press n to start one."), "bold"))
+            )
         if keep is not None:
             try:
                 table.move_cursor(row=table.get_row_index(keep))
@@ -208,11 +211,17 @@ class CampaignListScreen(Screen[None]):
         else:
             c = self.loaded[stem]
             st = self.statuses.get(stem)
-            send = c.when.send_at.strftime("%Y-%m-%d %H:%M %z") if c.when.send_at else "on export"
+            send = (
+                c.when.send_at.strftime("%Y-%m-%d %H:%M %z") if c.when.send_at else _("on export")
+            )
             detail.update(
                 Content.assemble(
                     (f"campaigns/{self.paths[stem].name}", "bold"),
-                    f"  {c.how.channel} · segment {c.who.segment or '(inline)'} · send {send}\n",
+                    "  "
+                    + _("{channel} · segment {segment} · send {send}").format(
+                        channel=c.how.channel, segment=c.who.segment or _("(inline)"), send=send
+                    )
+                    + "\n",
                     (st.detail if st else (c.description or ""), "dim"),
                 )
             )
@@ -222,7 +231,8 @@ class CampaignListScreen(Screen[None]):
         session = self.session
         self.status(
             Content.assemble(
-                (f"counting {len(campaigns)} campaigns…", "italic"), ("  esc stops", "dim")
+                (_("counting {n} campaigns…").format(n=len(campaigns)), "italic"),
+                ("  " + _("esc stops"), "dim"),
             )
         )
 
@@ -249,7 +259,7 @@ class CampaignListScreen(Screen[None]):
             return
         if event.count is None:
             self.errors[event.stem] = self.short(event.error or "failed")
-            cell = Text("✗ error", style="bold")
+            cell = Text(_("✗ error"), style="bold")
         else:
             cell = Text(f"{event.count:,}", justify="right")
         self.table.update_cell(event.stem, "count", cell)
@@ -259,12 +269,14 @@ class CampaignListScreen(Screen[None]):
     def _all_counted(self) -> None:
         n = self.table.row_count
         self.status(
-            Content.styled(f"{n} campaigns · recipients after consent, caps and holdout", "dim")
+            Content.styled(
+                _("{n} campaigns · recipients after consent, caps and holdout").format(n=n), "dim"
+            )
         )
 
     def action_stop(self) -> None:
         if self.count_slot.cancel():
-            self.status(Content.styled("counting stopped · c counts again", "italic"))
+            self.status(Content.styled(_("counting stopped · c counts again"), "italic"))
 
     def action_recount(self) -> None:
         self.refill()
@@ -278,7 +290,7 @@ class CampaignListScreen(Screen[None]):
         if stem is None:
             return
         if stem in self.errors and stem not in self.loaded:
-            self.notify(self.errors[stem], title="Cannot open", severity="error", timeout=10)
+            self.notify(self.errors[stem], title=_("Cannot open"), severity="error", timeout=10)
             return
         self.select = stem
         self.app.push_screen(CampaignEditScreen(self.paths[stem]))
@@ -287,7 +299,7 @@ class CampaignListScreen(Screen[None]):
         stem = self.current_stem()
         if stem is None or stem not in self.loaded:
             if stem is not None:
-                self.notify(self.errors.get(stem, "invalid"), title="Invalid", severity="error")
+                self.notify(self.errors.get(stem, "invalid"), title=_("Invalid"), severity="error")
             return None
         self.select = stem
         return self.paths[stem]
@@ -327,7 +339,8 @@ class CampaignListScreen(Screen[None]):
             if stem:
                 title = dict(names).get(stem, stem)
                 self.app.push_screen(
-                    PromptScreen("New campaign", f"{title} campaign"), lambda a: named(stem, a)
+                    PromptScreen(_("New campaign"), _("{segment} campaign").format(segment=title)),
+                    lambda a: named(stem, a),
                 )
 
         def named(stem: str, answer: tuple[str, str] | None) -> None:
@@ -339,14 +352,16 @@ class CampaignListScreen(Screen[None]):
                     answer[0], stem, s.ws.campaigns_dir, s.ws.root, s.catalog, s.store
                 )
             except KizunaError as exc:
-                self.notify(exc.render(), title="Cannot create", severity="error", timeout=10)
+                self.notify(exc.render(), title=_("Cannot create"), severity="error", timeout=10)
                 return
             self.select = path.stem
             from tui.screens.campaigns.campaign_edit import CampaignEditScreen
 
             self.app.push_screen(CampaignEditScreen(path))
 
-        self.app.push_screen(SegmentPickerScreen(names, "New campaign for which segment?"), picked)
+        self.app.push_screen(
+            SegmentPickerScreen(names, _("New campaign for which segment?")), picked
+        )
 
     def action_delete(self) -> None:
         stem = self.current_stem()
@@ -362,13 +377,16 @@ class CampaignListScreen(Screen[None]):
                 path.unlink(missing_ok=True)
                 self.refill()
                 self.notify(
-                    f"Deleted campaigns/{path.name} (template files are kept; "
-                    f"restore: kizuna restore --campaign {path.stem})."
+                    _(
+                        "Deleted campaigns/{file} (template files are kept; "
+                        "restore: kizuna restore --campaign {stem})."
+                    ).format(file=path.name, stem=path.stem)
                 )
 
         self.app.push_screen(
             ConfirmScreen(
-                f"Delete campaigns/{path.name}?", [("delete", "Delete"), ("cancel", "Cancel")]
+                _("Delete campaigns/{file}?").format(file=path.name),
+                [("delete", _("Delete")), ("cancel", _("Cancel"))],
             ),
             answered,
         )

@@ -20,6 +20,7 @@ from queries.campaigns.findings import PreflightReport
 from queries.campaigns.model import Campaign
 from queries.campaigns.preview import Preview, SampleMessage, preview
 from queries.core.errors import CustomerNotFound, KizunaError
+from queries.core.i18n import _
 from queries.engines.jobs import Job
 from tui.screens.campaigns.campaign_draft import CampaignDraft, part_of, problem
 from tui.screens.campaigns.campaign_messages import CampaignInvalid, CampaignPreviewed
@@ -78,7 +79,7 @@ class CampaignLiveMixin(Screen):
         self.pinned = None  # a customer id asked for with `i`
         self.unmask = False
         self.raw = False
-        self.audience = Content.styled("counting…", "italic")
+        self.audience = Content.styled(_("counting…"), "italic")
         self.checked = None
         self.preview_slot = JobSlot(self, "campaign-preview")
 
@@ -98,7 +99,7 @@ class CampaignLiveMixin(Screen):
 
     # -- the live preview ------------------------------------------------------------------
     def request_preview(self, immediate: bool = False) -> None:
-        self._status(Content.styled("rendering…", "dim italic"), keep_error=True)
+        self._status(Content.styled(_("rendering…"), "dim italic"), keep_error=True)
         self._debounce(self.generation, 0 if immediate else self.debounce_s)
 
     @work(exclusive=True, group="campaign-debounce")
@@ -153,7 +154,7 @@ class CampaignLiveMixin(Screen):
             return
         self.error = event.error
         if self.result is None:  # nothing rendered yet: no count either
-            self.audience = Content.styled("✗ not counted", "bold $text-error")
+            self.audience = Content.styled(_("✗ not counted"), "bold $text-error")
             self._title()
         where, text = problem(event.error)
         widget = FIELD_WIDGETS.get(where or "") or next(
@@ -207,12 +208,20 @@ class CampaignLiveMixin(Screen):
             r = self.checked[1]
             parts.append(
                 (
-                    "preflight ✓ OK · " if r.ok else f"preflight ✗ {len(r.findings)} problem(s) · ",
+                    _("preflight ✓ OK · ")
+                    if r.ok
+                    else _("preflight ✗ {n} problem(s) · ").format(n=len(r.findings)),
                     "bold $text-success" if r.ok else "bold $text-error",
                 )
             )
-        who = f"customer {self.pinned}" if self.pinned else f"{SAMPLES} samples"
-        parts.append((f"✓ rendered for {who} · e edit · ] next · f preflight", "dim"))
+        who = (
+            _("customer {id}").format(id=self.pinned)
+            if self.pinned
+            else _("{n} samples").format(n=SAMPLES)
+        )
+        parts.append(
+            (_("✓ rendered for {who} · e edit · ] next · f preflight").format(who=who), "dim")
+        )
         return Content.assemble(*parts)
 
     def _status(self, content: Content, keep_error: bool = False) -> None:

@@ -13,6 +13,7 @@ from queries.campaigns.findings import PreflightReport
 from queries.campaigns.model import Campaign
 from queries.campaigns.preflight import preflight
 from queries.core.errors import KizunaError
+from queries.core.i18n import N_, _
 from queries.engines.jobs import Job
 from queries.query.session import Session
 from tui.keymap import bind
@@ -25,31 +26,38 @@ from tui.workers import JobSlot
 
 BAD = "bold $text-error"
 KINDS = {
-    "undefined": "undefined variable",
-    "render_error": "render error",
-    "over_budget": "over budget",
-    "unencodable": "cannot encode",
-    "empty": "empty part",
-    "coupon": "coupon",
-    "blank_variable": "blank variable",
-    "control_character": "control character",
-    "formula": "formula-like value",
-    "field_too_long": "over the field limit",
-    "no_address": "no usable id",
+    "undefined": N_("undefined variable"),
+    "render_error": N_("render error"),
+    "over_budget": N_("over budget"),
+    "unencodable": N_("cannot encode"),
+    "empty": N_("empty part"),
+    "coupon": N_("coupon"),
+    "blank_variable": N_("blank variable"),
+    "control_character": N_("control character"),
+    "formula": N_("formula-like value"),
+    "field_too_long": N_("over the field limit"),
+    "no_address": N_("no usable id"),
 }
 
 
 def report_content(r: PreflightReport, timed: bool = True) -> Content:
     """The report as lines: verdict, findings naming customers, fallbacks, sizes, distinct."""
     arms = " · ".join(f"{k} {n:,}" for k, n in r.by_variant.items())
-    verdict = ("✓ OK", "bold $text-success") if r.ok else (f"✗ {len(r.findings)} problem(s)", BAD)
-    took = f" in {r.elapsed:.1f}s" if timed else ""
+    verdict = (
+        ("✓ OK", "bold $text-success")
+        if r.ok
+        else ("✗ " + _("{n} problem(s)").format(n=len(r.findings)), BAD)
+    )
+    took = " " + _("in {s}s").format(s=f"{r.elapsed:.1f}") if timed else ""
     lines = [
         Content.assemble(
-            ("Preflight ", "bold"),
+            (_("Preflight") + " ", "bold"),
             verdict,
             (
-                f"  {r.recipients:,} recipients rendered{took} ({arms}), holdout {r.holdout:,}",
+                "  "
+                + _("{n} recipients rendered{took} ({arms}), holdout {holdout}").format(
+                    n=f"{r.recipients:,}", took=took, arms=arms, holdout=f"{r.holdout:,}"
+                ),
                 "dim",
             ),
         )
@@ -60,8 +68,8 @@ def report_content(r: PreflightReport, timed: bool = True) -> Content:
         lines.append(
             Content.assemble(
                 ("✗ ", BAD),
-                (KINDS.get(f.kind, f.kind), "bold"),
-                f" {where}: {f.detail} — {f.count:,} recipient(s): ",
+                (_(KINDS[f.kind]) if f.kind in KINDS else f.kind, "bold"),
+                f" {where}: {f.detail} — " + _("{n} recipient(s): ").format(n=f"{f.count:,}"),
                 (who, "dim"),
             )
         )
@@ -71,16 +79,16 @@ def report_content(r: PreflightReport, timed: bool = True) -> Content:
         lines.append(
             Content.assemble(
                 ("! ", "$text-warning"),
-                (KINDS.get(f.kind, f.kind), "bold"),
+                (_(KINDS[f.kind]) if f.kind in KINDS else f.kind, "bold"),
                 f" {where}: " if where else " ",
-                f"{f.detail} — {f.count:,} recipient(s): ",
+                f"{f.detail} — " + _("{n} recipient(s): ").format(n=f"{f.count:,}"),
                 (who, "dim"),
             )
         )
     for note in r.notes:
         lines.append(Content.styled(f"⚠ {note}", "$text-warning"))
     if r.fallbacks:
-        lines.append(Content.styled("Fallbacks (| default:)", "bold"))
+        lines.append(Content.styled(_("Fallbacks (| default:)"), "bold"))
     for fb in r.fallbacks:
         pct = 100 * fb.count / r.recipients if r.recipients else 0.0
         lines.append(
@@ -130,11 +138,11 @@ class CampaignPreflightScreen(ModalScreen[PreflightReport | None]):
             )
             yield ProgressBar(id="preflight-bar", show_eta=False)
             yield Static(
-                Content.styled("rendering every recipient…", "italic"), id="preflight-status"
+                Content.styled(_("rendering every recipient…"), "italic"), id="preflight-status"
             )
             with VerticalScroll(id="preflight-scroll"):
                 yield Static("", id="preflight-report")
-            yield Static("esc stops · esc / enter closes", classes="hint", id="preflight-hint")
+            yield Static(_("esc stops · esc / enter closes"), classes="hint", id="preflight-hint")
 
     def on_mount(self) -> None:
         session, c = self.session, self.campaign
@@ -179,7 +187,7 @@ class CampaignPreflightScreen(ModalScreen[PreflightReport | None]):
 
     def action_stop(self) -> None:
         if self.slot.cancel():
-            self.notify("Preflight stopped.", timeout=3)
+            self.notify(_("Preflight stopped."), timeout=3)
             self.dismiss(None)
             return
         self.action_close()

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from queries.campaigns.model import ADDRESS, CHANNELS, DEDUPE
+from queries.core.i18n import N_, _
 from queries.core.yamlio import Flow
 from queries.segments.describe import describe
 from tui.keymap import FOCUS_KEYS, bind
@@ -41,38 +42,47 @@ def number_or_text(text: str) -> Any:
 
 def coupon_text(coupon: dict[str, Any] | None) -> str:
     if not coupon:
-        return "no coupon"
+        return _("no coupon")
     if coupon.get("pool_file"):
-        text = f"coupon pool {coupon['pool_file']}"
+        text = _("coupon pool {file}").format(file=coupon["pool_file"])
     else:
-        text = f"coupon {coupon.get('prefix', '')}+{coupon.get('length', 8)}"
-    return text + (f" (value {coupon['value']})" if coupon.get("value") is not None else "")
+        text = _("coupon {prefix}+{length}").format(
+            prefix=coupon.get("prefix", ""), length=coupon.get("length", 8)
+        )
+    if coupon.get("value") is None:
+        return text
+    return text + " " + _("(value {value})").format(value=coupon["value"])
 
 
 def policy_text(policy: dict[str, Any], channel: str, quiet: list[str] | None, drift: str) -> str:
     """`cap 3 in 7d · one per email · quiet 21:00–08:00` (switched-off safeguards first)."""
     parts = [
-        f"✗ {label} OFF"
-        for key, label in (("require_consent", "consent"), ("suppression", "suppression"))
+        _("✗ {what} OFF").format(what=_(label))
+        for key, label in (("require_consent", N_("consent")), ("suppression", N_("suppression")))
         if policy.get(key) is False
     ]
     cap = policy.get("max_contacts", {"count": 3, "within": "7d"})
     if isinstance(cap, dict):
-        on = f" on {', '.join(cap['channels'])}" if cap.get("channels") else ""
-        parts.append(f"cap {cap.get('count', 3)} in {cap.get('within', '7d')}{on}")
+        on = ""
+        if cap.get("channels"):
+            on = " " + _("on {channels}").format(channels=", ".join(cap["channels"]))
+        cap_text = _("cap {n} in {window}").format(
+            n=cap.get("count", 3), window=cap.get("within", "7d")
+        )
+        parts.append(cap_text + on)
     else:
-        parts.append("no frequency cap")
+        parts.append(_("no frequency cap"))
     dedupe = policy.get("dedupe_by") or ADDRESS.get(channel, "address")
-    parts.append("no dedupe" if dedupe == "none" else f"one per {dedupe}")
+    parts.append(_("no dedupe") if dedupe == "none" else _("one per {key}").format(key=dedupe))
     if quiet:
-        parts.append(f"quiet {quiet[0]}–{quiet[1]}")
+        parts.append(_("quiet {start}–{end}").format(start=quiet[0], end=quiet[1]))
     if drift and drift.strip().rstrip("%").strip() not in ("20", "20.0"):
-        parts.append(f"drift limit {drift}")
+        parts.append(_("drift limit {limit}").format(limit=drift))
     return " · ".join(parts)
 
 
 def exclude_text(exclude: list) -> str:
-    return " · ".join(describe(n) for n in exclude) if exclude else "nobody excluded"
+    return " · ".join(describe(n) for n in exclude) if exclude else _("nobody excluded")
 
 
 class RulesDialog(ModalScreen[dict[str, Any] | None]):
@@ -88,8 +98,8 @@ class RulesDialog(ModalScreen[dict[str, Any] | None]):
     def buttons(self) -> ComposeResult:
         yield Static("", id="rules-error", classes="error-line")
         with Horizontal(classes="dialog-buttons"):
-            yield Button("OK", id="rules-ok", variant="primary", compact=True)
-            yield Button("Cancel", id="rules-cancel", compact=True)
+            yield Button(_("OK"), id="rules-ok", variant="primary", compact=True)
+            yield Button(_("Cancel"), id="rules-cancel", compact=True)
 
     def value(self) -> dict[str, Any]:  # pragma: no cover - each dialog defines it
         raise NotImplementedError
@@ -129,37 +139,37 @@ class CouponScreen(RulesDialog):
         c = self.coupon
         kind = POOL if c.get("pool_file") else DERIVED if c else NONE
         kinds = [
-            ("no coupon", NONE),
-            ("a code per recipient (prefix + length)", DERIVED),
-            ("codes from a pool CSV file", POOL),
+            (_("no coupon"), NONE),
+            (_("a code per recipient (prefix + length)"), DERIVED),
+            (_("codes from a pool CSV file"), POOL),
         ]
         with Vertical(classes="dialog", id="coupon-dialog"):
-            yield Label("Coupon", classes="dialog-title")
+            yield Label(_("Coupon"), classes="dialog-title")
             with Horizontal(classes="form-row"):
-                yield Label("Kind", classes="form-label")
+                yield Label(_("Kind"), classes="form-label")
                 yield Select(kinds, value=kind, id="cp-kind", compact=True, allow_blank=False)
             with Horizontal(classes="form-row cp-derived"):
-                yield Label("Prefix", classes="form-label")
+                yield Label(_("Prefix"), classes="form-label")
                 yield Input(str(c.get("prefix", "")), id="cp-prefix", compact=True)
             with Horizontal(classes="form-row cp-derived"):
-                yield Label("Length", classes="form-label")
+                yield Label(_("Length"), classes="form-label")
                 yield Input(str(c.get("length", 8)), id="cp-length", compact=True, classes="short")
             with Horizontal(classes="form-row cp-pool"):
-                yield Label("Pool CSV", classes="form-label")
+                yield Label(_("Pool CSV"), classes="form-label")
                 yield Input(
                     str(c.get("pool_file", "")),
                     id="cp-pool",
                     compact=True,
-                    placeholder="campaigns/codes.csv (in the workspace)",
+                    placeholder=_("campaigns/codes.csv (in the workspace)"),
                 )
             with Horizontal(classes="form-row cp-value"):
-                yield Label("Value", classes="form-label")
+                yield Label(_("Value"), classes="form-label")
                 value = c.get("value")
                 yield Input(
                     "" if value is None else str(value),
                     id="cp-value",
                     compact=True,
-                    placeholder="cost of one redeemed coupon (optional)",
+                    placeholder=_("cost of one redeemed coupon (optional)"),
                 )
             yield from self.buttons()
 
@@ -214,38 +224,38 @@ class PolicyScreen(RulesDialog):
         cap = cap if isinstance(cap, dict) else {}
         chans = cap.get("channels") or []
         address = ADDRESS.get(self.channel, "address")
-        dedupes = [(f"the {address} (channel default)", DEFAULT_DEDUPE)]
+        dedupes = [(_("the {address} (channel default)").format(address=address), DEFAULT_DEDUPE)]
         dedupes += [(d, d) for d in DEDUPE]
         with Vertical(classes="dialog", id="policy-dialog"):
-            yield Label("Contact policy", classes="dialog-title")
+            yield Label(_("Contact policy"), classes="dialog-title")
             yield TickBox(
-                "Consent: opted in, with a usable address",
+                _("Consent: opted in, with a usable address"),
                 p.get("require_consent", True),
                 id="pl-consent",
                 compact=True,
             )
             yield TickBox(
-                "Suppression list: drop unsubscribed, bounced…",
+                _("Suppression list: drop unsubscribed, bounced…"),
                 p.get("suppression", True),
                 id="pl-suppression",
                 compact=True,
             )
             with Horizontal(classes="form-row"):
-                yield Label("Cap", classes="form-label")
+                yield Label(_("Cap"), classes="form-label")
                 yield Input(
                     str(cap.get("count", "")),
                     id="pl-count",
                     compact=True,
                     classes="short",
-                    placeholder="none",
+                    placeholder=_("none"),
                 )
-                yield Label(" contacts in ", classes="form-label-short")
+                yield Label(_(" contacts in "), classes="form-label-short")
                 yield Input(
                     str(cap.get("within", "7d")), id="pl-within", compact=True, classes="short"
                 )
             with Horizontal(classes="form-row"):
-                yield Label("Cap counts", classes="form-label")
-                options = [("any channel", ANY), *((c, c) for c in CHANNELS)]
+                yield Label(_("Cap counts"), classes="form-label")
+                options = [(_("any channel"), ANY), *((c, c) for c in CHANNELS)]
                 if len(chans) > 1:
                     options.append((", ".join(chans), SEVERAL))
                 value = chans[0] if len(chans) == 1 else SEVERAL if chans else ANY
@@ -253,11 +263,11 @@ class PolicyScreen(RulesDialog):
                     options, value=value, id="pl-channels", compact=True, allow_blank=False
                 )
             with Horizontal(classes="form-row"):
-                yield Label("One per", classes="form-label")
+                yield Label(_("One per"), classes="form-label")
                 value = p.get("dedupe_by") or DEFAULT_DEDUPE
                 yield Select(dedupes, value=value, id="pl-dedupe", compact=True, allow_blank=False)
             with Horizontal(classes="form-row"):
-                yield Label("Quiet hours", classes="form-label")
+                yield Label(_("Quiet hours"), classes="form-label")
                 yield Input(
                     self.quiet[0],
                     id="pl-quiet-from",
@@ -265,7 +275,7 @@ class PolicyScreen(RulesDialog):
                     classes="short",
                     placeholder="21:00",
                 )
-                yield Label(" to ", classes="form-label-short")
+                yield Label(_(" to "), classes="form-label-short")
                 yield Input(
                     self.quiet[1],
                     id="pl-quiet-to",
@@ -274,7 +284,7 @@ class PolicyScreen(RulesDialog):
                     placeholder="08:00",
                 )
             with Horizontal(classes="form-row"):
-                yield Label("Drift limit", classes="form-label")
+                yield Label(_("Drift limit"), classes="form-label")
                 yield Input(
                     self.drift, id="pl-drift", compact=True, classes="short", placeholder="20%"
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from queries.campaigns.funnel import Funnel, labels
 from queries.campaigns.parse import load_campaign
 from queries.campaigns.preview import Preview, preview
 from queries.core.errors import KizunaError
+from queries.core.i18n import _
 from queries.engines.jobs import Job
 from queries.handoff.approval import AudienceChanges, Review, approval_path, approve, review
 from queries.handoff.approval_record import Approval
@@ -83,12 +85,16 @@ def funnel_content(f: Funnel, width: int = 80) -> Content:
 
     Labels get the room the pane has (`width` cells) and are cut only past it.
     """
-    labels = ["all customers", *(s.label for s in f.steps)]
+    labels = [_("all customers"), *(s.label for s in f.steps)]
     reasons = [r for s in f.steps for r in s.by_reason]
     need = max([cell_len(x) for x in labels] + [cell_len(r) + 2 for r in reasons])
     w = max(20, min(need, width - 2 - 20))  # "  " before, two 9-cell numbers after
-    lines = [Content.assemble(("Policy funnel  ", "bold"), (f"as of {f.as_of}", "dim"))]
-    lines.append(Content(f"  {fit_cells('all customers', w)} {f.base:>9,}"))
+    lines = [
+        Content.assemble(
+            (_("Policy funnel") + "  ", "bold"), (_("as of {day}").format(day=f.as_of), "dim")
+        )
+    ]
+    lines.append(Content("  " + fit_cells(labels[0], w) + f" {f.base:>9,}"))
     for s in f.steps:
         removed = f"−{s.removed:,}" if s.removed else ""
         row = f"{fit_cells(s.label, w)} {s.count:>9,} {removed:>9}"
@@ -100,11 +106,18 @@ def funnel_content(f: Funnel, width: int = 80) -> Content:
             text = f"    {fit_cells(reason, w - 2)} {'':>9} {f'−{n:,}':>9}"
             lines.append(Content.styled(text, "dim"))
     arms = ", ".join(f"{k} {v:,}" for k, v in f.arms.items())
-    lines.append(Content.styled(f"→ recipients {f.recipients:,}; arms: {arms}", "bold"))
+    lines.append(
+        Content.styled(
+            _("→ recipients {n}; arms: {arms}").format(n=f"{f.recipients:,}", arms=arms), "bold"
+        )
+    )
     if f.policies_off:
         names = ", ".join(f.policies_off)
         lines.append(
-            Content.assemble(("✗ ", OFF), (f"policies switched OFF in the campaign: {names}", BAD))
+            Content.assemble(
+                ("✗ ", OFF),
+                (_("policies switched OFF in the campaign: {names}").format(names=names), BAD),
+            )
         )
     return Content("\n").join(lines)
 
@@ -112,29 +125,38 @@ def funnel_content(f: Funnel, width: int = 80) -> Content:
 def changes_content(ch: AudienceChanges | None, f: Funnel) -> Content:
     """Who entered and left the recipients since this campaign's last export."""
     if ch is None:
-        return Content.styled("No earlier export of this campaign: everyone is new.", "dim")
-    head = f"Since the last export ({ch.last_export}, {ch.previous:,} recipients): "
-    lines = [Content.styled(head + f"+{ch.entered:,} entered, −{ch.left:,} left", "bold")]
+        return Content.styled(_("No earlier export of this campaign: everyone is new."), "dim")
+    head = _("Since the last export ({day}, {n} recipients): ").format(
+        day=ch.last_export, n=f"{ch.previous:,}"
+    )
+    moved = _("+{entered} entered, −{left} left").format(
+        entered=f"{ch.entered:,}", left=f"{ch.left:,}"
+    )
+    lines = [Content.styled(head + moved, "bold")]
     if ch.entered_ids:
         more = " …" if ch.entered > len(ch.entered_ids) else ""
-        lines.append(Content.styled("  entered: " + ", ".join(ch.entered_ids) + more, "dim"))
+        lines.append(Content.styled(_("  entered: ") + ", ".join(ch.entered_ids) + more, "dim"))
     names = labels(f.query.campaign) if f.query is not None else {}
     for step, n in ch.left_by_step.items():
-        why = "no longer in the segment" if step == "segment" else names.get(step, step)
-        lines.append(Content.styled(f"  left: {n:,} — {why}", "dim"))
+        why = _("no longer in the segment") if step == "segment" else names.get(step, step)
+        lines.append(Content.styled(_("  left: ") + f"{n:,} — {why}", "dim"))
     if ch.left_ids:
         more = " …" if ch.left > len(ch.left_ids) else ""
-        lines.append(Content.styled("  left: " + ", ".join(ch.left_ids) + more, "dim"))
+        lines.append(Content.styled(_("  left: ") + ", ".join(ch.left_ids) + more, "dim"))
     return Content("\n").join(lines)
 
 
 def samples_content(pv: Preview | None, width: int = 70) -> Content:
     """A few sample recipients with their message (first lines of each part)."""
     if pv is None or not pv.samples:
-        return Content.styled("No sample messages.", "dim")
-    lines = [Content.styled("Sample messages", "bold")]
+        return Content.styled(_("No sample messages."), "dim")
+    lines = [Content.styled(_("Sample messages"), "bold")]
     for s in pv.samples:
-        lines.append(Content.assemble(("● ", "bold"), s.customer_id, (f"  arm {s.arm}", "dim")))
+        lines.append(
+            Content.assemble(
+                ("● ", "bold"), s.customer_id, ("  " + _("arm {arm}").format(arm=s.arm), "dim")
+            )
+        )
         parts = s.messages.get(s.arm) or next(iter(s.messages.values()), {})
         for part, r in parts.items():
             room = max(width - cell_len(f"  {part}: "), 10)
@@ -163,12 +185,12 @@ def review_content(rv: Review, pv: Preview | None, width: int = 80) -> Content:
     parts.append(changes_content(rv.changes, rv.funnel))
     if rv.previous:
         p = rv.previous
-        prev = f"Last approved by {p.approved_by} at {p.approved_at}"
+        prev = _("Last approved by {by} at {at}").format(by=p.approved_by, at=p.approved_at)
         if p.who:
             prev += f" ({who_text(p.who)})"
         parts.append(Content.styled(prev, "dim"))
         if rv.definition_changes:
-            changed = "Changed since then: " + "; ".join(rv.definition_changes)
+            changed = _("Changed since then: ") + "; ".join(rv.definition_changes)
             parts.append(Content.styled(changed, "$text-warning"))
     parts.append(samples_content(pv, width))
     return Content("\n\n").join(parts)
@@ -207,28 +229,32 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
     def compose(self) -> ComposeResult:
         yield SnapshotHeader()
         yield Static(
-            Content.assemble(("Approve  ", "bold"), self.campaign_path.name), id="approve-title"
+            Content.assemble((_("Approve") + "  ", "bold"), self.campaign_path.name),
+            id="approve-title",
         )
         yield ProgressBar(id="approve-bar", show_eta=False)
-        yield Static(Content.styled("reviewing: funnel, preflight…", "italic"), id="approve-status")
+        yield Static(
+            Content.styled(_("reviewing: funnel, preflight…"), "italic"), id="approve-status"
+        )
         with VerticalScroll(id="approve-scroll"):
             yield Static("", id="approve-review")
         with Horizontal(id="approve-form"):
-            yield Label("Approved by")
-            yield Input(os_user(), placeholder="your name", id="approver")
-            yield Button("Approve", id="approve-btn", variant="success", disabled=True)
+            yield Label(_("Approved by"))
+            yield Input(os_user(), placeholder=_("your name"), id="approver")
+            yield Button(_("Approve"), id="approve-btn", variant="success", disabled=True)
         yield TickBox(
-            "force past a send_at already past / preflight problems (recorded)",
+            _("force past a send_at already past / preflight problems (recorded)"),
             id="approve-force",
         )
         yield Static(
-            Content.styled(f"recorded with the name: {who_text(who())}", "dim"), id="approve-who"
+            Content.styled(_("recorded with the name: {who}").format(who=who_text(who())), "dim"),
+            id="approve-who",
         )
         yield Static("", id="approve-result")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.app.sub_title = f"Approve {self.campaign_path.stem}"
+        self.app.sub_title = _("Approve {stem}").format(stem=self.campaign_path.stem)
         self.query_one("#approve-scroll").focus()
         self.start()
 
@@ -270,7 +296,9 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
     @on(ReviewProgressed)
     def _progressed(self, event: ReviewProgressed) -> None:
         self.query_one(ProgressBar).update(total=max(event.total, 1), progress=event.done)
-        done = f"preflight: rendered {event.done:,} of {event.total:,}…"
+        done = _("preflight: rendered {done} of {total}…").format(
+            done=f"{event.done:,}", total=f"{event.total:,}"
+        )
         self._status(Content.styled(done, "italic"))
 
     @on(ReviewReady)
@@ -284,22 +312,24 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
         if past:
             self._status(
                 Content.assemble(
-                    ("✗ the send time has passed: ", BAD),
-                    past.split("; ")[0] + "; move `when.send_at`, or tick “force” (f) to "
-                    "approve anyway (recorded)",
+                    (_("✗ the send time has passed: "), BAD),
+                    re.split("; |。", past)[0]
+                    + _("; move `when.send_at`, or tick “force” (f) to approve anyway (recorded)"),
                 )
             )
         elif rv.preflight.ok:
-            self._status(Content.assemble(("✓ ready to approve", GOOD), " — A approves"))
+            self._status(Content.assemble((_("✓ ready to approve"), GOOD), _(" — A approves")))
         else:
             self._status(
-                Content.assemble(("✗ preflight found problems: ", BAD), "fix them before approving")
+                Content.assemble(
+                    (_("✗ preflight found problems: "), BAD), _("fix them before approving")
+                )
             )
 
     @on(ReviewFailed)
     def _failed(self, event: ReviewFailed) -> None:
         self.query_one(ProgressBar).display = False
-        self._status(Content.assemble(("✗ Cannot review: ", BAD), event.error.render()))
+        self._status(Content.assemble((_("✗ Cannot review: "), BAD), event.error.render()))
 
     @on(Button.Pressed, "#approve-btn")
     def _pressed(self) -> None:
@@ -313,28 +343,33 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
         """Record the approval with the engine; show why when it refuses."""
         rv = self.review
         if rv is None:
-            self.notify("The review is still running.", severity="warning")
+            self.notify(_("The review is still running."), severity="warning")
             return
         by = self.query_one("#approver", Input).value
         force = self.query_one("#approve-force", Checkbox).value
         try:
             rec = approve(self.app.session, rv, by, force)
         except ExportError as exc:
-            self._result(Content.assemble(("✗ Not approved: ", BAD), str(exc)))
+            self._result(Content.assemble((_("✗ Not approved: "), BAD), str(exc)))
             return
         self.record = rec
         path = approval_path(self.app.session.ws, rv.campaign.stem)
         fp = rec.sha256[:12]
-        signed = f"by {rec.approved_by} ({who_text(rec.who)}) at {rec.approved_at}"
-        self._status(Content.assemble(("✓ Approved ", GOOD), signed))
+        signed = _("by {by} ({who}) at {at}").format(
+            by=rec.approved_by, who=who_text(rec.who), at=rec.approved_at
+        )
+        self._status(Content.assemble((_("✓ Approved") + " ", GOOD), signed))
         self.query_one("#approve-btn", Button).disabled = True
         self._result(
             Content.assemble(
-                (f"fingerprint {fp}; record: ", "dim"),
+                (_("fingerprint {fp}; record: ").format(fp=fp), "dim"),
                 str(path),
             )
         )
-        self.notify(f"Approved {rv.campaign.stem} by {rec.approved_by}.", timeout=5)
+        self.notify(
+            _("Approved {stem} by {by}.").format(stem=rv.campaign.stem, by=rec.approved_by),
+            timeout=5,
+        )
 
     def action_toggle_force(self) -> None:
         box = self.query_one("#approve-force", Checkbox)
@@ -343,5 +378,5 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
     def action_back(self) -> None:
         """Stop the review if it is running, and go back."""
         if self.slot.cancel():
-            self.notify("Review stopped.", timeout=3)
+            self.notify(_("Review stopped."), timeout=3)
         self.dismiss(self.record)

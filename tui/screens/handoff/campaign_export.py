@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from textual import on
@@ -12,12 +11,13 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, ProgressBar, Static
-from textual.worker import Worker
 
 from queries.campaigns.model import Campaign
 from queries.campaigns.parse import load_campaign
 from queries.campaigns.presets import attributes_note
 from queries.core.errors import KizunaError, QueryCancelled
+from queries.core.i18n import N_, _
+from queries.engines.jobs import Job
 from queries.handoff.approval import check_unchanged
 from queries.handoff.approval_record import Approval, load_approval
 from queries.handoff.checks import PreviousExport, previous_export, send_time_passed
@@ -33,16 +33,17 @@ from queries.handoff.refusals import (
 from tui.keymap import bind
 from tui.widgets.header import SnapshotHeader
 from tui.widgets.tick import TickBox
+from tui.workers import JobSlot
 
 BAD = "bold $text-error"
 LOUD = "bold reverse $text-error"
 GOOD = "bold $text-success"
 TITLES: dict[type[KizunaError], str] = {
-    NotApproved: "Not approved",
-    ChangedSinceApproval: "Changed since the approval",
-    DriftExceeded: "The count drifted",
-    SendTimePassed: "The send time has passed",
-    ReplaceNeeded: "Exported before",
+    NotApproved: N_("Not approved"),
+    ChangedSinceApproval: N_("Changed since the approval"),
+    DriftExceeded: N_("The count drifted"),
+    SendTimePassed: N_("The send time has passed"),
+    ReplaceNeeded: N_("Exported before"),
 }
 
 
@@ -97,26 +98,28 @@ class ExportFinished(Message):
 def approval_content(record: Approval | None, changes: list[str]) -> Content:
     """The approval status: who and when, or why the export will be refused."""
     if record is None:
-        return Content.assemble(("✗ Not approved", BAD), " — approve it first (A on the review)")
-    who = f"by {record.approved_by} at {record.approved_at}"
+        return Content.assemble(
+            (_("✗ Not approved"), BAD), _(" — approve it first (A on the review)")
+        )
+    who = _("by {by} at {at}").format(by=record.approved_by, at=record.approved_at)
     if changes:
         return Content.assemble(
-            ("✗ Changed since approved ", BAD), who, ":\n  " + "\n  ".join(changes)
+            (_("✗ Changed since approved") + " ", BAD), who, ":\n  " + "\n  ".join(changes)
         )
-    count = f" for {record.recipients:,} recipients"
-    return Content.assemble(("✓ Approved ", GOOD), who + count)
+    count = " " + _("for {n} recipients").format(n=f"{record.recipients:,}")
+    return Content.assemble((_("✓ Approved") + " ", GOOD), who + count)
 
 
 def error_content(error: KizunaError) -> Content:
     """A refusal or failure as a clear message (changed files listed, drift explained)."""
-    default = "Export refused" if isinstance(error, ExportError) else "Failed"
+    default = N_("Export refused") if isinstance(error, ExportError) else N_("Failed")
     title = TITLES.get(type(error), default)
-    lines = [Content.assemble((f"✗ {title}: ", BAD), str(error))]
+    lines = [Content.assemble(("✗ " + _(title) + ": ", BAD), str(error))]
     if isinstance(error, ExportError):
         for change in error.audit.get("changes", []):
             lines.append(Content.styled(f"  • {change}", "$text-warning"))
     if isinstance(error, (DriftExceeded, SendTimePassed)):
-        lines.append(Content.styled("  tick “force” (f) to export anyway (recorded)", "dim"))
+        lines.append(Content.styled(_("  tick “force” (f) to export anyway (recorded)"), "dim"))
     return Content("\n").join(lines)
 
 
@@ -125,9 +128,12 @@ def result_content(res: ExportResult) -> Content:
     m = res.manifest
     lines = [
         Content.assemble(
-            ("✓ Exported ", GOOD), f"{res.recipients:,} recipients (+{res.holdout:,} holdout)"
+            (_("✓ Exported") + " ", GOOD),
+            _("{n} recipients (+{holdout} holdout)").format(
+                n=f"{res.recipients:,}", holdout=f"{res.holdout:,}"
+            ),
         ),
-        Content.assemble(("folder: ", "dim"), str(res.folder)),
+        Content.assemble((_("folder: "), "dim"), str(res.folder)),
         Content.styled(f"  {'file':<24} {'rows':>10} {'bytes':>12}", "bold"),
     ]
     for f in res.files:
@@ -135,24 +141,35 @@ def result_content(res: ExportResult) -> Content:
         lines.append(Content(f"  {f['name']:<24} {rows:>10} {f['bytes']:>12,}"))
     if m.get("policies_off"):
         off = ", ".join(m["policies_off"])
-        lines.append(Content.assemble(("✗ ", LOUD), (f"policies switched OFF: {off}", BAD)))
+        lines.append(
+            Content.assemble(
+                ("✗ ", LOUD), (_("policies switched OFF: {names}").format(names=off), BAD)
+            )
+        )
     if m.get("send_at_passed"):
-        lines.append(Content.assemble(("✗ ", LOUD), ("forced past a send_at already past", BAD)))
+        lines.append(Content.assemble(("✗ ", LOUD), (_("forced past a send_at already past"), BAD)))
     prev = m.get("replaces")
     if prev:
         lines.append(
             Content.styled(
-                f"replaces the export of {prev['when']} ({prev['recipients']:,} recipients): "
-                "upload only this one",
+                _("replaces the export of {when} ({n} recipients): upload only this one").format(
+                    when=prev["when"], n=f"{prev['recipients']:,}"
+                ),
                 "$text-warning",
             )
         )
     if m.get("messages_note"):
-        lines.append(Content.styled(f"note: {m['messages_note']}", "$text-warning"))
+        lines.append(
+            Content.styled(_("note: {text}").format(text=m["messages_note"]), "$text-warning")
+        )
     d = m.get("drift") or {}
     if m.get("forced") and d.get("percent", 0) > d.get("limit", 0):
         moved = f"{d.get('approved', 0):,} approved → {d.get('now', 0):,} ({d.get('percent')}%)"
-        lines.append(Content.assemble(("✗ ", LOUD), (f"forced past drift_limit: {moved}", BAD)))
+        lines.append(
+            Content.assemble(
+                ("✗ ", LOUD), (_("forced past drift_limit: {moved}").format(moved=moved), BAD)
+            )
+        )
     return Content("\n").join(lines)
 
 
@@ -181,8 +198,9 @@ class ExportScreen(Screen[ExportResult | None]):
         super().__init__()
         self.campaign_path = Path(campaign_path)
         self.campaign: Campaign | None = None
-        self.cancel_event = threading.Event()
-        self.worker: Worker[None] | None = None
+        self.check_slot = JobSlot(self, "export-check")
+        self.export_slot = JobSlot(self, "export")
+        self.exporting = False  # from Export until ExportFinished (a cancel is still running)
         self.result: ExportResult | None = None
         self.previous: PreviousExport | None = None
         self.replace_confirmed = False
@@ -190,13 +208,16 @@ class ExportScreen(Screen[ExportResult | None]):
     def compose(self) -> ComposeResult:
         yield SnapshotHeader()
         yield Static(
-            Content.assemble(("Export  ", "bold"), self.campaign_path.name), id="export-title"
+            Content.assemble((_("Export") + "  ", "bold"), self.campaign_path.name),
+            id="export-title",
         )
-        yield Static(Content.styled("checking the approval…", "italic"), id="export-approval")
+        yield Static(Content.styled(_("checking the approval…"), "italic"), id="export-approval")
         with Horizontal(id="export-form"):
-            yield TickBox("force past drift_limit / a past send_at (recorded)", id="export-force")
-            yield Button("Export", id="export-go", variant="primary", disabled=True)
-            yield Button("Cancel", id="export-cancel", variant="error", disabled=True)
+            yield TickBox(
+                _("force past drift_limit / a past send_at (recorded)"), id="export-force"
+            )
+            yield Button(_("Export"), id="export-go", variant="primary", disabled=True)
+            yield Button(_("Cancel"), id="export-cancel", variant="error", disabled=True)
         yield ProgressBar(id="export-bar", show_eta=True)
         yield Static("", id="export-status")
         with VerticalScroll(id="export-scroll"):
@@ -205,38 +226,35 @@ class ExportScreen(Screen[ExportResult | None]):
 
     @property
     def running(self) -> bool:
-        return self.worker is not None and self.worker.is_running
+        return self.exporting
 
     def on_mount(self) -> None:
-        self.app.sub_title = f"Export {self.campaign_path.stem}"
+        self.app.sub_title = _("Export {stem}").format(stem=self.campaign_path.stem)
         self.query_one(ProgressBar).display = False
         self.check()
 
     def on_unmount(self) -> None:
-        self.cancel_event.set()  # leaving the screen (or quitting) kills a running export
+        self.check_slot.cancel()
+        self.export_slot.cancel()  # leaving the screen (or quitting) kills a running export
 
     def check(self) -> None:
         """Load the campaign and read its approval status in a thread worker."""
         session, path = self.app.session, self.campaign_path
 
-        def work() -> None:
-            try:
-                c = load_campaign(path, session.catalog, session.ws.root, session.store)
-                rec = load_approval(session.ws, c.stem)
-                changes: list[str] = []
-                if rec is not None:
-                    try:
-                        check_unchanged(session, c, rec)
-                    except ChangedSinceApproval as exc:
-                        changes = list(exc.audit.get("changes", []))
-                notes = [n for n in (send_time_passed(c), attributes_note(c)) if n]
-                prev = previous_export(session.ws, c.stem)
-            except KizunaError as exc:
-                self.post_message(ExportFinished(None, exc))
-                return
-            self.post_message(ApprovalChecked(c, rec, changes, notes, prev))
+        def body(job: Job) -> ApprovalChecked:
+            c = load_campaign(path, session.catalog, session.ws.root, session.store)
+            rec = load_approval(session.ws, c.stem)
+            changes: list[str] = []
+            if rec is not None:
+                try:
+                    check_unchanged(session, c, rec)
+                except ChangedSinceApproval as exc:
+                    changes = list(exc.audit.get("changes", []))
+            notes = [n for n in (send_time_passed(c), attributes_note(c)) if n]
+            prev = previous_export(session.ws, c.stem)
+            return ApprovalChecked(c, rec, changes, notes, prev)
 
-        self.run_worker(work, thread=True, group="export-check", exit_on_error=False)
+        self.check_slot.start(body, on_error=lambda exc: ExportFinished(None, exc))
 
     def _status(self, content: Content | str) -> None:
         self.query_one("#export-status", Static).update(content)
@@ -250,14 +268,17 @@ class ExportScreen(Screen[ExportResult | None]):
         if event.previous is not None:
             extra.append(
                 Content.styled(
-                    f"⚠ exported before: {event.previous.describe()}; exporting again replaces it",
+                    "⚠ "
+                    + _("exported before: {when}; exporting again replaces it").format(
+                        when=event.previous.describe()
+                    ),
                     "$text-warning",
                 )
             )
         self.query_one("#export-approval", Static).update(Content("\n").join([status, *extra]))
         self.query_one("#export-go", Button).disabled = False
         self.query_one("#export-go", Button).focus()
-        self._status(Content.styled("e exports · esc goes back", "dim"))
+        self._status(Content.styled(_("e exports · esc goes back"), "dim"))
 
     @on(Button.Pressed, "#export-go")
     def _go(self) -> None:
@@ -276,22 +297,23 @@ class ExportScreen(Screen[ExportResult | None]):
         if self.running:
             return
         if self.campaign is None:
-            self.notify("The campaign is still loading.", severity="warning")
+            self.notify(_("The campaign is still loading."), severity="warning")
             return
         if self.previous is not None and not self.replace_confirmed:
             self.replace_confirmed = True  # the next press goes ahead
             self._status(
                 Content.assemble(
-                    ("Replace? ", BAD),
-                    f"this replaces {self.previous.describe()}; press e again to export and "
-                    "replace it, esc to go back",
+                    (_("Replace? "), BAD),
+                    _(
+                        "this replaces {when}; press e again to export and replace it, "
+                        "esc to go back"
+                    ).format(when=self.previous.describe()),
                 )
             )
             return
         replace = self.previous is not None
         session, c = self.app.session, self.campaign
         force = self.query_one("#export-force", Checkbox).value
-        cancel = self.cancel_event = threading.Event()
         batch, pause = self.batch_size, self.pause
 
         def progress(done: int, total: int) -> None:
@@ -300,27 +322,22 @@ class ExportScreen(Screen[ExportResult | None]):
         def waiting(text: str) -> None:
             self.post_message(ExportWaiting(text))
 
-        def work() -> None:
-            try:
-                res = export_campaign(
-                    session,
-                    c,
-                    force=force,
-                    progress=progress,
-                    waiting=waiting,
-                    cancel=cancel,
-                    batch_size=batch,
-                    pause=pause,
-                    replace=replace,
-                )
-            except QueryCancelled as exc:
-                self.post_message(ExportFinished(None, exc, cancelled=True))
-            except KizunaError as exc:
-                self.post_message(ExportFinished(None, exc))
-            except Exception as exc:  # an engine bug must not take the app down
-                self.post_message(ExportFinished(None, KizunaError(f"unexpected error: {exc!r}")))
-            else:
-                self.post_message(ExportFinished(res, None))
+        def body(job: Job) -> ExportFinished:
+            res = export_campaign(
+                session,
+                c,
+                force=force,
+                progress=progress,
+                waiting=waiting,
+                cancel=job,
+                batch_size=batch,
+                pause=pause,
+                replace=replace,
+            )
+            return ExportFinished(res, None)
+
+        def cancelled(exc: QueryCancelled) -> ExportFinished:
+            return ExportFinished(None, exc, cancelled=True)
 
         self.query_one("#export-result", Static).update("")
         bar = self.query_one(ProgressBar)
@@ -328,29 +345,37 @@ class ExportScreen(Screen[ExportResult | None]):
         bar.update(total=None, progress=0)
         self.query_one("#export-go", Button).disabled = True
         self.query_one("#export-cancel", Button).disabled = False
-        self._status(Content.styled("exporting… esc cancels", "italic"))
-        self.worker = self.run_worker(work, thread=True, group="export", exit_on_error=False)
+        self._status(Content.styled(_("exporting… esc cancels"), "italic"))
+        self.exporting = True
+        self.export_slot.start(
+            body, on_error=lambda exc: ExportFinished(None, exc), on_cancelled=cancelled
+        )
 
     @on(ExportProgressed)
     def _progressed(self, event: ExportProgressed) -> None:
         self.query_one(ProgressBar).update(total=max(event.total, 1), progress=event.done)
-        done = f"exporting… {event.done:,} of {event.total:,} rows · esc cancels"
+        done = _("exporting… {done} of {total} rows · esc cancels").format(
+            done=f"{event.done:,}", total=f"{event.total:,}"
+        )
         self._status(Content.styled(done, "italic"))
 
     @on(ExportWaiting)
     def _waiting(self, event: ExportWaiting) -> None:
-        self._status(Content.styled(f"{event.text} · esc cancels", "italic"))
+        self._status(Content.styled(event.text + " · " + _("esc cancels"), "italic"))
 
     @on(ExportFinished)
     def _finished(self, event: ExportFinished) -> None:
+        self.exporting = False
         self.query_one("#export-go", Button).disabled = self.campaign is None
         self.query_one("#export-cancel", Button).disabled = True
         self.query_one(ProgressBar).display = event.result is not None
         out = self.query_one("#export-result", Static)
         if event.cancelled:
-            self._status(Content.assemble(("✗ Export cancelled: ", BAD), "nothing was written"))
+            self._status(
+                Content.assemble((_("✗ Export cancelled: "), BAD), _("nothing was written"))
+            )
         elif event.error is not None:
-            self._status(Content.styled("esc goes back", "dim"))
+            self._status(Content.styled(_("esc goes back"), "dim"))
             out.update(error_content(event.error))
         else:
             assert event.result is not None
@@ -358,14 +383,14 @@ class ExportScreen(Screen[ExportResult | None]):
             m = event.result.manifest
             self.previous = PreviousExport(m["export_id"], event.result.recipients, m["created_at"])
             self.replace_confirmed = False
-            self._status(Content.styled("esc goes back", "dim"))
+            self._status(Content.styled(_("esc goes back"), "dim"))
             out.update(result_content(event.result))
-            self.notify(f"Exported to {event.result.folder}", timeout=8)
+            self.notify(_("Exported to {folder}").format(folder=event.result.folder), timeout=8)
 
     def action_cancel(self) -> None:
         """Cancel a running export (its writer process is killed); else go back."""
         if self.running:
-            self.cancel_event.set()
-            self._status(Content.styled("cancelling…", "italic"))
+            self.export_slot.cancel()
+            self._status(Content.styled(_("cancelling…"), "italic"))
             return
         self.dismiss(self.result)

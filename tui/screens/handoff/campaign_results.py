@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from queries.core.errors import KizunaError
+from queries.core.i18n import _
 from queries.engines.jobs import Job
 from queries.measure.effect import MeasureResult
 from queries.measure.report import bar, verdict
@@ -71,7 +72,10 @@ def arm_lines(r: MeasureResult, cis: list[tuple[float | None, float | None]]) ->
     scale = max([0.01, *(hi for _, hi in cis if hi is not None)])
     lines = [
         Content.styled(
-            f"Conversion by arm (bar = rate, ├─┤ = 95% interval, 0–{scale * 100:.0f}%)", "bold"
+            _("Conversion by arm (bar = rate, ├─┤ = 95% interval, 0–{max}%)").format(
+                max=f"{scale * 100:.0f}"
+            ),
+            "bold",
         )
     ]
     for a, (lo, hi) in zip(arms, cis):
@@ -164,9 +168,9 @@ class CampaignResultsScreen(Screen[None]):
             id="results-title",
         )
         with Horizontal(id="results-form"):
-            yield Label("Later snapshot")
+            yield Label(_("Later snapshot"))
             yield Input(str(later), id="later")
-            yield Label("Window")
+            yield Label(_("Window"))
             yield Input("30d", id="window")
         yield Static("", id="results-status")
         with VerticalScroll(id="results-scroll"):
@@ -175,7 +179,7 @@ class CampaignResultsScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.app.sub_title = f"Results {self.stem}"
+        self.app.sub_title = _("Results {stem}").format(stem=self.stem)
         self.action_measure()
 
     def on_unmount(self) -> None:
@@ -193,7 +197,7 @@ class CampaignResultsScreen(Screen[None]):
         later = Path(self.query_one("#later", Input).value.strip()).expanduser()
         window = self.query_one("#window", Input).value.strip() or "30d"
         root, stem = self.app.session.ws.root, self.stem
-        self._status(Content.styled(f"measuring on {later.name} …", "italic"))
+        self._status(Content.styled(_("measuring on {file} …").format(file=later.name), "italic"))
 
         def body(job: Job) -> ResultsMeasured:
             from queries.measure.effect import measure
@@ -215,12 +219,13 @@ class CampaignResultsScreen(Screen[None]):
     def _measured(self, event: ResultsMeasured) -> None:
         self.result, self.summary = event.result, event.markdown
         r = event.result
-        head = (
-            f"export {r.export_id} · window {r.window_from} – {r.window_to} · "
-            f"snapshot as of {r.snapshot_as_of}"
+        head = _("export {id} · window {start} – {end} · snapshot as of {day}").format(
+            id=r.export_id, start=r.window_from, end=r.window_to, day=r.snapshot_as_of
         )
         partial = not r.complete
-        self._status(Content.assemble(("⚠ PARTIAL WINDOW  ", BAD) if partial else "", head))
+        self._status(
+            Content.assemble(("⚠ " + _("PARTIAL WINDOW") + "  ", BAD) if partial else "", head)
+        )
         self.query_one("#results-arms", Static).update(arm_lines(r, event.cis))
         self.query_one("#results-effect", Static).update(effect_lines(r))
 
@@ -233,24 +238,26 @@ class CampaignResultsScreen(Screen[None]):
 
     def action_copy(self) -> None:
         if self.summary is None:
-            self.notify("Nothing measured yet.", severity="warning")
+            self.notify(_("Nothing measured yet."), severity="warning")
             return
         self.app.copy_to_clipboard(self.summary)
-        self.notify("Copied the Markdown summary (paste it into your report).")
+        self.notify(_("Copied the Markdown summary (paste it into your report)."))
 
     def action_save(self) -> None:
         """Write the summary to the workspace: results/<campaign>-<export id>.md."""
         if self.summary is None or self.result is None:
-            self.notify("Nothing measured yet.", severity="warning")
+            self.notify(_("Nothing measured yet."), severity="warning")
             return
         path = results_path(self.app.session.ws.root, self.result)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(self.summary, encoding="utf-8")
         except OSError as exc:
-            self.notify(f"Cannot write {path}: {exc}", severity="error")
+            self.notify(
+                _("Cannot write {path}: {error}").format(path=path, error=exc), severity="error"
+            )
             return
-        self.notify(f"Saved {path}")
+        self.notify(_("Saved {files}").format(files=path))
 
     def action_back(self) -> None:
         self.slot.cancel()

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from queries.core.errors import KizunaError
+from queries.core.i18n import _
 from queries.engines.jobs import Job
 from queries.measure.backtest import Backtest
 from queries.segments.model import Segment
@@ -47,11 +48,19 @@ def backtest_content(b: Backtest) -> Content:
     """The segment against all customers: conversion and revenue over D+1 … D+W."""
     lines = [
         Content.styled(
-            f"Members on {b.as_of}; what they did {b.window_from} – {b.window_to}", "bold"
+            _("Members on {day}; what they did {start} – {end}").format(
+                day=b.as_of, start=b.window_from, end=b.window_to
+            ),
+            "bold",
         )
     ]
     if not b.complete:
-        lines.append(Content.styled(f"⚠ PARTIAL WINDOW: the snapshot ends on {b.observed_to}", BAD))
+        lines.append(
+            Content.styled(
+                "⚠ " + _("PARTIAL WINDOW: the snapshot ends on {day}").format(day=b.observed_to),
+                BAD,
+            )
+        )
     lines.append(
         Content(f"{'':14}{'people':>9}{'buyers':>8}{'conv.':>7}{'revenue':>13}{'/person':>9}")
     )
@@ -63,7 +72,7 @@ def backtest_content(b: Backtest) -> Content:
             )
         )
     lines.append(
-        Content.styled("The baseline a campaign to this segment must beat (no campaign).", "dim")
+        Content.styled(_("The baseline a campaign to this segment must beat (no campaign)."), "dim")
     )
     return Content("\n").join(lines)
 
@@ -95,9 +104,9 @@ class BacktestScreen(Screen[None]):
         as_of = self.app.session.snapshot.as_of  # type: ignore[attr-defined]
         yield SnapshotHeader()
         with Horizontal(id="backtest-form"):
-            yield Label("As of")
+            yield Label(_("As of"))
             yield Input((as_of - timedelta(days=30)).isoformat(), id="backtest-asof")
-            yield Label("Window")
+            yield Label(_("Window"))
             yield Input("30d", id="backtest-window")
         yield Static("", id="backtest-status")
         yield Static("", id="backtest-result")
@@ -120,12 +129,16 @@ class BacktestScreen(Screen[None]):
         try:
             day = date.fromisoformat(text)
         except ValueError:
-            self._status(Content.assemble(("✗ ", BAD), f"`{text}` is not a date (YYYY-MM-DD)"))
+            self._status(
+                Content.assemble(
+                    ("✗ ", BAD), _("`{text}` is not a date (YYYY-MM-DD)").format(text=text)
+                )
+            )
             return
         app, seg = self.app, self.segment
         ws = app.session.ws  # type: ignore[attr-defined]
         engine = getattr(app, "engine_arg", None)
-        self._status(Content.styled(f"backtesting as of {day} …", "italic"))
+        self._status(Content.styled(_("backtesting as of {day} …").format(day=day), "italic"))
 
         def body(job: Job) -> BacktestDone:
             from queries.measure.backtest import backtest

@@ -6,6 +6,7 @@ from textual.screen import Screen
 
 from queries.core.errors import KizunaError
 from queries.core.history import keep
+from queries.core.i18n import _
 from queries.segments.model import Segment, slugify
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.widgets.edits import referenced
@@ -47,7 +48,7 @@ class SegmentFilesMixin(Screen):
     def _free_name(self, name: str, allow: str | None = None) -> str | None:
         stem = slugify(name)
         if stem != allow and (self.app.session.ws.segments_dir / f"{stem}.yaml").exists():
-            return f"segments/{stem}.yaml already exists"
+            return _("segments/{stem}.yaml already exists").format(stem=stem)
         return None
 
     def action_duplicate(self) -> None:
@@ -62,11 +63,15 @@ class SegmentFilesMixin(Screen):
             path = self.app.session.ws.segments_dir / f"{slugify(name)}.yaml"
             Segment(name, seg.where, seg.description, path).save(path)
             keep(self.app.session.ws.state_dir, "segments", path)
-            self.notify(f"Duplicated as segments/{path.name}")
+            self.notify(_("Duplicated as segments/{file}").format(file=path.name))
             self.refill(select=path.stem)
 
         self.app.push_screen(
-            PromptScreen("Duplicate segment as", f"Copy of {seg.name}", check=self._free_name),
+            PromptScreen(
+                _("Duplicate segment as"),
+                _("Copy of {name}").format(name=seg.name),
+                check=self._free_name,
+            ),
             named,
         )
 
@@ -92,7 +97,9 @@ class SegmentFilesMixin(Screen):
                 seg.path.unlink(missing_ok=True)
             if users and slugify(name) != old:
                 self.notify(
-                    f"Kept the file name {old}.yaml: {', '.join(users)} refer to it.",
+                    _("Kept the file name {old}.yaml: {users} refer to it.").format(
+                        old=old, users=", ".join(users)
+                    ),
                     severity="warning",
                 )
             self.app.segments_changed()
@@ -100,7 +107,7 @@ class SegmentFilesMixin(Screen):
 
         self.app.push_screen(
             PromptScreen(
-                "Rename segment",
+                _("Rename segment"),
                 seg.name,
                 check=lambda n: None if users else self._free_name(n, allow=old),
             ),
@@ -112,9 +119,11 @@ class SegmentFilesMixin(Screen):
         if seg is None or seg.path is None:
             return
         users = self.users_of(seg.path.stem)
-        question = f"Delete “{seg.name}” (segments/{seg.path.name})?"
+        question = _("Delete “{name}” (segments/{file})?").format(name=seg.name, file=seg.path.name)
         if users:
-            question += f"\n⚠ {', '.join(users)} refer to it and will stop working."
+            question += "\n⚠ " + _("{users} refer to it and will stop working.").format(
+                users=", ".join(users)
+            )
 
         def answered(choice: str | None) -> None:
             if choice == "delete" and seg.path is not None:
@@ -122,10 +131,12 @@ class SegmentFilesMixin(Screen):
                 seg.path.unlink(missing_ok=True)
                 self.app.segments_changed()
                 self.notify(
-                    f"Deleted segments/{seg.path.name} (restore: kizuna restore {seg.path.stem})"
+                    _("Deleted segments/{file} (restore: kizuna restore {stem})").format(
+                        file=seg.path.name, stem=seg.path.stem
+                    )
                 )
                 self.refill()
 
         self.app.push_screen(
-            ConfirmScreen(question, [("delete", "Delete"), ("cancel", "Cancel")]), answered
+            ConfirmScreen(question, [("delete", _("Delete")), ("cancel", _("Cancel"))]), answered
         )

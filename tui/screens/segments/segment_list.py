@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, LoadingIndicator, Static
 
 from queries.core.errors import KizunaError
+from queries.core.i18n import _, ngettext
 from queries.segments.model import Segment
 from tui.fmt import PENDING, clip
 from tui.keymap import bind
@@ -59,14 +60,14 @@ class SegmentListScreen(SegmentFilesMixin):
     # -- session lifecycle -----------------------------------------------------------------
     def on_mount(self) -> None:
         table = self.table
-        table.add_column("Segment", key="name")
-        table.add_column("Audience", key="count")
-        table.add_column("% base", key="pct")
-        table.add_column("Description", key="description")
+        table.add_column(_("Segment"), key="name")
+        table.add_column(_("Audience"), key="count")
+        table.add_column(_("% base"), key="pct")
+        table.add_column(_("Description"), key="description")
         if self.app.session is not None:
             self.session_ready()
         else:
-            self.status(Content.styled("Opening the workspace…", "italic"))
+            self.status(Content.styled(_("Opening the workspace…"), "italic"))
 
     def session_progress(self, text: str) -> None:
         self.status(Content.styled(text, "italic"))
@@ -82,16 +83,16 @@ class SegmentListScreen(SegmentFilesMixin):
         self.query_one("#list-loading").display = False
         self.status(
             Content.assemble(
-                ("✗ Could not open the workspace: ", "bold $text-error"),
+                (_("✗ Could not open the workspace: "), "bold $text-error"),
                 error.render(),
-                ("\nFix it and press R to retry, or q to quit.", "dim"),
+                ("\n" + _("Fix it and press R to retry, or q to quit."), "dim"),
             )
         )
 
     def action_retry(self) -> None:
         if self.app.session is None:
             self.query_one("#list-loading").display = True
-            self.status(Content.styled("Opening the workspace…", "italic"))
+            self.status(Content.styled(_("Opening the workspace…"), "italic"))
             self.app.open_session()
 
     def on_screen_resume(self) -> None:
@@ -121,7 +122,7 @@ class SegmentListScreen(SegmentFilesMixin):
                 name, desc = stem, ""
             cached = self.app.cached_count(stem)
             if stem in self.errors:
-                count, pct = Text("✗ invalid", style="bold"), ""
+                count, pct = Text(_("✗ invalid"), style="bold"), ""
             elif cached is None:
                 count, pct = Text(PENDING, justify="right"), ""
                 todo.append(stem)
@@ -131,7 +132,7 @@ class SegmentListScreen(SegmentFilesMixin):
             table.add_row(Text(clip(name, 30)), count, pct, Text(clip(desc, desc_cells)), key=stem)
         if not table.row_count:
             self.status(
-                Content.assemble("No saved segments yet. ", ("Press n to build one.", "bold"))
+                Content.assemble(_("No saved segments yet. "), (_("Press n to build one."), "bold"))
             )
         if keep is not None:
             try:
@@ -142,7 +143,11 @@ class SegmentListScreen(SegmentFilesMixin):
         if todo:
             self.count_all(todo)
         elif table.row_count:
-            self.status(Content.styled(f"{table.row_count} saved segments", "dim"))
+            self.status(Content.styled(self.saved_text(), "dim"))
+
+    def saved_text(self) -> str:
+        n = self.table.row_count
+        return ngettext("{n} saved segment", "{n} saved segments", n).format(n=n)
 
     def short(self, message: str) -> str:
         """Error text with the workspace's folder left out (segments/x.yaml:3 …)."""
@@ -174,7 +179,7 @@ class SegmentListScreen(SegmentFilesMixin):
             Content.assemble(
                 (f"segments/{stem}.yaml", "bold"),
                 "  ",
-                (seg.description or "(no description)", "dim"),
+                (seg.description or _("(no description)"), "dim"),
             )
         )
 
@@ -182,7 +187,10 @@ class SegmentListScreen(SegmentFilesMixin):
     def count_all(self, stems: list[str]) -> None:
         session = self.app.session
         self.status(
-            Content.assemble((f"counting {len(stems)} segments…", "italic"), ("  esc stops", "dim"))
+            Content.assemble(
+                (_("counting {n} segments…").format(n=len(stems)), "italic"),
+                ("  " + _("esc stops"), "dim"),
+            )
         )
 
         def body(job):
@@ -222,7 +230,7 @@ class SegmentListScreen(SegmentFilesMixin):
         base = self.app.session.snapshot.base_size
         if event.count is None:
             self.errors[event.stem] = self.short(event.error or "failed")
-            table.update_cell(event.stem, "count", Text("✗ error", style="bold"))
+            table.update_cell(event.stem, "count", Text(_("✗ error"), style="bold"))
         else:
             self.app.remember_count(event.stem, event.count)
             table.update_cell(event.stem, "count", Text(f"{event.count:,}", justify="right"))
@@ -232,11 +240,11 @@ class SegmentListScreen(SegmentFilesMixin):
 
     @on(SegmentsCounted)
     def _all_counted(self, event: SegmentsCounted) -> None:
-        self.status(Content.styled(f"{self.table.row_count} saved segments", "dim"))
+        self.status(Content.styled(self.saved_text(), "dim"))
 
     def action_stop(self, quiet: bool = False) -> None:
         if self.count_slot.cancel() and not quiet:
-            self.status(Content.styled("counting stopped · c counts again", "italic"))
+            self.status(Content.styled(_("counting stopped · ctrl+r counts again"), "italic"))
 
     def action_recount(self) -> None:
         self.app.segments_changed()
@@ -260,6 +268,6 @@ class SegmentListScreen(SegmentFilesMixin):
         try:
             seg: Segment = self.app.session.store.load(stem)
         except KizunaError as exc:
-            self.notify(exc.render(), title="Cannot open", severity="error", timeout=10)
+            self.notify(exc.render(), title=_("Cannot open"), severity="error", timeout=10)
             return
         self.app.open_builder(seg)

@@ -1,0 +1,148 @@
+"""One live query: the audience of the segment being edited, and its waterfall, from one scan.
+
+Every edit (and every valid keystroke in an open condition dialog, as a *draft*) bumps a
+generation number and restarts the debounce (`JobSlot.later`), so a newer keystroke cancels
+it before any SQL runs. The query itself runs in a thread with a `Job`; a newer count
+interrupts the older one's cursor, and a result whose generation is not the current one is
+dropped. Results are cached by the segment's YAML text, so undo/redo and cancelling a dialog
+show their count at once. The owner forwards the result messages here and is told what to
+show through callbacks: it owns the widgets, this owns the query.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TypeVar
+
+from textual.widget import Widget
+
+from queries.engines.jobs import Job
+from queries.query.runner import Runner, Step, audience_of
+from queries.segments.model import Segment
+from tui.messages import AudienceCounted, QueryFailed, WaterfallComputed
+from tui.widgets.audience import Audience
+from tui.workers import JobSlot
+
+DEBOUNCE_S = 0.25
+CACHE_SIZE = 64
+V = TypeVar("V")
+
+
+class LiveCount:
+    """`request(segment)` counts it soon; `shown` gets each new audience line, `waterfall`
+    the steps of a counted segment, `previous` picks the count a new one is compared with."""
+
+    def __init__(
+        self,
+        owner: Widget,
+        runner: Callable[[], Runner],
+        clock: Callable[[], float],
+        shown: Callable[[Audience], None],
+        waterfall: Callable[[str, int, list[Step]], None],
+        previous: Callable[[str], int | None],
+    ) -> None:
+        self.runner = runner
+        self.clock = clock
+        self.shown = shown
+        self.waterfall = waterfall
+        self.previous = previous
+        self.debounce_s = DEBOUNCE_S
+        self.slot = JobSlot(owner, "count")
+        self.generation = 0
+        self.audience = Audience()
+        self.counts_shown: list[int] = []  # every count the line accepted (for tests)
+        self.count_calls = 0  # how many count queries started
+        self._counting_key: str | None = None
+        self._counts: OrderedDict[str, tuple[int, int]] = OrderedDict()
+        self._steps: OrderedDict[str, tuple[int, list[Step]]] = OrderedDict()
+
+    def known(self, key: str | None) -> int | None:
+        """The cached count of a segment's YAML text, if it was counted."""
+        hit = self._counts.get(key) if key is not None else None
+        return hit[0] if hit else None
+
+    def forget(self, key: str) -> None:
+        """Count this one again next time (the `c` key)."""
+        self._counts.pop(key, None)
+
+    # -- requests --------------------------------------------------------------------------
+    def request(self, seg: Segment, immediate: bool = False) -> None:
+        """Count `seg` soon (debounced); a cached answer is shown at once."""
+        self.generation += 1
+        key = seg.to_yaml()
+        self.slot.cancel()
+        if key in self._counts:
+            count, base = self._counts[key]
+            self._show_count(key, count, base)
+            if key in self._steps:
+                base, steps = self._steps[key]
+                self.waterfall(key, base, steps)
+            return
+        self.slot.later(0.0 if immediate else self.debounce_s, lambda: self._start(seg))
+
+    def invalid(self) -> None:
+        """A draft is not valid yet: count nothing, say so."""
+        self.generation += 1
+        self.slot.cancel()
+        self._set(self.audience.invalid())
+
+    def stop(self) -> None:
+        """Stop quietly (the owner is going away)."""
+        self.slot.cancel()
+
+    def cancel(self) -> bool:
+        """Esc: stop the pending or running count; True when there was one."""
+        if not self.slot.cancel():
+            return False
+        self.generation += 1
+        self._set(self.audience.cancelled())
+        return True
+
+    def _start(self, seg: Segment) -> None:
+        gen = self.generation
+        runner = self.runner()
+        self._counting_key = seg.to_yaml()
+        self.count_calls += 1
+        self._set(self.audience.start(self.clock()))
+
+        def body(job: Job) -> list[AudienceCounted | WaterfallComputed]:
+            # one scan gives the waterfall and the audience (its last step); unchanged event
+            # conditions are read from the per-condition cache
+            base, steps = runner.waterfall(seg, job, cached=True)
+            count = audience_of(base, steps)
+            return [AudienceCounted(gen, count, base), WaterfallComputed(gen, base, steps)]
+
+        self.slot.start(body, lambda exc: QueryFailed(gen, "count", exc))
+
+    # -- results (the owner forwards its messages) -----------------------------------------
+    def counted(self, event: AudienceCounted) -> None:
+        if event.generation != self.generation or self._counting_key is None:
+            return
+        _remember(self._counts, self._counting_key, (event.count, event.base))
+        self._show_count(self._counting_key, event.count, event.base)
+
+    def computed(self, event: WaterfallComputed) -> None:
+        if event.generation != self.generation or self._counting_key is None:
+            return
+        _remember(self._steps, self._counting_key, (event.base, event.steps))
+        self.waterfall(self._counting_key, event.base, event.steps)
+
+    def failed(self, event: QueryFailed) -> None:
+        if event.generation == self.generation:
+            self._set(self.audience.failed(event.error.render()))
+
+    def _show_count(self, key: str, count: int, base: int) -> None:
+        self.counts_shown.append(count)
+        self._set(self.audience.counted(count, base, self.previous(key)))
+
+    def _set(self, audience: Audience) -> None:
+        self.audience = audience
+        self.shown(audience)
+
+
+def _remember(cache: OrderedDict[str, V], key: str, value: V) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > CACHE_SIZE:
+        cache.popitem(last=False)

@@ -68,9 +68,10 @@ def test_full_export_in_a_worker_process(ws: Path, session: Session) -> None:
     with pytest.raises(ReplaceNeeded, match=r"exported before: the export of .*4 recipients"):
         export_campaign(session, c)  # a re-export must say it replaces the first one
     second = export_campaign(session, c, replace=True)
-    replaced = second.manifest["replaces"]
-    assert replaced["export_id"] == first.manifest["export_id"] and replaced["recipients"] == 4
-    assert first.manifest["replaces"] is None
+    replaced = second.manifest.replaces
+    assert replaced is not None
+    assert replaced["export_id"] == first.manifest.export_id and replaced["recipients"] == 4
+    assert first.manifest.replaces is None
     assert first.folder != second.folder and first.folder.parent == ws / "exports" / "spring"
     assert seen[-1] == (first.recipients, first.recipients)
     a, b = (r.folder / "audience.csv" for r in (first, second))

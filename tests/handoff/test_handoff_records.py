@@ -19,6 +19,7 @@ import queries.handoff.approval as approval_mod
 from queries.handoff import audit
 from queries.handoff.approval import approve, review
 from queries.handoff.approval_record import Approval, load_approval
+from queries.handoff.export.manifest import Manifest, ManifestInvalid
 from queries.handoff.export.write import write_export
 from queries.handoff.refusals import ApprovalInvalid
 from queries.query.session import open_session
@@ -120,3 +121,20 @@ def test_a_bad_approval_names_the_file_and_field(tmp_path: Path, change: Any, wo
 def test_broken_json_says_where(tmp_path: Path) -> None:
     with pytest.raises(ApprovalInvalid, match=r"x\.json: not valid JSON \(line 2, column 1"):
         Approval.from_json('{"campaign": "a",\n}', "x.json")
+
+
+def test_a_manifest_reads_back_byte_for_byte() -> None:
+    text = (GOLDEN / "manifest.json").read_text("utf-8")
+    m = Manifest.from_json(text)
+    assert m.to_json() == text
+    assert m.recipients == 4 and [f.name for f in m.files][-1] == "campaign.json"
+
+
+def test_a_bad_manifest_names_the_field() -> None:
+    data = json.loads((GOLDEN / "manifest.json").read_text("utf-8"))
+    data["forced"] = "no"
+    with pytest.raises(ManifestInvalid, match=r"^m\.json: `forced` must be bool, not str"):
+        Manifest.from_dict(data, "m.json")
+    del data["forced"]
+    with pytest.raises(ManifestInvalid, match=r"^m\.json: the manifest has no `forced`"):
+        Manifest.from_dict(data, "m.json")

@@ -138,7 +138,7 @@ async def test_export_after_approval_writes_the_folder_and_manifest(ws: Path) ->
         await pilot.press("e")
         await settle(pilot, timeout=30)
         assert len(exports(ws)) == 2 and screen.result is not first
-        assert screen.result.manifest["replaces"]["recipients"] == first.recipients
+        assert screen.result.manifest.replaces["recipients"] == first.recipients
         assert "replaces the export of" in text(screen, "#export-result")
 
 

@@ -29,6 +29,7 @@ from queries.engines.jobs import Job
 from queries.handoff.approval import AudienceChanges, Review, approve, review
 from queries.handoff.approval_record import Approval
 from queries.handoff.checks import previous_export
+from queries.handoff.export.manifest import Manifest
 from queries.handoff.export.run import ExportResult, export_file
 from queries.handoff.refusals import PreflightFailed, SendTimePassed
 from tui.cli.campaign import print_preflight
@@ -105,11 +106,11 @@ def print_changes(console: Console, ch: AudienceChanges | None, f: Funnel) -> No
         )
 
 
-def print_handoff_notes(console: Console, m: dict[str, Any]) -> None:
+def print_handoff_notes(console: Console, m: Manifest) -> None:
     """What the export replaced, a send time forced past, a file without the messages."""
-    if m.get("send_at_passed"):
+    if m.send_at_passed:
         console.print(Text("⚠ forced past a send_at already in the past", style="bold red"))
-    prev = m.get("replaces")
+    prev = m.replaces
     if prev:
         console.print(
             Text(
@@ -118,8 +119,8 @@ def print_handoff_notes(console: Console, m: dict[str, Any]) -> None:
                 style="yellow",
             )
         )
-    if m.get("messages_note"):
-        console.print(Text(f"Note: {m['messages_note']}", style="yellow"))
+    if m.messages_note:
+        console.print(Text(f"Note: {m.messages_note}", style="yellow"))
 
 
 def print_measurability(console: Console, rv: Review) -> None:
@@ -328,7 +329,7 @@ def export_cmd(
         )
         m = res.manifest
         if as_json:
-            _json({"count": res.recipients, **m})
+            _json({"count": res.recipients, **res.to_dict()})
             return
         msg = f"Exported {res.recipients:,} recipients (+{res.holdout:,} holdout) to {res.folder}"
         out.print(Text(msg, style="bold green"))
@@ -336,15 +337,15 @@ def export_cmd(
         for col in ("file", "rows", "bytes", "sha256"):
             t.add_column(col, justify="right" if col in ("rows", "bytes") else "left")
         for f in res.files:
-            rows = "" if f["rows"] is None else f"{f['rows']:,}"
-            t.add_row(f["name"], rows, f"{f['bytes']:,}", f["sha256"][:16] + "…")
+            rows = "" if f.rows is None else f"{f.rows:,}"
+            t.add_row(f.name, rows, f"{f.bytes:,}", f.sha256[:16] + "…")
         out.print(t)
-        if m["policies_off"]:
+        if m.policies_off:
             out.print(
-                Text("⚠ policies switched OFF: " + ", ".join(m["policies_off"]), style="bold red")
+                Text("⚠ policies switched OFF: " + ", ".join(m.policies_off), style="bold red")
             )
-        if m["forced"] and m["drift"]["percent"] > m["drift"]["limit"]:
-            d = m["drift"]
+        if m.forced and m.drift["percent"] > m.drift["limit"]:
+            d = m.drift
             moved = f"{d['approved']:,} approved → {d['now']:,} ({d['percent']}%)"
             out.print(Text(f"⚠ forced past drift_limit: {moved}", style="bold red"))
         print_handoff_notes(out, m)

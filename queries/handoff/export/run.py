@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from queries.engines import engine_settings
 from queries.engines.jobs import Job
 from queries.handoff import audit, ledger
 from queries.handoff.approval_record import load_approval
+from queries.handoff.export.manifest import ExportFile, Manifest, ManifestInvalid
 from queries.handoff.export.request import ExportRequest
 from queries.handoff.refusals import ExportBusy, ExportError, NotApproved, from_dict
 from queries.query.session import Session
@@ -43,24 +44,47 @@ Notice = Callable[[str], None]  # the worker's session: "building the features c
 KILL_GRACE_S = 2.0
 
 
-@dataclass
+RUN_KEYS = ("folder", "elapsed_s", "timings_s")  # the worker's result beyond manifest.json
+
+
+@dataclass(frozen=True)
 class ExportResult:
-    """A finished export: its folder and manifest."""
+    """A finished export: its folder, its manifest, and where the time went."""
 
     folder: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
+    elapsed_s: float = 0.0
+    timings_s: dict[str, float] = field(default_factory=dict)
 
     @property
-    def files(self) -> list[dict[str, Any]]:
-        return self.manifest["files"]
+    def files(self) -> tuple[ExportFile, ...]:
+        return self.manifest.files
 
     @property
     def recipients(self) -> int:
-        return int(self.manifest["counts"]["recipients"])
+        return self.manifest.recipients
 
     @property
     def holdout(self) -> int:
-        return int(self.manifest["counts"]["holdout"])
+        return self.manifest.holdout
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest and the run, as the worker reported them (`kizuna export --json`)."""
+        return self.manifest.to_dict() | {
+            "folder": str(self.folder),
+            "elapsed_s": self.elapsed_s,
+            "timings_s": self.timings_s,
+        }
+
+    @classmethod
+    def from_worker(cls, result: dict[str, Any]) -> ExportResult:
+        """Type the worker's result line (the manifest plus `RUN_KEYS`)."""
+        data = dict(result)
+        run = {k: data.pop(k, None) for k in RUN_KEYS}
+        if not isinstance(run["folder"], str):
+            raise ManifestInvalid("the export worker's result has no `folder`")
+        m = Manifest.from_dict(data, "the export worker's result")
+        return cls(Path(run["folder"]), m, float(run["elapsed_s"] or 0), run["timings_s"] or {})
 
 
 def exports_root(ws: Workspace, out: Path | None = None) -> Path:
@@ -193,7 +217,7 @@ def export_file(
     watch = Watch(progress, cancel, timeout, waiting, notice)
     try:
         with _Lock(ws, stem):
-            manifest = _run_worker(req, root / stem, watch)
+            res = ExportResult.from_worker(_run_worker(req, root / stem, watch))
     except QueryCancelled:
         ledger.recover(ws)
         audit.record(ws, "export", stem, "cancelled", **base)
@@ -211,20 +235,21 @@ def export_file(
             ws, "export", stem, "refused", reason=exc.reason, detail=exc.audit or None, **base
         )
         raise
+    m = res.manifest
     audit.record(
         ws,
         "export",
         stem,
         "ok",
         **base,
-        export_id=manifest["export_id"],
-        preset=manifest["preset"],
-        funnel={s["key"]: s["count"] for s in manifest["funnel"]["steps"]},
-        policies_off=manifest["policies_off"] or None,
-        forced=manifest["forced"] or None,
-        files=[{k: f[k] for k in ("name", "rows", "bytes", "sha256")} for f in manifest["files"]],
+        export_id=m.export_id,
+        preset=m.preset,
+        funnel={s["key"]: s["count"] for s in m.funnel["steps"]},
+        policies_off=m.policies_off or None,
+        forced=m.forced or None,
+        files=[f.to_dict() for f in m.files],
     )
-    return ExportResult(Path(manifest["folder"]), manifest)
+    return res
 
 
 def _remove_partials(folder: Path, pid: int, known: str | None) -> None:

@@ -41,6 +41,7 @@ from queries.handoff.approval_record import Approval
 from queries.handoff.export import fast as export_fast
 from queries.handoff.export import lookup as export_lookup
 from queries.handoff.export.formats import Sink, Writer, file_info
+from queries.handoff.export.manifest import ExportFile, Manifest
 from queries.handoff.export.request import ExportRequest, Handoff
 from queries.handoff.export.rows import Rows, holdout_select
 from queries.handoff.fingerprint import Fingerprint
@@ -195,44 +196,43 @@ def _write_locked(
         created = datetime.now(timezone.utc)
         spec = _campaign_json(session, c, funnel, approval, fp, export_id)
         files.append(_json_file(partial, "campaign.json", spec))
-        manifest = {
-            "kizuna_export": 1,
-            "campaign": stem,
-            "name": c.name,
-            "export_id": final_name,
-            "created_at": created.isoformat(timespec="seconds"),
-            "preset": preset.name,
-            "format": preset.format,
-            "encoding": preset.text_encoding(c.encoding),
-            "messages": with_messages,
-            "as_of": funnel.as_of.isoformat(),
-            "snapshot": _identity(session),
-            "counts": {
+        manifest = Manifest(
+            campaign=stem,
+            name=c.name,
+            export_id=final_name,
+            created_at=created.isoformat(timespec="seconds"),
+            preset=preset.name,
+            format=preset.format,
+            encoding=preset.text_encoding(c.encoding),
+            messages=with_messages,
+            as_of=funnel.as_of.isoformat(),
+            snapshot=_identity(session),
+            counts={
                 "recipients": funnel.recipients,
                 "holdout": funnel.holdout,
                 "arms": funnel.arms,
             },
-            "funnel": funnel.to_dict(),
-            "policies_off": funnel.policies_off,
-            "forced": bool(force and (moved > c.drift_limit or handoff.past_send)),
-            "send_at_passed": handoff.past_send,
-            "replaces": handoff.replaces_dict(),
-            "messages_note": attributes_note(c) if not with_messages else None,
-            "drift": {
+            funnel=funnel.to_dict(),
+            policies_off=funnel.policies_off,
+            forced=bool(force and (moved > c.drift_limit or handoff.past_send)),
+            send_at_passed=handoff.past_send,
+            replaces=handoff.replaces_dict(),
+            messages_note=attributes_note(c) if not with_messages else None,
+            drift={
                 "approved": approved,
                 "now": funnel.recipients,
                 "percent": round(min(moved, 1e9), 2),
                 "limit": c.drift_limit,
             },
-            "approval": {
+            approval={
                 "approved_by": approval.approved_by,
                 "approved_at": approval.approved_at,
                 "fingerprint": fp.sha256,
             },
-            "fast_path": fast_used,
-            "files": files,
-        }
-        _json_file(partial, "manifest.json", manifest)
+            fast_path=fast_used,
+            files=tuple(ExportFile(**f) for f in files),
+        )
+        _json_file(partial, "manifest.json", manifest.to_dict())
         lap("holdout_and_json")
         contacted = c.when.send_at.astimezone(timezone.utc) if c.when.send_at else created
         select = ledger.rows_select(table.copy(), stem, c.how.channel, contacted, final_name)
@@ -260,10 +260,11 @@ def _write_locked(
         raise
     finally:
         engine.drop(table)  # (if this fails, the table dies with the process anyway)
-    manifest["folder"] = str(root / final_name)
-    manifest["elapsed_s"] = round(time.perf_counter() - start, 3)
-    manifest["timings_s"] = laps  # (not in manifest.json) where the time went
-    return manifest
+    return manifest.to_dict() | {
+        "folder": str(root / final_name),
+        "elapsed_s": round(time.perf_counter() - start, 3),
+        "timings_s": laps,  # (not in manifest.json) where the time went
+    }
 
 
 def _audience(

@@ -137,18 +137,18 @@ def result_content(res: ExportResult) -> Content:
         Content.styled(f"  {'file':<24} {'rows':>10} {'bytes':>12}", "bold"),
     ]
     for f in res.files:
-        rows = "" if f.get("rows") is None else f"{f['rows']:,}"
-        lines.append(Content(f"  {f['name']:<24} {rows:>10} {f['bytes']:>12,}"))
-    if m.get("policies_off"):
-        off = ", ".join(m["policies_off"])
+        rows = "" if f.rows is None else f"{f.rows:,}"
+        lines.append(Content(f"  {f.name:<24} {rows:>10} {f.bytes:>12,}"))
+    if m.policies_off:
+        off = ", ".join(m.policies_off)
         lines.append(
             Content.assemble(
                 ("✗ ", LOUD), (_("policies switched OFF: {names}").format(names=off), BAD)
             )
         )
-    if m.get("send_at_passed"):
+    if m.send_at_passed:
         lines.append(Content.assemble(("✗ ", LOUD), (_("forced past a send_at already past"), BAD)))
-    prev = m.get("replaces")
+    prev = m.replaces
     if prev:
         lines.append(
             Content.styled(
@@ -158,12 +158,12 @@ def result_content(res: ExportResult) -> Content:
                 "$text-warning",
             )
         )
-    if m.get("messages_note"):
+    if m.messages_note:
         lines.append(
-            Content.styled(_("note: {text}").format(text=m["messages_note"]), "$text-warning")
+            Content.styled(_("note: {text}").format(text=m.messages_note), "$text-warning")
         )
-    d = m.get("drift") or {}
-    if m.get("forced") and d.get("percent", 0) > d.get("limit", 0):
+    d = m.drift
+    if m.forced and d.get("percent", 0) > d.get("limit", 0):
         moved = f"{d.get('approved', 0):,} approved → {d.get('now', 0):,} ({d.get('percent')}%)"
         lines.append(
             Content.assemble(
@@ -381,7 +381,7 @@ class ExportScreen(Screen[ExportResult | None]):
             assert event.result is not None
             self.result = event.result
             m = event.result.manifest
-            self.previous = PreviousExport(m["export_id"], event.result.recipients, m["created_at"])
+            self.previous = PreviousExport(m.export_id, event.result.recipients, m.created_at)
             self.replace_confirmed = False
             self._status(Content.styled(_("esc goes back"), "dim"))
             out.update(result_content(event.result))

@@ -174,7 +174,7 @@ class Engine:
             if len(rows) > self.max_collect:
                 raise EngineError(
                     f"the query returned more than {self.max_collect:,} rows on {self.kind}; "
-                    "large audiences stay on the engine (export writes them with engine.write)"
+                    "large audiences stay on the engine (an export streams them to its files)"
                 )
             return rows
 
@@ -183,10 +183,10 @@ class Engine:
     def stream(self, sql: str, job: Job | None = None, size: int = 10_000) -> Iterator[list[tuple]]:
         """Rows in batches (for exports on engines that are not distributed)."""
         self.ensure_features()
-        raise EngineError(f"streaming rows is not available on {self.kind}; use engine.write")
+        raise EngineError(f"streaming rows is not available on {self.kind}")
 
-    def execute(self, sql: str) -> None:
-        """Run a statement that returns nothing (DDL)."""
+    def statement(self, sql: str) -> None:
+        """Run a statement that returns nothing (DDL); `run` is for queries with rows."""
         with self._lock:
             self._statement(sql)
 

@@ -254,7 +254,7 @@ class DbApiEngine(Engine):
     def drop(self, relation: exp.Expr) -> None:
         if isinstance(relation, exp.Table):
             try:
-                self.execute(f'DROP TABLE IF EXISTS "{relation.name}"')
+                self.statement(f'DROP TABLE IF EXISTS "{relation.name}"')
             except EngineError:
                 pass
 

@@ -44,7 +44,7 @@ class DuckDBEngine(Engine):
         """Batches from one cursor the job can interrupt (Job.stream)."""
         yield from (job or Job()).stream(self.cursor, sql, size)
 
-    def execute(self, sql: str) -> None:
+    def statement(self, sql: str) -> None:
         self.run(sql)
 
     def materialise(self, name: str, select: exp.Select, job: Job | None = None) -> exp.Expr:

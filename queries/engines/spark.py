@@ -251,8 +251,8 @@ class SparkEngine(Engine):
         """A cached temporary view: computed once on the executors, read by every file."""
         self.ensure_features()
         sql = self.render(select)
-        self.execute(f"CREATE OR REPLACE TEMPORARY VIEW `{name}` AS {sql}")
-        self.execute(f"CACHE TABLE `{name}`")
+        self.statement(f"CREATE OR REPLACE TEMPORARY VIEW `{name}` AS {sql}")
+        self.statement(f"CACHE TABLE `{name}`")
         return exp.Table(this=exp.to_identifier(name, quoted=True))
 
     def drop(self, relation: exp.Expr) -> None:

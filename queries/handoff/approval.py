@@ -99,7 +99,7 @@ def audience_changes(
         return None
     last = contacts.on_engine(session.engine, [path], "l", LAST_EXPORT)
     assert last is not None
-    run = lambda q: session.runner.execute(q, job)  # noqa: E731
+    run = lambda q: session.runner.fetch(q, job)  # noqa: E731
     lid = exp.column("customer_id", "l", quoted=True)
     sid = exp.cast(exp.column("customer_id", "s", quoted=True), exp.DataType.build("VARCHAR"))
     step, arm = exp.column("kz_step", "s", quoted=True), exp.column("kz_arm", "s", quoted=True)

@@ -56,7 +56,7 @@ def cleared(session: Session, c: Campaign, req: ExportRequest) -> Handoff:
     return Handoff(past_send, check_replace(session.ws, c, req.replace))
 
 
-def run(req: ExportRequest) -> dict[str, Any]:
+def export(req: ExportRequest) -> dict[str, Any]:
     """Open a session, check and write the export described by `req`; returns the manifest."""
     from queries.campaigns.parse import load_campaign
     from queries.handoff.export.write import write_request
@@ -92,7 +92,7 @@ def main() -> int:
     line = sys.stdin.readline()
     threading.Thread(target=_watch_parent, daemon=True).start()
     try:
-        _emit({"result": run(ExportRequest.from_json(line))})
+        _emit({"result": export(ExportRequest.from_json(line))})
         return 0
     except Stopped as stop:
         _emit({"error": _error(stop.error), "stage": stop.stage})

@@ -9,6 +9,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from queries.core.errors import KizunaError
 from queries.core.i18n import N_, _, language
+from tui.kizuna import kizuna
 
 Command = tuple[str, Callable[[], object], str]
 
@@ -29,21 +30,23 @@ class KizunaCommands(Provider):
     def _commands(self) -> list[Command]:
         from tui.screens.builder.builder import BuilderScreen
 
-        app = self.app
+        app, k = self.app, kizuna(self.app)
         screen = self.screen
         out: list[Command] = [
-            (title("Toggle light / dark theme"), app.action_toggle_theme, "ctrl+t"),
-            (title("Help: keys and tour"), app.action_help, "F1"),
+            (title("Toggle light / dark theme"), k.action_toggle_theme, "ctrl+t"),
+            (title("Help: keys and tour"), k.action_help, "F1"),
         ]
-        session = getattr(app, "session", None)
+        session = k.session
         if session is None:
             return out
-        out.append((title("New segment"), app.new_segment, _("start from an empty ALL group")))
+        out.append((title("New segment"), k.new_segment, _("start from an empty ALL group")))
+        from tui.screens.campaigns.campaign_calendar import open_calendar
         from tui.screens.campaigns.campaign_list import open_campaigns
 
         out.append(
             (title("Campaigns: messages, preview, preflight"), partial(open_campaigns, app), "c")
         )
+        out.append((title("Send calendar: campaigns by day"), partial(open_calendar, app), "k"))
         out.extend(_campaign_commands(app, session))
         for stem in session.store.names():
             try:
@@ -53,10 +56,11 @@ class KizunaCommands(Provider):
             out.append(
                 (
                     title("Open segment: {name}", name=name),
-                    partial(app.open_stem, stem),
+                    partial(k.open_stem, stem),
                     f"{stem}.yaml",
                 )
             )
+        out.extend(_editor_commands(screen))
         if not isinstance(screen, BuilderScreen):
             return out
         act = screen.run_action
@@ -97,9 +101,9 @@ class KizunaCommands(Provider):
                         "overlap",
                     )
                 )
-        from tui.widgets.look_sql import DIALECTS
+        from queries.engines.dialects import DIALECT_NAMES
 
-        for d in DIALECTS:
+        for d in DIALECT_NAMES:
             out.append(
                 (title("SQL for {dialect}", dialect=d), partial(_dialect, screen, d), "dialect")
             )
@@ -115,6 +119,30 @@ class KizunaCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+# the campaign editor's keys, findable by name (`coupon`, `policy`, ...) from its palette
+EDITOR_COMMANDS = (
+    (N_("Coupon: a code per recipient or from a pool file…"), "coupon", "c"),
+    (N_("Exclusions: leave people out of this campaign…"), "exclusions", "x"),
+    (N_("Contact policy: consent, suppression, cap, dedupe, quiet hours…"), "policy", "p"),
+    (N_("Preflight: render every recipient and check"), "preflight", "f"),
+    (N_("Edit the message"), "edit", "e"),
+    (N_("Preview a customer id"), "customer", "i"),
+    (N_("Next variant"), "next_variant", "v"),
+    (N_("HTML as source / as text"), "raw", "r"),
+    (N_("Save the campaign"), "save", "ctrl+s"),
+    (N_("Back to the campaign list"), "back", "q"),
+)
+
+
+def _editor_commands(screen) -> list[Command]:
+    """The campaign editor's actions, when the palette is opened from it."""
+    from tui.screens.campaigns.campaign_edit import CampaignEditScreen
+
+    if not isinstance(screen, CampaignEditScreen):
+        return []
+    return [(title(m), partial(screen.run_action, a), key) for m, a, key in EDITOR_COMMANDS]
 
 
 def _breakdown(screen, field: str) -> None:

@@ -62,7 +62,7 @@ async def test_coupon_from_a_pool_file_then_generated_then_none(ws):
         assert isinstance(app.screen, CouponScreen)
         await choose(pilot, 1)  # a code per recipient → codes from a pool CSV file
         assert app.screen.query_one("#cp-kind", Select).value == "pool"
-        await pilot.press("tab")
+        # the cursor is in the pool file's box: typed straight away, nothing lost
         await type_text(pilot, "campaigns/nope.csv")
         await pilot.press("enter")
         assert isinstance(app.screen, CouponScreen)  # refused, with the engine's words
@@ -76,8 +76,7 @@ async def test_coupon_from_a_pool_file_then_generated_then_none(ws):
         assert c.coupon == Coupon(pool_file="campaigns/birthday_coupons.csv")
 
         await pilot.press("c")
-        await choose(pilot, -1)  # back to a code per recipient
-        await pilot.press("tab")
+        await choose(pilot, -1)  # back to a code per recipient: the cursor is in the prefix
         await type_text(pilot, "W B")  # not a valid prefix
         await pilot.press("enter")
         assert "`prefix` is up to 16 letters" in error_text(app)

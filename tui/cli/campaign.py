@@ -60,7 +60,7 @@ def _funnel(p: Preview) -> Table:
     for s in p.funnel:
         t.add_row(Text(s.label), f"{s.count:,}", f"−{s.removed:,}")
     arms = ", ".join(f"{k} {v:,}" for k, v in p.arms.items())
-    t.add_row(Text(f"→ arms: {arms}", style="dim"), "", "")
+    t.add_row(Text(_("→ arms: {arms}").format(arms=arms), style="dim"), "", "")
     return t
 
 
@@ -69,10 +69,17 @@ def _message(s: Any, raw: bool) -> Panel:
     body: list[Any] = [Text(values, style="dim")]
     for variant, parts in s.messages.items():
         mark = " (assigned)" if variant == s.arm else ""
-        body.append(Text(f"── variant {variant}{mark}", style="bold cyan"))
+        body.append(
+            Text(
+                _("── variant {variant}{mark}").format(variant=variant, mark=mark),
+                style="bold cyan",
+            )
+        )
         for part, r in parts.items():
             if r.error:
-                body.append(Text(f"{part}: error: {r.error}", style="red"))
+                body.append(
+                    Text(_("{part}: error: {error}").format(part=part, error=r.error), style="red")
+                )
                 continue
             text = r.text or ""
             if part == "body" and not raw and is_html(text):
@@ -83,14 +90,21 @@ def _message(s: Any, raw: bool) -> Panel:
             if r.fallbacks:
                 body.append(Text("fallback used: " + "; ".join(r.fallbacks), style="yellow"))
             if r.unencodable:
-                body.append(Text(f"cannot encode: {' '.join(r.unencodable)}", style="red"))
+                body.append(
+                    Text(
+                        _("cannot encode: {unencodable}").format(
+                            unencodable=" ".join(r.unencodable)
+                        ),
+                        style="red",
+                    )
+                )
     title = f"{s.customer_id} · {s.arm}"
     return Panel(Group(*body), title=Text(title), title_align="left")
 
 
 def print_preflight(console: Console, r: PreflightReport) -> None:
     """The preflight report: blocking findings, fallbacks, sizes, distinct messages."""
-    head = Text("Preflight ", style="bold")
+    head = Text(_("Preflight "), style="bold")
     head.append("OK" if r.ok else "PROBLEMS", style="bold green" if r.ok else "bold red")
     head.append(
         f"  {r.recipients:,} recipients rendered in {r.elapsed:.1f}s"
@@ -127,18 +141,38 @@ def print_preflight(console: Console, r: PreflightReport) -> None:
         pct = 100 * fb.count / r.recipients if r.recipients else 0
         console.print(
             Text(
-                f"  fallback {fb.variant}.{fb.part} {fb.label} (line {fb.line}): "
-                f"{fb.count:,} ({pct:.1f}%)",
+                _("  fallback {variant}.{part} {label} (line {line}): {count} ({pct}%)").format(
+                    variant=fb.variant,
+                    part=fb.part,
+                    label=fb.label,
+                    line=fb.line,
+                    count=format(fb.count, ","),
+                    pct=format(pct, ".1f"),
+                ),
                 style="yellow" if fb.count else "dim",
             )
         )
     for note in r.notes:
-        console.print(Text(f"  Note: {note}", style="yellow"))
+        console.print(Text(_("  Note: {note}").format(note=note), style="yellow"))
     sizes = ", ".join(f"{p} max {n:,}/{lim:,} {u}" for p, (n, u, lim) in r.largest.items())
     distinct = ", ".join(f"{p} {n:,}" for p, n in r.distinct.items())
-    console.print(Text(f"  sizes: {sizes}; distinct messages: {distinct}", style="dim"))
+    console.print(
+        Text(
+            _("  sizes: {sizes}; distinct messages: {distinct}").format(
+                sizes=sizes, distinct=distinct
+            ),
+            style="dim",
+        )
+    )
     if r.coupon_collisions:
-        console.print(Text(f"  coupon collisions resolved: {r.coupon_collisions}", style="dim"))
+        console.print(
+            Text(
+                _("  coupon collisions resolved: {coupon_collisions}").format(
+                    coupon_collisions=r.coupon_collisions
+                ),
+                style="dim",
+            )
+        )
 
 
 def _progress_preflight(s: Any, c: Campaign, job: Job, encoding: str | None) -> PreflightReport:
@@ -199,7 +233,11 @@ def preview(
 ) -> None:
     """Preview a campaign: 3W1H, audience, sample messages per variant, and the preflight."""
     if encoding is not None and encoding not in ENCODINGS:
-        err.print(f"error: unknown encoding `{encoding}`; use {' or '.join(ENCODINGS)}")
+        err.print(
+            _("error: unknown encoding `{encoding}`; use {encodings}").format(
+                encoding=encoding, encodings=" or ".join(ENCODINGS)
+            )
+        )
         raise typer.Exit(2)
 
     _check_engine(engine)
@@ -223,9 +261,9 @@ def preview(
         )
         out.print(_funnel(p))
         for off in p.policies_off:
-            out.print(Text(f"⚠ POLICY OFF: {off}", style="bold reverse red"))
+            out.print(Text(_("⚠ POLICY OFF: {off}").format(off=off), style="bold reverse red"))
         for note in p.notes:
-            out.print(Text(f"Note: {note}", style="yellow"))
+            out.print(Text(_("Note: {note}").format(note=note), style="yellow"))
         for sm in p.samples:
             out.print(_message(sm, raw))
         if report is not None:

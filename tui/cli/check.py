@@ -15,7 +15,7 @@ from tui.cli.main import DbOpt, JsonOpt, WorkspaceOpt, _json, app, err, guarded,
 
 def print_check(r: CheckReport) -> None:
     """Tables found (physical names), what is unavailable and why, channels, errors."""
-    out.print(Text(f"snapshot {r.snapshot}", style="bold"))
+    out.print(Text(_("snapshot {snapshot}").format(snapshot=r.snapshot), style="bold"))
     t = Table(show_edge=False, title="Tables", title_justify="left")
     for col in ("table", "found as", "columns", "missing (why)"):
         t.add_column(col, overflow="fold")
@@ -36,7 +36,11 @@ def print_check(r: CheckReport) -> None:
         )
         t.add_row(tr.name, Text(tr.physical), Text(cols), Text(miss))
     out.print(t)
-    out.print(Text(f"{r.available} customer fields available", style="green"))
+    out.print(
+        Text(
+            _("{available} customer fields available").format(available=r.available), style="green"
+        )
+    )
     if r.fields or r.events or r.event_fields:
         u = Table(show_edge=False, title="Unavailable", title_justify="left")
         u.add_column("field or event")
@@ -47,7 +51,7 @@ def print_check(r: CheckReport) -> None:
     for ch, refusal in r.channels.items():
         out.print(Text(f"{ch}: " + ("can be used" if refusal is None else f"refused — {refusal}")))
     for e in r.errors:
-        err.print(f"[bold red]error:[/] {escape(e)}", soft_wrap=True)
+        err.print(_("[bold red]error:[/] {e}").format(e=escape(e)), soft_wrap=True)
 
 
 @app.command(

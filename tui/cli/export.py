@@ -68,19 +68,31 @@ def print_funnel(console: Console, f: Funnel) -> None:
         for reason, n in s.by_reason.items():
             t.add_row(Text(f"  {reason}", style="dim"), "", Text(f"−{n:,}", style="dim"))
     arms = ", ".join(f"{k} {v:,}" for k, v in f.arms.items())
-    t.add_row(Text(f"→ recipients {f.recipients:,}; arms: {arms}", style="bold"), "", "")
+    t.add_row(
+        Text(
+            _("→ recipients {recipients}; arms: {arms}").format(
+                recipients=format(f.recipients, ","), arms=arms
+            ),
+            style="bold",
+        ),
+        "",
+        "",
+    )
     console.print(t)
     if f.policies_off:
         names = ", ".join(f.policies_off)
         console.print(
-            Text(f"⚠ policies switched OFF in the campaign file: {names}", style="bold red")
+            Text(
+                _("⚠ policies switched OFF in the campaign file: {names}").format(names=names),
+                style="bold red",
+            )
         )
 
 
 def print_changes(console: Console, ch: AudienceChanges | None, f: Funnel) -> None:
     """Who entered and left the recipients since the last export."""
     if ch is None:
-        console.print(Text("No earlier export of this campaign: everyone is new.", style="dim"))
+        console.print(Text(_("No earlier export of this campaign: everyone is new."), style="dim"))
         return
     head = f"Since the last export ({ch.last_export}, {ch.previous:,} recipients): "
     console.print(Text(head + f"+{ch.entered:,} entered, −{ch.left:,} left", style="bold"))
@@ -96,7 +108,7 @@ def print_changes(console: Console, ch: AudienceChanges | None, f: Funnel) -> No
     names = labels(f.query.campaign) if f.query is not None else {}
     for step, n in ch.left_by_step.items():
         why = "no longer in the segment" if step == "segment" else names.get(step, step)
-        console.print(Text(f"  left: {n:,} — {why}", style="dim"))
+        console.print(Text(_("  left: {n} — {why}").format(n=format(n, ","), why=why), style="dim"))
     if ch.left_ids:
         console.print(
             Text(
@@ -109,18 +121,26 @@ def print_changes(console: Console, ch: AudienceChanges | None, f: Funnel) -> No
 def print_handoff_notes(console: Console, m: Manifest) -> None:
     """What the export replaced, a send time forced past, a file without the messages."""
     if m.send_at_passed:
-        console.print(Text("⚠ forced past a send_at already in the past", style="bold red"))
+        console.print(Text(_("⚠ forced past a send_at already in the past"), style="bold red"))
     prev = m.replaces
     if prev:
         console.print(
             Text(
-                f"Replaces the export of {prev['when']} ({prev['recipients']:,} recipients, "
-                f"{prev['export_id']}): upload only this one",
+                _(
+                    "Replaces the export of {when} ({recipients} recipients, {export_id}): "
+                    "upload only this one"
+                ).format(
+                    when=prev["when"],
+                    recipients=format(prev["recipients"], ","),
+                    export_id=prev["export_id"],
+                ),
                 style="yellow",
             )
         )
     if m.messages_note:
-        console.print(Text(f"Note: {m.messages_note}", style="yellow"))
+        console.print(
+            Text(_("Note: {messages_note}").format(messages_note=m.messages_note), style="yellow")
+        )
 
 
 def print_measurability(console: Console, rv: Review) -> None:
@@ -169,7 +189,7 @@ def approve_cmd(
 ) -> None:
     """Review a campaign (funnel, preflight, who entered and left) and record its approval."""
     if not by.strip():
-        err.print("error: --by needs the approver's name")
+        err.print(_("error: --by needs the approver's name"))
         raise typer.Exit(2)
 
     _check_engine(engine)
@@ -199,7 +219,7 @@ def approve_cmd(
             print_preflight(out, rv.preflight)
         ask = not yes and not as_json and sys.stdin.isatty() and (rv.preflight.ok or force)
         if ask and not typer.confirm(f"Approve `{c.stem}` as {by}?", default=False):
-            err.print("not approved")
+            err.print(_("not approved"))
             raise typer.Exit(1)
         try:
             rec = approve(s, rv, by, force)
@@ -237,7 +257,7 @@ def _review_json(rv: Review, rec: Approval | None) -> dict[str, Any]:
 
 def _waiting(text: str) -> None:
     """Another export in the workspace holds the lock: say whose, and how to stop waiting."""
-    err.print(f"{text}; Ctrl-C stops waiting", soft_wrap=True)
+    err.print(_("{text}; Ctrl-C stops waiting").format(text=text), soft_wrap=True)
 
 
 def _export(ws: Workspace, path: Path, **kw: Any) -> ExportResult:
@@ -316,7 +336,7 @@ def export_cmd(
                 default=False,
             )
             if not again:
-                err.print("not exported")
+                err.print(_("not exported"))
                 raise typer.Exit(1)
         res = _export(
             ws,
@@ -347,7 +367,9 @@ def export_cmd(
         if m.forced and m.drift["percent"] > m.drift["limit"]:
             d = m.drift
             moved = f"{d['approved']:,} approved → {d['now']:,} ({d['percent']}%)"
-            out.print(Text(f"⚠ forced past drift_limit: {moved}", style="bold red"))
+            out.print(
+                Text(_("⚠ forced past drift_limit: {moved}").format(moved=moved), style="bold red")
+            )
         print_handoff_notes(out, m)
 
     guarded(body)

@@ -52,14 +52,16 @@ def history(
                     Text(f"{stem}.yaml"),
                     str(len(kept)),
                     kept[-1].kept_at,
-                    Text("deleted", style="red") if gone else "",
+                    Text(_("deleted"), style="red") if gone else "",
                 )
             out.print(table)
             return
         stem = Path(name).stem
         kept = versions(state, kind, stem)
         if not kept:
-            err.print(f"error: no kept versions of {kind}/{stem}.yaml")
+            err.print(
+                _("error: no kept versions of {kind}/{stem}.yaml").format(kind=kind, stem=stem)
+            )
             raise typer.Exit(1)
         current = folder / f"{stem}.yaml"
         text = current.read_text(encoding="utf-8") if current.is_file() else None
@@ -71,7 +73,7 @@ def history(
             mark = "current" if v.text == text else ""
             table.add_row(str(v.number), v.kept_at, Text(first), mark)
         out.print(table)
-        out.print(f"restore one: kizuna restore {stem} --version N")
+        out.print(_("restore one: kizuna restore {stem} --version N").format(stem=stem))
 
     guarded(body)
 
@@ -93,6 +95,10 @@ def restore(
     def body() -> None:
         state, kind, folder = _folders(workspace, campaign)
         target, chosen = restore_version(state, kind, folder, Path(name).stem, version)
-        out.print(f"Restored {kind}/{target.name} from version {chosen.number} ({chosen.kept_at})")
+        out.print(
+            _("Restored {kind}/{name} from version {number} ({kept_at})").format(
+                kind=kind, name=target.name, number=chosen.number, kept_at=chosen.kept_at
+            )
+        )
 
     guarded(body)

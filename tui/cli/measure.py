@@ -117,10 +117,18 @@ def print_measure(console: Console, r: Any) -> None:
     ch = r.checks
     console.print(
         Text(
-            f"checks: sample ratio p = {p_text(ch['srm_p_value'])}; before the send "
-            f"({ch['pre_period']['from']} … {ch['pre_period']['to']}) treated − holdout "
-            f"{pct(ch['pre_period_conversion_diff'], True)}, p = {p_text(ch['pre_period_p_value'])}"
-            f"; window {'PARTIAL' if ch['partial'] else 'complete'}",
+            _(
+                "checks: sample ratio p = {srm_p}; before the send ({start} … "
+                "{end}) treated − holdout {diff}, p = {pre_p}; window "
+                "{complete}"
+            ).format(
+                srm_p=p_text(ch["srm_p_value"]),
+                start=ch["pre_period"]["from"],
+                end=ch["pre_period"]["to"],
+                diff=pct(ch["pre_period_conversion_diff"], True),
+                pre_p=p_text(ch["pre_period_p_value"]),
+                complete="PARTIAL" if ch["partial"] else "complete",
+            ),
             style="dim",
         )
     )
@@ -156,7 +164,7 @@ def measure(
     """Did it work? Each arm of an exported campaign over the window after the send."""
     _check_engine(engine)
     if db is None:
-        err.print("error: --db LATER is required: the snapshot taken after the send")
+        err.print(_("error: --db LATER is required: the snapshot taken after the send"))
         raise typer.Exit(2)
 
     def body() -> None:
@@ -177,7 +185,7 @@ def measure(
         else:
             print_measure(out, r)
         for note in r.notes if as_json else []:
-            err.print(f"warning: {note}", soft_wrap=True)
+            err.print(_("warning: {note}").format(note=note), soft_wrap=True)
 
     guarded(body)
 
@@ -214,14 +222,18 @@ def backtest(
 def print_backtest(console: Console, b: Any) -> None:
     console.print(
         Text(
-            f"{b.segment}: members on {b.as_of}, what they did {b.window_from} … {b.window_to}",
+            _("{segment}: members on {as_of}, what they did {window_from} … {window_to}").format(
+                segment=b.segment, as_of=b.as_of, window_from=b.window_from, window_to=b.window_to
+            ),
             style="bold",
         )
     )
     if not b.complete:
         console.print(
             Text(
-                f"⚠ PARTIAL WINDOW: the snapshot ends on {b.observed_to}; later days are missing",
+                _(
+                    "⚠ PARTIAL WINDOW: the snapshot ends on {observed_to}; later days are missing"
+                ).format(observed_to=b.observed_to),
                 style="bold red",
             )
         )
@@ -241,6 +253,7 @@ def print_backtest(console: Console, b: Any) -> None:
     console.print(t)
     console.print(
         Text(
-            "The baseline a campaign to this segment must beat (no campaign involved).", style="dim"
+            _("The baseline a campaign to this segment must beat (no campaign involved)."),
+            style="dim",
         )
     )

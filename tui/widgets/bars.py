@@ -13,6 +13,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
+from queries.core.i18n import _
 from queries.query.runner import BreakdownRow
 from tui.widgets.labels import value_text
 
@@ -63,7 +64,7 @@ class BreakdownChart:
         rows = self.rows
         aud_total = sum(r.audience for r in rows) or 1
         base_total = sum(r.base for r in rows) or 1
-        labels = [value_text(r.value) if r.value is not None else "(empty)" for r in rows]
+        labels = [value_text(r.value) if r.value is not None else _("(empty)") for r in rows]
         width = options.max_width
         label_w = min(max([cell_len(x) for x in labels] + [cell_len(self.title), 5]), 18)
         # label │ bar pct │ bar pct │ index : 2 bars share what is left
@@ -73,9 +74,9 @@ class BreakdownChart:
             [r.audience / aud_total for r in rows] + [r.base / base_total for r in rows] + [0.01]
         )
         head = Text(fit(self.title, label_w) + " ", style="bold")
-        head.append(fit("█ audience", bar_w + 7) + " ", style="bold")
-        head.append(fit("░ base", bar_w + 7), style="bold")
-        head.append("  index", style="bold")
+        head.append(fit("█ " + _("audience"), bar_w + 7) + " ", style="bold")
+        head.append(fit("░ " + _("base"), bar_w + 7), style="bold")
+        head.append("  " + _("index"), style="bold")
         yield head
         for label, r in zip(labels, rows):
             a, b = r.audience / aud_total, r.base / base_total
@@ -87,7 +88,8 @@ class BreakdownChart:
             line.append(index_mark(a, b))
             yield line
         yield Text(
-            f"audience {sum(r.audience for r in rows):,} · base {sum(r.base for r in rows):,}"
-            " · index = audience share ÷ base share",
+            _("audience {audience} · base {base} · index = audience share ÷ base share").format(
+                audience=f"{sum(r.audience for r in rows):,}", base=f"{sum(r.base for r in rows):,}"
+            ),
             style="dim",
         )

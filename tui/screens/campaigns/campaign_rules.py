@@ -7,6 +7,7 @@ writes the same format `kizuna` reads. `check(part, value)` is the engine's chec
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -101,8 +102,9 @@ class RulesDialog(ModalScreen[dict[str, Any] | None]):
             yield Button(_("OK"), id="rules-ok", variant="primary", compact=True)
             yield Button(_("Cancel"), id="rules-cancel", compact=True)
 
-    def value(self) -> dict[str, Any]:  # pragma: no cover - each dialog defines it
-        raise NotImplementedError
+    @abstractmethod
+    def value(self) -> dict[str, Any]:
+        """What the dialog holds now, by campaign part."""
 
     def val(self, wid: str) -> str:
         return self.query_one(f"#{wid}", Input).value.strip()
@@ -179,13 +181,18 @@ class CouponScreen(RulesDialog):
 
     @on(Select.Changed, "#cp-kind")
     def _show_kind(self) -> None:
-        kind = self.query_one("#cp-kind", Select).value
+        select = self.query_one("#cp-kind", Select)
+        kind = select.value
         for w in self.query(".cp-derived"):
             w.display = kind == DERIVED
         for w in self.query(".cp-pool"):
             w.display = kind == POOL
         for w in self.query(".cp-value"):
             w.display = kind != NONE
+        picked, self.kind_shown = kind != getattr(self, "kind_shown", kind), kind
+        first = {DERIVED: "#cp-prefix", POOL: "#cp-pool"}.get(str(kind))
+        if first and picked and select.has_focus:  # what is typed next goes in the kind's box
+            self.query_one(first, Input).focus()
 
     def value(self) -> dict[str, Any]:
         kind = self.query_one("#cp-kind", Select).value

@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import re
 from pathlib import Path
-from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from textual import on
@@ -197,7 +196,7 @@ def review_content(rv: Review, pv: Preview | None, width: int = 80) -> Content:
     return Content("\n\n").join(parts)
 
 
-class ApproveScreen(Screen[dict[str, Any] | None]):
+class ApproveScreen(Screen[Approval | None]):
     """Review a campaign file and record who approved it; dismisses with the approval record."""
 
     DEFAULT_CSS = """

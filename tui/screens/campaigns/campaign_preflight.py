@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import ProgressBar, Static
 
+from queries.campaigns.channels import UNITS
 from queries.campaigns.findings import PreflightReport
 from queries.campaigns.model import Campaign
 from queries.campaigns.preflight import preflight
@@ -93,18 +94,31 @@ def report_content(r: PreflightReport, timed: bool = True) -> Content:
         pct = 100 * fb.count / r.recipients if r.recipients else 0.0
         lines.append(
             Content.styled(
-                f"  {fb.variant}.{fb.part} line {fb.line}, column {fb.column}: {fb.label} — "
-                f"{fb.count:,} ({pct:.1f}%)",
+                "  "
+                + _("{where} line {line}, column {column}: {label} — {count} ({pct})").format(
+                    where=f"{fb.variant}.{fb.part}",
+                    line=fb.line,
+                    column=fb.column,
+                    label=fb.label,
+                    count=f"{fb.count:,}",
+                    pct=f"{pct:.1f}%",
+                ),
                 "$text-warning" if fb.count else "dim",
             )
         )
-    sizes = " · ".join(f"{p} max {n:,}/{lim:,} {u}" for p, (n, u, lim) in r.largest.items())
+    sizes = " · ".join(
+        _("{part} max {size}/{limit} {unit}").format(
+            part=p, size=f"{n:,}", limit=f"{lim:,}", unit=_(UNITS.get(u, u))
+        )
+        for p, (n, u, lim) in r.largest.items()
+    )
     distinct = " · ".join(f"{p} {n:,}" for p, n in r.distinct.items())
-    lines.append(Content.assemble(("Sizes  ", "bold"), sizes))
-    lines.append(Content.assemble(("Distinct messages  ", "bold"), distinct))
-    lines.append(Content.styled(f"Encoding checked: {r.encoding}", "dim"))
+    lines.append(Content.assemble((_("Sizes") + "  ", "bold"), sizes))
+    lines.append(Content.assemble((_("Distinct messages") + "  ", "bold"), distinct))
+    lines.append(Content.styled(_("Encoding checked: {enc}").format(enc=r.encoding), "dim"))
     if r.coupon_collisions:
-        lines.append(Content.styled(f"coupon collisions resolved: {r.coupon_collisions}", "dim"))
+        text = _("coupon collisions resolved: {n}").format(n=r.coupon_collisions)
+        lines.append(Content.styled(text, "dim"))
     return Content("\n").join(lines)
 
 
@@ -168,7 +182,9 @@ class CampaignPreflightScreen(ModalScreen[PreflightReport | None]):
     @on(PreflightProgressed)
     def _progressed(self, event: PreflightProgressed) -> None:
         self.query_one(ProgressBar).update(total=max(event.total, 1), progress=event.done)
-        self._status(Content.styled(f"rendered {event.done:,} of {event.total:,}…", "italic"))
+        done, total = f"{event.done:,}", f"{event.total:,}"
+        text = _("rendered {done} of {total}…").format(done=done, total=total)
+        self._status(Content.styled(text, "italic"))
 
     @on(PreflightFinished)
     def _finished(self, event: PreflightFinished) -> None:
@@ -177,13 +193,15 @@ class CampaignPreflightScreen(ModalScreen[PreflightReport | None]):
         bar.update(total=max(event.report.recipients, 1), progress=max(event.report.recipients, 1))
         self._status("")
         self.query_one("#preflight-report", Static).update(report_content(event.report, self.timed))
-        self.query_one("#preflight-hint", Static).update("esc / enter closes")
+        self.query_one("#preflight-hint", Static).update(_("esc / enter closes"))
         self.query_one("#preflight-scroll").focus()
 
     @on(PreflightFailed)
     def _failed(self, event: PreflightFailed) -> None:
         self.query_one(ProgressBar).display = False
-        self._status(Content.assemble(("✗ Preflight failed: ", BAD), _short(event.error)))
+        self._status(
+            Content.assemble(("✗ " + _("Preflight failed:") + " ", BAD), _short(event.error))
+        )
 
     def action_stop(self) -> None:
         if self.slot.cancel():

@@ -217,7 +217,7 @@ def _write_locked(
             forced=bool(force and (moved > c.drift_limit or handoff.past_send)),
             send_at_passed=handoff.past_send,
             replaces=handoff.replaces_dict(),
-            messages_note=attributes_note(c) if not with_messages else None,
+            messages_note=attributes_note(c, str) if not with_messages else None,  # English
             drift={
                 "approved": approved,
                 "now": funnel.recipients,

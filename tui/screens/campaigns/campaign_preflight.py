@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import ProgressBar, Static
 
+from queries.campaigns.channels import UNITS
 from queries.campaigns.findings import PreflightReport
 from queries.campaigns.model import Campaign
 from queries.campaigns.preflight import preflight
@@ -93,18 +94,36 @@ def report_content(r: PreflightReport, timed: bool = True) -> Content:
         pct = 100 * fb.count / r.recipients if r.recipients else 0.0
         lines.append(
             Content.styled(
-                f"  {fb.variant}.{fb.part} line {fb.line}, column {fb.column}: {fb.label} — "
-                f"{fb.count:,} ({pct:.1f}%)",
+                "  "
+                + _("{where} line {line}, column {column}: {label} — {n} ({pct}%)").format(
+                    where=f"{fb.variant}.{fb.part}",
+                    line=fb.line,
+                    column=fb.column,
+                    label=fb.label,
+                    n=f"{fb.count:,}",
+                    pct=f"{pct:.1f}",
+                ),
                 "$text-warning" if fb.count else "dim",
             )
         )
-    sizes = " · ".join(f"{p} max {n:,}/{lim:,} {u}" for p, (n, u, lim) in r.largest.items())
+    sizes = " · ".join(
+        _("{part} max {n}/{limit} {unit}").format(
+            part=p, n=f"{n:,}", limit=f"{lim:,}", unit=_(UNITS[u]) if u in UNITS else u
+        )
+        for p, (n, u, lim) in r.largest.items()
+    )
     distinct = " · ".join(f"{p} {n:,}" for p, n in r.distinct.items())
-    lines.append(Content.assemble(("Sizes  ", "bold"), sizes))
-    lines.append(Content.assemble(("Distinct messages  ", "bold"), distinct))
-    lines.append(Content.styled(f"Encoding checked: {r.encoding}", "dim"))
+    lines.append(Content.assemble((_("Sizes") + "  ", "bold"), sizes))
+    lines.append(Content.assemble((_("Distinct messages") + "  ", "bold"), distinct))
+    lines.append(
+        Content.styled(_("Encoding checked: {encoding}").format(encoding=r.encoding), "dim")
+    )
     if r.coupon_collisions:
-        lines.append(Content.styled(f"coupon collisions resolved: {r.coupon_collisions}", "dim"))
+        lines.append(
+            Content.styled(
+                _("coupon collisions resolved: {n}").format(n=r.coupon_collisions), "dim"
+            )
+        )
     return Content("\n").join(lines)
 
 
@@ -133,7 +152,7 @@ class CampaignPreflightScreen(ModalScreen[PreflightReport | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="preflight-dialog"):
             yield Static(
-                Content.assemble(("Preflight  ", "bold"), self.campaign.name),
+                Content.assemble((_("Preflight") + "  ", "bold"), self.campaign.name),
                 classes="dialog-title",
             )
             yield ProgressBar(id="preflight-bar", show_eta=False)

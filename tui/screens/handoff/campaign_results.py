@@ -164,7 +164,9 @@ class CampaignResultsScreen(Screen[None]):
         later = default_later(ws.db_path, ws.root / "exports" / self.stem)
         yield SnapshotHeader()
         yield Static(
-            Content.assemble(("Results  ", "bold"), self.stem, ("  (did it work?)", "dim")),
+            Content.assemble(
+                (_("Results") + "  ", "bold"), self.stem, ("  " + _("(did it work?)"), "dim")
+            ),
             id="results-title",
         )
         with Horizontal(id="results-form"):

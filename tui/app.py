@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
-from textual import on, work
+from textual import on
 from textual.app import App
 
 from queries.core.errors import KizunaError
@@ -17,13 +17,15 @@ from queries.core.i18n import _
 from queries.segments.model import Segment
 from tui.commands import KizunaCommands
 from tui.keymap import bind, binding_ids, read_keymap
+from tui.kizuna import Kizuna, session_of
 from tui.messages import SessionFailed, SessionOpened, SessionProgressed
 from tui.screens.dialogs import ConfirmScreen, PromptScreen, SegmentPickerScreen
 from tui.screens.help import HelpScreen
 from tui.screens.segments.segment_list import SegmentListScreen
-from tui.workers import cancel_all
+from tui.workers import JobSlot, cancel_all
 
 if TYPE_CHECKING:  # the session (sqlglot, DuckDB) loads in the worker, after the first screen
+    from queries.engines.jobs import Job
     from queries.query.session import Session
     from tui.screens.builder.builder import BuilderScreen
 
@@ -40,6 +42,7 @@ BUILDER_MODULE = f"{__package__}.screens.builder.builder"
 # the campaign screens (and Liquid, approval, export behind them) load when first needed
 CAMPAIGN_SCREENS = (
     ("screens.campaigns.campaign_list", "CampaignListScreen"),
+    ("screens.campaigns.campaign_calendar", "CampaignCalendarScreen"),
     ("screens.campaigns.campaign_edit", "CampaignEditScreen"),
     ("screens.campaigns.campaign_preflight", "CampaignPreflightScreen"),
     ("screens.handoff.campaign_approve", "ApproveScreen"),
@@ -66,7 +69,7 @@ def binding_owners() -> list[type]:
     return [*segment_owners(), *_screens(CAMPAIGN_SCREENS)]
 
 
-def is_builder(screen: object) -> bool:
+def is_builder(screen: object) -> TypeGuard[BuilderScreen]:
     """Whether `screen` is a builder (none can be before the builder's module is loaded)."""
     module = sys.modules.get(BUILDER_MODULE)
     return module is not None and isinstance(screen, module.BuilderScreen)
@@ -116,6 +119,7 @@ class KizunaApp(App[None]):
         self.as_of_arg = as_of
         self.engine_arg = engine
         self.session: Session | None = None
+        self.session_slot = JobSlot(self, "open-session")
         self.today = today or utc_today  # staleness is relative to this (tests freeze it)
         self.monotonic = monotonic or time.monotonic  # elapsed "counting…" time
         self.values_cache: dict[tuple[str | None, str], list] = {}
@@ -129,25 +133,21 @@ class KizunaApp(App[None]):
         self.push_screen(SegmentListScreen())
         self.call_after_refresh(self.open_session)  # the list paints before the engine loads
 
-    @work(thread=True, exclusive=True, group="open-session")
     def open_session(self) -> None:
+        """Open the workspace and snapshot in a thread (errors, even unexpected, are told)."""
+        args = self.workspace_arg, self.db_arg, self.as_of_arg
+
         def progress(text: str) -> None:
             self.post_message(SessionProgressed(text))
 
-        try:
+        def body(job: Job) -> SessionOpened:
             from queries.query.session import open_session
 
-            session = open_session(
-                self.workspace_arg, self.db_arg, self.as_of_arg, progress, self.engine_arg
-            )
+            session = open_session(*args, progress, self.engine_arg)
             segment_owners()  # load the builder's modules here, off the UI thread
-        except KizunaError as exc:
-            self.post_message(SessionFailed(exc))
-            return
-        except Exception as exc:  # never a traceback on screen
-            self.post_message(SessionFailed(KizunaError(f"unexpected error: {exc!r}")))
-            return
-        self.post_message(SessionOpened(session))
+            return SessionOpened(session)
+
+        self.session_slot.start(body, on_error=SessionFailed)
 
     def _list_screen(self) -> SegmentListScreen | None:
         for screen in self.screen_stack:
@@ -204,7 +204,7 @@ class KizunaApp(App[None]):
             while is_builder(self.screen):
                 self.pop_screen()
             try:
-                seg = self.session.store.load(stem)
+                seg = session_of(self).store.load(stem)
             except KizunaError as exc:
                 self.notify(exc.render(), severity="error", timeout=10)
                 return
@@ -217,16 +217,22 @@ class KizunaApp(App[None]):
 
     def new_segment(self) -> None:
         if is_builder(self.screen):
-            self.screen.leave(lambda: (self.pop_screen(), self.open_builder(None)))
+
+            def fresh() -> None:
+                self.pop_screen()
+                self.open_builder(None)
+
+            self.screen.leave(fresh)
         elif self.session is not None:
             self.open_builder(None)
 
-    def refresh_title(self, builder: BuilderScreen) -> None:
-        self.sub_title = builder.seg_name + (" *" if builder.dirty else "")
+    def refresh_title(self, name: str, dirty: bool) -> None:
+        """The builder's segment in the title bar, `*` when it has unsaved changes."""
+        self.sub_title = name + (" *" if dirty else "")
 
     # -- the list's count cache (by file modification time) --------------------------------
     def _mtime(self, stem: str) -> int | None:
-        path = self.session.ws.segments_dir / f"{stem}.yaml"
+        path = session_of(self).ws.segments_dir / f"{stem}.yaml"
         try:
             return path.stat().st_mtime_ns
         except OSError:
@@ -254,6 +260,10 @@ class KizunaApp(App[None]):
         self.theme = THEMES[1] if self.current_theme.dark else THEMES[0]
 
     async def action_quit(self) -> None:
+        self.quit_asking()
+
+    def quit_asking(self) -> None:
+        """Quit, asking first about unsaved changes in a builder or campaign editor."""
         from tui.screens.campaigns.campaign_edit import CampaignEditScreen
 
         builders = [
@@ -269,9 +279,9 @@ class KizunaApp(App[None]):
             return
         self._quit_now()
 
-    async def action_help_quit(self) -> None:
+    def action_help_quit(self) -> None:
         """ctrl+c quits like ctrl+q (inside a text box it copies, as text boxes do)."""
-        await self.action_quit()
+        self.quit_asking()
 
     def _quit_now(self) -> None:
         cancel_all()
@@ -284,3 +294,8 @@ class KizunaApp(App[None]):
                 self.session.close()
             except Exception:
                 pass
+
+
+def _has_what_screens_use(app: KizunaApp) -> Kizuna:
+    """mypy checks here that KizunaApp provides the protocol screens see it through."""
+    return app

@@ -9,6 +9,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from queries.core.errors import KizunaError
 from queries.core.i18n import N_, _, language
+from tui.kizuna import kizuna
 
 Command = tuple[str, Callable[[], object], str]
 
@@ -29,21 +30,23 @@ class KizunaCommands(Provider):
     def _commands(self) -> list[Command]:
         from tui.screens.builder.builder import BuilderScreen
 
-        app = self.app
+        app, k = self.app, kizuna(self.app)
         screen = self.screen
         out: list[Command] = [
-            (title("Toggle light / dark theme"), app.action_toggle_theme, "ctrl+t"),
-            (title("Help: keys and tour"), app.action_help, "F1"),
+            (title("Toggle light / dark theme"), k.action_toggle_theme, "ctrl+t"),
+            (title("Help: keys and tour"), k.action_help, "F1"),
         ]
-        session = getattr(app, "session", None)
+        session = k.session
         if session is None:
             return out
-        out.append((title("New segment"), app.new_segment, _("start from an empty ALL group")))
+        out.append((title("New segment"), k.new_segment, _("start from an empty ALL group")))
+        from tui.screens.campaigns.campaign_calendar import open_calendar
         from tui.screens.campaigns.campaign_list import open_campaigns
 
         out.append(
             (title("Campaigns: messages, preview, preflight"), partial(open_campaigns, app), "c")
         )
+        out.append((title("Send calendar: campaigns by day"), partial(open_calendar, app), "k"))
         out.extend(_campaign_commands(app, session))
         for stem in session.store.names():
             try:
@@ -53,7 +56,7 @@ class KizunaCommands(Provider):
             out.append(
                 (
                     title("Open segment: {name}", name=name),
-                    partial(app.open_stem, stem),
+                    partial(k.open_stem, stem),
                     f"{stem}.yaml",
                 )
             )
@@ -97,9 +100,9 @@ class KizunaCommands(Provider):
                         "overlap",
                     )
                 )
-        from tui.widgets.look_sql import DIALECTS
+        from queries.engines.dialects import DIALECT_NAMES
 
-        for d in DIALECTS:
+        for d in DIALECT_NAMES:
             out.append(
                 (title("SQL for {dialect}", dialect=d), partial(_dialect, screen, d), "dialect")
             )

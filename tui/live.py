@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
+from textual.message import Message
 from textual.widget import Widget
 
 from queries.engines.jobs import Job
@@ -106,7 +107,7 @@ class LiveCount:
         self.count_calls += 1
         self._set(self.audience.start(self.clock()))
 
-        def body(job: Job) -> list[AudienceCounted | WaterfallComputed]:
+        def body(job: Job) -> list[Message]:
             # one scan gives the waterfall and the audience (its last step); unchanged event
             # conditions are read from the per-condition cache
             base, steps = runner.waterfall(seg, job, cached=True)

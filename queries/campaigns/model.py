@@ -310,6 +310,13 @@ def _arrange(d: Any, layout: dict) -> Any:
     return Flow(out) if isinstance(d, Flow) else out
 
 
+def campaign_files(folder: Path) -> list[Path]:
+    """The campaign files of a workspace, by name."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
 def find_campaign(ref: str | Path, folder: Path) -> Path:
     """A CLI argument as a campaign file: a path, or a name in the workspace's campaigns/."""
     p = Path(ref)

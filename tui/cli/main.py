@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the engine loads when a command needs it (`kizuna tui` pain
 
 # modules whose commands load only when asked for (or for help): a plain `kizuna count` does
 # not pay for Liquid, the campaign model, approval and export
-LAZY_COMMAND_MODULES = ("campaign", "check", "export", "history", "measure")
+LAZY_COMMAND_MODULES = ("calendar", "campaign", "check", "export", "history", "measure")
 
 
 class LazyGroup(TyperGroup):

@@ -99,7 +99,8 @@ class AudienceBar(Static):
     def _redraw(self) -> None:
         self.update(self.content())
 
-    def content(self) -> Content:
+    # shadows Static.content on purpose: the line as it reads now (the bar and tests call it)
+    def content(self) -> Content:  # type: ignore[override]
         a = self.audience
         parts: list[str | tuple[str, str]] = [(_("Audience") + " ", "bold")]
         if a.count is None:

@@ -40,8 +40,14 @@ def values_content(values: dict[str, Any], variant: str) -> Content:
     return Content("\n").join(lines)
 
 
-def audience_content(p: Preview) -> Content:
-    """`727 recipients  A 377 · B 350 · holdout 89` (after consent, suppression, caps)."""
+def notes_content(p: Preview) -> list[Content]:
+    """The preview's notes (attribute-only file, past send time, ...), one line each."""
+    return [Content.styled(_("note: {text}").format(text=n), "$text-warning") for n in p.notes]
+
+
+def audience_content(p: Preview, notes: bool = True) -> Content:
+    """`727 recipients  A 377 · B 350 · holdout 89` (after consent, suppression, caps),
+    then the notes unless a one-line place shows it."""
     arms = " · ".join(f"{k} {n:,}" for k, n in p.arms.items() if k != "holdout")
     holdout = p.arms.get("holdout", 0)
     line = Content.assemble(
@@ -49,8 +55,8 @@ def audience_content(p: Preview) -> Content:
         " " + _("recipients"),
         ("  " + _("{arms} · holdout {n}").format(arms=arms, n=f"{holdout:,}"), "dim"),
     )
-    notes = [Content.styled(_("note: {text}").format(text=n), "$text-warning") for n in p.notes]
-    return Content("\n").join([line, *notes]) if notes else line
+    below = notes_content(p) if notes else []
+    return Content("\n").join([line, *below]) if below else line
 
 
 def funnel_content(p: Preview, width: int = 36) -> Content:

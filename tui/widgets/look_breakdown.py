@@ -9,8 +9,10 @@ from textual.content import Content
 from textual.widgets import Label, Select, Static
 
 from queries.core.i18n import _
+from queries.engines.jobs import Job
 from queries.query.runner import BREAKDOWN_FIELDS, breakdown_candidates
 from queries.segments.model import Segment
+from tui.kizuna import session_of
 from tui.messages import BreakdownLoaded
 from tui.widgets.bars import BreakdownChart
 from tui.widgets.look_pane import LookPane
@@ -29,7 +31,7 @@ class BreakdownPane(LookPane):
         self.shown_field: str | None = None
 
     def compose(self) -> ComposeResult:
-        catalog = self.app.session.catalog
+        catalog = session_of(self).catalog
         names = breakdown_candidates(catalog)  # what the snapshot has, the usual ones first
         fields = [catalog.fields[n] for n in names]
         # the default is settled in the first load's worker: the first one that has values
@@ -50,13 +52,16 @@ class BreakdownPane(LookPane):
         field = self.field
         if field is None and self.shown_field is None:
             return
-        runner = self.app.session.runner
+        runner = session_of(self).runner
         self.query_one("#breakdown-chart", Static).update(
             Content.styled(_("computing breakdown…"), "italic")
         )
 
-        def body(job):
-            name = field or runner.default_breakdown_field(job) or self.shown_field
+        shown = self.shown_field
+
+        def body(job: Job) -> BreakdownLoaded:
+            name = field or runner.default_breakdown_field(job) or shown
+            assert name is not None  # a field was asked for or one is shown
             return BreakdownLoaded(generation, name, runner.breakdown(seg, name, job=job))
 
         self.start(body, generation)
@@ -82,7 +87,7 @@ class BreakdownPane(LookPane):
         if self.field is None:  # the default just settled: show it in the picker
             self.field = self.shown_field = event.field
             self.query_one("#breakdown-field", Select).value = event.field
-        label = self.app.session.catalog.fields[event.field].label
+        label = session_of(self).catalog.fields[event.field].label
         accent = self.app.theme_variables.get("accent", "")
         chart = BreakdownChart(event.rows, label, accent)
         self.query_one("#breakdown-chart", Static).update(chart)

@@ -18,6 +18,7 @@ from queries.core.errors import CustomerNotFound, KizunaError
 from queries.core.i18n import N_, _
 from queries.query.explain import Verdict
 from queries.segments.model import Segment
+from tui.kizuna import session_of
 from tui.messages import CustomerExplained
 from tui.widgets.labels import value_text
 from tui.widgets.look_pane import LookPane
@@ -122,7 +123,7 @@ class CustomerPane(LookPane):
         cid = self.customer_id
         if not cid:
             return
-        session = self.app.session
+        session = session_of(self)
         unmask = self.unmasked
         self.query_one("#customer-result", Static).update(
             Content.styled(_("explaining…"), "italic")
@@ -156,7 +157,7 @@ class CustomerPane(LookPane):
             head.append(_("✓ IN {segment}").format(segment=seg_name), style=styles[0])
         else:
             head.append(_("✗ NOT in {segment}").format(segment=seg_name), style=styles[1])
-        catalog = self.app.session.catalog
+        catalog = session_of(self).catalog
         parts: list = [
             head,
             Text(""),

@@ -12,6 +12,7 @@ from textual.widgets import Label, Select, Static
 from queries.core.errors import KizunaError
 from queries.core.i18n import _
 from queries.segments.model import Segment
+from tui.kizuna import session_of
 from tui.messages import OverlapComputed
 from tui.widgets.look_pane import LookPane
 
@@ -70,7 +71,7 @@ class OverlapPane(LookPane):
             )
 
     def _options(self) -> None:
-        store = self.app.session.store
+        store = session_of(self).store
         own = self.seg.path.stem if self.seg is not None and self.seg.path else None
         opts = []
         for stem in store.names():
@@ -91,7 +92,7 @@ class OverlapPane(LookPane):
         other = self.other
         if other is None:
             return
-        session = self.app.session
+        session = session_of(self)
         self.query_one("#overlap-result", Static).update(Content.styled(_("comparing…"), "italic"))
 
         def body(job):

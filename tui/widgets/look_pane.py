@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on
 from textual.containers import Vertical
 from textual.css.query import NoMatches
@@ -17,6 +19,7 @@ class LookPane(Vertical):
     """One tab's content: knows the current segment and reloads it when shown and stale."""
 
     what = "look"
+    load: Callable[[Segment, int], None]  # each tab: start its query for a segment, generation
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -60,9 +63,6 @@ class LookPane(Vertical):
             return
         self.stale = False
         self.load(self.seg, self.generation)
-
-    def load(self, seg: Segment, generation: int) -> None:
-        raise NotImplementedError
 
     def failed(self, error: KizunaError) -> None:
         self.notify(error.render(), severity="error", title=self.what.capitalize())

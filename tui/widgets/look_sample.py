@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 
 from queries.core.i18n import _, ngettext
 from queries.segments.model import Segment
+from tui.kizuna import session_of
 from tui.messages import CustomerPicked, SampleLoaded
 from tui.widgets.labels import value_text
 from tui.widgets.look_pane import LookPane
@@ -39,7 +40,7 @@ class SamplePane(LookPane):
         yield DataTable(id="sample-table", cursor_type="row", zebra_stripes=True)
 
     def load(self, seg: Segment, generation: int) -> None:
-        session = self.app.session
+        session = session_of(self)
         unmask = self.unmasked
         self.query_one("#sample-status", Static).update(
             Content.styled(_("loading sample…"), "italic")
@@ -56,7 +57,7 @@ class SamplePane(LookPane):
         event.stop()
         if event.generation != self.generation:
             return
-        fields = self.app.session.catalog.fields
+        fields = session_of(self).catalog.fields
         table = self.query_one("#sample-table", DataTable)
         table.clear(columns=True)
         names = list(event.rows[0]) if event.rows else []

@@ -13,6 +13,7 @@ from queries.core.errors import KizunaError
 from queries.core.i18n import _
 from queries.engines.dialects import DIALECT_NAMES
 from queries.segments.model import Segment
+from tui.kizuna import session_of
 from tui.widgets.look_pane import LookPane
 
 
@@ -43,7 +44,7 @@ class SqlPane(LookPane):
     def load(self, seg: Segment, generation: int) -> None:
         target = self.query_one("#sql-text", Static)
         try:
-            self.text = self.app.session.runner.sql(seg, self.dialect)
+            self.text = session_of(self).runner.sql(seg, self.dialect)
         except Exception as exc:  # a compile error is shown here, never raised
             self.text = ""
             message = exc.render() if isinstance(exc, KizunaError) else repr(exc)

@@ -16,9 +16,10 @@ from queries.core.i18n import _
 from queries.query.runner import Step
 from queries.segments.model import EventCond, FieldCond, Group, Node, Not, Segment, SegmentRef
 from tui.keymap import bind
+from tui.kizuna import kizuna, session_of
 from tui.live import LiveCount
 from tui.messages import AudienceCounted, Drafted, QueryFailed, WaterfallComputed
-from tui.screens.builder.builder_files import BuilderFilesMixin
+from tui.screens.builder.builder_files import SegmentFile, other_segments
 from tui.screens.builder.condition import ConditionScreen
 from tui.screens.builder.drafting import DraftingDialog
 from tui.screens.builder.event import EventScreen
@@ -37,7 +38,7 @@ Make = Callable[[Node], tuple[Node, edits.Path]]  # the tree with a dialog's nod
 LOOK_MIN_WIDTH = 48  # side by side, the Look pane keeps room for the sample's columns
 
 
-class BuilderScreen(BuilderFilesMixin, Screen[None]):
+class BuilderScreen(Screen[None]):
     """The segment builder: edit the tree from the keyboard, see the audience as you go."""
 
     ALLOW_IN_MAXIMIZED_VIEW = "#builder-top, Footer"
@@ -84,22 +85,25 @@ class BuilderScreen(BuilderFilesMixin, Screen[None]):
         self.prev_key: str | None = None
         self.live = LiveCount(
             self,
-            runner=lambda: self.app.session.runner,
-            clock=lambda: self.app.monotonic(),
+            runner=lambda: session_of(self).runner,
+            clock=lambda: kizuna(self).monotonic(),
             shown=self._audience_shown,
             waterfall=self.waterfall_arrived,
             previous=self.previous_for,
         )
         self.drafting: tuple[DraftingDialog, Make] | None = None  # the open condition dialog
+        self.files = SegmentFile(
+            self, current=lambda: self.segment, dirty=lambda: self.dirty, saved=self._saved
+        )
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        session = self.app.session
+        session = session_of(self)
         with Vertical(id="builder-top"):
             yield SnapshotHeader()
             with Horizontal(id="title-row"):
                 yield Static(id="seg-title")
-                yield AudienceBar(clock=self.app.monotonic, id="audience")
+                yield AudienceBar(clock=kizuna(self).monotonic, id="audience")
         with Horizontal(id="builder-body"):
             yield SegmentTree(session.catalog, id="tree")
             yield LookTabs(id="look")
@@ -131,8 +135,8 @@ class BuilderScreen(BuilderFilesMixin, Screen[None]):
         for pane in self.query(LookPane):
             pane.slot.cancel()
 
-    @property
-    def tree(self) -> SegmentTree:
+    @property  # shadows DOMNode.tree (a debugging view of the DOM): the segment's tree widget
+    def tree(self) -> SegmentTree:  # type: ignore[override]
         return self.query_one(SegmentTree)
 
     @property
@@ -157,7 +161,30 @@ class BuilderScreen(BuilderFilesMixin, Screen[None]):
         self.query_one("#seg-title", Static).update(
             Content.assemble((self.seg_name, "bold"), *mark, (stem, "dim"), "  ")
         )
-        self.app.refresh_title(self)
+        kizuna(self).refresh_title(self.seg_name, self.dirty)
+
+    # -- the file --------------------------------------------------------------------------
+    def _saved(self, seg: Segment) -> None:
+        self.seg_name, self.description, self.path = seg.name, seg.description, seg.path
+        self.saved_root = self.root
+        self._title()
+
+    def action_save(self) -> None:
+        self.files.save()
+
+    def action_save_as(self) -> None:
+        self.files.save_as()
+
+    def leave(self, proceed: Callable[[], object]) -> None:
+        """Run `proceed` once unsaved changes are saved or knowingly dropped."""
+        self.files.leave(proceed)
+
+    def action_back(self) -> None:
+        self.leave(self.app.pop_screen)
+
+    def other_segments(self) -> list[tuple[str, str]]:
+        """(stem, name) of every saved segment except this one."""
+        return other_segments(session_of(self).store, self.path)
 
     # -- applying edits --------------------------------------------------------------------
     def apply(self, root: Node, select: edits.Path) -> None:
@@ -270,14 +297,14 @@ class BuilderScreen(BuilderFilesMixin, Screen[None]):
     def action_add_field(self) -> None:
         def picked(name: str | None) -> None:
             if name:
-                ftype = self.app.session.catalog.fields[name].type
+                ftype = session_of(self).catalog.fields[name].type
                 cond = FieldCond(name, default_op(ftype))
                 self._add(lambda me: ConditionScreen(cond, drafts_to=me))
 
         self.app.push_screen(FieldPickerScreen(), picked)
 
     def action_add_event(self) -> None:
-        events = self.app.session.catalog.events
+        events = session_of(self).catalog.events
         first = next((n for n, e in events.items() if not e.unavailable), next(iter(events)))
         self._add(lambda me: EventScreen(EventCond(first), drafts_to=me))
 

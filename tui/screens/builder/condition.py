@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -17,6 +17,7 @@ from queries.segments.model import FieldCond
 from queries.segments.ops import OPS, op_label, value_kind
 from queries.segments.window_dates import covered_days
 from tui.keymap import FOCUS_KEYS, bind
+from tui.kizuna import kizuna, session_of
 from tui.messages import ValuesLoaded
 from tui.screens.builder.drafting import DraftingDialog
 from tui.screens.builder.values import load_values
@@ -51,7 +52,7 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
 
     @property
     def fields(self) -> dict[str, Field]:
-        cat = self.app.session.catalog
+        cat = session_of(self).catalog
         return cat.events[self.event].fields if self.event else cat.fields
 
     @property
@@ -77,7 +78,7 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
                 yield ValueEditor(f, self.cond.op, self.cond.value, id="cond-value")
             yield Static("", id="cond-check", classes="check-line")
             if self.drafting:
-                yield AudienceBar(clock=self.app.monotonic, classes="dialog-audience")
+                yield AudienceBar(clock=kizuna(self).monotonic, classes="dialog-audience")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("OK"), id="cond-ok", variant="primary", compact=True)
                 yield Button(_("Change field"), id="cond-field", compact=True)
@@ -89,7 +90,7 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
         where = ""
         if self.event:
             where = " " + _("in {source}").format(
-                source=self.app.session.catalog.events[self.event].label
+                source=session_of(self).catalog.events[self.event].label
             )
         return Content.assemble(
             (_("Condition on") + " ", ""),
@@ -127,17 +128,17 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
 
     # -- editing ---------------------------------------------------------------------------
     @on(Select.Changed, "#cond-op")
-    def _op_changed(self, event: Select.Changed) -> None:
+    async def _op_changed(self, event: Select.Changed) -> None:
         op = event.value
         if not isinstance(op, str) or op == self.cond.op:
             return
         old = self.query_one(ValueEditor)
         keep = self._current_value() if value_kind(self.field.type, op) == old.kind else None
         self.cond = FieldCond(self.cond.field, op, keep)
-        self._swap_editor()
+        await self._swap_editor()
 
-    @work(exclusive=True, group="swap-editor")
     async def _swap_editor(self) -> None:
+        """A value editor that fits the operator (or field) now chosen, in place of the old."""
         old = self.query_one(ValueEditor)
         new = ValueEditor(self.field, self.cond.op, self.cond.value, id="cond-value")
         await old.remove()
@@ -147,7 +148,7 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
             new.focus_first()  # an operator was chosen: what is typed next is the value
         else:
             self.query_one("#cond-ok", Button).focus()  # nothing to type: Enter applies
-        cached = self.app.values_cache.get((self.event, self.field.name))
+        cached = kizuna(self).values_cache.get((self.event, self.field.name))
         if cached is not None:
             new.set_values(cached)
         self.validate(quiet=True)
@@ -174,8 +175,8 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
             self.drafted(None, str(exc))
             return None
         cond = FieldCond(self.cond.field, str(op), value)
-        parts = field_parts(cond, self.app.session.catalog, self.event)
-        days = covered_days(cond.op, cond.value, self.app.session.snapshot.as_of)
+        parts = field_parts(cond, session_of(self).catalog, self.event)
+        days = covered_days(cond.op, cond.value, session_of(self).snapshot.as_of)
         if days:
             parts.append((f"  ({days})", "dim"))
         line.update(Content.assemble(("✓ ", "bold $text-success"), *parts))
@@ -216,7 +217,7 @@ class ConditionScreen(DraftingDialog[FieldCond | None]):
             with select.prevent(Select.Changed):
                 select.set_options(op_options(new_type))
                 select.value = op
-            self._swap_editor()
+            self.call_later(self._swap_editor)
             self._load_values()
 
         self.app.push_screen(FieldPickerScreen(self.event), picked)

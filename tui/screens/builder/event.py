@@ -18,6 +18,7 @@ from queries.segments.model import EventCond, FieldCond, Group, Node, node_to_di
 from queries.segments.ops import AGG_FNS, COMPARE_OPS, op_label
 from queries.segments.parse import parse_node
 from tui.keymap import FOCUS_KEYS, bind
+from tui.kizuna import kizuna, session_of
 from tui.screens.builder.condition import ConditionScreen
 from tui.screens.builder.drafting import DraftingDialog
 from tui.screens.builder.field_picker import FieldPickerScreen
@@ -97,7 +98,7 @@ class EventScreen(DraftingDialog[EventCond | None]):
 
     @property
     def catalog(self):
-        return self.app.session.catalog
+        return session_of(self).catalog
 
     def compose(self) -> ComposeResult:
         c = self.cond
@@ -173,7 +174,7 @@ class EventScreen(DraftingDialog[EventCond | None]):
                 )
             yield Static("", id="ev-check", classes="check-line")
             if self.drafting:
-                yield AudienceBar(clock=self.app.monotonic, classes="dialog-audience")
+                yield AudienceBar(clock=kizuna(self).monotonic, classes="dialog-audience")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("OK"), id="ev-ok", variant="primary", compact=True)
                 yield Button(_("Cancel"), id="ev-cancel", compact=True)
@@ -200,6 +201,7 @@ class EventScreen(DraftingDialog[EventCond | None]):
         options = self.query_one("#ev-filters", OptionList)
         options.clear_options()
         if self.filters is None:
+            assert self.complex_where is not None  # filters too complex to list are kept
             parts = inline_parts(self.complex_where, self.catalog, self.cond.event)
             kept = Content.assemble(*parts, (" (kept as is)", "dim"))
             options.add_option(Option(kept, "complex"))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 from rich.cells import cell_len, set_cell_size
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -18,6 +17,7 @@ from queries.core.catalog import Field
 from queries.core.field_words import fold, search_words
 from queries.core.i18n import _
 from tui.keymap import bind
+from tui.kizuna import kizuna, session_of
 from tui.messages import ValuesLoaded
 from tui.screens.builder.values import load_values
 from tui.widgets.labels import value_text
@@ -76,7 +76,7 @@ class FieldPickerScreen(ModalScreen[str | None]):
 
     @property
     def all_fields(self) -> list[Field]:
-        cat = self.app.session.catalog
+        cat = session_of(self).catalog
         if self.event is None:
             return list(cat.fields.values())
         src = cat.events[self.event]
@@ -86,7 +86,7 @@ class FieldPickerScreen(ModalScreen[str | None]):
         title = _("Pick a field")
         if self.event:
             title = _("Pick a field of {source}").format(
-                source=self.app.session.catalog.events[self.event].label
+                source=session_of(self).catalog.events[self.event].label
             )
         with Vertical(classes="dialog wide", id="picker-dialog"):
             yield Static(title, classes="dialog-title")
@@ -106,7 +106,7 @@ class FieldPickerScreen(ModalScreen[str | None]):
 
     def _fill(self, query: str) -> None:
         options = self.query_one("#picker-list", OptionList)
-        custom = self.app.session.ws.fields
+        custom = session_of(self).ws.fields
         ranked = [
             (rank(f, query, search_words(f.name, custom.get(f.name))), i, f)
             for i, f in enumerate(self.all_fields)
@@ -140,16 +140,12 @@ class FieldPickerScreen(ModalScreen[str | None]):
         f = next((f for f in self.shown if f.name == name), None)
         if f is None:
             return
-        cached = self.app.values_cache.get((self.event, f.name))
+        cached = kizuna(self).values_cache.get((self.event, f.name))
         self._detail(f, cached)
         useful = f.type in ("string", "number", "boolean") and f.name != "customer_id"
         if cached is None and useful and not f.pii:
-            self._load_later(f.name)
-
-    @work(exclusive=True, group="picker-values")
-    async def _load_later(self, name: str) -> None:
-        await asyncio.sleep(0.15)  # let the cursor rest before asking the database
-        load_values(self, name, self.event)
+            # let the cursor rest before asking the database
+            self.values_slot.later(0.15, lambda: load_values(self, f.name, self.event))
 
     def _detail(self, f: Field, values: list | None) -> None:
         parts: list = [(f.label, "bold"), "\n", (f"{f.name} · {f.type}", "dim")]

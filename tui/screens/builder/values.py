@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tui.kizuna import kizuna, session_of
 from tui.messages import ValuesLoaded
 
 VALUES_LIMIT = 50
@@ -9,12 +10,12 @@ VALUES_LIMIT = 50
 
 def load_values(screen, field: str, event: str | None) -> None:
     """Fetch a field's values with counts (cached per app) and post ValuesLoaded."""
-    cache: dict = screen.app.values_cache
+    cache: dict = kizuna(screen).values_cache
     key = (event, field)
     if key in cache:
         screen.post_message(ValuesLoaded(field, cache[key]))
         return
-    session = screen.app.session
+    session = session_of(screen)
 
     def body(job):
         values = session.runner.values(field, VALUES_LIMIT, event=event, job=job)

@@ -146,7 +146,9 @@ class CampaignDraft:
         """The campaign as a YAML mapping; `inline_files` puts unsaved template text inline."""
         d = self.base.to_dict()
         written = list(d)
-        who = {"segment": self.segment} if self.segment else {"where": d["who"]["where"]}
+        who: dict[str, Any] = (
+            {"segment": self.segment} if self.segment else {"where": d["who"]["where"]}
+        )
         if self.exclude:
             who["exclude"] = [node_to_dict(n) for n in self.exclude]
         d["who"] = who

@@ -8,24 +8,24 @@ from pathlib import Path
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.content import Content
 from textual.widgets import Footer, Input, Select, Static, TextArea
 
 from queries.campaigns.findings import PreflightReport
 from queries.core.errors import KizunaError
 from queries.core.i18n import _
 from tui.keymap import bind
+from tui.kizuna import session_of
 from tui.screens.campaigns.campaign_draft import CampaignDraft, problem, switch_channel
 from tui.screens.campaigns.campaign_live import CampaignLiveMixin
 from tui.screens.campaigns.campaign_preflight import CampaignPreflightScreen
-from tui.screens.campaigns.campaign_rules_edit import CampaignRulesMixin
+from tui.screens.campaigns.campaign_rules_edit import CampaignRules
 from tui.screens.dialogs import PromptScreen, ask_unsaved
 from tui.widgets.campaign_form import INLINE, CampaignForm
 from tui.widgets.campaign_preview import CampaignPreview
 from tui.widgets.header import SnapshotHeader
 
 
-class CampaignEditScreen(CampaignRulesMixin, CampaignLiveMixin):
+class CampaignEditScreen(CampaignLiveMixin):
     """The campaign editor: form on top, template editor beside the live preview."""
 
     BINDINGS = [
@@ -85,10 +85,13 @@ class CampaignEditScreen(CampaignRulesMixin, CampaignLiveMixin):
         self.load_error: str | None = None
         self.variant = ""
         self.init_live()
+        self.rules = CampaignRules(
+            self, self.path, lambda: self.draft, lambda: self.form, self.changed
+        )
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        s = self.app.session
+        s = session_of(self)
         try:
             self.draft = CampaignDraft.load(self.path, s.catalog, s.ws.root, s.store)
         except KizunaError as exc:
@@ -114,7 +117,7 @@ class CampaignEditScreen(CampaignRulesMixin, CampaignLiveMixin):
         d = self.draft
         form = self.form
         form.fill(d.segment, d.channel, d.destination, d.send_at, d.holdout)
-        self._rules()
+        self.rules.fill()
         self.variant = d.variants[0].name
         form.fill_variants([v.name for v in d.variants], self.variant)
         self._load_variant()
@@ -136,19 +139,6 @@ class CampaignEditScreen(CampaignRulesMixin, CampaignLiveMixin):
     def part(self) -> str:
         """The part the big editor holds: the email body, else the text."""
         return "body" if self.draft and self.draft.channel == "email" else "text"
-
-    def _title(self) -> None:
-        d = self.draft
-        assert d is not None
-        dirty = d.dirty
-        mark = [(" *", "bold $text-warning")] if dirty else []
-        folder = self.path.parent.name
-        rel = f"campaigns/{self.path.name}" if folder == "campaigns" else self.path.name
-        name = self.campaign.name if self.campaign else d.base.name
-        self.query_one("#cmp-title", Static).update(Content.assemble((name, "bold"), *mark))
-        self.query_one("#cmp-file", Static).update(Content.styled(rel, "dim"))
-        self.query_one("#cmp-audience", Static).update(self.audience)
-        self.app.sub_title = name + (" *" if dirty else "")
 
     def _load_variant(self) -> None:
         """Show the selected variant's weight, subject and template source in the form."""
@@ -227,11 +217,20 @@ class CampaignEditScreen(CampaignRulesMixin, CampaignLiveMixin):
     def changed(self) -> None:
         """The draft changed: mark it, and render the preview again once typing pauses."""
         self.generation += 1
-        self._rules()
+        self.rules.fill()
         self._title()
         self.request_preview()
 
     # -- actions ---------------------------------------------------------------------------
+    def action_coupon(self) -> None:
+        self.rules.coupon()
+
+    def action_exclusions(self) -> None:
+        self.rules.exclusions()
+
+    def action_policy(self) -> None:
+        self.rules.policy()
+
     def action_recipient(self, step: int) -> None:
         if self.pinned is not None:
             self.pinned = None
@@ -278,7 +277,7 @@ class CampaignEditScreen(CampaignRulesMixin, CampaignLiveMixin):
         self.app.push_screen(ask, answered)
 
     def action_preflight(self) -> None:
-        d, s = self.draft, self.app.session
+        d, s = self.draft, session_of(self)
         if d is None:
             return
         try:
@@ -297,7 +296,7 @@ class CampaignEditScreen(CampaignRulesMixin, CampaignLiveMixin):
         self.app.push_screen(CampaignPreflightScreen(s, c), done)
 
     def action_save(self, then: Callable[[], object] | None = None) -> None:
-        d, s = self.draft, self.app.session
+        d, s = self.draft, session_of(self)
         if d is None:
             return
         try:

@@ -21,6 +21,7 @@ from queries.core.i18n import _
 from queries.segments.describe import describe
 from queries.segments.model import EventCond, FieldCond, Group, Node, SegmentRef, node_to_dict
 from tui.keymap import bind
+from tui.kizuna import session_of
 from tui.messages import ValuesLoaded
 from tui.screens.builder.condition import load_values
 from tui.screens.campaigns.campaign_rules import Check, RulesDialog
@@ -77,7 +78,7 @@ class ExclusionsScreen(RulesDialog):
 
     def on_mount(self) -> None:
         self._refill()
-        if self.app.session.catalog.has("messages", "campaign_id"):
+        if session_of(self).catalog.has("messages", "campaign_id"):
             load_values(self, "campaign_id", "messages")  # ids in the message history
         self.query_one("#ex-list" if self.nodes else "#ex-segment").focus()
 

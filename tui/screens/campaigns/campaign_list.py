@@ -7,26 +7,25 @@ from pathlib import Path
 from rich.cells import cell_len
 from rich.text import Text
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.content import Content
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable
 
 from queries.campaigns.funnel import policy_funnel
-from queries.campaigns.model import Campaign
+from queries.campaigns.model import Campaign, campaign_files
 from queries.campaigns.parse import load_campaign
 from queries.core.errors import KizunaError
-from queries.core.i18n import _
+from queries.core.i18n import N_, _
 from queries.engines.jobs import Job
 from queries.handoff.status import CampaignStatus, campaign_status
+from queries.query.session import Session
 from tui.fmt import PENDING, clip
 from tui.keymap import bind
+from tui.kizuna import session_of
 from tui.screens.campaigns.campaign_draft import starter_campaign
 from tui.screens.campaigns.campaign_messages import CampaignCounted, CampaignsCounted
 from tui.screens.dialogs import ConfirmScreen, PromptScreen, SegmentPickerScreen
-from tui.widgets.header import SnapshotHeader
-from tui.widgets.row_key import highlighted_key
-from tui.workers import JobSlot
+from tui.screens.file_list import FileListScreen
 
 WIDE = 100  # from this width channel and segment have columns (else they are in the detail line)
 STATUS_STYLE = {"draft": "dim", "changed": "bold reverse", "approved": "bold", "measured": "bold"}
@@ -52,14 +51,7 @@ def open_campaigns(app: App) -> None:
     app.push_screen(CampaignListScreen())
 
 
-def campaign_files(folder: Path) -> list[Path]:
-    """The campaign files of a workspace, by name."""
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-
-
-class CampaignListScreen(Screen[None]):
+class CampaignListScreen(FileListScreen):
     """Campaigns: open one to edit its 3W1H and see each person's message; new from a segment."""
 
     BINDINGS = [
@@ -68,28 +60,24 @@ class CampaignListScreen(Screen[None]):
         bind("a", "approve", "Approve", id="campaigns.approve"),
         bind("e", "export", "Export", id="campaigns.export"),
         bind("m", "results", "Results", id="campaigns.results"),
+        bind("k", "calendar", "Calendar", id="campaigns.calendar"),
         bind("delete,x", "delete", "Delete", id="campaigns.delete", key_display="del"),
         bind("c", "recount", "Recount", id="campaigns.recount", show=False),
         bind("escape", "stop", "Stop counting", id="campaigns.stop", show=False),
         bind("q", "back", "Segments", id="campaigns.back"),
     ]
 
+    TABLE_ID, STATUS_ID, DETAIL_ID = "campaigns", "campaign-status", "campaign-detail"
+    COUNTS = "campaign-counts"
+    STOPPED = N_("counting stopped · c counts again")
+
     def __init__(self) -> None:
         super().__init__()
-        self.count_slot = JobSlot(self, "campaign-counts")
-        self.errors: dict[str, str] = {}
         self.loaded: dict[str, Campaign] = {}
         self.paths: dict[str, Path] = {}
         self.select: str | None = None
         self.statuses: dict[str, CampaignStatus] = {}
         self.wide = False
-
-    def compose(self) -> ComposeResult:
-        yield SnapshotHeader()
-        yield Static("", id="campaign-status")
-        yield DataTable(id="campaigns", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="campaign-detail")
-        yield Footer(compact=True)
 
     DEFAULT_CSS = """
     #campaign-status { height: auto; padding: 0 1; }
@@ -98,15 +86,8 @@ class CampaignListScreen(Screen[None]):
     """
 
     @property
-    def session(self):
-        return self.app.session
-
-    @property
-    def table(self) -> DataTable:
-        return self.query_one("#campaigns", DataTable)
-
-    def status(self, content: Content | str) -> None:
-        self.query_one("#campaign-status", Static).update(content)
+    def session(self) -> Session:
+        return session_of(self)
 
     def on_mount(self) -> None:
         self.app.sub_title = _("Campaigns")
@@ -125,9 +106,6 @@ class CampaignListScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.app.sub_title = _("Campaigns")
         self.refill(select=self.select)
-
-    def on_screen_suspend(self) -> None:
-        self.count_slot.cancel()
 
     # -- the table -------------------------------------------------------------------------
     def refill(self, select: str | None = None) -> None:
@@ -174,12 +152,8 @@ class CampaignListScreen(Screen[None]):
             self.status(
                 Content.assemble(_("No campaigns yet. "), (_("Press n to start one."), "bold"))
             )
-        if keep is not None:
-            try:
-                table.move_cursor(row=table.get_row_index(keep))
-            except Exception:
-                pass
-        self._detail()
+        self.keep_cursor(keep)
+        self.show_detail()
         if self.loaded:
             self.count_all(dict(self.loaded))
 
@@ -191,19 +165,9 @@ class CampaignListScreen(Screen[None]):
         self.statuses[c.stem] = st
         return st
 
-    def short(self, message: str) -> str:
-        return message.replace(str(self.session.ws.root) + "/", "")
-
-    def current_stem(self) -> str | None:
-        return highlighted_key(self.table)
-
-    @on(DataTable.RowHighlighted, "#campaigns")
-    def _highlighted(self) -> None:
-        self._detail()
-
-    def _detail(self) -> None:
+    def show_detail(self) -> None:
         stem = self.current_stem()
-        detail = self.query_one("#campaign-detail", Static)
+        detail = self.detail_line
         if stem is None:
             detail.update("")
         elif stem in self.errors:
@@ -253,17 +217,8 @@ class CampaignListScreen(Screen[None]):
 
     @on(CampaignCounted)
     def _counted(self, event: CampaignCounted) -> None:
-        try:
-            self.table.get_row_index(event.stem)
-        except Exception:
-            return
-        if event.count is None:
-            self.errors[event.stem] = self.short(event.error or "failed")
-            cell = Text(_("✗ error"), style="bold")
-        else:
-            cell = Text(f"{event.count:,}", justify="right")
-        self.table.update_cell(event.stem, "count", cell)
-        self._detail()
+        if self.count_cell(event.stem, event.count, event.error):
+            self.show_detail()
 
     @on(CampaignsCounted)
     def _all_counted(self) -> None:
@@ -274,12 +229,13 @@ class CampaignListScreen(Screen[None]):
             )
         )
 
-    def action_stop(self) -> None:
-        if self.count_slot.cancel():
-            self.status(Content.styled(_("counting stopped · c counts again"), "italic"))
-
     def action_recount(self) -> None:
         self.refill()
+
+    def action_calendar(self) -> None:
+        from tui.screens.campaigns.campaign_calendar import open_calendar
+
+        open_calendar(self.app)
 
     # -- actions ---------------------------------------------------------------------------
     @on(DataTable.RowSelected, "#campaigns")

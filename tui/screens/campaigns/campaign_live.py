@@ -1,7 +1,7 @@
 """The live preview behind the campaign editor: debounced, rendered in a worker, stale dropped.
 
-Every edit bumps a generation and restarts an exclusive async worker whose first line sleeps
-for the debounce delay, so a newer keystroke cancels it before any query runs. The thread
+Every edit bumps a generation and restarts the debounce (`JobSlot.later`), so a newer
+keystroke cancels it before any query runs. The thread
 worker validates a snapshot of the draft with the engine and renders the sample recipients
 with `queries.campaigns.preview.preview` (a `Job` it can interrupt), which also counts the policy
 funnel and the arms; a result for an older generation is dropped.
@@ -9,9 +9,9 @@ funnel and the arms; a result for an older generation is dropped.
 
 from __future__ import annotations
 
-import asyncio
+from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static, TextArea
@@ -22,10 +22,16 @@ from queries.campaigns.preview import Preview, SampleMessage, preview
 from queries.core.errors import CustomerNotFound, KizunaError
 from queries.core.i18n import _
 from queries.engines.jobs import Job
+from tui.kizuna import session_of
 from tui.screens.campaigns.campaign_draft import CampaignDraft, part_of, problem
 from tui.screens.campaigns.campaign_messages import CampaignInvalid, CampaignPreviewed
 from tui.widgets.campaign_form import CampaignForm
-from tui.widgets.campaign_preview import CampaignPreview, audience_content, message_content
+from tui.widgets.campaign_preview import (
+    CampaignPreview,
+    audience_content,
+    message_content,
+    notes_content,
+)
 from tui.workers import JobSlot
 
 DEBOUNCE = 0.3  # seconds of quiet typing before the preview renders again
@@ -58,6 +64,7 @@ class CampaignLiveMixin(Screen):
     debounce_s = DEBOUNCE
 
     draft: CampaignDraft | None
+    path: Path
     variant: str
     generation: int
     campaign: Campaign | None
@@ -94,23 +101,34 @@ class CampaignLiveMixin(Screen):
     def editor(self) -> TextArea:
         return self.query_one("#cmp-template", TextArea)
 
-    def _title(self) -> None:  # pragma: no cover - the editor defines it
-        raise NotImplementedError
+    def _title(self) -> None:
+        """The title row: name (`*` when unsaved), file, and the audience of the last render."""
+        d = self.draft
+        assert d is not None
+        dirty = d.dirty
+        mark = [(" *", "bold $text-warning")] if dirty else []
+        folder = self.path.parent.name
+        rel = f"campaigns/{self.path.name}" if folder == "campaigns" else self.path.name
+        name = self.campaign.name if self.campaign else d.base.name
+        self.query_one("#cmp-title", Static).update(Content.assemble((name, "bold"), *mark))
+        self.query_one("#cmp-file", Static).update(Content.styled(rel, "dim"))
+        self.query_one("#cmp-audience", Static).update(self.audience)
+        self.app.sub_title = name + (" *" if dirty else "")
 
     # -- the live preview ------------------------------------------------------------------
     def request_preview(self, immediate: bool = False) -> None:
         self._status(Content.styled(_("rendering…"), "dim italic"), keep_error=True)
-        self._debounce(self.generation, 0 if immediate else self.debounce_s)
+        generation = self.generation
 
-    @work(exclusive=True, group="campaign-debounce")
-    async def _debounce(self, generation: int, delay: float) -> None:
-        if delay:
-            await asyncio.sleep(delay)  # a newer keystroke cancels this before any query
-        if generation == self.generation:
-            self._render_now(generation)
+        def render() -> None:
+            if generation == self.generation:
+                self._render_now(generation)
+
+        # a newer keystroke cancels this before any query
+        self.preview_slot.later(0 if immediate else self.debounce_s, render)
 
     def _render_now(self, generation: int) -> None:
-        d, s = self.draft, self.app.session
+        d, s = self.draft, session_of(self)
         assert d is not None
         text = d.yaml(inline_files=True)  # a snapshot of the draft: the worker never reads it
         n, who, unmask = SAMPLES, self.pinned, self.unmask
@@ -134,7 +152,7 @@ class CampaignLiveMixin(Screen):
         keep = self.current.customer_id if self.current else None
         self.campaign, self.result, self.error = event.campaign, event.preview, None
         self.removed = event.removed
-        self.audience = audience_content(event.preview)
+        self.audience = audience_content(event.preview, notes=False)  # the title row: one line
         ids = [sm.customer_id for sm in event.preview.samples]
         self.index = ids.index(keep) if keep in ids else min(self.index, max(len(ids) - 1, 0))
         self.form.mark_invalid(None)
@@ -222,7 +240,8 @@ class CampaignLiveMixin(Screen):
         parts.append(
             (_("✓ rendered for {who} · e edit · ] next · f preflight").format(who=who), "dim")
         )
-        return Content.assemble(*parts)
+        notes = notes_content(self.result) if self.result is not None else []
+        return Content("\n").join([*notes, Content.assemble(*parts)])
 
     def _status(self, content: Content, keep_error: bool = False) -> None:
         if keep_error and self.error is not None:

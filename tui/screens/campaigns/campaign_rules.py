@@ -7,6 +7,7 @@ writes the same format `kizuna` reads. `check(part, value)` is the engine's chec
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -101,8 +102,9 @@ class RulesDialog(ModalScreen[dict[str, Any] | None]):
             yield Button(_("OK"), id="rules-ok", variant="primary", compact=True)
             yield Button(_("Cancel"), id="rules-cancel", compact=True)
 
-    def value(self) -> dict[str, Any]:  # pragma: no cover - each dialog defines it
-        raise NotImplementedError
+    @abstractmethod
+    def value(self) -> dict[str, Any]:
+        """What the dialog holds now, by campaign part."""
 
     def val(self, wid: str) -> str:
         return self.query_one(f"#{wid}", Input).value.strip()

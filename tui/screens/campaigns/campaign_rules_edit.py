@@ -11,9 +11,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from textual.screen import Screen
+
 from queries.campaigns.parse import check_part
 from queries.core.errors import KizunaError
 from queries.segments.parse import parse_node
+from tui.kizuna import session_of
 from tui.screens.campaigns.campaign_draft import CampaignDraft, problem
 from tui.screens.campaigns.campaign_exclude import ExclusionsScreen
 from tui.screens.campaigns.campaign_rules import (
@@ -26,16 +29,30 @@ from tui.screens.campaigns.campaign_rules import (
 from tui.widgets.campaign_form import CampaignForm
 
 
-class CampaignRulesMixin:
-    """Mixed into the campaign editor: keys c (coupon), x (exclusions), p (policy)."""
+class CampaignRules:
+    """Keys c (coupon), x (exclusions), p (policy) of the campaign editor, which owns one:
+    `draft` gives the draft being edited, `changed` is called after a dialog changed it."""
 
-    draft: CampaignDraft | None
-    path: Path
-    app: Any
-    form: CampaignForm
-    changed: Callable[[], None]
+    def __init__(
+        self,
+        screen: Screen[None],
+        path: Path,
+        draft: Callable[[], CampaignDraft | None],
+        form: Callable[[], CampaignForm],
+        changed: Callable[[], None],
+    ) -> None:
+        self.screen = screen
+        self.path = path
+        self._draft = draft
+        self._form = form
+        self.changed = changed
 
-    def _rules(self) -> None:
+    @property
+    def draft(self) -> CampaignDraft | None:
+        return self._draft()
+
+    def fill(self) -> None:
+        """Show the draft's exclusions and rules on the form's rules rows."""
         d = self.draft
         assert d is not None
         rules = (
@@ -43,11 +60,11 @@ class CampaignRulesMixin:
             + " · "
             + policy_text(d.policy, d.channel, d.quiet_hours, d.drift_limit)
         )
-        self.form.fill_rules(exclude_text(d.exclude), rules)
+        self._form().fill_rules(exclude_text(d.exclude), rules)
 
     def check_part(self, part: str, value: Any) -> str | None:
         """The engine's verdict on one part of the campaign: the problem, or None."""
-        s = self.app.session
+        s = session_of(self.screen)
         send_at = None
         if part == "quiet_hours" and self.draft is not None:
             try:
@@ -60,7 +77,7 @@ class CampaignRulesMixin:
             return problem(exc)[1]
         return None
 
-    def action_coupon(self) -> None:
+    def coupon(self) -> None:
         d = self.draft
         if d is None:
             return
@@ -70,9 +87,9 @@ class CampaignRulesMixin:
                 d.coupon = result["coupon"]
                 self.changed()
 
-        self.app.push_screen(CouponScreen(d.coupon, self.check_part), done)
+        self.screen.app.push_screen(CouponScreen(d.coupon, self.check_part), done)
 
-    def action_policy(self) -> None:
+    def policy(self) -> None:
         d = self.draft
         if d is None:
             return
@@ -85,10 +102,10 @@ class CampaignRulesMixin:
             self.changed()
 
         ask = PolicyScreen(d.policy, d.channel, d.quiet_hours, d.drift_limit, self.check_part)
-        self.app.push_screen(ask, done)
+        self.screen.app.push_screen(ask, done)
 
-    def action_exclusions(self) -> None:
-        d, s = self.draft, self.app.session
+    def exclusions(self) -> None:
+        d, s = self.draft, session_of(self.screen)
         if d is None:
             return
         folder = self.path.parent
@@ -103,4 +120,4 @@ class CampaignRulesMixin:
                 self.changed()
 
         ask = ExclusionsScreen(d.exclude, s.store.names(), campaigns, self.check_part)
-        self.app.push_screen(ask, done)
+        self.screen.app.push_screen(ask, done)

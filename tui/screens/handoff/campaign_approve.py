@@ -27,6 +27,7 @@ from queries.handoff.audit import who, who_text
 from queries.handoff.checks import send_time_passed
 from queries.handoff.refusals import ExportError
 from tui.keymap import bind
+from tui.kizuna import session_of
 from tui.screens.campaigns.campaign_preflight import report_content
 from tui.widgets.header import SnapshotHeader
 from tui.widgets.tick import TickBox
@@ -275,7 +276,7 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
 
     def start(self) -> None:
         """Compute the review in a thread worker (cancellable with esc)."""
-        session, path = self.app.session, self.campaign_path
+        session, path = session_of(self), self.campaign_path
 
         def progress(done: int, total: int) -> None:
             self.post_message(ReviewProgressed(done, total))
@@ -349,12 +350,12 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
         by = self.query_one("#approver", Input).value
         force = self.query_one("#approve-force", Checkbox).value
         try:
-            rec = approve(self.app.session, rv, by, force)
+            rec = approve(session_of(self), rv, by, force)
         except ExportError as exc:
             self._result(Content.assemble((_("✗ Not approved: "), BAD), str(exc)))
             return
         self.record = rec
-        path = approval_path(self.app.session, rv.campaign.stem)
+        path = approval_path(session_of(self), rv.campaign.stem)
         fp = rec["fingerprint"]["sha256"][:12]
         signed = _("by {by} ({who}) at {at}").format(
             by=rec["approved_by"], who=who_text(rec.get("who")), at=rec["approved_at"]

@@ -30,6 +30,7 @@ from queries.handoff.refusals import (
     SendTimePassed,
 )
 from tui.keymap import bind
+from tui.kizuna import session_of
 from tui.widgets.header import SnapshotHeader
 from tui.widgets.tick import TickBox
 from tui.workers import JobSlot
@@ -239,7 +240,7 @@ class ExportScreen(Screen[ExportResult | None]):
 
     def check(self) -> None:
         """Load the campaign and read its approval status in a thread worker."""
-        session, path = self.app.session, self.campaign_path
+        session, path = session_of(self), self.campaign_path
 
         def body(job: Job) -> ApprovalChecked:
             c = load_campaign(path, session.catalog, session.ws.root, session.store)
@@ -312,7 +313,7 @@ class ExportScreen(Screen[ExportResult | None]):
             )
             return
         replace = self.previous is not None
-        session, c = self.app.session, self.campaign
+        session, c = session_of(self), self.campaign
         force = self.query_one("#export-force", Checkbox).value
         batch, pause = self.batch_size, self.pause
 

@@ -24,6 +24,7 @@ from queries.engines.jobs import Job
 from queries.measure.effect import MeasureResult
 from queries.measure.report import bar, verdict
 from tui.keymap import bind
+from tui.kizuna import session_of
 from tui.widgets.header import SnapshotHeader
 from tui.workers import JobSlot
 
@@ -160,7 +161,7 @@ class CampaignResultsScreen(Screen[None]):
         self.summary: str | None = None
 
     def compose(self) -> ComposeResult:
-        ws = self.app.session.ws
+        ws = session_of(self).ws
         later = default_later(ws.db_path, ws.root / "exports" / self.stem)
         yield SnapshotHeader()
         yield Static(
@@ -198,7 +199,7 @@ class CampaignResultsScreen(Screen[None]):
         """Measure in a thread worker: a session on the later snapshot, then the queries."""
         later = Path(self.query_one("#later", Input).value.strip()).expanduser()
         window = self.query_one("#window", Input).value.strip() or "30d"
-        root, stem = self.app.session.ws.root, self.stem
+        root, stem = session_of(self).ws.root, self.stem
         self._status(Content.styled(_("measuring on {file} …").format(file=later.name), "italic"))
 
         def body(job: Job) -> ResultsMeasured:
@@ -250,7 +251,7 @@ class CampaignResultsScreen(Screen[None]):
         if self.summary is None or self.result is None:
             self.notify(_("Nothing measured yet."), severity="warning")
             return
-        path = results_path(self.app.session.ws.root, self.result)
+        path = results_path(session_of(self).ws.root, self.result)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(self.summary, encoding="utf-8")

@@ -22,6 +22,7 @@ from queries.engines.jobs import Job
 from queries.measure.backtest import Backtest
 from queries.segments.model import Segment
 from tui.keymap import bind
+from tui.kizuna import session_of
 from tui.widgets.header import SnapshotHeader
 from tui.workers import JobSlot
 
@@ -101,7 +102,7 @@ class BacktestScreen(Screen[None]):
         self.result: Backtest | None = None
 
     def compose(self) -> ComposeResult:
-        as_of = self.app.session.snapshot.as_of  # type: ignore[attr-defined]
+        as_of = session_of(self).snapshot.as_of
         yield SnapshotHeader()
         with Horizontal(id="backtest-form"):
             yield Label(_("As of"))

@@ -2,38 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual.screen import Screen
 
 from queries.core.errors import KizunaError
 from queries.core.history import keep
 from queries.core.i18n import _
 from queries.segments.model import Segment, slugify
+from tui.kizuna import kizuna, session_of
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.widgets.edits import referenced
 
 
-class SegmentFilesMixin(Screen):
-    """File operations on `segments/*.yaml`; the list screen provides the table and refill."""
+class SegmentFiles:
+    """File operations on `segments/*.yaml` for the list screen, which owns one: `current`
+    gives the highlighted stem, `refill` lists the files again (selecting a stem)."""
 
-    def current_stem(self) -> str | None:  # pragma: no cover - the list screen defines it
-        raise NotImplementedError
+    def __init__(
+        self,
+        screen: Screen[None],
+        current: Callable[[], str | None],
+        refill: Callable[[str | None], None],
+    ) -> None:
+        self.screen = screen
+        self.current_stem = current
+        self.refill = refill
 
-    def refill(self, select: str | None = None) -> None:  # pragma: no cover
-        raise NotImplementedError
+    def notify(self, message: str, **kwargs: Any) -> None:
+        self.screen.notify(message, **kwargs)
 
     def _selected_segment(self) -> Segment | None:
         stem = self.current_stem()
-        if stem is None or self.app.session is None:
+        if stem is None or kizuna(self.screen).session is None:
             return None
         try:
-            return self.app.session.store.load(stem)
+            return session_of(self.screen).store.load(stem)
         except KizunaError as exc:
             self.notify(exc.render(), severity="error", timeout=10)
             return None
 
     def users_of(self, stem: str) -> list[str]:
         """Other saved segments that refer to `stem` (renaming or deleting would break them)."""
-        store = self.app.session.store
+        store = session_of(self.screen).store
         out = []
         for other in store.names():
             if other == stem:
@@ -47,11 +59,11 @@ class SegmentFilesMixin(Screen):
 
     def _free_name(self, name: str, allow: str | None = None) -> str | None:
         stem = slugify(name)
-        if stem != allow and (self.app.session.ws.segments_dir / f"{stem}.yaml").exists():
+        if stem != allow and (session_of(self.screen).ws.segments_dir / f"{stem}.yaml").exists():
             return _("segments/{stem}.yaml already exists").format(stem=stem)
         return None
 
-    def action_duplicate(self) -> None:
+    def duplicate(self) -> None:
         seg = self._selected_segment()
         if seg is None:
             return
@@ -60,13 +72,13 @@ class SegmentFilesMixin(Screen):
             if answer is None:
                 return
             name = answer[0]
-            path = self.app.session.ws.segments_dir / f"{slugify(name)}.yaml"
+            path = session_of(self.screen).ws.segments_dir / f"{slugify(name)}.yaml"
             Segment(name, seg.where, seg.description, path).save(path)
-            keep(self.app.session.ws.state_dir, "segments", path)
+            keep(session_of(self.screen).ws.state_dir, "segments", path)
             self.notify(_("Duplicated as segments/{file}").format(file=path.name))
-            self.refill(select=path.stem)
+            self.refill(path.stem)
 
-        self.app.push_screen(
+        self.screen.app.push_screen(
             PromptScreen(
                 _("Duplicate segment as"),
                 _("Copy of {name}").format(name=seg.name),
@@ -75,11 +87,12 @@ class SegmentFilesMixin(Screen):
             named,
         )
 
-    def action_rename(self) -> None:
+    def rename(self) -> None:
         seg = self._selected_segment()
         if seg is None or seg.path is None:
             return
-        old = seg.path.stem
+        old_path = seg.path
+        old = old_path.stem
         users = self.users_of(old)
 
         def named(answer: tuple[str, str] | None) -> None:
@@ -87,14 +100,14 @@ class SegmentFilesMixin(Screen):
                 return
             name = answer[0]
             stem = slugify(name) if not users else old
-            path = seg.path.with_name(f"{stem}.yaml")
-            state = self.app.session.ws.state_dir
-            keep(state, "segments", seg.path)
+            path = old_path.with_name(f"{stem}.yaml")
+            state = session_of(self.screen).ws.state_dir
+            keep(state, "segments", old_path)
             keep(state, "segments", path)
             Segment(name, seg.where, seg.description, path).save(path)
             keep(state, "segments", path)
-            if path != seg.path:
-                seg.path.unlink(missing_ok=True)
+            if path != old_path:
+                old_path.unlink(missing_ok=True)
             if users and slugify(name) != old:
                 self.notify(
                     _("Kept the file name {old}.yaml: {users} refer to it.").format(
@@ -102,10 +115,10 @@ class SegmentFilesMixin(Screen):
                     ),
                     severity="warning",
                 )
-            self.app.segments_changed()
-            self.refill(select=stem)
+            kizuna(self.screen).segments_changed()
+            self.refill(stem)
 
-        self.app.push_screen(
+        self.screen.app.push_screen(
             PromptScreen(
                 _("Rename segment"),
                 seg.name,
@@ -114,7 +127,7 @@ class SegmentFilesMixin(Screen):
             named,
         )
 
-    def action_delete(self) -> None:
+    def delete(self) -> None:
         seg = self._selected_segment()
         if seg is None or seg.path is None:
             return
@@ -127,16 +140,16 @@ class SegmentFilesMixin(Screen):
 
         def answered(choice: str | None) -> None:
             if choice == "delete" and seg.path is not None:
-                keep(self.app.session.ws.state_dir, "segments", seg.path)
+                keep(session_of(self.screen).ws.state_dir, "segments", seg.path)
                 seg.path.unlink(missing_ok=True)
-                self.app.segments_changed()
+                kizuna(self.screen).segments_changed()
                 self.notify(
                     _("Deleted segments/{file} (restore: kizuna restore {stem})").format(
                         file=seg.path.name, stem=seg.path.stem
                     )
                 )
-                self.refill()
+                self.refill(None)
 
-        self.app.push_screen(
+        self.screen.app.push_screen(
             ConfirmScreen(question, [("delete", _("Delete")), ("cancel", _("Cancel"))]), answered
         )

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.widgets import DataTable, Footer, LoadingIndicator, Static
+from textual.widgets import DataTable, LoadingIndicator
 
 from queries.core.errors import KizunaError
-from queries.core.i18n import _, ngettext
+from queries.core.i18n import N_, _, ngettext
 from queries.segments.model import Segment
 from tui.fmt import PENDING, clip
 from tui.keymap import bind
+from tui.kizuna import kizuna, session_of
 from tui.messages import SegmentCounted, SegmentsCounted
-from tui.screens.segments.segment_files import SegmentFilesMixin
+from tui.screens.file_list import FileListScreen
+from tui.screens.segments.segment_files import SegmentFiles
 from tui.widgets.audience import pct_text
 from tui.widgets.header import SnapshotHeader
-from tui.widgets.row_key import highlighted_key
-from tui.workers import JobSlot
+
+if TYPE_CHECKING:
+    from queries.engines.jobs import Job
 
 
-class SegmentListScreen(SegmentFilesMixin):
+class SegmentListScreen(FileListScreen):
     """Saved segments: new, open, duplicate, rename, delete; each one's audience size."""
 
     BINDINGS = [
@@ -37,25 +42,16 @@ class SegmentListScreen(SegmentFilesMixin):
         bind("R", "retry", "Retry opening", id="list.retry", show=False),
     ]
 
+    TABLE_ID, STATUS_ID, DETAIL_ID = "segments", "list-status", "segment-detail"
+    COUNTS = "segment-counts"
+    STOPPED = N_("counting stopped · ctrl+r counts again")
+
     def __init__(self) -> None:
         super().__init__()
-        self.count_slot = JobSlot(self, "segment-counts")
-        self.errors: dict[str, str] = {}
+        self.files = SegmentFiles(self, self.current_stem, lambda stem: self.refill(select=stem))
 
-    def compose(self) -> ComposeResult:
-        yield SnapshotHeader()
-        yield Static("", id="list-status")
+    def compose_above_table(self) -> ComposeResult:
         yield LoadingIndicator(id="list-loading")
-        yield DataTable(id="segments", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="segment-detail")
-        yield Footer(compact=True)
-
-    @property
-    def table(self) -> DataTable:
-        return self.query_one("#segments", DataTable)
-
-    def status(self, content: str | Content) -> None:
-        self.query_one("#list-status", Static).update(content)
 
     # -- session lifecycle -----------------------------------------------------------------
     def on_mount(self) -> None:
@@ -64,7 +60,7 @@ class SegmentListScreen(SegmentFilesMixin):
         table.add_column(_("Audience"), key="count")
         table.add_column(_("% base"), key="pct")
         table.add_column(_("Description"), key="description")
-        if self.app.session is not None:
+        if kizuna(self).session is not None:
             self.session_ready()
         else:
             self.status(Content.styled(_("Opening the workspace…"), "italic"))
@@ -90,23 +86,20 @@ class SegmentListScreen(SegmentFilesMixin):
         )
 
     def action_retry(self) -> None:
-        if self.app.session is None:
+        if kizuna(self).session is None:
             self.query_one("#list-loading").display = True
             self.status(Content.styled(_("Opening the workspace…"), "italic"))
-            self.app.open_session()
+            kizuna(self).open_session()
 
     def on_screen_resume(self) -> None:
-        if self.app.session is not None:
-            self.refill(select=self.app.last_stem)
-
-    def on_screen_suspend(self) -> None:
-        self.action_stop(quiet=True)
+        if kizuna(self).session is not None:
+            self.refill(select=kizuna(self).last_stem)
 
     # -- the table -------------------------------------------------------------------------
     def refill(self, select: str | None = None) -> None:
         """List the saved segments (cached counts shown at once), then count the rest."""
-        store = self.app.session.store
-        base = self.app.session.snapshot.base_size
+        store = session_of(self).store
+        base = session_of(self).snapshot.base_size
         table = self.table
         keep = select or self.current_stem()
         table.clear()
@@ -120,7 +113,9 @@ class SegmentListScreen(SegmentFilesMixin):
             except KizunaError as exc:
                 self.errors[stem] = self.short(exc.render())
                 name, desc = stem, ""
-            cached = self.app.cached_count(stem)
+            cached = kizuna(self).cached_count(stem)
+            count: Text
+            pct: Text | str
             if stem in self.errors:
                 count, pct = Text(_("✗ invalid"), style="bold"), ""
             elif cached is None:
@@ -134,12 +129,8 @@ class SegmentListScreen(SegmentFilesMixin):
             self.status(
                 Content.assemble(_("No saved segments yet. "), (_("Press n to build one."), "bold"))
             )
-        if keep is not None:
-            try:
-                table.move_cursor(row=table.get_row_index(keep))
-            except Exception:
-                pass
-        self._detail()
+        self.keep_cursor(keep)
+        self.show_detail()
         if todo:
             self.count_all(todo)
         elif table.row_count:
@@ -149,21 +140,9 @@ class SegmentListScreen(SegmentFilesMixin):
         n = self.table.row_count
         return ngettext("{n} saved segment", "{n} saved segments", n).format(n=n)
 
-    def short(self, message: str) -> str:
-        """Error text with the workspace's folder left out (segments/x.yaml:3 …)."""
-        root = str(self.app.session.ws.root)
-        return message.replace(root + "/", "")
-
-    def current_stem(self) -> str | None:
-        return highlighted_key(self.table)
-
-    @on(DataTable.RowHighlighted, "#segments")
-    def _highlighted(self) -> None:
-        self._detail()
-
-    def _detail(self) -> None:
+    def show_detail(self) -> None:
         stem = self.current_stem()
-        detail = self.query_one("#segment-detail", Static)
+        detail = self.detail_line
         if stem is None:
             detail.update("")
             return
@@ -174,7 +153,7 @@ class SegmentListScreen(SegmentFilesMixin):
                 )
             )
             return
-        seg = self.app.session.store.load(stem)
+        seg = session_of(self).store.load(stem)
         detail.update(
             Content.assemble(
                 (f"segments/{stem}.yaml", "bold"),
@@ -185,7 +164,7 @@ class SegmentListScreen(SegmentFilesMixin):
 
     # -- counting --------------------------------------------------------------------------
     def count_all(self, stems: list[str]) -> None:
-        session = self.app.session
+        session = session_of(self)
         self.status(
             Content.assemble(
                 (_("counting {n} segments…").format(n=len(stems)), "italic"),
@@ -193,7 +172,7 @@ class SegmentListScreen(SegmentFilesMixin):
             )
         )
 
-        def body(job):
+        def body(job: Job) -> SegmentsCounted | None:
             loaded = []
             for stem in stems:
                 try:
@@ -222,33 +201,32 @@ class SegmentListScreen(SegmentFilesMixin):
 
     @on(SegmentCounted)
     def _counted(self, event: SegmentCounted) -> None:
-        table = self.table
-        try:
-            table.get_row_index(event.stem)
-        except Exception:
+        if not self.count_cell(event.stem, event.count, event.error):
             return
-        base = self.app.session.snapshot.base_size
-        if event.count is None:
-            self.errors[event.stem] = self.short(event.error or "failed")
-            table.update_cell(event.stem, "count", Text(_("✗ error"), style="bold"))
-        else:
-            self.app.remember_count(event.stem, event.count)
-            table.update_cell(event.stem, "count", Text(f"{event.count:,}", justify="right"))
+        if event.count is not None:
+            kizuna(self).remember_count(event.stem, event.count)
+            base = session_of(self).snapshot.base_size
             pct = Text(pct_text(event.count, base), justify="right")
-            table.update_cell(event.stem, "pct", pct)
-        self._detail()
+            self.table.update_cell(event.stem, "pct", pct)
+        self.show_detail()
 
     @on(SegmentsCounted)
     def _all_counted(self, event: SegmentsCounted) -> None:
         self.status(Content.styled(self.saved_text(), "dim"))
 
-    def action_stop(self, quiet: bool = False) -> None:
-        if self.count_slot.cancel() and not quiet:
-            self.status(Content.styled(_("counting stopped · ctrl+r counts again"), "italic"))
-
     def action_recount(self) -> None:
-        self.app.segments_changed()
+        kizuna(self).segments_changed()
         self.refill()
+
+    # -- files -----------------------------------------------------------------------------
+    def action_duplicate(self) -> None:
+        self.files.duplicate()
+
+    def action_rename(self) -> None:
+        self.files.rename()
+
+    def action_delete(self) -> None:
+        self.files.delete()
 
     # -- opening ---------------------------------------------------------------------------
     def action_campaigns(self) -> None:
@@ -257,17 +235,17 @@ class SegmentListScreen(SegmentFilesMixin):
         open_campaigns(self.app)
 
     def action_new(self) -> None:
-        if self.app.session is not None:
-            self.app.open_builder(None)
+        if kizuna(self).session is not None:
+            kizuna(self).open_builder(None)
 
     @on(DataTable.RowSelected, "#segments")
     def action_open(self) -> None:
         stem = self.current_stem()
-        if stem is None or self.app.session is None:
+        if stem is None or kizuna(self).session is None:
             return
         try:
-            seg: Segment = self.app.session.store.load(stem)
+            seg: Segment = session_of(self).store.load(stem)
         except KizunaError as exc:
             self.notify(exc.render(), title=_("Cannot open"), severity="error", timeout=10)
             return
-        self.app.open_builder(seg)
+        kizuna(self).open_builder(seg)

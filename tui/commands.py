@@ -60,6 +60,7 @@ class KizunaCommands(Provider):
                     f"{stem}.yaml",
                 )
             )
+        out.extend(_editor_commands(screen))
         if not isinstance(screen, BuilderScreen):
             return out
         act = screen.run_action
@@ -118,6 +119,30 @@ class KizunaCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+# the campaign editor's keys, findable by name (`coupon`, `policy`, ...) from its palette
+EDITOR_COMMANDS = (
+    (N_("Coupon: a code per recipient or from a pool file…"), "coupon", "c"),
+    (N_("Exclusions: leave people out of this campaign…"), "exclusions", "x"),
+    (N_("Contact policy: consent, suppression, cap, dedupe, quiet hours…"), "policy", "p"),
+    (N_("Preflight: render every recipient and check"), "preflight", "f"),
+    (N_("Edit the message"), "edit", "e"),
+    (N_("Preview a customer id"), "customer", "i"),
+    (N_("Next variant"), "next_variant", "v"),
+    (N_("HTML as source / as text"), "raw", "r"),
+    (N_("Save the campaign"), "save", "ctrl+s"),
+    (N_("Back to the campaign list"), "back", "q"),
+)
+
+
+def _editor_commands(screen) -> list[Command]:
+    """The campaign editor's actions, when the palette is opened from it."""
+    from tui.screens.campaigns.campaign_edit import CampaignEditScreen
+
+    if not isinstance(screen, CampaignEditScreen):
+        return []
+    return [(title(m), partial(screen.run_action, a), key) for m, a, key in EDITOR_COMMANDS]
 
 
 def _breakdown(screen, field: str) -> None:

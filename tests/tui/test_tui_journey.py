@@ -326,3 +326,32 @@ async def test_enter_applies_a_boolean_field_picked_with_change_field(workspace)
         await settle(pilot)
         assert app.screen is builder
         assert builder.root == Group("all", (FieldCond("email_opt_in", "is_true"),))
+
+
+@async_test
+async def test_palette_in_the_campaign_editor_opens_its_dialogs(tmp_path):
+    """ctrl+p, `coupon`, Enter: the coupon dialog, as the `c` key would open it."""
+    from textual.command import CommandPalette
+
+    from tests.tui.test_tui_campaign_support import copy_demo, demo_app, open_editor
+    from tests.tui.test_tui_support import type_text
+    from tui.screens.campaigns.campaign_rules import CouponScreen, PolicyScreen
+
+    ws = copy_demo(tmp_path)
+    app = demo_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        editor = await open_editor(pilot, ws, "dormant_winback")
+        for word, dialog in (("coupon", CouponScreen), ("policy", PolicyScreen)):
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            assert isinstance(app.screen, CommandPalette)
+            await type_text(pilot, word)
+            await pilot.pause(0.5)
+            hits = [str(o.prompt) for o in app.screen.query_one("CommandList").options]
+            assert hits and word in hits[0].lower(), hits
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, dialog)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is editor

@@ -10,10 +10,12 @@ headers; tests hold the two together.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from queries.campaigns.model import ADDRESS, Campaign
+from queries.core.i18n import N_, _
 
 LINE_SPLIT_ROWS = 1_500_000
 _TABULAR = [
@@ -250,16 +252,22 @@ def carries_messages(preset: Preset, c: Campaign) -> bool:
     return bool(preset.messages or (preset.can_carry_messages and c.how.include_messages))
 
 
-def attributes_note(c: Campaign) -> str | None:
-    """For a file without the rendered messages: where the message is built instead."""
+ATTRIBUTES_NOTE = N_(
+    "this file carries attributes; the message is built in {system} from the template "
+    "in campaign.json"
+)
+CARRY_HINT = N_(" (add `include_messages: true` under `how:` to put the rendered texts in it)")
+SOME_SYSTEM = N_("the sending system")
+
+
+def attributes_note(c: Campaign, translate: Callable[[str], str] = _) -> str | None:
+    """For a file without the rendered messages: where the message is built instead
+    (`translate=str` keeps it in English, for the manifest)."""
     preset = PRESETS[c.how.destination]
     if carries_messages(preset, c):
         return None
-    system = SYSTEMS.get(preset.name, "the sending system")
-    note = (
-        f"this file carries attributes; the message is built in {system} from the template "
-        "in campaign.json"
-    )
+    system = SYSTEMS.get(preset.name) or translate(SOME_SYSTEM)
+    note = translate(ATTRIBUTES_NOTE).format(system=system)
     if preset.can_carry_messages:
-        note += " (add `include_messages: true` under `how:` to put the rendered texts in it)"
+        note += translate(CARRY_HINT)
     return note

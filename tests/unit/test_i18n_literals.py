@@ -47,3 +47,29 @@ def unwrapped() -> list[str]:
 
 def test_widget_texts_are_translated() -> None:
     assert unwrapped() == []
+
+
+PIECES = {"assemble", "styled", "Text"}  # Content.assemble/styled, Text(...), Text.assemble
+SENTENCE = re.compile(r"[A-Za-z]{3,}\W+[A-Za-z]{2,}")  # two words: a phrase, not a style or key
+
+
+def unwrapped_pieces() -> list[str]:
+    """English phrases given as pieces of a Content or Text (a tuple's first item is text)."""
+    found = []
+    for path in sorted(TUI.rglob("*.py")):
+        if "cli" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or _name(node.func) not in PIECES:
+                continue
+            for arg in node.args[:1] if _name(node.func) != "assemble" else node.args:
+                item = arg.elts[0] if isinstance(arg, ast.Tuple) and arg.elts else arg
+                text = _literal_words(item)
+                if text and SENTENCE.search(text) and "/" not in text:  # paths stay as written
+                    rel = path.relative_to(TUI.parent)
+                    found.append(f"{rel}:{node.lineno}: {text[:50]!r}")
+    return found
+
+
+def test_content_pieces_are_translated() -> None:
+    assert unwrapped_pieces() == []

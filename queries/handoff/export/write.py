@@ -218,7 +218,7 @@ def _write_locked(
             "forced": bool(force and (moved > c.drift_limit or (handoff or {}).get("past_send"))),
             "send_at_passed": bool((handoff or {}).get("past_send")),
             "replaces": (handoff or {}).get("replaces"),
-            "messages_note": attributes_note(c) if not with_messages else None,
+            "messages_note": attributes_note(c, str) if not with_messages else None,  # English
             "drift": {
                 "approved": approved,
                 "now": funnel.recipients,

@@ -157,7 +157,7 @@ class BuilderScreen(Screen[None]):
 
     def _title(self) -> None:
         mark = [(" *", "bold $text-warning")] if self.dirty else []
-        stem = f"  {self.path.stem}.yaml" if self.path else "  (not saved yet)"
+        stem = f"  {self.path.stem}.yaml" if self.path else "  " + _("(not saved yet)")
         self.query_one("#seg-title", Static).update(
             Content.assemble((self.seg_name, "bold"), *mark, (stem, "dim"), "  ")
         )

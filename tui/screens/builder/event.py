@@ -203,7 +203,7 @@ class EventScreen(DraftingDialog[EventCond | None]):
         if self.filters is None:
             assert self.complex_where is not None  # filters too complex to list are kept
             parts = inline_parts(self.complex_where, self.catalog, self.cond.event)
-            kept = Content.assemble(*parts, (" (kept as is)", "dim"))
+            kept = Content.assemble(*parts, (" " + _("(kept as is)"), "dim"))
             options.add_option(Option(kept, "complex"))
         elif not self.filters:
             options.add_option(Option(Content.styled(_("any row (no filter)"), "dim"), "none"))

@@ -191,7 +191,7 @@ class CampaignLiveMixin(Screen):
             Content.assemble(
                 ("✗ ", "bold $text-error"),
                 (text, "$text-error"),
-                ("  — the preview shows the last good render", "dim"),
+                ("  — " + _("the preview shows the last good render"), "dim"),
             )
         )
 

@@ -95,35 +95,30 @@ def report_content(r: PreflightReport, timed: bool = True) -> Content:
         lines.append(
             Content.styled(
                 "  "
-                + _("{where} line {line}, column {column}: {label} — {n} ({pct}%)").format(
+                + _("{where} line {line}, column {column}: {label} — {count} ({pct})").format(
                     where=f"{fb.variant}.{fb.part}",
                     line=fb.line,
                     column=fb.column,
                     label=fb.label,
-                    n=f"{fb.count:,}",
-                    pct=f"{pct:.1f}",
+                    count=f"{fb.count:,}",
+                    pct=f"{pct:.1f}%",
                 ),
                 "$text-warning" if fb.count else "dim",
             )
         )
     sizes = " · ".join(
-        _("{part} max {n}/{limit} {unit}").format(
-            part=p, n=f"{n:,}", limit=f"{lim:,}", unit=_(UNITS[u]) if u in UNITS else u
+        _("{part} max {size}/{limit} {unit}").format(
+            part=p, size=f"{n:,}", limit=f"{lim:,}", unit=_(UNITS.get(u, u))
         )
         for p, (n, u, lim) in r.largest.items()
     )
     distinct = " · ".join(f"{p} {n:,}" for p, n in r.distinct.items())
     lines.append(Content.assemble((_("Sizes") + "  ", "bold"), sizes))
     lines.append(Content.assemble((_("Distinct messages") + "  ", "bold"), distinct))
-    lines.append(
-        Content.styled(_("Encoding checked: {encoding}").format(encoding=r.encoding), "dim")
-    )
+    lines.append(Content.styled(_("Encoding checked: {enc}").format(enc=r.encoding), "dim"))
     if r.coupon_collisions:
-        lines.append(
-            Content.styled(
-                _("coupon collisions resolved: {n}").format(n=r.coupon_collisions), "dim"
-            )
-        )
+        text = _("coupon collisions resolved: {n}").format(n=r.coupon_collisions)
+        lines.append(Content.styled(text, "dim"))
     return Content("\n").join(lines)
 
 
@@ -152,7 +147,7 @@ class CampaignPreflightScreen(ModalScreen[PreflightReport | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="preflight-dialog"):
             yield Static(
-                Content.assemble((_("Preflight") + "  ", "bold"), self.campaign.name),
+                Content.assemble(("Preflight  ", "bold"), self.campaign.name),
                 classes="dialog-title",
             )
             yield ProgressBar(id="preflight-bar", show_eta=False)
@@ -187,7 +182,9 @@ class CampaignPreflightScreen(ModalScreen[PreflightReport | None]):
     @on(PreflightProgressed)
     def _progressed(self, event: PreflightProgressed) -> None:
         self.query_one(ProgressBar).update(total=max(event.total, 1), progress=event.done)
-        self._status(Content.styled(f"rendered {event.done:,} of {event.total:,}…", "italic"))
+        done, total = f"{event.done:,}", f"{event.total:,}"
+        text = _("rendered {done} of {total}…").format(done=done, total=total)
+        self._status(Content.styled(text, "italic"))
 
     @on(PreflightFinished)
     def _finished(self, event: PreflightFinished) -> None:
@@ -196,13 +193,15 @@ class CampaignPreflightScreen(ModalScreen[PreflightReport | None]):
         bar.update(total=max(event.report.recipients, 1), progress=max(event.report.recipients, 1))
         self._status("")
         self.query_one("#preflight-report", Static).update(report_content(event.report, self.timed))
-        self.query_one("#preflight-hint", Static).update("esc / enter closes")
+        self.query_one("#preflight-hint", Static).update(_("esc / enter closes"))
         self.query_one("#preflight-scroll").focus()
 
     @on(PreflightFailed)
     def _failed(self, event: PreflightFailed) -> None:
         self.query_one(ProgressBar).display = False
-        self._status(Content.assemble(("✗ Preflight failed: ", BAD), _short(event.error)))
+        self._status(
+            Content.assemble(("✗ " + _("Preflight failed:") + " ", BAD), _short(event.error))
+        )
 
     def action_stop(self) -> None:
         if self.slot.cancel():

@@ -106,24 +106,41 @@ def effect_lines(r: MeasureResult) -> Content:
     lines = [Content.styled(verdict(r), "bold")]
     lines.append(
         Content(
-            f"conversion  {pp(e['conversion_diff'])} pt [{pp(e['ci_low'])}, {pp(e['ci_high'])}]"
-            f"  CUPED {pp(c['conversion_diff'])} [{pp(c['ci_low'])}, {pp(c['ci_high'])}]"
+            _("conversion  {diff} pt [{low}, {high}]  CUPED {cdiff} [{clow}, {chigh}]").format(
+                diff=pp(e["conversion_diff"]),
+                low=pp(e["ci_low"]),
+                high=pp(e["ci_high"]),
+                cdiff=pp(c["conversion_diff"]),
+                clow=pp(c["ci_low"]),
+                chigh=pp(c["ci_high"]),
+            )
         )
     )
     lines.append(
         Content(
-            f"rev/person  {yen(e['revenue_per_person_diff'])} [{yen(e['rpp_ci_low'])}, "
-            f"{yen(e['rpp_ci_high'])}]  incremental {yen(e['incremental_revenue'])}"
+            _("rev/person  {diff} [{low}, {high}]  incremental {inc}").format(
+                diff=yen(e["revenue_per_person_diff"]),
+                low=yen(e["rpp_ci_low"]),
+                high=yen(e["rpp_ci_high"]),
+                inc=yen(e["incremental_revenue"]),
+            )
         )
     )
     if "coupon_cost" in e:
-        lines.append(Content(f"coupon cost {e['coupon_cost']:,.0f}, net {yen(e.get('net'))}"))
+        cost, net = f"{e['coupon_cost']:,.0f}", yen(e.get("net"))
+        lines.append(Content(_("coupon cost {cost}, net {net}").format(cost=cost, net=net)))
     srm, pre = ch["srm_p_value"], ch["pre_period_p_value"]
     lines.append(
         Content.styled(
-            f"checks: sample ratio p={'—' if srm is None else f'{srm:.3f}'}, before the send "
-            f"{pp(ch['pre_period_conversion_diff'])} pt p={'—' if pre is None else f'{pre:.3f}'}"
-            f", window {'PARTIAL' if ch['partial'] else 'complete'}",
+            _(
+                "checks: sample ratio p={srm}, before the send {pre_diff} pt p={pre}, "
+                "window {window}"
+            ).format(
+                srm="—" if srm is None else f"{srm:.3f}",
+                pre_diff=pp(ch["pre_period_conversion_diff"]),
+                pre="—" if pre is None else f"{pre:.3f}",
+                window=_("PARTIAL") if ch["partial"] else _("complete"),
+            ),
             "dim",
         )
     )
@@ -237,7 +254,9 @@ class CampaignResultsScreen(Screen[None]):
         self.result = self.summary = None
         self.query_one("#results-arms", Static).update("")
         self.query_one("#results-effect", Static).update("")
-        self._status(Content.assemble(("✗ Cannot measure: ", BAD), event.error.render()))
+        self._status(
+            Content.assemble(("✗ " + _("Cannot measure:") + " ", BAD), event.error.render())
+        )
 
     def action_copy(self) -> None:
         if self.summary is None:

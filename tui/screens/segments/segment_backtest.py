@@ -166,7 +166,9 @@ class BacktestScreen(Screen[None]):
     def _failed(self, event: BacktestFailed) -> None:
         self.result = None
         self.query_one("#backtest-result", Static).update("")
-        self._status(Content.assemble(("✗ Cannot backtest: ", BAD), event.error.render()))
+        self._status(
+            Content.assemble(("✗ " + _("Cannot backtest:") + " ", BAD), event.error.render())
+        )
 
     def action_back(self) -> None:
         self.slot.cancel()

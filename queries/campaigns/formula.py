@@ -29,7 +29,7 @@ def spreadsheet_columns(c: Campaign, fields: list[str]) -> list[OutColumn]:
     return [col for col in columns_for(preset, c, fields, False) if col.kind in _SCANNED]
 
 
-def _may_start_a_formula(value: exp.Expr) -> exp.Expr:
+def may_start_a_formula(value: exp.Expr) -> exp.Expr:
     """The engine keeps only rows whose text starts like a formula (a superset: `formula_like`
     decides on the values fetched), so a clean audience is never fetched into Python."""
     text = exp.cast(value.copy(), exp.DataType.build("VARCHAR"))
@@ -46,17 +46,22 @@ def scan(session: Any, c: Campaign, q: Any, job: Job | None = None) -> list[Find
     cols = spreadsheet_columns(c, q.fields)
     if not cols:
         return []
-    preset = PRESETS[c.how.destination]
-    fix = "neutralised with a leading '" if preset.formula_guard else "written as is"
     values = [column_sql(q, col) for col in cols]
     exprs = [exp.alias_(v, f"kz_v{i}", quoted=True) for i, v in enumerate(values)]
     query = (
         q.comp.base_from(exp.select(exp.alias_(q.cid.copy(), "kz_id", quoted=True), *exprs))
-        .where(exp.and_(q.recipients(), exp.or_(*map(_may_start_a_formula, values))))
+        .where(exp.and_(q.recipients(), exp.or_(*map(may_start_a_formula, values))))
         .order_by(q.cid.copy())
     )
+    return formula_findings(c, cols, session.runner.stream(query, job, 50_000))
+
+
+def formula_findings(c: Campaign, cols: list[OutColumn], batches: Any) -> list[Finding]:
+    """The `formula` findings among rows of (customer id, value per column), in id order."""
+    preset = PRESETS[c.how.destination]
+    fix = "neutralised with a leading '" if preset.formula_guard else "written as is"
     found: dict[str, Finding] = {}
-    for rows in session.runner.stream(query, job, 50_000):
+    for rows in batches:
         for row in rows:
             for col, value in zip(cols, row[1:]):
                 if formula_like(value):

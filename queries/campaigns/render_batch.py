@@ -383,6 +383,20 @@ def render_piece(
     return None if r.failed else texts
 
 
+def render_piece_sites(
+    tpl: Any, piece: Piece, columns: dict[str, Sequence[Any]], n: int, budget: Budget | None = None
+) -> tuple[list[Any] | None, list[tuple[int, ...]]]:
+    """`render_piece`, with the fallback sites each row used (as `render_batch` counts them)."""
+    r = _Renderer(tpl, columns, n, budget or Budget())
+    texts = r.piece(piece)
+    if r.failed:
+        return None, []
+    fired: list[tuple[int, ...]] = [()] * n
+    for keys, sites in r.row_fired:  # one entry at most: this piece's
+        fired = [tuple(sites.get(k, ())) for k in keys]
+    return texts, fired
+
+
 def error_kind(exc: BaseException) -> str:
     """`undefined` for an undefined variable, else `render_error`."""
     return "undefined" if isinstance(exc, UndefinedError) else "render_error"
@@ -396,4 +410,5 @@ __all__ = [
     "error_kind",
     "render_batch",
     "render_piece",
+    "render_piece_sites",
 ]

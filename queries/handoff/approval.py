@@ -23,7 +23,8 @@ from queries.campaigns.model import Campaign
 from queries.campaigns.presets import PRESETS, columns_for, mask_for
 from queries.core.private_fs import private_dir, write_private
 from queries.engines.jobs import Job
-from queries.handoff import audit, ledger
+from queries.handoff import audit, ledger, preflight_sql
+from queries.handoff.export.distinct import Unsure
 from queries.handoff.export.rows import Rows
 from queries.handoff.fingerprint import Fingerprint, fingerprint
 from queries.handoff.refusals import (
@@ -187,33 +188,58 @@ def audience_changes(
 
 
 def policy_preflight(
-    session: Session, c: Campaign, q: Any, funnel: Funnel, job: Job, progress: Any = None
+    session: Session,
+    c: Campaign,
+    q: Any,
+    funnel: Funnel,
+    job: Job,
+    progress: Any = None,
+    status: exp.Expr | None = None,
+    fast: bool = True,
 ) -> PreflightReport:
-    """Render every final recipient's message with the preflight's checks (nothing written)."""
+    """Render every final recipient's message with the preflight's checks (nothing written):
+    in DuckDB when it can show the same report (given the funnel's `status`), else row by row."""
     start = time.perf_counter()
     preset = PRESETS[c.how.destination]
     cols = columns_for(preset, c, q.fields, True)
     rows = Rows(session, c, q, cols)
-    mask = mask_for(preset, cols, session.catalog)
-    done = 0
     needed = rows.checks_values(preset)  # else only the messages are checked: no rows built
-    for ids, batch in rows.batches(job, 50_000, True, rows_needed=needed):
+    report = None
+    if fast and status is not None and preflight_sql.usable(session, c, needed):
+        try:
+            report = preflight_sql.sql_preflight(session, c, q, status, job, funnel.recipients)
+        except Unsure:
+            report = None
+    if report is None:
+        report = _rows_preflight(rows, preset, cols, job, funnel, progress, session)
+        from queries.campaigns.formula import scan
+
+        report.warnings += scan(session, c, q, job)
+    elif progress:
+        progress(funnel.recipients, funnel.recipients)
+    report.recipients, report.holdout = funnel.recipients, funnel.holdout
+    report.by_variant = {k: v for k, v in funnel.arms.items() if k != HOLDOUT}
+    report.elapsed = time.perf_counter() - start
+    return report
+
+
+def _rows_preflight(
+    rows: Rows, preset: Any, cols: Any, job: Job, funnel: Funnel, progress: Any, session: Session
+) -> PreflightReport:
+    """The preflight row by row: every recipient streamed, rendered and checked in Python."""
+    mask = mask_for(preset, cols, session.catalog)
+    needed = rows.checks_values(preset)
+    done = 0
+    for ids, batch in rows.batches(job, preflight_sql.BATCH, True, rows_needed=needed):
         if needed:
             rows.check_values(ids, batch, mask, preset)
         done += len(ids)
         if progress:
             progress(done, funnel.recipients)
     try:
-        report = rows.finish()
+        return rows.finish()
     except PreflightFailed:
-        report = rows.report
-    report.recipients, report.holdout = funnel.recipients, funnel.holdout
-    report.by_variant = {k: v for k, v in funnel.arms.items() if k != HOLDOUT}
-    from queries.campaigns.formula import scan
-
-    report.warnings += scan(session, c, q, job)
-    report.elapsed = time.perf_counter() - start
-    return report
+        return rows.report
 
 
 def review(session: Session, c: Campaign, job: Job | None = None, progress: Any = None) -> Review:
@@ -225,7 +251,7 @@ def review(session: Session, c: Campaign, job: Job | None = None, progress: Any 
     funnel = count_funnel(session, c, fs, status, job)
     q = policy_query(session, c, status.copy())
     funnel.query = q
-    report = policy_preflight(session, c, q, funnel, job, progress)
+    report = policy_preflight(session, c, q, funnel, job, progress, status=status)
     report.notes += review_notes(session, c)
     changes = audience_changes(session, c, status, job)
     prev = load_approval(session, c.stem)

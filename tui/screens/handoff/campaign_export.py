@@ -29,6 +29,7 @@ from queries.handoff.refusals import (
     ReplaceNeeded,
     SendTimePassed,
 )
+from tui.fmt import pad
 from tui.keymap import bind
 from tui.kizuna import session_of
 from tui.widgets.header import SnapshotHeader
@@ -124,8 +125,15 @@ def error_content(error: KizunaError) -> Content:
     return Content("\n").join(lines)
 
 
-def result_content(res: ExportResult) -> Content:
-    """The finished export: folder, files with rows and bytes, loud warnings."""
+def _file_head() -> str:
+    """The file table's heading, padded by display width (Japanese takes two cells)."""
+    name, rows, size = _("file"), _("rows"), _("bytes")
+    return f"  {pad(name, 24)} {pad(rows, 10, right=True)} {pad(size, 12, right=True)}"
+
+
+def result_content(res: ExportResult, note: str | None = None) -> Content:
+    """The finished export: folder, files with rows and bytes, loud warnings (`note`: the
+    attribute-only note in the reader's language; the manifest keeps it in English)."""
     m = res.manifest
     lines = [
         Content.assemble(
@@ -135,7 +143,7 @@ def result_content(res: ExportResult) -> Content:
             ),
         ),
         Content.assemble((_("folder: "), "dim"), str(res.folder)),
-        Content.styled(f"  {'file':<24} {'rows':>10} {'bytes':>12}", "bold"),
+        Content.styled(_file_head(), "bold"),
     ]
     for f in res.files:
         rows = "" if f.get("rows") is None else f"{f['rows']:,}"
@@ -160,9 +168,8 @@ def result_content(res: ExportResult) -> Content:
             )
         )
     if m.get("messages_note"):
-        lines.append(
-            Content.styled(_("note: {text}").format(text=m["messages_note"]), "$text-warning")
-        )
+        text = note or m["messages_note"]
+        lines.append(Content.styled(_("note: {text}").format(text=text), "$text-warning"))
     d = m.get("drift") or {}
     if m.get("forced") and d.get("percent", 0) > d.get("limit", 0):
         moved = f"{d.get('approved', 0):,} approved → {d.get('now', 0):,} ({d.get('percent')}%)"
@@ -385,7 +392,8 @@ class ExportScreen(Screen[ExportResult | None]):
             self.previous = PreviousExport(m["export_id"], event.result.recipients, m["created_at"])
             self.replace_confirmed = False
             self._status(Content.styled(_("esc goes back"), "dim"))
-            out.update(result_content(event.result))
+            note = attributes_note(self.campaign) if self.campaign else None
+            out.update(result_content(event.result, note))
             self.notify(_("Exported to {folder}").format(folder=event.result.folder), timeout=8)
 
     def action_cancel(self) -> None:

@@ -155,7 +155,7 @@ def main() -> None:
         print(
             f"  export {summary(t['export'])}  "
             f"({n / statistics.median(t['export']) * 1000:,.0f} rows/s, "
-            f"COPY path {m.get('fast_path')}, {runs[-1].files[0]['bytes'] / 1e6:.0f} MB)"
+            f"COPY path {m.fast_path}, {runs[-1].files[0].bytes / 1e6:.0f} MB)"
         )
         print(
             f"  COPY   {summary(t['COPY'])}  "
@@ -198,11 +198,11 @@ def main() -> None:
         for k, v in t.items():
             rate = n / statistics.median(v) * 1000
             print(f"  {k:<14} {summary(v)}  ({rate:,.0f} rows/s)")
-        m = full.manifest
-        laps = ", ".join(f"{k} {v:.2f}s" for k, v in m["timings_s"].items())
+        laps = ", ".join(f"{k} {v:.2f}s" for k, v in full.timings_s.items())
         print(
-            f"  with messages: COPY path {m.get('fast_path')}, {full.files[0]['bytes'] / 1e6:.0f} "
-            f"MB; worker phases: {laps}; worker {m['elapsed_s']:.2f}s"
+            f"  with messages: COPY path {full.manifest.fast_path}, "
+            f"{full.files[0].bytes / 1e6:.0f} MB; worker phases: {laps}; "
+            f"worker {full.elapsed_s:.2f}s"
         )
     s.close()
 

@@ -10,6 +10,7 @@ from typing import Any
 from queries.campaigns.model import Campaign
 from queries.campaigns.parse import load_campaign
 from queries.handoff.approval import approve, review
+from queries.handoff.approval_record import Approval
 from queries.query.session import Session
 
 SPRING = """\
@@ -55,7 +56,7 @@ def load(s: Session, stem: str = "spring") -> Campaign:
     return load_campaign(s.ws.root / "campaigns" / f"{stem}.yaml", s.catalog, s.ws.root, s.store)
 
 
-def approved(s: Session, stem: str = "spring", force: bool = False) -> tuple[Campaign, dict]:
+def approved(s: Session, stem: str = "spring", force: bool = False) -> tuple[Campaign, Approval]:
     """Load, review and approve a campaign; returns it with its approval record."""
     c = load(s, stem)
     return c, approve(s, review(s, c), "hanako", force)

@@ -67,7 +67,7 @@ def main() -> None:
     catalog.version = "0.1"
     PO.parent.mkdir(parents=True, exist_ok=True)
     with PO.open("wb") as fh:
-        write_po(fh, catalog, width=100, include_lineno=False, sort_by_file=True)
+        write_po(fh, catalog, width=100, include_lineno=False, sort_output=True)
     MO.write_bytes(compiled(catalog))
     ids = [m for m in catalog if m.id]
     missing = [

@@ -22,3 +22,9 @@ def clip(text: str, cells: int) -> str:
     if cell_len(text) <= cells:
         return text
     return set_cell_size(text, max(cells - 1, 0)) + "…"
+
+
+def pad(text: str, cells: int, right: bool = False) -> str:
+    """`text` padded with spaces to `cells` terminal cells (right-aligned with `right`)."""
+    gap = " " * max(cells - cell_len(text), 0)
+    return gap + text if right else text + gap

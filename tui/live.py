@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from queries.engines.jobs import Job
-from queries.query.runner import Runner, Step, audience_of
+from queries.query.runner import Runner, WaterfallStep, audience_of
 from queries.segments.model import Segment
 from tui.messages import AudienceCounted, QueryFailed, WaterfallComputed
 from tui.widgets.audience import Audience
@@ -40,7 +40,7 @@ class LiveCount:
         runner: Callable[[], Runner],
         clock: Callable[[], float],
         shown: Callable[[Audience], None],
-        waterfall: Callable[[str, int, list[Step]], None],
+        waterfall: Callable[[str, int, list[WaterfallStep]], None],
         previous: Callable[[str], int | None],
     ) -> None:
         self.runner = runner
@@ -56,7 +56,7 @@ class LiveCount:
         self.count_calls = 0  # how many count queries started
         self._counting_key: str | None = None
         self._counts: OrderedDict[str, tuple[int, int]] = OrderedDict()
-        self._steps: OrderedDict[str, tuple[int, list[Step]]] = OrderedDict()
+        self._steps: OrderedDict[str, tuple[int, list[WaterfallStep]]] = OrderedDict()
 
     def known(self, key: str | None) -> int | None:
         """The cached count of a segment's YAML text, if it was counted."""

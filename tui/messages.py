@@ -15,7 +15,7 @@ from queries.core.errors import KizunaError
 
 if TYPE_CHECKING:  # types only: the first screen paints before sqlglot and DuckDB load
     from queries.query.explain import Verdict
-    from queries.query.runner import BreakdownRow, Step
+    from queries.query.runner import BreakdownRow, WaterfallStep
     from queries.query.session import Session
     from queries.segments.model import Node
 
@@ -82,7 +82,7 @@ class AudienceCounted(Generational):
 class WaterfallComputed(Generational):
     """How many each top-level condition removes, for the edited segment."""
 
-    def __init__(self, generation: int, base: int, steps: list[Step]) -> None:
+    def __init__(self, generation: int, base: int, steps: list[WaterfallStep]) -> None:
         super().__init__(generation)
         self.base = base
         self.steps = steps

@@ -14,7 +14,7 @@ from queries.core.i18n import _
 if TYPE_CHECKING:  # types only: `kizuna tui` starts without loading the engine
     from queries.core.catalog import Catalog
     from queries.query.explain import Verdict
-    from queries.query.runner import Step
+    from queries.query.runner import WaterfallStep
     from queries.query.session import Session
     from queries.segments.model import Segment
 from tui.fmt import pct_text
@@ -99,7 +99,7 @@ def print_count(
     seg: Segment,
     n: int,
     base: int,
-    steps: list[Step] | None,
+    steps: list[WaterfallStep] | None,
     elapsed: float,
 ) -> None:
     console.print(

@@ -90,7 +90,7 @@ class CampaignQuery:
             .where(self.member.copy())
             .group_by(exp.column("a"))
         )
-        rows = self.session.runner.execute(q, job)
+        rows = self.session.runner.fetch(q, job)
         counts = {HOLDOUT: 0, **{name: 0 for name, _ in self.plan.arms}}
         counts.update({a: int(n) for a, n in rows})
         return counts
@@ -116,5 +116,5 @@ class CampaignQuery:
             .from_(inner.subquery("t"))
             .where(exp.column("id").isin(*[exp.Literal.string(str(i)) for i in ids]))
         )
-        rows = self.session.runner.execute(q, job)
+        rows = self.session.runner.fetch(q, job)
         return {str(i): int(r) for i, r in rows}

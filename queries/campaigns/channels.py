@@ -132,7 +132,7 @@ class Budget:
         )
 
 
-UNITS = {"characters": N_("characters"), "bytes": N_("bytes")}  # the unit words, translated
+UNITS = {"characters": N_("characters"), "bytes": N_("bytes"), "segments": N_("segments")}
 
 
 def budget(channel: str, part: str, max_segments: int = 1) -> Budget:

@@ -25,7 +25,7 @@ from queries.engines.jobs import Job
 from queries.query.session import Session
 from queries.segments.describe import describe
 
-__all__ = ["OPT_IN", "Funnel", "FunnelSQL", "Step", "policy_funnel", "policy_query"]
+__all__ = ["OPT_IN", "Funnel", "FunnelSQL", "PolicyStep", "policy_funnel", "policy_query"]
 
 STEPS = ("segment", "consent", "suppression", "frequency_cap", "dedupe", "exclusions", "holdout")
 
@@ -35,7 +35,7 @@ def _is_null(x: exp.Expr) -> exp.Expr:
 
 
 @dataclass
-class Step:
+class PolicyStep:
     """One funnel step: who remains after it, whom it removed (by reason), and if it is off."""
 
     key: str
@@ -53,7 +53,7 @@ class Funnel:
     campaign: str
     as_of: date
     base: int
-    steps: list[Step]
+    steps: list[PolicyStep]
     arms: dict[str, int]
     ledger_files: list[str] = field(default_factory=list)
     query: Any = field(default=None, repr=False, compare=False)  # a policy CampaignQuery
@@ -147,7 +147,7 @@ def count_funnel(
     session: Session, c: Campaign, fs: FunnelSQL, status: exp.Expr, job: Job | None
 ) -> Funnel:
     """Run `counts_query` over a status relation on the session's engine; the Funnel."""
-    rows = session.runner.execute(counts_query(status), job)
+    rows = session.runner.fetch(counts_query(status), job)
     return build_funnel(session, c, rows, fs.ledger_files)
 
 
@@ -188,7 +188,7 @@ def build_funnel(
             reasons[step][reason] = reasons[step].get(reason, 0) + int(n)
     base = session.snapshot.base_size
     members = sum(int(r[3]) for r in rows)
-    steps = [Step("segment", names["segment"], members, base - members)]
+    steps = [PolicyStep("segment", names["segment"], members, base - members)]
     left = members
     for key in STEPS[1:-1]:
         if key == "exclusions" and not c.who.exclude:
@@ -197,8 +197,8 @@ def build_funnel(
         left -= gone
         by = dict(sorted(reasons.get(key, {}).items(), key=lambda kv: (-kv[1], kv[0])))
         label = names[key] + (" — OFF" if off.get(key) and "CANNOT RUN" not in names[key] else "")
-        steps.append(Step(key, label, left, gone, by, off.get(key, False)))
-    steps.append(Step("holdout", names["holdout"], left - arms[HOLDOUT], arms[HOLDOUT]))
+        steps.append(PolicyStep(key, label, left, gone, by, off.get(key, False)))
+    steps.append(PolicyStep("holdout", names["holdout"], left - arms[HOLDOUT], arms[HOLDOUT]))
     return Funnel(c.stem, session.snapshot.as_of, base, steps, arms, ledger_files)
 
 
@@ -216,7 +216,7 @@ def final_audience(session: Session, c: Campaign, job: Job | None = None) -> lis
 
     Small audiences only on a distributed engine (it caps what comes back); exports stream."""
     fs = FunnelSQL(session, c)
-    rows = session.runner.execute(fs.audience_select(), job)
+    rows = session.runner.fetch(fs.audience_select(), job)
     return [(str(cid), str(arm)) for cid, arm in rows]
 
 
@@ -248,7 +248,7 @@ def customer_step(
         .from_(status)
         .where(exp.EQ(this=cid, expression=exp.convert(str(customer_id))))
     )
-    rows = session.runner.execute(q, job)
+    rows = session.runner.fetch(q, job)
     if not rows:
         return "segment", None, None
     step, reason, arm = rows[0]

@@ -152,7 +152,7 @@ def preview(
     else:
         order = exp.func("md5", exp.cast(q.cid.copy(), "VARCHAR"))
         sel = q.select(q.recipients(), [member_col]).order_by(order, q.cid.copy()).limit(n)
-    rows = session.runner.execute(sel, job)
+    rows = session.runner.fetch(sel, job)
     if customer is not None and not rows:
         raise CustomerNotFound(f"no customer with id `{customer}` in the snapshot")
     ids = [str(r[0]) for r in rows]

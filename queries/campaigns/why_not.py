@@ -25,7 +25,7 @@ def removed_by(
         .from_(status)
         .where(exp.EQ(this=cid, expression=exp.convert(str(customer_id))))
     )
-    rows = session.runner.execute(query, job)
+    rows = session.runner.fetch(query, job)
     if not rows:
         where = labels(c).get("segment") or _("the segment")
         return _("not in the audience: not in {segment}").format(segment=where)

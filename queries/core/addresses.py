@@ -22,13 +22,8 @@ _EMAIL = re.compile(r"[^@,;<>()\[\]:\"\s]+@(?:[\w-]+\.)+[\w-]+")
 _LINE = re.compile(r"U[0-9a-f]{32}")
 
 
-def _blank(ch: str) -> bool:
-    """Whitespace (any Unicode space, tab, line breaks) or a control/format character."""
-    return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp")
-
-
-# every such character (Unicode 14, the ranges `_blank` accepts; a test recomputes them), for
-# C-speed strip and translate
+# every blank: whitespace or a control/format character (Unicode 14: Cc, Cf, Zs, Zl, Zp;
+# a test recomputes them), as ranges for C-speed strip and translate
 _RANGES = [
     (0x0, 0x20), (0x7F, 0xA0), (0xAD, 0xAD), (0x600, 0x605), (0x61C, 0x61C), (0x6DD, 0x6DD),
     (0x70F, 0x70F), (0x890, 0x891), (0x8E2, 0x8E2), (0x1680, 0x1680), (0x180E, 0x180E),

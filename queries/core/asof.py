@@ -33,12 +33,8 @@ def _days_since(day: date) -> int:
 
 
 class Staleness:
-    """`stale_days` / `is_stale` for a snapshot with `ws` and `meta_as_of` (DuckDB or engine)."""
+    """`stale_days` for a snapshot with `ws` and `meta_as_of` (DuckDB or engine)."""
 
     @property
     def stale_days(self: _Dated) -> int:
         return _days_since(self.meta_as_of)
-
-    @property
-    def is_stale(self: _Dated) -> bool:
-        return _days_since(self.meta_as_of) > self.ws.stale_after_days

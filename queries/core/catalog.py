@@ -372,9 +372,6 @@ class Catalog:
     base_as_of: date | None = None  # set when backtesting: the base is who existed that day
     consent: dict[str, str] = field(default_factory=dict)  # kizuna.toml [consent]
 
-    def field_names(self) -> list[str]:
-        return list(self.fields)
-
     def available(self) -> dict[str, Field]:
         """The customer fields this snapshot can provide."""
         return {n: f for n, f in self.fields.items() if not f.unavailable}

@@ -77,14 +77,6 @@ WORDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "score": ("スコア", ("nps", "rating", "点数")),
 }
 
-EVENT_WORDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "orders": ("注文", ("order", "purchase", "購入", "注文履歴")),
-    "purchases": ("購入商品", ("items", "products", "bought", "購入", "買った")),
-    "web": ("Web・アプリ行動", ("visit", "browse", "cart", "閲覧", "カート", "アクセス")),
-    "messages": ("受信メッセージ", ("sent", "contact", "email", "配信", "接触")),
-    "nps": ("NPS回答", ("survey", "アンケート", "満足度")),
-}
-
 
 def fold(text: str) -> str:
     """Search form of a text: NFKC (full-width → half-width), lower case."""

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 WINDOW_RE = re.compile(r"^\s*(\d+)\s*(d|w|mo|y)\s*$")
-UNITS = {"d": "days", "w": "weeks", "mo": "months", "y": "years"}
 MAX_YEARS = 1000  # a window reaching further back than this is a typo (and overflows dates)
 _PER_YEAR = {"d": 366, "w": 53, "mo": 12, "y": 1}
 

@@ -63,10 +63,6 @@ class Workspace:
         return self.root / "campaigns"
 
     @property
-    def templates_dir(self) -> Path:
-        return self.root / "templates"
-
-    @property
     def state_dir(self) -> Path:
         """Where Kizuna keeps caches, approvals and the ledger."""
         return self.root / ".kizuna"

@@ -19,7 +19,7 @@ import os
 from typing import Any
 
 from queries.core.errors import ConfigError
-from queries.engines.base import Engine, Written
+from queries.engines.base import Engine
 from queries.engines.errors import EngineError, UnsupportedConstruct
 
 KINDS = ("duckdb", "spark", "postgres", "trino", "bigquery", "snowflake")
@@ -31,7 +31,6 @@ __all__ = [
     "Engine",
     "EngineError",
     "UnsupportedConstruct",
-    "Written",
     "engine_settings",
     "is_embedded",
     "make_engine",

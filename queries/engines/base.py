@@ -14,7 +14,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlglot import exp
@@ -25,16 +24,6 @@ from queries.engines.errors import EngineError
 from queries.engines.jobs import Job
 
 FEATURES_NAME = "kz_features"
-
-
-@dataclass(frozen=True)
-class Written:
-    """What `engine.write` produced: a file or a folder of part files (Spark)."""
-
-    path: str
-    format: str
-    rows: int | None = None
-    files: list[str] = field(default_factory=list)
 
 
 class JobCursor:
@@ -185,7 +174,7 @@ class Engine:
             if len(rows) > self.max_collect:
                 raise EngineError(
                     f"the query returned more than {self.max_collect:,} rows on {self.kind}; "
-                    "large audiences stay on the engine (export writes them with engine.write)"
+                    "large audiences stay on the engine (an export streams them to its files)"
                 )
             return rows
 
@@ -194,15 +183,12 @@ class Engine:
     def stream(self, sql: str, job: Job | None = None, size: int = 10_000) -> Iterator[list[tuple]]:
         """Rows in batches (for exports on engines that are not distributed)."""
         self.ensure_features()
-        raise EngineError(f"streaming rows is not available on {self.kind}; use engine.write")
+        raise EngineError(f"streaming rows is not available on {self.kind}")
 
-    def execute(self, sql: str) -> None:
-        """Run a statement that returns nothing (DDL)."""
+    def statement(self, sql: str) -> None:
+        """Run a statement that returns nothing (DDL); `run` is for queries with rows."""
         with self._lock:
             self._statement(sql)
-
-    def write(self, query: str, path: str, format: str = "parquet") -> Written:
-        raise EngineError(f"writing files is not available on {self.kind}")
 
     # -- workspace data and intermediate results --------------------------------------------
     def register_parquet(self, name: str, files: list[str], columns: list[tuple[str, str]]) -> None:

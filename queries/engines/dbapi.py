@@ -8,16 +8,13 @@ BigQuery), or a table the data team maintains (`features = "analytics.kizuna_fea
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
 
 from queries.core.errors import QueryCancelled
-from queries.engines.base import FEATURES_NAME, Engine, Written, first_line
+from queries.engines.base import FEATURES_NAME, Engine, first_line
 from queries.engines.dialects import render
 from queries.engines.errors import EngineError, missing_extra
 from queries.engines.jobs import Job
@@ -219,45 +216,6 @@ class DbApiEngine(Engine):
             finally:
                 cur.close()
 
-    def write(self, query: str, path: str, format: str = "csv") -> Written:
-        """Stream the rows into one file (csv or jsonl; parquet needs pyarrow)."""
-        target = Path(path)
-        rows = 0
-        cur = None
-        with self._lock:
-            self.ensure_features()
-            try:
-                cur = self.conn.cursor()
-                cur.execute(query)
-                names = [d[0] for d in cur.description]
-                batches = iter(lambda: cur.fetchmany(10_000), [])
-                if format == "parquet":
-                    rows = _write_parquet(target, names, batches)
-                else:
-                    with target.open("w", encoding="utf-8", newline="") as fh:
-                        if format == "csv":
-                            out = csv.writer(fh)
-                            out.writerow(names)
-                        for batch in batches:
-                            for row in batch:
-                                if format == "csv":
-                                    out.writerow(row)
-                                elif format == "jsonl":
-                                    fh.write(json.dumps(dict(zip(names, row)), default=str) + "\n")
-                                else:
-                                    raise EngineError(f"cannot write `{format}` files")
-                                rows += 1
-            except EngineError:
-                raise
-            except Exception as exc:
-                raise EngineError(
-                    f"writing {path} from {self.kind} failed: {first_line(exc)}"
-                ) from None
-            finally:
-                if cur is not None:
-                    cur.close()
-        return Written(str(path), format, rows, [str(path)])
-
     # -- workspace data and intermediate results --------------------------------------------
     def _temp(self) -> str:
         return "TEMPORARY" if self.kind in ("snowflake", "trino") else "TEMP"
@@ -296,7 +254,7 @@ class DbApiEngine(Engine):
     def drop(self, relation: exp.Expr) -> None:
         if isinstance(relation, exp.Table):
             try:
-                self.execute(f'DROP TABLE IF EXISTS "{relation.name}"')
+                self.statement(f'DROP TABLE IF EXISTS "{relation.name}"')
             except EngineError:
                 pass
 
@@ -306,26 +264,3 @@ class DbApiEngine(Engine):
                 self._conn.close()
             finally:
                 self._conn = None
-
-
-def _write_parquet(target: Path, names: list[str], batches: Iterator[list]) -> int:
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise EngineError(
-            "writing parquet from a warehouse needs pyarrow: pip install pyarrow"
-        ) from None
-    writer, rows = None, 0
-    try:
-        for batch in batches:
-            cols = list(zip(*batch))
-            table = pa.table({n: list(c) for n, c in zip(names, cols)})
-            if writer is None:
-                writer = pq.ParquetWriter(str(target), table.schema)
-            writer.write_table(table)
-            rows += len(batch)
-    finally:
-        if writer is not None:
-            writer.close()
-    return rows

@@ -8,11 +8,8 @@ from typing import Any
 
 from sqlglot import exp
 
-from queries.engines.base import Engine, Written
-from queries.engines.errors import EngineError
+from queries.engines.base import Engine
 from queries.engines.jobs import Job
-
-FORMATS = {"parquet": "FORMAT parquet", "csv": "FORMAT csv, HEADER true", "jsonl": "FORMAT json"}
 
 
 class DuckDBEngine(Engine):
@@ -47,7 +44,7 @@ class DuckDBEngine(Engine):
         """Batches from one cursor the job can interrupt (Job.stream)."""
         yield from (job or Job()).stream(self.cursor, sql, size)
 
-    def execute(self, sql: str) -> None:
+    def statement(self, sql: str) -> None:
         self.run(sql)
 
     def materialise(self, name: str, select: exp.Select, job: Job | None = None) -> exp.Expr:
@@ -65,11 +62,3 @@ class DuckDBEngine(Engine):
                 self.run(f"DROP TABLE IF EXISTS {relation.sql('duckdb')}")
             except Exception:  # the table dies with the process anyway
                 pass
-
-    def write(self, query: str, path: str, format: str = "parquet") -> Written:
-        """COPY the query's rows to a file inside the workspace (the only writable place)."""
-        if format not in FORMATS:
-            raise EngineError(f"duckdb cannot write `{format}`; use one of {', '.join(FORMATS)}")
-        target = exp.Literal.string(str(path)).sql("duckdb")
-        rows = self.run(f"COPY ({query}) TO {target} ({FORMATS[format]})")
-        return Written(str(path), format, int(rows[0][0]) if rows else None, [str(path)])

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from queries.engines.base import FEATURES_NAME, Engine, Written, first_line
+from queries.engines.base import FEATURES_NAME, Engine, first_line
 from queries.engines.dialects import render
 from queries.engines.errors import EngineError, missing_extra
 from queries.engines.jobs import Job
@@ -238,21 +238,6 @@ class SparkEngine(Engine):
         if batch:
             yield batch
 
-    def write(self, query: str, path: str, format: str = "parquet") -> Written:
-        """Spark writes the files itself: a folder of part files at `path`."""
-        self.ensure_features()
-        fmt = "json" if format == "jsonl" else format
-        if fmt not in FILE_FORMATS:
-            raise EngineError(f"Spark cannot write `{format}`; use parquet, csv, json or orc")
-        try:
-            writer = self.spark.sql(query).write.mode("errorifexists").format(fmt)
-            if fmt == "csv":
-                writer = writer.option("header", "true")
-            writer.save(str(path))
-        except Exception as exc:
-            raise EngineError(f"writing {path} on Spark failed: {first_line(exc)}") from None
-        return Written(str(path), format)
-
     # -- workspace data and intermediate results --------------------------------------------
     def _load_rows(self, name: str, columns: list[tuple[str, str]], rows: list[tuple]) -> None:
         """A temporary view over rows sent from the driver (the contact ledger is small)."""
@@ -266,8 +251,8 @@ class SparkEngine(Engine):
         """A cached temporary view: computed once on the executors, read by every file."""
         self.ensure_features()
         sql = self.render(select)
-        self.execute(f"CREATE OR REPLACE TEMPORARY VIEW `{name}` AS {sql}")
-        self.execute(f"CACHE TABLE `{name}`")
+        self.statement(f"CREATE OR REPLACE TEMPORARY VIEW `{name}` AS {sql}")
+        self.statement(f"CACHE TABLE `{name}`")
         return exp.Table(this=exp.to_identifier(name, quoted=True))
 
     def drop(self, relation: exp.Expr) -> None:

@@ -1,18 +1,16 @@
 """Approval: review a campaign (funnel, preflight, who entered and left), then record who approved.
 
-Approvals are readable JSON in `.kizuna/approvals/<campaign>.json`: approver, time, funnel
-counts and the fingerprint of every definition file. `require_approval` is what the export
-checks first.
+Approvals are readable JSON in `.kizuna/approvals/<campaign>.json` (`approval_record.Approval`):
+approver, time, funnel counts and the fingerprint of every definition file. `check_unchanged`
+is what the export worker checks first.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
@@ -25,6 +23,7 @@ from queries.campaigns.presets import PRESETS, columns_for, mask_for
 from queries.core.private_fs import private_dir, write_private
 from queries.engines.jobs import Job
 from queries.handoff import audit, ledger, preflight_sql
+from queries.handoff.approval_record import Approval, approval_path, load_approval
 from queries.handoff.export.distinct import Unsure, drop_tables
 from queries.handoff.export.rows import Rows
 from queries.handoff.fingerprint import Fingerprint, fingerprint
@@ -42,43 +41,19 @@ from queries.query.session import Session
 SHOW = 10  # customer ids shown per list
 
 
-def approval_path(session: Session, stem: str) -> Path:
-    return session.ws.state_dir / "approvals" / f"{stem}.json"
-
-
-def load_approval(session: Session, stem: str) -> dict[str, Any] | None:
-    """The campaign's approval on record, if any."""
-    path = approval_path(session, stem)
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def check_unchanged(session: Session, c: Campaign, rec: dict[str, Any]) -> Fingerprint:
+def check_unchanged(session: Session, c: Campaign, rec: Approval) -> Fingerprint:
     """The definitions now; refuse, naming each changed file, when they differ from `rec`."""
     now = fingerprint(session, c)
-    changes = Fingerprint.from_dict(rec.get("fingerprint", {})).changes(now)
+    changes = rec.fingerprint.changes(now)
     if changes:
         raise ChangedSinceApproval(
-            f"`{c.stem}` changed since it was approved by {rec.get('approved_by')} "
-            f"({rec.get('approved_at')}): "
+            f"`{c.stem}` changed since it was approved by {rec.approved_by} "
+            f"({rec.approved_at}): "
             + "; ".join(changes)
             + f". Review it and approve again: kizuna approve {c.stem} --by NAME",
             {"changes": changes},
         )
     return now
-
-
-def require_approval(session: Session, c: Campaign) -> dict[str, Any]:
-    """The approval, when the definitions are still what was approved; else refuse saying why."""
-    rec = load_approval(session, c.stem)
-    if rec is None:
-        raise NotApproved(
-            f"`{c.stem}` has not been approved; review and approve it first: "
-            f"kizuna approve {c.stem} --by NAME"
-        )
-    check_unchanged(session, c, rec)
-    return rec
 
 
 @dataclass
@@ -110,7 +85,7 @@ class Review:
     fingerprint: Fingerprint
     preflight: PreflightReport
     changes: AudienceChanges | None
-    previous: dict[str, Any] | None
+    previous: Approval | None
     definition_changes: list[str]
     measurability: Measurability | None = None  # what the holdout can detect (MDE)
 
@@ -127,7 +102,7 @@ def audience_changes(
         return None
     last = contacts.on_engine(session.engine, [path], "l", LAST_EXPORT)
     assert last is not None
-    run = lambda q: session.runner.execute(q, job)  # noqa: E731
+    run = lambda q: session.runner.fetch(q, job)  # noqa: E731
     lid = exp.column("customer_id", "l", quoted=True)
     sid = exp.cast(exp.column("customer_id", "s", quoted=True), exp.DataType.build("VARCHAR"))
     step, arm = exp.column("kz_step", "s", quoted=True), exp.column("kz_arm", "s", quoted=True)
@@ -257,9 +232,9 @@ def review(session: Session, c: Campaign, job: Job | None = None, progress: Any 
         report = policy_preflight(session, c, q, funnel, job, progress, status=status)
         report.notes += review_notes(session, c)
         changes = audience_changes(session, c, status, job)
-        prev = load_approval(session, c.stem)
+        prev = load_approval(session.ws, c.stem)
         fp = fingerprint(session, c)
-        diff = Fingerprint.from_dict(prev["fingerprint"]).changes(fp) if prev else []
+        diff = prev.fingerprint.changes(fp) if prev else []
         power = measurability(session, funnel.arms, status, job)
     finally:
         if table is not None:
@@ -303,7 +278,7 @@ def review_notes(session: Session, c: Campaign) -> list[str]:
     return [n for n in notes if n]
 
 
-def approve(session: Session, rv: Review, by: str, force: bool = False) -> dict[str, Any]:
+def approve(session: Session, rv: Review, by: str, force: bool = False) -> Approval:
     """Record the approval; refused, unless forced, when the preflight failed or when the
     send time is already past on the wall clock (what the export refuses too)."""
     from queries.handoff.checks import check_send_time
@@ -330,35 +305,35 @@ def approve(session: Session, rv: Review, by: str, force: bool = False) -> dict[
             "(or approve with --force to record the override)",
             {"findings": [{"kind": x["kind"], "count": x["count"]} for x in findings]},
         )
-    rec = {
-        "campaign": c.stem,
-        "name": c.name,
-        "file": workspace_rel(session.ws.root, c.path) if c.path else None,
-        "approved_by": by.strip(),
-        "approved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "who": audit.who(),
-        "fingerprint": rv.fingerprint.to_dict(),
-        "recipients": f.recipients,
-        "holdout": f.holdout,
-        "arms": f.arms,
-        "funnel": f.to_dict(),
-        "policies_off": f.policies_off,
-        "as_of": f.as_of.isoformat(),
-        "snapshot": {"path": str(session.snapshot.path), **_ident(session)},
-        "preflight": {"ok": not findings, "findings": findings, "overridden": bool(findings)},
-        "send_at_passed": past_send,  # approved with --force past a send time already past
-        "audience_changes": rv.changes.to_dict(ids=False) if rv.changes else None,
-        "measurability": rv.measurability.to_dict() if rv.measurability else None,
-    }
-    path = approval_path(session, c.stem)
+    rec = Approval(
+        campaign=c.stem,
+        name=c.name,
+        file=workspace_rel(session.ws.root, c.path) if c.path else None,
+        approved_by=by.strip(),
+        approved_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        who=audit.who(),
+        fingerprint=rv.fingerprint,
+        recipients=f.recipients,
+        holdout=f.holdout,
+        arms=f.arms,
+        funnel=f.to_dict(),
+        policies_off=f.policies_off,
+        as_of=f.as_of.isoformat(),
+        snapshot={"path": str(session.snapshot.path), **_ident(session)},
+        preflight={"ok": not findings, "findings": findings, "overridden": bool(findings)},
+        send_at_passed=past_send,  # approved with --force past a send time already past
+        audience_changes=rv.changes.to_dict(ids=False) if rv.changes else None,
+        measurability=rv.measurability.to_dict() if rv.measurability else None,
+    )
+    path = approval_path(session.ws, c.stem)
     private_dir(path.parent, anchor=session.ws.root)
-    write_private(path, json.dumps(rec, ensure_ascii=False, indent=2, default=str) + "\n")
+    write_private(path, rec.to_json())
     audit.record(
         session.ws,
         "approve",
         c.stem,
         "ok",
-        by=rec["approved_by"],
+        by=rec.approved_by,
         forced=bool(findings) or past_send or None,
         files=rv.fingerprint.files,
         **base,

@@ -26,6 +26,12 @@ class NotApproved(ExportError):
     reason = "not_approved"
 
 
+class ApprovalInvalid(ExportError):
+    """The approval file cannot be read (bad JSON, a missing or mistyped field); names which."""
+
+    reason = "approval_invalid"
+
+
 class ChangedSinceApproval(ExportError):
     """A definition file changed after the approval; names which."""
 

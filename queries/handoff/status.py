@@ -9,17 +9,15 @@ from typing import Any
 
 from queries.campaigns.model import Campaign
 from queries.core.i18n import _
-from queries.handoff.approval import load_approval
-from queries.handoff.fingerprint import Fingerprint, fingerprint
-
-STATES = ("draft", "approved", "changed", "exported", "measured")
+from queries.handoff.approval_record import load_approval
+from queries.handoff.fingerprint import fingerprint
 
 
 @dataclass(frozen=True)
 class CampaignStatus:
     """One campaign's state, with what the list shows and the detail line says."""
 
-    state: str  # one of STATES
+    state: str  # draft, approved, changed, exported or measured
     short: str  # `draft`, `approved`, `changed!`, `exported 11-28`, `measured`
     detail: str  # a sentence for the detail line
 
@@ -56,11 +54,11 @@ def _when(folder_name: str) -> datetime | None:
 def campaign_status(session: Any, c: Campaign) -> CampaignStatus:
     """The campaign's state from its approval record, its fingerprint, exports and results."""
     root = session.ws.root
-    rec = load_approval(session, c.stem)
+    rec = load_approval(session.ws, c.stem)
     if rec is None:
         return CampaignStatus("draft", _("draft"), _("draft: not approved yet (a approves)"))
-    by, at = rec.get("approved_by"), str(rec.get("approved_at", ""))[:16].replace("T", " ")
-    changes = Fingerprint.from_dict(rec.get("fingerprint", {})).changes(fingerprint(session, c))
+    by, at = rec.approved_by, rec.approved_at[:16].replace("T", " ")
+    changes = rec.fingerprint.changes(fingerprint(session, c))
     if changes:
         return CampaignStatus(
             "changed",

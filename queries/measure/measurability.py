@@ -101,7 +101,7 @@ def measurability(
         .group_by(n.copy())
     )
     try:
-        histogram = [(int(k), int(c)) for k, c in session.runner.execute(query, job)]
+        histogram = [(int(k), int(c)) for k, c in session.runner.fetch(query, job)]
     except KizunaError:
         return None
     rate = expected_rate(histogram)

@@ -27,15 +27,6 @@ from queries.segments.compile import lit
 
 MEMBERS_TABLE = "kizuna_measure_members"
 MEMBER_COLUMNS = [("customer_id", "VARCHAR"), ("arm", "VARCHAR"), ("coupon", "VARCHAR")]
-PERSON_COLUMNS = (
-    "customer_id",
-    "arm",
-    "orders",
-    "revenue",
-    "redemptions",
-    "pre_orders",
-    "pre_revenue",
-)
 
 
 @dataclass(frozen=True)
@@ -191,7 +182,7 @@ def number(v: Any) -> int | float:
 
 def run_arms(session: Session, person: exp.Select, job: Job | None) -> list[tuple]:
     """The per-arm rows (small) of a person query."""
-    rows = session.runner.execute(arm_query(person), job)
+    rows = session.runner.fetch(arm_query(person), job)
     return [tuple([str(r[0]), *(number(v) for v in r[1:])]) for r in rows]
 
 
@@ -207,5 +198,5 @@ def run_people(session: Session, person: exp.Select, job: Job | None) -> list[tu
     except EngineError:
         return [
             (str(r[0]), str(r[1]), *(number(v) for v in r[2:]))
-            for r in session.runner.execute(query, job)
+            for r in session.runner.fetch(query, job)
         ]

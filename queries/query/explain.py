@@ -38,7 +38,7 @@ class Queries(Protocol):
         self, seg: Segment | None = None, features: exp.Expr | None = None
     ) -> Compiler: ...
 
-    def execute(self, query: exp.Expr, job: Job | None = None) -> list[Any]: ...
+    def fetch(self, query: exp.Expr, job: Job | None = None) -> list[Any]: ...
 
 
 class CustomerExplainer:
@@ -77,7 +77,7 @@ class CustomerExplainer:
             )
             .limit(n)
         )
-        return [dict(zip(names, row)) for row in self.q.execute(query, job)]
+        return [dict(zip(names, row)) for row in self.q.fetch(query, job)]
 
     # -- which customer ---------------------------------------------------------------------
     def resolve_customer(self, customer_id: str, job: Job | None = None) -> str:
@@ -97,7 +97,7 @@ class CustomerExplainer:
             .order_by(text.copy())
             .limit(3)
         )
-        found = [str(r[0]) for r in self.q.execute(query, job)]
+        found = [str(r[0]) for r in self.q.fetch(query, job)]
         if typed in found:
             return typed
         if len(found) == 1:
@@ -126,7 +126,7 @@ class CustomerExplainer:
         query = comp.base_from(exp.select(*cols)).where(
             exp.EQ(this=cid, expression=exp.convert(str(customer_id)))
         )
-        rows = self.q.execute(query, job)
+        rows = self.q.fetch(query, job)
         if not rows:
             raise CustomerNotFound(f"no customer with id `{customer_id}` in the snapshot")
         row = rows[0]

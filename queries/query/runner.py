@@ -73,7 +73,7 @@ def lead_with_values(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
-class Step:
+class WaterfallStep:
     """One row of the waterfall: the audience after this condition, and who it removed."""
 
     label: str
@@ -81,7 +81,7 @@ class Step:
     removed: int
 
 
-def audience_of(base: int, steps: list[Step]) -> int:
+def audience_of(base: int, steps: list[WaterfallStep]) -> int:
     """The audience a waterfall ends with: its last step, or the whole base when it has none."""
     return steps[-1].count if steps else base
 
@@ -122,7 +122,7 @@ class Runner:
         """Run SQL already rendered for this engine's dialect."""
         return self.engine.run(sql, job)
 
-    def execute(self, query: exp.Expr, job: Job | None = None) -> list[Any]:
+    def fetch(self, query: exp.Expr, job: Job | None = None) -> list[Any]:
         """Render a query tree for the session's engine (checking it is portable there), run it.
 
         Every query of the runner and the campaign code (funnel, preview, export) goes through
@@ -188,7 +188,7 @@ class Runner:
         comp = self._cached_compiler(seg, job) if cached else self.compiler(seg)
         where = comp.node(seg.where)
         query = comp.base_from(exp.select(exp.func("count", exp.Star()))).where(where)
-        return int(self.execute(query, job)[0][0])
+        return int(self.fetch(query, job)[0][0])
 
     def counts(self, segs: list[Segment], job: Job | None = None) -> list[int]:
         """Several audience sizes in one scan of the customers (the segment list's column)."""
@@ -202,7 +202,7 @@ class Runner:
             comp.needs_features = comp.needs_features or c.needs_features
         one, zero = exp.Literal.number(1), exp.Literal.number(0)
         cols = [exp.Sum(this=exp.If(this=p, true=one.copy(), false=zero.copy())) for p in preds]
-        row = self.execute(comp.base_from(exp.select(*cols)), job)[0]
+        row = self.fetch(comp.base_from(exp.select(*cols)), job)[0]
         return [int(v or 0) for v in row]
 
     # -- per-condition cache ---------------------------------------------------------------
@@ -235,7 +235,7 @@ class Runner:
 
     def waterfall(
         self, seg: Segment, job: Job | None = None, cached: bool = False
-    ) -> tuple[int, list[Step]]:
+    ) -> tuple[int, list[WaterfallStep]]:
         """Base size and the audience after each top-level condition, in one scan."""
         comp = self._cached_compiler(seg, job) if cached else self.compiler(seg)
         conds = top_level(seg.where)
@@ -253,12 +253,12 @@ class Runner:
                     )
                 )
             )
-        row = self.execute(comp.base_from(exp.select(*cols)), job)[0]
+        row = self.fetch(comp.base_from(exp.select(*cols)), job)[0]
         base = int(row[0])
         steps, prev = [], base
         for cond, value in zip(conds, row[1:]):
             n = int(value or 0)
-            steps.append(Step(describe(cond), n, prev - n))
+            steps.append(WaterfallStep(describe(cond), n, prev - n))
             prev = n
         return base, steps
 
@@ -285,7 +285,7 @@ class Runner:
             .order_by(order, self.catalog.customer_id())
             .limit(n)
         )
-        rows = self.execute(query, job)
+        rows = self.fetch(query, job)
         out = []
         for row in rows:
             rec = dict(zip(names, row))
@@ -313,7 +313,7 @@ class Runner:
             return None
         comp = self.compiler()
         counts = [exp.func("count", comp.field_expr(self.catalog.fields[n])) for n in names]
-        row = self.execute(comp.base_from(exp.select(*counts)), job)[0]
+        row = self.fetch(comp.base_from(exp.select(*counts)), job)[0]
         return next((n for n, k in zip(names, row) if k), names[0])
 
     def breakdown(
@@ -340,7 +340,7 @@ class Runner:
             .group_by(key)  # the expression, not its alias: Trino cannot group by an alias
             .order_by(exp.column("k"))
         )
-        rows = self.execute(query, job)
+        rows = self.fetch(query, job)
         result = [BreakdownRow(k, int(a or 0), int(b)) for k, a, b in rows]
         if f.type in ("string", "boolean") and len(result) > top:
             result.sort(key=lambda r: (-r.base, str(r.value)))
@@ -360,7 +360,7 @@ class Runner:
                 exp.Max(this=x.copy()),
             )
         )
-        distinct, lo, hi = self.execute(stats_q, None)[0]
+        distinct, lo, hi = self.fetch(stats_q, None)[0]
         if distinct is None or distinct <= 12 or lo is None:
             return x
         span = float(hi) - min(float(lo), 0.0)
@@ -407,7 +407,7 @@ class Runner:
             .order_by(exp.Ordered(this=exp.func("count", exp.Star()), desc=True), exp.column("v"))
             .limit(limit)
         )
-        return [(v, int(n)) for v, n in self.execute(query, job)]
+        return [(v, int(n)) for v, n in self.fetch(query, job)]
 
     def overlap(self, a: Segment, b: Segment, job: Job | None = None) -> tuple[int, int, int]:
         """How many are in A, in B, and in both."""
@@ -423,7 +423,7 @@ class Runner:
             )
 
         q = comp.base_from(exp.select(n(pa), n(pb), n(exp.and_(pa.copy(), pb.copy()))))
-        ra, rb, both = self.execute(q, job)[0]
+        ra, rb, both = self.fetch(q, job)[0]
         return int(ra or 0), int(rb or 0), int(both or 0)
 
 

@@ -26,7 +26,6 @@ from queries.core.workspace import CONFIG_NAME, Workspace
 from queries.engines.duckdb import DuckDBEngine
 from queries.query.condcache import MEM_DB, ConditionCache
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 CACHE_ALIAS = "kz_cache"
 SNAPSHOT_ALIAS = "snapshot"
 FEATURES_TABLE = exp.Table(

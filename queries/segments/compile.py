@@ -27,7 +27,6 @@ from queries.segments.model import (
 from queries.segments.ops import NEGATIVE, check_value
 
 LIKE_ESCAPE = "!"
-EVENT_ALIAS = "e"
 MAX_NESTING = 48  # beyond this, printing the SQL (sqlglot recurses) could exhaust the stack
 DEFAULT_FEATURES = exp.Table(this=exp.to_identifier("features", quoted=True))
 

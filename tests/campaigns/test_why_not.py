@@ -26,7 +26,7 @@ def _first_with_step(s, c, step: str) -> str:
         .order_by(exp.column("customer_id", "t", quoted=True))
         .limit(1)
     )
-    return str(s.runner.execute(q)[0][0])
+    return str(s.runner.fetch(q)[0][0])
 
 
 def test_removed_by_names_the_step(tmp_path: Path) -> None:

@@ -149,26 +149,6 @@ def test_unportable_sql_is_a_compile_error(spark, pg):
             s.engine.render(query)
 
 
-def test_spark_writes_the_audience_itself(spark, tmp_path):
-    seg_ = seg(spark, "dormant")
-    query = spark.runner.audience_query(seg_)
-    out = tmp_path / "audience"
-    written = spark.engine.write(spark.engine.render(query), str(out), "parquet")
-    assert written.path == str(out)
-    back = spark.engine.spark.read.parquet(str(out)).count()
-    assert back == spark.runner.count(seg_)
-
-
-def test_postgres_writes_csv(pg, tmp_path):
-    seg_ = seg(pg, "promoters")
-    query = pg.runner.audience_query(seg_).order_by(pg.catalog.customer_id())
-    out = tmp_path / "promoters.csv"
-    written = pg.engine.write(pg.engine.render(query), str(out), "csv")
-    lines = out.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "customer_id" and written.rows == len(lines) - 1
-    assert lines[1:] == pg.runner.members(seg_)
-
-
 @pytest.mark.parametrize(
     ("engine", "slow"),
     [

@@ -240,9 +240,7 @@ def test_dirty_addresses_export_the_same_files(
                 s, camp(s, name), out=tmp_path / kind, force=True, replace=True
             )
             files[kind] = {
-                f["name"]: f["sha256"]
-                for f in result.files
-                if f["name"].startswith(("audience", "holdout"))
+                f.name: f.sha256 for f in result.files if f.name.startswith(("audience", "holdout"))
             }
         assert files["spark"] == files["duckdb"]
         assert files["postgres"] == files["duckdb"]

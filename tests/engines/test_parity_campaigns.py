@@ -82,7 +82,7 @@ def funnel_rows(s: Session, name: str) -> list[tuple]:
     from queries.campaigns.funnel import FunnelSQL
 
     fs = FunnelSQL(s, camp(s, name))
-    rows = s.runner.execute(fs.status())
+    rows = s.runner.fetch(fs.status())
     return sorted((str(r[0]), r[1]) for r in rows)
 
 
@@ -137,7 +137,7 @@ def approved(duck):
 def _export(s: Session, out: Path) -> dict:
     # the demo's send_at is past (force); each engine's export replaces the one before (replace)
     result = export_campaign(s, camp(s, "dormant_winback"), out=out, force=True, replace=True)
-    return {f["name"]: f for f in result.files} | {"_folder": result.folder}
+    return {f.name: f.to_dict() for f in result.files} | {"_folder": result.folder}
 
 
 def test_export_on_spark_and_postgres_writes_the_same_files(duck, spark, pg, approved, tmp_path):

@@ -9,7 +9,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 from sqlglot import exp
 from typer.testing import CliRunner
@@ -226,15 +225,6 @@ def test_inline_features_cte_selects_the_same_ids(session):
     finally:
         cur.close()
     assert got == session.runner.members(seg)
-
-
-def test_duckdb_engine_writes_inside_the_workspace(session, ws):
-    seg = session.segment("gold")
-    out = ws / "gold.parquet"
-    written = session.engine.write(session.runner.sql(seg, pretty=False), str(out), "parquet")
-    assert written.rows == session.runner.count(seg)
-    back = duckdb.connect().execute(f"SELECT count(*) FROM '{out}'").fetchall()[0][0]
-    assert back == written.rows
 
 
 def test_members_and_engine_identity(session):

@@ -24,19 +24,19 @@ def ws(workspace: Path) -> Path:
 
 def test_approval_records_who_when_counts_and_fingerprints(ws: Path, session: Session) -> None:
     _, rec = approved(session)
-    on_disk = json.loads(approval_path(session, "spring").read_text("utf-8"))
-    assert on_disk == rec
-    assert rec["approved_by"] == "hanako" and rec["approved_at"].endswith("+00:00")
-    assert set(rec["fingerprint"]["files"]) == {
+    on_disk = json.loads(approval_path(session.ws, "spring").read_text("utf-8"))
+    assert on_disk == rec.to_dict()
+    assert rec.approved_by == "hanako" and rec.approved_at.endswith("+00:00")
+    assert set(rec.fingerprint.files) == {
         "campaigns/spring.yaml",
         "segments/everyone.yaml",
         "segments/base.yaml",  # referenced by everyone.yaml
         "templates/spring.liquid",
     }
-    assert len(rec["fingerprint"]["catalog"]) == 64
-    assert rec["recipients"] == 4 and rec["holdout"] == 1
-    assert rec["policies_off"] == ["consent", "frequency_cap"]
-    assert rec["preflight"] == {"ok": True, "findings": [], "overridden": False}
+    assert len(rec.fingerprint.catalog) == 64
+    assert rec.recipients == 4 and rec.holdout == 1
+    assert rec.policies_off == ["consent", "frequency_cap"]
+    assert rec.preflight == {"ok": True, "findings": [], "overridden": False}
     (entry,) = audit.read(session.ws, "spring")
     assert entry["action"] == "approve" and entry["result"] == "ok" and entry["by"] == "hanako"
     assert entry["who"]["os_user"] and "ssh" in entry["who"]
@@ -61,9 +61,9 @@ def test_preflight_problems_block_approval_and_cp932_names_the_rows(
     with pytest.raises(PreflightFailed, match="--force"):
         approve(session, rv, "hanako")
     assert audit.read(session.ws, "sjis")[-1]["result"] == "refused"
-    assert not approval_path(session, "sjis").exists()
+    assert not approval_path(session.ws, "sjis").exists()
     rec = approve(session, rv, "hanako", force=True)  # an override is recorded...
-    assert rec["preflight"]["overridden"] is True
+    assert rec.preflight["overridden"] is True
     with pytest.raises(EncodingFailed, match=r"row 3 \(customer C05\), column `family_name`"):
         write_export(session, c, rec, ws / "exports", "E1")  # ...but the export still refuses
     assert not any(p.name[0] != "." for p in (ws / "exports" / "sjis").iterdir())

@@ -42,11 +42,11 @@ def test_a_past_send_time_stops_approval_unless_forced(workspace: Path, session:
     assert said.startswith("`send_at` 2020-01-01T10:00:00+09:00 is already past (")
     assert said.split(" ago); ")[1] == send_time_passed(c, step="approve").split(" ago); ")[1]
     assert "approve with --force" in said
-    assert not approval_path(session, "spring").exists()
+    assert not approval_path(session.ws, "spring").exists()
     last = audit.read(session.ws, "spring")[-1]
     assert last["result"] == "refused" and last["reason"] == "send_time_passed"
     rec = approve(session, rv, "hanako", force=True)  # the override is recorded...
-    assert rec["send_at_passed"] is True and rec["preflight"]["overridden"] is False
+    assert rec.send_at_passed is True and rec.preflight["overridden"] is False
     assert audit.read(session.ws, "spring")[-1]["forced"] is True
     with pytest.raises(SendTimePassed, match="export with --force"):
         export_campaign(session, c)  # ...and the export still asks for its own
@@ -55,7 +55,7 @@ def test_a_past_send_time_stops_approval_unless_forced(workspace: Path, session:
 def test_a_send_time_ahead_is_approved(workspace: Path, session: Session) -> None:
     _campaign(workspace, FUTURE)
     rec = approve(session, review(session, load(session)), "hanako")
-    assert rec["send_at_passed"] is False and "forced" not in audit.read(session.ws, "spring")[-1]
+    assert rec.send_at_passed is False and "forced" not in audit.read(session.ws, "spring")[-1]
 
 
 def test_cli_approve_refuses_a_past_send_time_and_force_goes_past(workspace: Path) -> None:

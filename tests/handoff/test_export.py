@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -67,9 +68,10 @@ def test_full_export_in_a_worker_process(ws: Path, session: Session) -> None:
     with pytest.raises(ReplaceNeeded, match=r"exported before: the export of .*4 recipients"):
         export_campaign(session, c)  # a re-export must say it replaces the first one
     second = export_campaign(session, c, replace=True)
-    replaced = second.manifest["replaces"]
-    assert replaced["export_id"] == first.manifest["export_id"] and replaced["recipients"] == 4
-    assert first.manifest["replaces"] is None
+    replaced = second.manifest.replaces
+    assert replaced is not None
+    assert replaced["export_id"] == first.manifest.export_id and replaced["recipients"] == 4
+    assert first.manifest.replaces is None
     assert first.folder != second.folder and first.folder.parent == ws / "exports" / "spring"
     assert seen[-1] == (first.recipients, first.recipients)
     a, b = (r.folder / "audience.csv" for r in (first, second))
@@ -87,7 +89,7 @@ def test_full_export_in_a_worker_process(ws: Path, session: Session) -> None:
     audience = read_csv(a)
     held = {r["customer_id"] for r in read_csv(first.folder / "holdout.csv")}
     assert held and not held & {r["customer_id"] for r in audience}
-    assert len(audience) == m["counts"]["recipients"] == rec["recipients"]
+    assert len(audience) == m["counts"]["recipients"] == rec.recipients
     assert {r["variant"] for r in audience} <= {"A", "B"}
     spec = json.loads((first.folder / "campaign.json").read_text("utf-8"))
     assert set(spec["sql"]) == {"duckdb", "spark", "trino", "bigquery", "snowflake", "postgres"}
@@ -122,7 +124,7 @@ def test_one_row_per_address(ws: Path, session: Session) -> None:
 
 def test_drift_beyond_the_limit_stops_unless_forced(ws: Path, session: Session) -> None:
     c, rec = approved(session)
-    rec = {**rec, "recipients": rec["recipients"] * 2}  # as if twice as many were approved
+    rec = dataclasses.replace(rec, recipients=rec.recipients * 2)  # as if twice as many approved
     with pytest.raises(DriftExceeded, match="drift_limit"):
         write_export(session, c, rec, ws / "exports", "E1")
     assert _visible(ws / "exports" / "spring") == []

@@ -16,6 +16,7 @@ import pytest
 from queries.core.errors import QueryCancelled
 from queries.engines.jobs import Job
 from queries.handoff import audit, ledger
+from queries.handoff.approval_record import Approval
 from queries.handoff.export.run import export_campaign
 from queries.query.session import Session
 from tests.handoff_tools import approved, write_campaign
@@ -51,12 +52,12 @@ def test_cancel_kills_the_worker_and_removes_its_partial_folder(ws: Path, sessio
     assert _folders(ws / "exports" / "spring")[0] == [done.folder.name]
 
 
-def _start_worker(session: Session, c, rec: dict, pause: float) -> subprocess.Popen:
+def _start_worker(session: Session, c, rec: Approval, pause: float) -> subprocess.Popen:
     req = {
         "workspace": str(session.ws.root),
         "db": str(session.snapshot.path),
         "campaign": str(c.path),
-        "approval": rec,
+        "approval": rec.to_dict(),
         "out": str(session.ws.root / "exports"),
         "export_id": "20260301T000000Z",
         "batch_size": 1,

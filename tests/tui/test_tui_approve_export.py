@@ -87,7 +87,7 @@ async def test_approve_refuses_a_past_send_time_until_force_is_ticked(ws: Path) 
         await pilot.press("f")  # tick “force” (recorded)
         await pilot.press("A")
         await pilot.pause()
-        assert screen.record is not None and screen.record["send_at_passed"] is True
+        assert screen.record is not None and screen.record.send_at_passed is True
         assert json.loads(path.read_text(encoding="utf-8"))["send_at_passed"] is True
 
 
@@ -138,7 +138,7 @@ async def test_export_after_approval_writes_the_folder_and_manifest(ws: Path) ->
         await pilot.press("e")
         await settle(pilot, timeout=30)
         assert len(exports(ws)) == 2 and screen.result is not first
-        assert screen.result.manifest["replaces"]["recipients"] == first.recipients
+        assert screen.result.manifest.replaces["recipients"] == first.recipients
         assert "replaces the export of" in text(screen, "#export-result")
 
 

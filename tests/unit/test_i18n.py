@@ -131,3 +131,15 @@ def test_field_search_matches_both_languages_in_either_mode(workspace: Path) -> 
         assert s.catalog.events["purchases"].label == "購入商品"
     finally:
         s.close()
+
+
+def test_lang_in_kizuna_toml_makes_the_cli_japanese(workspace: Path) -> None:
+    cfg = workspace / "kizuna.toml"
+    cfg.write_text('lang = "ja"\n' + cfg.read_text())
+    env = {"PATH": "/usr/bin:/bin", "LANG": "en_US.UTF-8", "HOME": str(workspace)}
+    run = [sys.executable, "-c", "from tui.entry import main; main()", "count", "nosuch"]
+    out = subprocess.run([*run, "-w", str(workspace)], capture_output=True, text=True, env=env)
+    assert "エラー" in out.stderr and "セグメント `nosuch` はありません" in out.stderr
+    env["KIZUNA_LANG"] = "en"
+    out = subprocess.run([*run, "-w", str(workspace)], capture_output=True, text=True, env=env)
+    assert "error: no segment `nosuch`" in out.stderr

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,13 +24,26 @@ from queries.campaigns.funnel import Funnel, labels
 from queries.campaigns.model import Campaign, find_campaign
 from queries.campaigns.parse import load_campaign
 from queries.core.i18n import _
+from queries.core.workspace import Workspace, load_workspace
 from queries.engines.jobs import Job
 from queries.handoff.approval import AudienceChanges, Review, approve, review
+from queries.handoff.approval_record import Approval
 from queries.handoff.checks import previous_export
-from queries.handoff.export.run import ExportResult, export_campaign
+from queries.handoff.export.manifest import Manifest
+from queries.handoff.export.run import ExportResult, export_file
 from queries.handoff.refusals import PreflightFailed, SendTimePassed
 from tui.cli.campaign import print_preflight
-from tui.cli.main import EngineOpt, _check_engine, _json, app, err, guarded, out, session
+from tui.cli.main import (
+    EngineOpt,
+    _check_engine,
+    _json,
+    app,
+    demo_note,
+    err,
+    guarded,
+    out,
+    session,
+)
 
 WorkspaceOpt = Annotated[
     Path | None, typer.Option("--workspace", "-w", help=_("Workspace folder (holds kizuna.toml)."))
@@ -104,11 +118,11 @@ def print_changes(console: Console, ch: AudienceChanges | None, f: Funnel) -> No
         )
 
 
-def print_handoff_notes(console: Console, m: dict[str, Any]) -> None:
+def print_handoff_notes(console: Console, m: Manifest) -> None:
     """What the export replaced, a send time forced past, a file without the messages."""
-    if m.get("send_at_passed"):
+    if m.send_at_passed:
         console.print(Text(_("⚠ forced past a send_at already in the past"), style="bold red"))
-    prev = m.get("replaces")
+    prev = m.replaces
     if prev:
         console.print(
             Text(
@@ -123,11 +137,9 @@ def print_handoff_notes(console: Console, m: dict[str, Any]) -> None:
                 style="yellow",
             )
         )
-    if m.get("messages_note"):
+    if m.messages_note:
         console.print(
-            Text(
-                _("Note: {messages_note}").format(messages_note=m["messages_note"]), style="yellow"
-            )
+            Text(_("Note: {messages_note}").format(messages_note=m.messages_note), style="yellow")
         )
 
 
@@ -218,18 +230,18 @@ def approve_cmd(
         if as_json:
             _json(_review_json(rv, rec))
         else:
-            note = " (preflight problems overridden)" if rec["preflight"]["overridden"] else ""
-            fp = rec["fingerprint"]["sha256"][:12]
+            note = " (preflight problems overridden)" if rec.overridden else ""
+            fp = rec.sha256[:12]
             from queries.handoff.audit import who_text
 
-            signed = f"{rec['approved_by']} ({who_text(rec.get('who'))})"
-            msg = f"Approved by {signed} at {rec['approved_at']}{note}; fingerprint {fp}"
+            signed = f"{rec.approved_by} ({who_text(rec.who)})"
+            msg = f"Approved by {signed} at {rec.approved_at}{note}; fingerprint {fp}"
             out.print(Text(msg, style="bold green"))
 
     guarded(body)
 
 
-def _review_json(rv: Review, rec: dict | None) -> dict[str, Any]:
+def _review_json(rv: Review, rec: Approval | None) -> dict[str, Any]:
     return {
         "campaign": rv.campaign.stem,
         "approved": rec is not None,
@@ -239,7 +251,7 @@ def _review_json(rv: Review, rec: dict | None) -> dict[str, Any]:
         "definition_changes": rv.definition_changes,
         "preflight": rv.preflight.to_dict(),
         "measurability": rv.measurability.to_dict() if rv.measurability else None,
-        "approval": rec,
+        "approval": rec.to_dict() if rec is not None else None,
     }
 
 
@@ -248,10 +260,11 @@ def _waiting(text: str) -> None:
     err.print(_("{text}; Ctrl-C stops waiting").format(text=text), soft_wrap=True)
 
 
-def _export(s: Any, c: Campaign, **kw: Any) -> ExportResult:
+def _export(ws: Workspace, path: Path, **kw: Any) -> ExportResult:
     kw.setdefault("waiting", _waiting)
+    kw.setdefault("notice", lambda msg: err.print(escape(msg)))
     if not err.is_terminal:
-        return export_campaign(s, c, **kw)
+        return export_file(ws, path, **kw)
     cols = (
         TextColumn("export"),
         BarColumn(),
@@ -261,8 +274,8 @@ def _export(s: Any, c: Campaign, **kw: Any) -> ExportResult:
     )
     with Progress(*cols, console=err, transient=True) as bar:
         task = bar.add_task("rows", total=None)
-        return export_campaign(
-            s, c, progress=lambda d, t: bar.update(task, completed=d, total=t), **kw
+        return export_file(
+            ws, path, progress=lambda d, t: bar.update(task, completed=d, total=t), **kw
         )
 
 
@@ -310,13 +323,15 @@ def export_cmd(
     _check_engine(engine)
 
     def body() -> None:
-        s = session(workspace, db, as_of, engine)
-        c = _load(s, campaign)
-        prev = previous_export(s.ws, c.stem)
+        # files only: the worker process opens the engine, checks and writes (no session here)
+        demo_note(workspace)
+        ws = load_workspace(workspace, db, as_of)
+        path = find_campaign(campaign, ws.campaigns_dir)
+        prev = previous_export(ws, path.stem)
         again = replace
         if prev is not None and not again and not as_json and sys.stdin.isatty():
             again = typer.confirm(
-                f"`{c.stem}` was exported before: {prev.describe()}. Export again and replace "
+                f"`{path.stem}` was exported before: {prev.describe()}. Export again and replace "
                 "that handoff?",
                 default=False,
             )
@@ -324,11 +339,17 @@ def export_cmd(
                 err.print(_("not exported"))
                 raise typer.Exit(1)
         res = _export(
-            s, c, out=out_dir, force=force, messages=False if no_messages else None, replace=again
+            ws,
+            path,
+            engine=engine,
+            out=out_dir,
+            force=force,
+            messages=False if no_messages else None,
+            replace=again,
         )
         m = res.manifest
         if as_json:
-            _json({"count": res.recipients, **m})
+            _json({"count": res.recipients, **res.to_dict()})
             return
         msg = f"Exported {res.recipients:,} recipients (+{res.holdout:,} holdout) to {res.folder}"
         out.print(Text(msg, style="bold green"))
@@ -336,15 +357,15 @@ def export_cmd(
         for col in ("file", "rows", "bytes", "sha256"):
             t.add_column(col, justify="right" if col in ("rows", "bytes") else "left")
         for f in res.files:
-            rows = "" if f["rows"] is None else f"{f['rows']:,}"
-            t.add_row(f["name"], rows, f"{f['bytes']:,}", f["sha256"][:16] + "…")
+            rows = "" if f.rows is None else f"{f.rows:,}"
+            t.add_row(f.name, rows, f"{f.bytes:,}", f.sha256[:16] + "…")
         out.print(t)
-        if m["policies_off"]:
+        if m.policies_off:
             out.print(
-                Text("⚠ policies switched OFF: " + ", ".join(m["policies_off"]), style="bold red")
+                Text("⚠ policies switched OFF: " + ", ".join(m.policies_off), style="bold red")
             )
-        if m["forced"] and m["drift"]["percent"] > m["drift"]["limit"]:
-            d = m["drift"]
+        if m.forced and m.drift["percent"] > m.drift["limit"]:
+            d = m.drift
             moved = f"{d['approved']:,} approved → {d['now']:,} ({d['percent']}%)"
             out.print(
                 Text(_("⚠ forced past drift_limit: {moved}").format(moved=moved), style="bold red")

@@ -109,6 +109,21 @@ def guarded(fn: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
+def demo_note(workspace: Path | None) -> None:
+    """Say so when no workspace was given or found and the bundled demo is used."""
+    if workspace is None:
+        from queries.core.workspace import find_root
+
+        if find_root(Path.cwd()) is None:
+            err.print(
+                _(
+                    "note: no kizuna.toml in this folder or above: using the bundled demo "
+                    "workspace (make your own with `kizuna init DIR`)"
+                ),
+                soft_wrap=True,
+            )
+
+
 def session(
     workspace: Path | None,
     db: Path | None,
@@ -126,17 +141,7 @@ def session(
         else:
             err.print(escape(msg))
 
-    if workspace is None:
-        from queries.core.workspace import find_root
-
-        if find_root(Path.cwd()) is None:
-            err.print(
-                _(
-                    "note: no kizuna.toml in this folder or above: using the bundled demo "
-                    "workspace (make your own with `kizuna init DIR`)"
-                ),
-                soft_wrap=True,
-            )
+    demo_note(workspace)
     try:
         from queries.query.session import open_session
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from queries.segments.model import EventCond, FieldCond, Group, Node, Not, Segment, SegmentRef
+from queries.segments.model import Group, Node, Not, Segment, SegmentRef
 
 Path = tuple[int, ...]
 
@@ -27,14 +27,6 @@ def get(root: Node, path: Path) -> Node:
     for i in path:
         node = children(node)[i]
     return node
-
-
-def valid(root: Node, path: Path) -> bool:
-    try:
-        get(root, path)
-    except IndexError:
-        return False
-    return True
 
 
 def _with_children(node: Node, kids: list[Node]) -> Node:
@@ -151,7 +143,3 @@ def referenced(seg: Segment) -> set[str]:
             out.add(node.segment)
         todo.extend(children(node))
     return out
-
-
-def is_condition(node: Node) -> bool:
-    return isinstance(node, (FieldCond, EventCond, SegmentRef))

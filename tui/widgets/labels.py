@@ -135,10 +135,6 @@ def node_label(node: Node, catalog: Catalog) -> Content:
     return Content.assemble(*node_parts(node, catalog))
 
 
-def node_plain(node: Node, catalog: Catalog) -> str:
-    return node_label(node, catalog).plain
-
-
 def rich_text(parts: list[Part], variables: dict[str, str]) -> Text:
     """Parts as Rich Text (for Tree and DataTable), `$variables` resolved from the theme."""
     out = Text()

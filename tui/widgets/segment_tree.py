@@ -11,7 +11,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from queries.core.catalog import Catalog
-from queries.query.runner import Step
+from queries.query.runner import WaterfallStep
 from queries.segments.model import FieldCond, Group, Node
 from queries.segments.window_dates import covered_days
 from tui.keymap import bind
@@ -40,7 +40,7 @@ class SegmentTree(Tree[Path]):
         self.auto_expand = False
         self.guide_depth = 3
         self.model: Node = Group("all")
-        self.steps: list[Step] | None = None
+        self.steps: list[WaterfallStep] | None = None
         self.counting = False
 
     def on_mount(self) -> None:
@@ -123,7 +123,7 @@ class SegmentTree(Tree[Path]):
     def on_resize(self) -> None:
         self._invalidate()  # labels are cut to the new width
 
-    def show_waterfall(self, steps: list[Step] | None) -> None:
+    def show_waterfall(self, steps: list[WaterfallStep] | None) -> None:
         """Put "−removed → left" before each top-level condition (None clears it)."""
         self.steps = steps if self._root_is_all() else None
         self._relabel(self.root)

@@ -1,4 +1,4 @@
-"""One export request: what the parent checked, carried to the worker process as one JSON line."""
+"""One export request: what the parent asks for, carried to the worker process as one JSON line."""
 
 from __future__ import annotations
 
@@ -7,36 +7,43 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from queries.handoff.approval_record import Approval
+from queries.handoff.checks import PreviousExport
+
+PATHS = ("workspace", "db", "campaign", "out")
+
 
 @dataclass(frozen=True)
 class ExportRequest:
-    """Everything the worker needs to write one export; the parent builds it after its checks.
+    """Everything the worker needs to check and write one export; the parent builds it from
+    files alone (the workspace, the campaign's path, the approval record), never an engine.
 
-    `approval` is the approval record being honoured; `past_send` says the caller forced a
-    send time already past and `replaces` names the earlier export this one replaces (both
-    recorded in the manifest). `pause` slows the writer between batches (tests of cancel)."""
+    `approval` is the approval record to honour; `force` goes past drift_limit and a send time
+    already past, `replace` past an earlier export (the worker checks both, as the parent
+    once did). `pause` slows the writer between batches (tests of cancel)."""
 
     workspace: Path
     db: Path
     campaign: Path
-    approval: dict[str, Any]
+    approval: Approval
     out: Path
     export_id: str
     engine: str | None = None
     as_of: str | None = None
     force: bool = False
+    replace: bool = False
     messages: bool | None = None
     batch_size: int = 50_000
     fast: bool = True
     pause: float = 0.0
-    past_send: bool = False
-    replaces: dict[str, Any] | None = None
+    lang: str | None = None  # the parent's language: the worker's refusals read the same
 
     def to_json(self) -> str:
-        """The request as one JSON line (paths as text)."""
-        data = asdict(self)
-        for key in ("workspace", "db", "campaign", "out"):
+        """The request as one JSON line (paths as text, the approval as its file's object)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        for key in PATHS:
             data[key] = str(data[key])
+        data["approval"] = self.approval.to_dict()
         return json.dumps(data, ensure_ascii=False, default=str)
 
     @classmethod
@@ -47,6 +54,20 @@ class ExportRequest:
         extra = set(data) - known
         if extra:
             raise ValueError(f"unknown export request keys: {', '.join(sorted(extra))}")
-        for key in ("workspace", "db", "campaign", "out"):
+        for key in PATHS:
             data[key] = Path(data[key])
+        data["approval"] = Approval.from_dict(data.get("approval"), "the export request")
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """What the worker's checks decided: a send time forced past, the export this one replaces
+    (both said in the manifest)."""
+
+    past_send: bool = False
+    replaces: PreviousExport | None = None
+
+    def replaces_dict(self) -> dict[str, Any] | None:
+        """`replaces` as manifest.json writes it."""
+        return asdict(self.replaces) if self.replaces else None

@@ -1,6 +1,8 @@
-"""Export a campaign: check its approval, run the writer in a watched child process, audit it.
+"""Export a campaign: read its approval, run the writer in a watched child process, audit it.
 
-The writing happens in `python -m queries.handoff.export.worker`, which opens its own session. A
+The parent works from files alone (the workspace, the campaign's path, its approval record) and
+never opens an engine: `python -m queries.handoff.export.worker` opens the session, checks the
+campaign against its approval, and writes; its refusals come back with the same words. A
 cancel (or Ctrl-C, or a timeout) kills that process and removes its partial folder, so a
 cancel never waits on the database. Stale partial folders of crashed exports are removed on
 the next start; the folder of a finished export appears only when it is complete.
@@ -8,7 +10,6 @@ the next start; the folder of a finished export appears only when it is complete
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import selectors
@@ -18,50 +19,77 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from queries.campaigns.model import Campaign
 from queries.core.errors import QueryCancelled
+from queries.core.i18n import language
 from queries.core.private_fs import private_dir
+from queries.core.workspace import Workspace
+from queries.engines import engine_settings
 from queries.engines.jobs import Job
 from queries.handoff import audit, ledger
-from queries.handoff.approval import require_approval
-from queries.handoff.checks import check_replace, check_send_time
+from queries.handoff.approval_record import load_approval
+from queries.handoff.export.manifest import ExportFile, Manifest, ManifestInvalid
 from queries.handoff.export.request import ExportRequest
-from queries.handoff.refusals import ExportBusy, ExportError, from_dict
+from queries.handoff.refusals import ExportBusy, ExportError, NotApproved, from_dict
 from queries.query.session import Session
 
 Progress = Callable[[int, int], None]
 Waiting = Callable[[str], None]  # "waiting for the export of X (started by U at T)"
+Notice = Callable[[str], None]  # the worker's session: "building the features cache…"
 KILL_GRACE_S = 2.0
 
 
-@dataclass
+RUN_KEYS = ("folder", "elapsed_s", "timings_s")  # the worker's result beyond manifest.json
+
+
+@dataclass(frozen=True)
 class ExportResult:
-    """A finished export: its folder and manifest."""
+    """A finished export: its folder, its manifest, and where the time went."""
 
     folder: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
+    elapsed_s: float = 0.0
+    timings_s: dict[str, float] = field(default_factory=dict)
 
     @property
-    def files(self) -> list[dict[str, Any]]:
-        return self.manifest["files"]
+    def files(self) -> tuple[ExportFile, ...]:
+        return self.manifest.files
 
     @property
     def recipients(self) -> int:
-        return int(self.manifest["counts"]["recipients"])
+        return self.manifest.recipients
 
     @property
     def holdout(self) -> int:
-        return int(self.manifest["counts"]["holdout"])
+        return self.manifest.holdout
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest and the run, as the worker reported them (`kizuna export --json`)."""
+        return self.manifest.to_dict() | {
+            "folder": str(self.folder),
+            "elapsed_s": self.elapsed_s,
+            "timings_s": self.timings_s,
+        }
+
+    @classmethod
+    def from_worker(cls, result: dict[str, Any]) -> ExportResult:
+        """Type the worker's result line (the manifest plus `RUN_KEYS`)."""
+        data = dict(result)
+        run = {k: data.pop(k, None) for k in RUN_KEYS}
+        if not isinstance(run["folder"], str):
+            raise ManifestInvalid("the export worker's result has no `folder`")
+        m = Manifest.from_dict(data, "the export worker's result")
+        return cls(Path(run["folder"]), m, float(run["elapsed_s"] or 0), run["timings_s"] or {})
 
 
-def exports_root(session: Session, out: Path | None = None) -> Path:
+def exports_root(ws: Workspace, out: Path | None = None) -> Path:
     """Where exports go: `--out DIR`, else the workspace's exports/."""
-    return Path(out).resolve() if out else session.ws.root / "exports"
+    return Path(out).resolve() if out else ws.root / "exports"
 
 
 def _alive(pid: int) -> bool:
@@ -93,9 +121,9 @@ def clean_stale(folder: Path) -> list[Path]:
 class _Lock:
     """One export per campaign at a time (a pid file; a dead holder's lock is taken over)."""
 
-    def __init__(self, session: Session, stem: str):
-        self.path = session.ws.state_dir / "locks" / f"export-{stem}.lock"
-        self.root = session.ws.root
+    def __init__(self, ws: Workspace, stem: str):
+        self.path = ws.state_dir / "locks" / f"export-{stem}.lock"
+        self.root = ws.root
 
     def __enter__(self) -> _Lock:
         private_dir(self.path.parent, anchor=self.root)
@@ -122,9 +150,18 @@ class _Lock:
         self.path.unlink(missing_ok=True)
 
 
-def export_campaign(
-    session: Session,
-    c: Campaign,
+def export_campaign(session: Session, c: Campaign, **kw: Any) -> ExportResult:
+    """`export_file` for a campaign already open in a session (the TUI, tests): the session
+    only says where (workspace, snapshot, engine kind); nothing runs on its engine."""
+    if c.path is None:
+        raise ExportError("save the campaign to a file in campaigns/ before exporting it")
+    return export_file(session.ws, c.path, session.engine.kind, **kw)
+
+
+def export_file(
+    ws: Workspace,
+    campaign: Path,
+    engine: str | None = None,
     out: Path | None = None,
     force: bool = False,
     messages: bool | None = None,
@@ -136,74 +173,83 @@ def export_campaign(
     pause: float = 0.0,
     replace: bool = False,
     waiting: Waiting | None = None,
+    notice: Notice | None = None,
 ) -> ExportResult:
-    """Export an approved campaign; raises ExportError (refusals) or QueryCancelled.
+    """Export an approved campaign file; raises ExportError (refusals) or QueryCancelled.
 
-    `force` goes past drift_limit and a `send_at` already past; `replace` allows exporting a
-    campaign again (it replaces the earlier handoff: said in the manifest). While another
-    export in the workspace holds the export lock, `waiting` is told who holds it (once per
-    holder); `cancel` (or Ctrl-C) stops the wait like any other phase."""
-    ws, stem = session.ws, c.stem
-    if c.path is None:
-        raise ExportError("save the campaign to a file in campaigns/ before exporting it")
+    `engine` is the kind the worker opens (None: kizuna.toml's). `force` goes past drift_limit
+    and a `send_at` already past; `replace` allows exporting a campaign again (it replaces the
+    earlier handoff: said in the manifest). While another export in the workspace holds the
+    export lock, `waiting` is told who holds it (once per holder); `notice` hears the worker's
+    session messages (building the features cache); `cancel` (or Ctrl-C) stops any phase."""
+    stem = campaign.stem
     ledger.recover(ws)
-    root = exports_root(session, out)
+    root = exports_root(ws, out)
     clean_stale(root / stem)
     try:
-        approval = require_approval(session, c)
-        past_send = check_send_time(c, force)
-        prev = check_replace(ws, c, replace)
+        approval = load_approval(ws, stem)
+        if approval is None:
+            raise NotApproved(
+                f"`{stem}` has not been approved; review and approve it first: "
+                f"kizuna approve {stem} --by NAME"
+            )
     except ExportError as exc:
         audit.record(ws, "export", stem, "refused", reason=exc.reason, detail=exc.audit or None)
         raise
-    export_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     req = ExportRequest(
         workspace=ws.root,
-        db=session.ws.db_path,
-        campaign=c.path,
+        db=ws.db_path,
+        campaign=campaign,
         approval=approval,
         out=root,
-        export_id=export_id,
-        engine=session.engine.kind,
+        export_id=datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ"),
+        engine=engine_settings(ws.raw, engine)[0],
         as_of=ws.as_of.isoformat() if ws.as_of else None,
         force=force,
+        replace=replace,
         messages=messages,
         batch_size=batch_size,
         fast=fast,
         pause=pause,
-        past_send=past_send,
-        replaces=dataclasses.asdict(prev) if prev else None,
+        lang=language(),
     )
-    base = {
-        "approved_by": approval.get("approved_by"),
-        "fingerprint": approval["fingerprint"]["sha256"],
-    }
+    base = {"approved_by": approval.approved_by, "fingerprint": approval.sha256}
+    watch = Watch(progress, cancel, timeout, waiting, notice)
     try:
-        with _Lock(session, stem):
-            manifest = _run_worker(req, root / stem, progress, cancel, timeout, waiting)
+        with _Lock(ws, stem):
+            res = ExportResult.from_worker(_run_worker(req, root / stem, watch))
     except QueryCancelled:
         ledger.recover(ws)
         audit.record(ws, "export", stem, "cancelled", **base)
         raise
-    except ExportError as exc:
+    except WorkerRefused as refused:
+        error = refused.error
+        why = {"reason": error.reason, "detail": error.audit or None}
+        if refused.stage == "check":  # refused before writing: audited as the checks always were
+            audit.record(ws, "export", stem, "refused", **why)
+        elif refused.stage != "load":  # (a campaign that does not load was never an export)
+            audit.record(ws, "export", stem, "refused", **why, **base)
+        raise error from None
+    except ExportError as exc:  # busy, or the worker died before it could say why
         audit.record(
             ws, "export", stem, "refused", reason=exc.reason, detail=exc.audit or None, **base
         )
         raise
+    m = res.manifest
     audit.record(
         ws,
         "export",
         stem,
         "ok",
         **base,
-        export_id=manifest["export_id"],
-        preset=manifest["preset"],
-        funnel={s["key"]: s["count"] for s in manifest["funnel"]["steps"]},
-        policies_off=manifest["policies_off"] or None,
-        forced=manifest["forced"] or None,
-        files=[{k: f[k] for k in ("name", "rows", "bytes", "sha256")} for f in manifest["files"]],
+        export_id=m.export_id,
+        preset=m.preset,
+        funnel={s["key"]: s["count"] for s in m.funnel["steps"]},
+        policies_off=m.policies_off or None,
+        forced=m.forced or None,
+        files=[f.to_dict() for f in m.files],
     )
-    return ExportResult(Path(manifest["folder"]), manifest)
+    return res
 
 
 def _remove_partials(folder: Path, pid: int, known: str | None) -> None:
@@ -213,28 +259,32 @@ def _remove_partials(folder: Path, pid: int, known: str | None) -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
-def _run_worker(
-    req: ExportRequest,
-    folder: Path,
-    progress: Progress | None,
-    cancel: Job | None,
-    timeout: float | None,
-    waiting: Waiting | None = None,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Watch:
+    """How the parent follows its worker: whom it tells, and what stops it."""
+
+    progress: Progress | None = None
+    cancel: Job | None = None
+    timeout: float | None = None
+    waiting: Waiting | None = None
+    notice: Notice | None = None
+
+
+class WorkerRefused(Exception):
+    """The worker's refusal (rebuilt) and its stage: `load`, `check` or `write` (None: older)."""
+
+    def __init__(self, error: ExportError, stage: str | None):
+        super().__init__(str(error))
+        self.error, self.stage = error, stage
+
+
+def _run_worker(req: ExportRequest, folder: Path, watch: Watch) -> dict[str, Any]:
     """Run the worker, relaying progress; kill it on cancel, Ctrl-C or timeout."""
     with tempfile.TemporaryFile() as errlog:
-        return _relay(req, folder, progress, cancel, timeout, errlog, waiting)
+        return _relay(req, folder, watch, errlog)
 
 
-def _relay(
-    req: ExportRequest,
-    folder: Path,
-    progress: Progress | None,
-    cancel: Job | None,
-    timeout: float | None,
-    errlog: Any,
-    waiting: Waiting | None = None,
-) -> dict[str, Any]:
+def _relay(req: ExportRequest, folder: Path, watch: Watch, errlog: Any) -> dict[str, Any]:
     """Start the worker, send the request, relay its events until it reports an outcome."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "queries.handoff.export.worker"],
@@ -248,7 +298,8 @@ def _relay(
     proc.stdin.flush()
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + timeout if timeout else None
+    progress, cancel, waiting = watch.progress, watch.cancel, watch.waiting
+    deadline = time.monotonic() + watch.timeout if watch.timeout else None
     buf, partial, outcome = b"", None, None
     try:
         while outcome is None:
@@ -275,6 +326,8 @@ def _relay(
                     progress(int(ev["done"]), int(ev["total"]))
                 elif waiting and ev.get("phase") == "waiting":
                     waiting(str(ev["message"]))
+                elif watch.notice and ev.get("phase") == "features":
+                    watch.notice(str(ev["message"]))
     except BaseException as exc:
         _kill(proc)
         _remove_partials(folder, proc.pid, partial)
@@ -296,7 +349,7 @@ def _relay(
             f"the export process stopped unexpectedly (exit {proc.returncode}): {tail}"
         )
     if "error" in outcome:
-        raise from_dict(outcome["error"])
+        raise WorkerRefused(from_dict(outcome["error"]), outcome.get("stage"))
     return outcome["result"]
 
 

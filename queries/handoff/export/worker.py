@@ -1,7 +1,10 @@
 """The export worker: `python -m queries.handoff.export.worker`, one export in a process of its own.
 
-It reads one JSON request line (`ExportRequest`) on stdin, opens its own session and writes
-JSON lines on stdout: progress events, then `{"result": manifest}` or `{"error": {...}}`.
+It reads one JSON request line (`ExportRequest`) on stdin, opens its own session (the only
+engine an export opens), loads the campaign, checks it against its approval, a send time
+already past and an earlier export, and writes JSON lines on stdout: progress events, then
+`{"result": manifest}` or `{"error": {...}, "stage": ...}`; `stage` says whether it was
+refused while loading, in the checks, or while writing (the parent audits each as before).
 When its parent goes away (stdin closes) it exits at once, leaving only a hidden partial
 folder behind, which the next export removes. Cancelling is the parent killing this process.
 """
@@ -12,9 +15,13 @@ import json
 import os
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from queries.handoff.export.request import ExportRequest
+from queries.handoff.export.request import ExportRequest, Handoff
+
+if TYPE_CHECKING:
+    from queries.campaigns.model import Campaign
+    from queries.query.session import Session
 
 
 def _emit(event: dict[str, Any]) -> None:
@@ -31,43 +38,79 @@ def _watch_parent() -> None:
         os._exit(3)
 
 
-def run(req: ExportRequest) -> dict[str, Any]:
-    """Open a session and write the export described by `req`; returns the manifest."""
+class Stopped(Exception):
+    """An error and the stage it happened in: `load`, `check` or `write`."""
+
+    def __init__(self, stage: str, error: BaseException):
+        super().__init__(stage)
+        self.stage, self.error = stage, error
+
+
+def cleared(session: Session, c: Campaign, req: ExportRequest) -> Handoff:
+    """The checks the parent once made: unchanged since approval, send time, re-export."""
+    from queries.handoff.approval import check_unchanged
+    from queries.handoff.checks import check_replace, check_send_time
+
+    check_unchanged(session, c, req.approval)
+    past_send = check_send_time(c, req.force)
+    return Handoff(past_send, check_replace(session.ws, c, req.replace))
+
+
+def export(req: ExportRequest) -> dict[str, Any]:
+    """Open a session, check and write the export described by `req`; returns the manifest."""
     from queries.campaigns.parse import load_campaign
     from queries.handoff.export.write import write_request
     from queries.query.session import open_session
 
-    session = open_session(
-        req.workspace,
-        req.db,
-        req.as_of,
-        lambda msg: _emit({"phase": "features", "message": msg}),
-        engine=req.engine,
-    )
+    if req.lang:
+        from queries.core.i18n import set_language
+
+        set_language(req.lang)
+    stage = "load"
     try:
-        c = load_campaign(req.campaign, session.catalog, session.ws.root, session.store)
-        return write_request(session, c, req, _emit)
-    finally:
-        session.close()
+        session = open_session(
+            req.workspace,
+            req.db,
+            req.as_of,
+            lambda msg: _emit({"phase": "features", "message": msg}),
+            engine=req.engine,
+        )
+        try:
+            c = load_campaign(req.campaign, session.catalog, session.ws.root, session.store)
+            stage = "check"
+            handoff = cleared(session, c, req)
+            stage = "write"
+            return write_request(session, c, req, handoff, _emit)
+        finally:
+            session.close()
+    except Exception as exc:
+        raise Stopped(stage, exc) from exc
 
 
 def main() -> int:
     """Entry point: one request in, events and a result out."""
     line = sys.stdin.readline()
     threading.Thread(target=_watch_parent, daemon=True).start()
+    try:
+        _emit({"result": export(ExportRequest.from_json(line))})
+        return 0
+    except Stopped as stop:
+        _emit({"error": _error(stop.error), "stage": stop.stage})
+    except Exception as exc:  # report, never hang the parent waiting for a result
+        _emit({"error": _error(exc)})
+    return 1
+
+
+def _error(exc: BaseException) -> dict[str, Any]:
+    """An error as the parent rebuilds it (`refusals.from_dict`), with the words people read."""
     from queries.core.errors import KizunaError
     from queries.handoff.refusals import ExportError
 
-    try:
-        _emit({"result": run(ExportRequest.from_json(line))})
-        return 0
-    except ExportError as exc:
-        _emit({"error": exc.to_dict()})
-    except KizunaError as exc:
-        _emit({"error": {"type": type(exc).__name__, "message": exc.render(), "audit": {}}})
-    except Exception as exc:  # report, never hang the parent waiting for a result
-        _emit({"error": {"type": "ExportError", "message": f"export failed: {exc!r}", "audit": {}}})
-    return 1
+    if isinstance(exc, ExportError):
+        return exc.to_dict()
+    if isinstance(exc, KizunaError):
+        return {"type": type(exc).__name__, "message": exc.render(), "audit": {}}
+    return {"type": "ExportError", "message": f"export failed: {exc!r}", "audit": {}}
 
 
 if __name__ == "__main__":

@@ -37,10 +37,12 @@ from queries.core.private_fs import private_dir
 from queries.engines.jobs import Job
 from queries.handoff import ledger, snapshot_guard
 from queries.handoff.approval import check_unchanged
+from queries.handoff.approval_record import Approval
 from queries.handoff.export import fast as export_fast
 from queries.handoff.export import lookup as export_lookup
 from queries.handoff.export.formats import Sink, Writer, file_info
-from queries.handoff.export.request import ExportRequest
+from queries.handoff.export.manifest import ExportFile, Manifest
+from queries.handoff.export.request import ExportRequest, Handoff
 from queries.handoff.export.rows import Rows, holdout_select
 from queries.handoff.fingerprint import Fingerprint
 from queries.handoff.locks import export_lock
@@ -76,7 +78,7 @@ def _folder_name(root: Path, export_id: str) -> str:
 def write_export(
     session: Session,
     c: Campaign,
-    approval: dict,
+    approval: Approval,
     out_root: Path,
     export_id: str,
     force: bool = False,
@@ -86,10 +88,10 @@ def write_export(
     batch_size: int = 50_000,
     fast: bool = True,
     pause: float = 0.0,
-    handoff: dict[str, Any] | None = None,
+    handoff: Handoff | None = None,
 ) -> dict[str, Any]:
-    """`write_request` for a campaign and approval at hand (tests, benchmarks, the worker's
-    request built in place); `handoff` holds `past_send` and `replaces`."""
+    """`write_request` for a campaign and approval at hand (tests, benchmarks): the request
+    built in place; `handoff` is what the checks decided (a first export, on time: None)."""
     req = ExportRequest(
         workspace=session.ws.root,
         db=session.ws.db_path,
@@ -102,16 +104,15 @@ def write_export(
         batch_size=batch_size,
         fast=fast,
         pause=pause,
-        past_send=bool((handoff or {}).get("past_send")),
-        replaces=(handoff or {}).get("replaces"),
     )
-    return write_request(session, c, req, emit, job)
+    return write_request(session, c, req, handoff or Handoff(), emit, job)
 
 
 def write_request(
     session: Session,
     c: Campaign,
     req: ExportRequest,
+    handoff: Handoff,
     emit: Emit | None = None,
     job: Job | None = None,
 ) -> dict[str, Any]:
@@ -127,16 +128,15 @@ def write_request(
         cancelled=lambda: job.cancelled,
     ):
         ledger.recover(session.ws, locked=True)
-        return _write_locked(session, c, req, say, job)
+        return _write_locked(session, c, req, handoff, say, job)
 
 
 def _write_locked(
-    session: Session, c: Campaign, req: ExportRequest, emit: Emit, job: Job
+    session: Session, c: Campaign, req: ExportRequest, handoff: Handoff, emit: Emit, job: Job
 ) -> dict[str, Any]:
     """`write_request`'s work, under the workspace export lock."""
     approval, out_root, export_id, force = req.approval, req.out, req.export_id, req.force
     messages, fast, batch_size, pause = req.messages, req.fast, req.batch_size, req.pause
-    handoff = {"past_send": req.past_send, "replaces": req.replaces}
     start = time.perf_counter()
     laps: dict[str, float] = {}
 
@@ -154,7 +154,7 @@ def _write_locked(
     # the funnel computed once where the engine keeps results; every file reads it
     table = engine.materialise(f"kz_export_{os.getpid()}", fs.status(), job)
     funnel = count_funnel(session, c, fs, table.copy(), job)
-    approved = int(approval.get("recipients", 0))
+    approved = approval.recipients
     moved = drift(approved, funnel.recipients)
     if moved > c.drift_limit and not force:
         raise DriftExceeded(
@@ -196,41 +196,43 @@ def _write_locked(
         created = datetime.now(timezone.utc)
         spec = _campaign_json(session, c, funnel, approval, fp, export_id)
         files.append(_json_file(partial, "campaign.json", spec))
-        manifest = {
-            "kizuna_export": 1,
-            "campaign": stem,
-            "name": c.name,
-            "export_id": final_name,
-            "created_at": created.isoformat(timespec="seconds"),
-            "preset": preset.name,
-            "format": preset.format,
-            "encoding": preset.text_encoding(c.encoding),
-            "messages": with_messages,
-            "as_of": funnel.as_of.isoformat(),
-            "snapshot": _identity(session),
-            "counts": {
+        manifest = Manifest(
+            campaign=stem,
+            name=c.name,
+            export_id=final_name,
+            created_at=created.isoformat(timespec="seconds"),
+            preset=preset.name,
+            format=preset.format,
+            encoding=preset.text_encoding(c.encoding),
+            messages=with_messages,
+            as_of=funnel.as_of.isoformat(),
+            snapshot=_identity(session),
+            counts={
                 "recipients": funnel.recipients,
                 "holdout": funnel.holdout,
                 "arms": funnel.arms,
             },
-            "funnel": funnel.to_dict(),
-            "policies_off": funnel.policies_off,
-            "forced": bool(force and (moved > c.drift_limit or (handoff or {}).get("past_send"))),
-            "send_at_passed": bool((handoff or {}).get("past_send")),
-            "replaces": (handoff or {}).get("replaces"),
-            "messages_note": attributes_note(c, str) if not with_messages else None,  # English
-            "drift": {
+            funnel=funnel.to_dict(),
+            policies_off=funnel.policies_off,
+            forced=bool(force and (moved > c.drift_limit or handoff.past_send)),
+            send_at_passed=handoff.past_send,
+            replaces=handoff.replaces_dict(),
+            messages_note=attributes_note(c, str) if not with_messages else None,  # English
+            drift={
                 "approved": approved,
                 "now": funnel.recipients,
                 "percent": round(min(moved, 1e9), 2),
                 "limit": c.drift_limit,
             },
-            "approval": {k: approval.get(k) for k in ("approved_by", "approved_at")}
-            | {"fingerprint": fp.sha256},
-            "fast_path": fast_used,
-            "files": files,
-        }
-        _json_file(partial, "manifest.json", manifest)
+            approval={
+                "approved_by": approval.approved_by,
+                "approved_at": approval.approved_at,
+                "fingerprint": fp.sha256,
+            },
+            fast_path=fast_used,
+            files=tuple(ExportFile(**f) for f in files),
+        )
+        _json_file(partial, "manifest.json", manifest.to_dict())
         lap("holdout_and_json")
         contacted = c.when.send_at.astimezone(timezone.utc) if c.when.send_at else created
         select = ledger.rows_select(table.copy(), stem, c.how.channel, contacted, final_name)
@@ -258,10 +260,11 @@ def _write_locked(
         raise
     finally:
         engine.drop(table)  # (if this fails, the table dies with the process anyway)
-    manifest["folder"] = str(root / final_name)
-    manifest["elapsed_s"] = round(time.perf_counter() - start, 3)
-    manifest["timings_s"] = laps  # (not in manifest.json) where the time went
-    return manifest
+    return manifest.to_dict() | {
+        "folder": str(root / final_name),
+        "elapsed_s": round(time.perf_counter() - start, 3),
+        "timings_s": laps,  # (not in manifest.json) where the time went
+    }
 
 
 def _audience(
@@ -365,13 +368,18 @@ def _json_file(folder: Path, name: str, data: dict) -> dict[str, Any]:
 
 
 def _campaign_json(
-    session: Session, c: Campaign, funnel: Funnel, approval: dict, fp: Fingerprint, export_id: str
+    session: Session,
+    c: Campaign,
+    funnel: Funnel,
+    approval: Approval,
+    fp: Fingerprint,
+    export_id: str,
 ) -> dict[str, Any]:
     """The resolved campaign: 3W1H, templates, SQL per engine, funnel, as-of, snapshot, approval."""
     return {
         "campaign": c.to_dict(),
         "stem": c.stem,
-        "file": approval.get("file"),
+        "file": approval.file,
         "export_id": export_id,
         "resolved": {
             "channel": c.how.channel,
@@ -388,5 +396,5 @@ def _campaign_json(
         "funnel": funnel.to_dict(),
         "sql": dialect_sql(session, c),
         "fingerprint": fp.to_dict(),
-        "approval": approval,
+        "approval": approval.to_dict(),
     }

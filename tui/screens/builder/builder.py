@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static, Tree
 
 from queries.core.i18n import _
-from queries.query.runner import Step
+from queries.query.runner import WaterfallStep
 from queries.segments.model import EventCond, FieldCond, Group, Node, Not, Segment, SegmentRef
 from tui.keymap import bind
 from tui.kizuna import kizuna, session_of
@@ -235,7 +235,7 @@ class BuilderScreen(Screen[None]):
         if self.drafting is not None:
             self.drafting[0].audience = audience
 
-    def waterfall_arrived(self, key: str, base: int, steps: list[Step]) -> None:
+    def waterfall_arrived(self, key: str, base: int, steps: list[WaterfallStep]) -> None:
         if key == self.segment.to_yaml():
             self.tree.show_waterfall(steps)
             self.fit_tree()

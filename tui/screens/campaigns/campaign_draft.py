@@ -19,6 +19,7 @@ from queries.campaigns.parse import campaign_from_text, load_campaign
 from queries.campaigns.personalize import TemplateError
 from queries.core.catalog import Catalog
 from queries.core.errors import KizunaError, SegmentError
+from queries.core.i18n import _
 from queries.core.yamlio import Flow, dump_yaml
 from queries.segments.model import Node, node_to_dict, slugify
 
@@ -218,7 +219,7 @@ class CampaignDraft:
             if self.saved_files.get(file) != text or not (self.root / file).is_file():
                 target = (self.root / file).resolve()
                 if not target.is_relative_to(self.root.resolve()):
-                    raise KizunaError(f"`{file}` is outside the workspace")
+                    raise KizunaError(_("`{file}` is outside the workspace").format(file=file))
                 write_atomic(target, text + "\n")
                 written.append(target)
         text = self.yaml()

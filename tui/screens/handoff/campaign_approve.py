@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import re
 from pathlib import Path
-from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from textual import on
@@ -23,6 +22,7 @@ from queries.core.errors import KizunaError
 from queries.core.i18n import _
 from queries.engines.jobs import Job
 from queries.handoff.approval import AudienceChanges, Review, approval_path, approve, review
+from queries.handoff.approval_record import Approval
 from queries.handoff.audit import who, who_text
 from queries.handoff.checks import send_time_passed
 from queries.handoff.refusals import ExportError
@@ -185,11 +185,9 @@ def review_content(rv: Review, pv: Preview | None, width: int = 80) -> Content:
     parts.append(changes_content(rv.changes, rv.funnel))
     if rv.previous:
         p = rv.previous
-        prev = _("Last approved by {by} at {at}").format(
-            by=p.get("approved_by"), at=p.get("approved_at")
-        )
-        if p.get("who"):
-            prev += f" ({who_text(p['who'])})"
+        prev = _("Last approved by {by} at {at}").format(by=p.approved_by, at=p.approved_at)
+        if p.who:
+            prev += f" ({who_text(p.who)})"
         parts.append(Content.styled(prev, "dim"))
         if rv.definition_changes:
             changed = _("Changed since then: ") + "; ".join(rv.definition_changes)
@@ -198,7 +196,7 @@ def review_content(rv: Review, pv: Preview | None, width: int = 80) -> Content:
     return Content("\n\n").join(parts)
 
 
-class ApproveScreen(Screen[dict[str, Any] | None]):
+class ApproveScreen(Screen[Approval | None]):
     """Review a campaign file and record who approved it; dismisses with the approval record."""
 
     DEFAULT_CSS = """
@@ -226,7 +224,7 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
         self.slot = JobSlot(self, "campaign-review")
         self.review: Review | None = None
         self.samples: Preview | None = None
-        self.record: dict[str, Any] | None = None
+        self.record: Approval | None = None
 
     def compose(self) -> ComposeResult:
         yield SnapshotHeader()
@@ -355,10 +353,10 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
             self._result(Content.assemble((_("✗ Not approved: "), BAD), str(exc)))
             return
         self.record = rec
-        path = approval_path(session_of(self), rv.campaign.stem)
-        fp = rec["fingerprint"]["sha256"][:12]
+        path = approval_path(session_of(self).ws, rv.campaign.stem)
+        fp = rec.sha256[:12]
         signed = _("by {by} ({who}) at {at}").format(
-            by=rec["approved_by"], who=who_text(rec.get("who")), at=rec["approved_at"]
+            by=rec.approved_by, who=who_text(rec.who), at=rec.approved_at
         )
         self._status(Content.assemble((_("✓ Approved") + " ", GOOD), signed))
         self.query_one("#approve-btn", Button).disabled = True
@@ -369,7 +367,7 @@ class ApproveScreen(Screen[dict[str, Any] | None]):
             )
         )
         self.notify(
-            _("Approved {stem} by {by}.").format(stem=rv.campaign.stem, by=rec["approved_by"]),
+            _("Approved {stem} by {by}.").format(stem=rv.campaign.stem, by=rec.approved_by),
             timeout=5,
         )
 

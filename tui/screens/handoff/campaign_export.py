@@ -18,7 +18,8 @@ from queries.campaigns.presets import attributes_note
 from queries.core.errors import KizunaError, QueryCancelled
 from queries.core.i18n import N_, _
 from queries.engines.jobs import Job
-from queries.handoff.approval import check_unchanged, load_approval
+from queries.handoff.approval import check_unchanged
+from queries.handoff.approval_record import Approval, load_approval
 from queries.handoff.checks import PreviousExport, previous_export, send_time_passed
 from queries.handoff.export.run import ExportResult, export_campaign
 from queries.handoff.refusals import (
@@ -29,6 +30,7 @@ from queries.handoff.refusals import (
     ReplaceNeeded,
     SendTimePassed,
 )
+from tui.fmt import pad
 from tui.keymap import bind
 from tui.kizuna import session_of
 from tui.widgets.header import SnapshotHeader
@@ -53,7 +55,7 @@ class ApprovalChecked(Message):
     def __init__(
         self,
         campaign: Campaign,
-        record: dict | None,
+        record: Approval | None,
         changes: list[str],
         notes: list[str] | None = None,
         previous: PreviousExport | None = None,
@@ -95,19 +97,18 @@ class ExportFinished(Message):
         self.cancelled = cancelled
 
 
-def approval_content(record: dict | None, changes: list[str]) -> Content:
+def approval_content(record: Approval | None, changes: list[str]) -> Content:
     """The approval status: who and when, or why the export will be refused."""
     if record is None:
         return Content.assemble(
             (_("✗ Not approved"), BAD), _(" — approve it first (A on the review)")
         )
-    who = _("by {by} at {at}").format(by=record.get("approved_by"), at=record.get("approved_at"))
+    who = _("by {by} at {at}").format(by=record.approved_by, at=record.approved_at)
     if changes:
         return Content.assemble(
             (_("✗ Changed since approved") + " ", BAD), who, ":\n  " + "\n  ".join(changes)
         )
-    n = record.get("recipients")
-    count = " " + _("for {n} recipients").format(n=f"{n:,}") if isinstance(n, int) else ""
+    count = " " + _("for {n} recipients").format(n=f"{record.recipients:,}")
     return Content.assemble((_("✓ Approved") + " ", GOOD), who + count)
 
 
@@ -124,8 +125,15 @@ def error_content(error: KizunaError) -> Content:
     return Content("\n").join(lines)
 
 
-def result_content(res: ExportResult) -> Content:
-    """The finished export: folder, files with rows and bytes, loud warnings."""
+def _file_head() -> str:
+    """The file table's heading, padded by display width (Japanese takes two cells)."""
+    name, rows, size = _("file"), _("rows"), _("bytes")
+    return f"  {pad(name, 24)} {pad(rows, 10, right=True)} {pad(size, 12, right=True)}"
+
+
+def result_content(res: ExportResult, note: str | None = None) -> Content:
+    """The finished export: folder, files with rows and bytes, loud warnings (`note`: the
+    attribute-only note in the reader's language; the manifest keeps it in English)."""
     m = res.manifest
     lines = [
         Content.assemble(
@@ -135,21 +143,21 @@ def result_content(res: ExportResult) -> Content:
             ),
         ),
         Content.assemble((_("folder: "), "dim"), str(res.folder)),
-        Content.styled(f"  {'file':<24} {'rows':>10} {'bytes':>12}", "bold"),
+        Content.styled(_file_head(), "bold"),
     ]
     for f in res.files:
-        rows = "" if f.get("rows") is None else f"{f['rows']:,}"
-        lines.append(Content(f"  {f['name']:<24} {rows:>10} {f['bytes']:>12,}"))
-    if m.get("policies_off"):
-        off = ", ".join(m["policies_off"])
+        rows = "" if f.rows is None else f"{f.rows:,}"
+        lines.append(Content(f"  {f.name:<24} {rows:>10} {f.bytes:>12,}"))
+    if m.policies_off:
+        off = ", ".join(m.policies_off)
         lines.append(
             Content.assemble(
                 ("✗ ", LOUD), (_("policies switched OFF: {names}").format(names=off), BAD)
             )
         )
-    if m.get("send_at_passed"):
+    if m.send_at_passed:
         lines.append(Content.assemble(("✗ ", LOUD), (_("forced past a send_at already past"), BAD)))
-    prev = m.get("replaces")
+    prev = m.replaces
     if prev:
         lines.append(
             Content.styled(
@@ -159,12 +167,11 @@ def result_content(res: ExportResult) -> Content:
                 "$text-warning",
             )
         )
-    if m.get("messages_note"):
-        lines.append(
-            Content.styled(_("note: {text}").format(text=m["messages_note"]), "$text-warning")
-        )
-    d = m.get("drift") or {}
-    if m.get("forced") and d.get("percent", 0) > d.get("limit", 0):
+    if m.messages_note:
+        text = note or m.messages_note
+        lines.append(Content.styled(_("note: {text}").format(text=text), "$text-warning"))
+    d = m.drift
+    if m.forced and d.get("percent", 0) > d.get("limit", 0):
         moved = f"{d.get('approved', 0):,} approved → {d.get('now', 0):,} ({d.get('percent')}%)"
         lines.append(
             Content.assemble(
@@ -244,7 +251,7 @@ class ExportScreen(Screen[ExportResult | None]):
 
         def body(job: Job) -> ApprovalChecked:
             c = load_campaign(path, session.catalog, session.ws.root, session.store)
-            rec = load_approval(session, c.stem)
+            rec = load_approval(session.ws, c.stem)
             changes: list[str] = []
             if rec is not None:
                 try:
@@ -382,10 +389,11 @@ class ExportScreen(Screen[ExportResult | None]):
             assert event.result is not None
             self.result = event.result
             m = event.result.manifest
-            self.previous = PreviousExport(m["export_id"], event.result.recipients, m["created_at"])
+            self.previous = PreviousExport(m.export_id, event.result.recipients, m.created_at)
             self.replace_confirmed = False
             self._status(Content.styled(_("esc goes back"), "dim"))
-            out.update(result_content(event.result))
+            note = attributes_note(self.campaign) if self.campaign else None
+            out.update(result_content(event.result, note))
             self.notify(_("Exported to {folder}").format(folder=event.result.folder), timeout=8)
 
     def action_cancel(self) -> None:

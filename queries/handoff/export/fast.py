@@ -45,7 +45,7 @@ def _col(name: str, table: str = "r") -> exp.Column:
 def recipients_table(session: Session, c: Campaign, status: exp.Expr, job: Job) -> exp.Table:
     """customer_id, arm and first-candidate coupon of every recipient, in a table."""
     table = exp.Table(
-        this=exp.to_identifier(f"{status.name}_r", quoted=True),
+        this=exp.to_identifier(f"{status.alias_or_name}_r", quoted=True),
         db=exp.to_identifier(MEM_DB, quoted=True),
     )
     cid = exp.column("customer_id", quoted=True)

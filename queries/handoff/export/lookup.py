@@ -196,7 +196,7 @@ def copy_with_messages(
     """Write the audience file with its messages by COPY; False (nothing written) when the
     Python writer must do it."""
     rec = recipients_table(session, c, status, job)
-    b = Build(session, c, q, job, f"{status.name}_x", budget=Budget(RENDER_BUDGET_S, job))
+    b = Build(session, c, q, job, f"{status.alias_or_name}_x", budget=Budget(RENDER_BUDGET_S, job))
     try:
         if c.coupon is not None and not redraw_coupons(session, c, rec, job):
             return False

@@ -7,6 +7,7 @@ is what the export worker checks first.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,7 +24,7 @@ from queries.core.private_fs import private_dir, write_private
 from queries.engines.jobs import Job
 from queries.handoff import audit, ledger, preflight_sql
 from queries.handoff.approval_record import Approval, approval_path, load_approval
-from queries.handoff.export.distinct import Unsure
+from queries.handoff.export.distinct import Unsure, drop_tables
 from queries.handoff.export.rows import Rows
 from queries.handoff.fingerprint import Fingerprint, fingerprint
 from queries.handoff.refusals import (
@@ -34,6 +35,7 @@ from queries.handoff.refusals import (
 )
 from queries.measure.measurability import Measurability, measurability
 from queries.query import contacts
+from queries.query.condcache import MEM_DB
 from queries.query.session import Session
 
 SHOW = 10  # customer ids shown per list
@@ -222,18 +224,44 @@ def review(session: Session, c: Campaign, job: Job | None = None, progress: Any 
     job = job or Job()
     ledger.recover(session.ws)
     fs = FunnelSQL(session, c)
-    status = fs.status().subquery("kz_f")
-    funnel = count_funnel(session, c, fs, status, job)
-    q = policy_query(session, c, status.copy())
-    funnel.query = q
-    report = policy_preflight(session, c, q, funnel, job, progress, status=status)
-    report.notes += review_notes(session, c)
-    changes = audience_changes(session, c, status, job)
-    prev = load_approval(session.ws, c.stem)
-    fp = fingerprint(session, c)
-    diff = prev.fingerprint.changes(fp) if prev else []
-    power = measurability(session, funnel.arms, status, job)
+    status, table = _status(session, fs, job)
+    try:
+        funnel = count_funnel(session, c, fs, status, job)
+        q = policy_query(session, c, status.copy())
+        funnel.query = q
+        report = policy_preflight(session, c, q, funnel, job, progress, status=status)
+        report.notes += review_notes(session, c)
+        changes = audience_changes(session, c, status, job)
+        prev = load_approval(session.ws, c.stem)
+        fp = fingerprint(session, c)
+        diff = prev.fingerprint.changes(fp) if prev else []
+        power = measurability(session, funnel.arms, status, job)
+    finally:
+        if table is not None:
+            drop_tables(session, [table])
+    if table is not None:  # a query that outlives the table
+        funnel.query = policy_query(session, c, fs.status().subquery("kz_f"))
     return Review(c, funnel, fp, report, changes, prev, diff, power)
+
+
+_REVIEWS = itertools.count()
+
+
+def _status(session: Session, fs: FunnelSQL, job: Job) -> tuple[exp.Expr, exp.Table | None]:
+    """The funnel's status relation; on local DuckDB computed once into a table that the
+    funnel counts, the preflight, audience changes and measurability all read."""
+    query = fs.status()
+    if not session.engine.local:
+        return query.subquery("kz_f"), None
+    table = exp.Table(
+        this=exp.to_identifier(f"kz_review_{next(_REVIEWS)}", quoted=True),
+        db=exp.to_identifier(MEM_DB, quoted=True),
+    )
+    job.run(
+        session.snapshot.cursor,
+        f"CREATE OR REPLACE TABLE {table.sql('duckdb')} AS {query.sql('duckdb')}",
+    )
+    return exp.select(exp.Star()).from_(table.copy()).subquery("kz_f"), table
 
 
 def review_notes(session: Session, c: Campaign) -> list[str]:

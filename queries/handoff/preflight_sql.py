@@ -37,6 +37,7 @@ from queries.handoff.export.distinct import (
     Unsure,
     alias_m,
     col,
+    drop_tables,
     join_lookup,
     materialise,
     render_distinct,
@@ -365,8 +366,7 @@ def sql_preflight(
         report.warnings += _formulas(b, m, sheet)
         return report
     finally:
-        for table in [rec, *b.tables]:
-            job.run(session.snapshot.cursor, f"DROP TABLE IF EXISTS {table.sql('duckdb')}")
+        drop_tables(session, [rec, *b.tables])
 
 
 def _formulas(b: Build, m: exp.Table, cols: list[OutColumn]) -> list[Finding]:

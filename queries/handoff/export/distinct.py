@@ -264,3 +264,13 @@ def join_lookup(
         on = exp.and_(on, same)
     b.joins.append((lk, on))
     return alias
+
+
+def drop_tables(session: Session, tables: Sequence[exp.Table]) -> None:
+    """Drop scratch tables on a cursor of their own (also after the job was cancelled)."""
+    cur = session.snapshot.cursor()
+    try:
+        for t in tables:
+            cur.execute(f"DROP TABLE IF EXISTS {t.sql('duckdb')}")
+    finally:
+        cur.close()

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Any
 
 from rich.text import Text
-from textual.content import Content
 
 from queries.core.catalog import Catalog
 from queries.core.i18n import _
@@ -129,10 +128,6 @@ def node_parts(node: Node, catalog: Catalog) -> list[Part]:
     if isinstance(node, SegmentRef):
         return fill(_("in segment {name}"), name=(node.segment, "bold"))
     return event_parts(node, catalog)
-
-
-def node_label(node: Node, catalog: Catalog) -> Content:
-    return Content.assemble(*node_parts(node, catalog))
 
 
 def rich_text(parts: list[Part], variables: dict[str, str]) -> Text:

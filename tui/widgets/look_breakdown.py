@@ -10,14 +10,12 @@ from textual.widgets import Label, Select, Static
 
 from queries.core.i18n import _
 from queries.engines.jobs import Job
-from queries.query.runner import BREAKDOWN_FIELDS, breakdown_candidates
+from queries.query.runner import breakdown_candidates
 from queries.segments.model import Segment
 from tui.kizuna import session_of
 from tui.messages import BreakdownLoaded
 from tui.widgets.bars import BreakdownChart
 from tui.widgets.look_pane import LookPane
-
-DEFAULT_FIELD = BREAKDOWN_FIELDS[0]
 
 
 class BreakdownPane(LookPane):

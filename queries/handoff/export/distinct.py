@@ -33,7 +33,6 @@ SCALAR = re.compile(
     r"(VARCHAR|BOOLEAN|U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE|DATE|TIME|"
     r"TIMESTAMP|TIMESTAMP WITH TIME ZONE|UUID|DECIMAL\(\d+,\d+\))"
 )
-CONSTANTS = ("variant", "send_date", "campaign_name")  # one value per variant
 CHUNK = 50_000  # lookup rows sent to DuckDB per statement
 CONTROL_RE = r"[\r\n\t\x00]"  # preflight_values.CONTROL, for RE2
 PLAIN_CODE = re.compile(r"[0-9A-Za-z]*")  # a coupon prefix written as it is, even in HTML

@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 
-from tui.interrupt import interrupted, told
+from tui.interrupt import caused_by_interrupt, interrupted, told
 
 
 def _leave() -> None:
@@ -60,5 +60,9 @@ def main() -> None:
         _leave()
     except SystemExit as exc:
         if exc.code == 130:
+            _leave()
+        raise
+    except Exception as exc:
+        if caused_by_interrupt(exc):  # Ctrl-C inside an import, wrapped by Python
             _leave()
         raise

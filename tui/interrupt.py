@@ -21,3 +21,16 @@ def interrupted() -> None:
 def told() -> bool:
     """Whether `interrupted` was already said."""
     return _told
+
+
+def caused_by_interrupt(exc: BaseException) -> bool:
+    """Whether Ctrl-C is behind this error: Python wraps a KeyboardInterrupt raised while a
+    class is being built (`__set_name__`, during an import) in a RuntimeError."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, KeyboardInterrupt):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return False

@@ -69,3 +69,21 @@ def test_ctrl_c_early_is_one_line_and_exit_130(locked_ws, delay):
     assert proc.returncode == 130, err.decode()
     assert err.decode().strip() == "interrupted"
     assert out == b""
+
+
+def test_ctrl_c_while_a_class_is_built_counts_as_an_interrupt():
+    """Python wraps a KeyboardInterrupt raised in `__set_name__` (mid-import) in a RuntimeError;
+    the entry point must still see Ctrl-C there (seen: exit 1 with a traceback)."""
+    from tui.interrupt import caused_by_interrupt
+
+    class Hook:
+        def __set_name__(self, owner, name):
+            raise KeyboardInterrupt
+
+    with pytest.raises(RuntimeError) as info:
+
+        class Built:
+            x = Hook()
+
+    assert caused_by_interrupt(info.value)
+    assert not caused_by_interrupt(RuntimeError("other"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,7 +10,7 @@ from rich.text import Text
 from queries.core.i18n import _
 from queries.handoff.calendar import first_month, month_of, parse_month, workspace_sends
 from tui.calendar_view import crowded_lines, month_grid, send_line
-from tui.cli.main import _json, app, err, guarded, out, session
+from tui.cli.main import JsonOpt, WorkspaceOpt, _json, app, err, guarded, out, session
 
 
 @app.command(help=_("Show the campaigns' send times on a month calendar."))
@@ -22,13 +21,8 @@ def calendar(
             "--month", help=_("The month, like 2026-11 (default: the month of the next send).")
         ),
     ] = None,
-    workspace: Annotated[
-        Path | None,
-        typer.Option("--workspace", "-w", help=_("Workspace folder (holds kizuna.toml).")),
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help=_("Print one JSON object on stdout."))
-    ] = False,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Show the campaigns' send times on a month calendar."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -21,7 +20,20 @@ from queries.campaigns.preview import Preview, html_to_text
 from queries.campaigns.preview import preview as build_preview
 from queries.core.i18n import _
 from queries.engines.jobs import Job
-from tui.cli.main import EngineOpt, _check_engine, _json, app, err, guarded, out, session
+from tui.cli.main import (
+    AsOfOpt,
+    DbOpt,
+    EngineOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    _check_engine,
+    _json,
+    app,
+    err,
+    guarded,
+    out,
+    session,
+)
 
 
 def _summary(c: Campaign, p: Preview, encoding: str | None) -> Table:
@@ -205,19 +217,10 @@ def preview(
     customer: Annotated[
         str | None, typer.Option("--customer", help=_("Render for this customer id instead."))
     ] = None,
-    workspace: Annotated[
-        Path | None,
-        typer.Option("--workspace", "-w", help=_("Workspace folder (holds kizuna.toml).")),
-    ] = None,
-    db: Annotated[
-        Path | None, typer.Option("--db", help=_("Snapshot file to open instead."))
-    ] = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help=_("Pretend today is this date."))
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help=_("Print one JSON object on stdout."))
-    ] = False,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
+    as_json: JsonOpt = False,
     unmask: Annotated[
         bool, typer.Option("--unmask", help=_("Show personal data in clear."))
     ] = False,

@@ -34,7 +34,11 @@ from queries.handoff.export.run import ExportResult, export_file
 from queries.handoff.refusals import PreflightFailed, SendTimePassed
 from tui.cli.campaign import print_preflight
 from tui.cli.main import (
+    AsOfOpt,
+    DbOpt,
     EngineOpt,
+    JsonOpt,
+    WorkspaceOpt,
     _check_engine,
     _json,
     app,
@@ -44,13 +48,6 @@ from tui.cli.main import (
     out,
     session,
 )
-
-WorkspaceOpt = Annotated[
-    Path | None, typer.Option("--workspace", "-w", help=_("Workspace folder (holds kizuna.toml)."))
-]
-DbOpt = Annotated[Path | None, typer.Option("--db", help=_("Snapshot file to open instead."))]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help=_("Pretend today is this date."))]
-JsonOpt = Annotated[bool, typer.Option("--json", help=_("Print one JSON object on stdout."))]
 
 
 def print_funnel(console: Console, f: Funnel) -> None:

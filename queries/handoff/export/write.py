@@ -136,7 +136,7 @@ def _write_locked(
 ) -> dict[str, Any]:
     """`write_request`'s work, under the workspace export lock."""
     approval, out_root, export_id, force = req.approval, req.out, req.export_id, req.force
-    messages, fast, batch_size, pause = req.messages, req.fast, req.batch_size, req.pause
+    messages = req.messages
     start = time.perf_counter()
     laps: dict[str, float] = {}
 
@@ -175,22 +175,8 @@ def _write_locked(
     say({"partial": str(partial)})
     try:
         cols = columns_for(preset, c, q.fields, with_messages)
-        files, fast_used = _audience(
-            session,
-            c,
-            q,
-            cols,
-            preset,
-            partial,
-            funnel.recipients,
-            with_messages,
-            fast,
-            batch_size,
-            pause,
-            job,
-            say,
-            table,
-        )
+        plan = AudiencePlan(q, cols, preset, partial, funnel.recipients, table, with_messages)
+        files, fast_used = _audience(session, c, plan, req, job, say)
         lap("audience")
         files += _holdout(session, q, preset, c.encoding, partial, job)
         created = datetime.now(timezone.utc)
@@ -267,24 +253,27 @@ def _write_locked(
     }
 
 
+@dataclasses.dataclass(frozen=True)
+class AudiencePlan:
+    """What the audience file holds and where it goes (the request says how to write it)."""
+
+    q: CampaignQuery
+    cols: list[OutColumn]
+    preset: Preset
+    partial: Path  # the export's partial folder
+    total: int  # recipients, as the funnel counted them
+    status: exp.Expr  # the funnel's status table
+    with_messages: bool
+
+
 def _audience(
-    session: Session,
-    c: Campaign,
-    q: CampaignQuery,
-    cols: list[OutColumn],
-    preset: Preset,
-    partial: Path,
-    total: int,
-    with_messages: bool,
-    fast: bool,
-    size: int,
-    pause: float,
-    job: Job,
-    say: Emit,
-    status: exp.Expr,
+    session: Session, c: Campaign, plan: AudiencePlan, req: ExportRequest, job: Job, say: Emit
 ) -> tuple[list[dict], bool]:
     """The audience file(s): DuckDB's COPY when the file is plain CSV (its messages rendered
     once per distinct input), else streamed through the Python writer."""
+    q, cols, preset, partial, total = plan.q, plan.cols, plan.preset, plan.partial, plan.total
+    status, with_messages = plan.status, plan.with_messages
+    fast, size, pause = req.fast, req.batch_size, req.pause
     name = f"audience.{preset.ext}"
     path = partial / f"{name}.partial"
     if fast and export_fast.usable(session, c, preset, with_messages, partial):

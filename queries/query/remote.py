@@ -14,12 +14,12 @@ from typing import Any
 
 from sqlglot import exp
 
-from queries.core.asof import Staleness, to_date
+from queries.core.asof import Staleness
 from queries.core.catalog import Catalog, build_catalog
-from queries.core.errors import SnapshotError
 from queries.core.workspace import Workspace
 from queries.engines.base import Engine
 from queries.engines.errors import EngineError
+from queries.query.as_of import read_as_of
 from queries.query.condcache import ConditionCache
 from queries.query.features import features_select
 
@@ -56,32 +56,16 @@ class EngineSnapshot(Staleness):
 
     @cached_property
     def meta_as_of(self) -> date:
-        """snapshot_meta.as_of on the engine, else the latest event timestamp."""
-        m = self.catalog.mapping
-        meta = exp.select(exp.func("max", m.col("snapshot_meta", "as_of", "t"))).from_(
-            m.table("snapshot_meta", "t")
-        )
-        try:
-            value = self._scalar(meta)
-            if value is not None:
-                return to_date(value)
-        except EngineError:
-            pass  # no snapshot_meta table on this engine
-        latest = []
-        for table, col in (
-            ("orders", "ordered_at"),
-            ("web_events", "event_at"),
-            ("messages", "sent_at"),
-        ):
-            if not self.catalog.has(table, col):
-                continue
-            q = exp.select(exp.func("max", m.col(table, col, "t"))).from_(m.table(table, "t"))
-            value = self._scalar(q)
-            if value is not None:
-                latest.append(to_date(value))
-        if not latest:
-            raise SnapshotError(f"{self.engine.describe()} has no as-of date and no events")
-        return max(latest)
+        """snapshot_meta.as_of on the engine, else the latest event (the same rule as DuckDB's)."""
+
+        def scalar(query: exp.Select) -> Any:
+            try:
+                return self._scalar(query)
+            except EngineError:
+                return None  # no such table on this engine
+
+        name = self.engine.describe()
+        return read_as_of(self.catalog.mapping, self.catalog.has, scalar, self.ws.as_of, name)
 
     @cached_property
     def base_size(self) -> int:

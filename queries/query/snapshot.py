@@ -9,11 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from sqlglot import exp
 
-from queries.core.asof import Staleness, to_date
+from queries.core.asof import Staleness
 from queries.core.catalog import Catalog, build_catalog, logical_view
 from queries.core.errors import SnapshotError, SnapshotLocked
 from queries.core.features_prune import SQL_FILE, features_tree
@@ -24,6 +25,7 @@ from queries.core.schema import TABLE_COLUMNS
 from queries.core.toml_lines import mapping_error
 from queries.core.workspace import CONFIG_NAME, Workspace
 from queries.engines.duckdb import DuckDBEngine
+from queries.query.as_of import read_as_of
 from queries.query.condcache import MEM_DB, ConditionCache
 
 CACHE_ALIAS = "kz_cache"
@@ -127,35 +129,14 @@ class Snapshot(Staleness):
         return p
 
     def _read_as_of(self) -> date:
-        m = self.catalog.mapping
-        try:
-            meta = m.table("snapshot_meta").sql("duckdb")
-            row = self.conn.execute(f"SELECT max(as_of) FROM {meta}").fetchall()
-            if row and row[0][0] is not None:
-                return to_date(row[0][0])
-        except duckdb.CatalogException:
-            pass
-        latest = []
-        for table, col in (
-            ("orders", "ordered_at"),
-            ("web_events", "event_at"),
-            ("messages", "sent_at"),
-            ("customers", "signup_at"),
-        ):
-            if not self.presence.has(table, col):
-                continue
-            q = exp.select(exp.func("max", m.col(table, col, "t"))).from_(m.table(table, "t"))
-            value = self.conn.execute(q.sql("duckdb")).fetchall()[0][0]
-            if value is not None:
-                latest.append(to_date(value))
-        if not latest:
-            if self.ws.as_of is not None:
-                return self.ws.as_of
-            raise SnapshotError(
-                f"snapshot {self.path.name} has no as-of date and no events; "
-                "set as_of under [snapshot] in kizuna.toml or pass --as-of"
-            )
-        return max(latest)
+        def scalar(query: exp.Select) -> Any:
+            try:
+                return self.conn.execute(query.sql("duckdb")).fetchall()[0][0]
+            except duckdb.CatalogException:
+                return None  # no such table in this snapshot
+
+        name = f"snapshot {self.path.name}"
+        return read_as_of(self.catalog.mapping, self.presence.has, scalar, self.ws.as_of, name)
 
     def _ensure_features(self, progress: Callable[[str], None] | None) -> tuple[Path, float]:
         sql_text = SQL_FILE.read_text(encoding="utf-8")  # pruned below only when building

@@ -15,12 +15,12 @@ from pathlib import Path
 from sqlglot import exp
 
 from queries.campaigns.assignment import HOLDOUT
-from queries.campaigns.audience import CampaignQuery
 from queries.campaigns.columns import column_sql
 from queries.campaigns.coupons import candidate, coupon_sql
 from queries.campaigns.model import Campaign
-from queries.campaigns.presets import OutColumn, Preset
+from queries.campaigns.presets import Preset
 from queries.engines.jobs import Job
+from queries.handoff.export.plan import AudiencePlan
 from queries.query.condcache import MEM_DB
 from queries.query.session import Session
 
@@ -131,17 +131,9 @@ def copy_options(preset: Preset) -> str:
     return f"FORMAT csv, HEADER true, DELIMITER {delim}, QUOTE '\"', ESCAPE '\"', NEW_LINE '{nl}'"
 
 
-def copy_audience(
-    session: Session,
-    c: Campaign,
-    q: CampaignQuery,
-    cols: list[OutColumn],
-    preset: Preset,
-    status: exp.Expr,
-    path: Path,
-    job: Job,
-) -> bool:
+def copy_audience(session: Session, c: Campaign, plan: AudiencePlan, path: Path, job: Job) -> bool:
     """Write the audience file with COPY; False (nothing written) when Python must do it."""
+    q, cols, preset, status = plan.q, plan.cols, plan.preset, plan.status
     rec = recipients_table(session, c, status, job)
     try:
         if c.coupon is not None and not redraw_coupons(session, c, rec, job):

@@ -25,13 +25,12 @@ from typing import Any
 
 from sqlglot import exp
 
-from queries.campaigns.audience import CampaignQuery
 from queries.campaigns.channels import budget, utf16_units
 from queries.campaigns.findings import PreflightReport
 from queries.campaigns.model import Campaign
 from queries.campaigns.personalize import MessageTemplate
 from queries.campaigns.preflight import RENDER_BUDGET_S, _Checker
-from queries.campaigns.presets import OutColumn, Preset
+from queries.campaigns.presets import Preset
 from queries.campaigns.render_batch import Budget, Piece
 from queries.engines.jobs import Job
 from queries.handoff.export.distinct import (
@@ -45,6 +44,7 @@ from queries.handoff.export.distinct import (
 )
 from queries.handoff.export.distinct import col as _col
 from queries.handoff.export.fast import copy_options, recipients_table, redraw_coupons
+from queries.handoff.export.plan import AudiencePlan
 from queries.query.session import Session
 
 
@@ -183,18 +183,11 @@ def _value_checks(b: Build, m: exp.Table, consts: dict[str, dict[str, Any]]) -> 
 
 
 def copy_with_messages(
-    session: Session,
-    c: Campaign,
-    q: CampaignQuery,
-    cols: list[OutColumn],
-    preset: Preset,
-    status: exp.Expr,
-    path: Path,
-    job: Job,
-    total: int,
+    session: Session, c: Campaign, plan: AudiencePlan, path: Path, job: Job
 ) -> bool:
     """Write the audience file with its messages by COPY; False (nothing written) when the
     Python writer must do it."""
+    q, cols, preset, status, total = plan.q, plan.cols, plan.preset, plan.status, plan.total
     rec = recipients_table(session, c, status, job)
     b = Build(session, c, q, job, f"{status.alias_or_name}_x", budget=Budget(RENDER_BUDGET_S, job))
     try:

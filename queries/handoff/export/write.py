@@ -42,6 +42,7 @@ from queries.handoff.export import fast as export_fast
 from queries.handoff.export import lookup as export_lookup
 from queries.handoff.export.formats import Sink, Writer, file_info
 from queries.handoff.export.manifest import ExportFile, Manifest
+from queries.handoff.export.plan import AudiencePlan
 from queries.handoff.export.request import ExportRequest, Handoff
 from queries.handoff.export.rows import Rows, holdout_select
 from queries.handoff.fingerprint import Fingerprint
@@ -253,37 +254,24 @@ def _write_locked(
     }
 
 
-@dataclasses.dataclass(frozen=True)
-class AudiencePlan:
-    """What the audience file holds and where it goes (the request says how to write it)."""
-
-    q: CampaignQuery
-    cols: list[OutColumn]
-    preset: Preset
-    partial: Path  # the export's partial folder
-    total: int  # recipients, as the funnel counted them
-    status: exp.Expr  # the funnel's status table
-    with_messages: bool
-
-
 def _audience(
     session: Session, c: Campaign, plan: AudiencePlan, req: ExportRequest, job: Job, say: Emit
 ) -> tuple[list[dict], bool]:
     """The audience file(s): DuckDB's COPY when the file is plain CSV (its messages rendered
     once per distinct input), else streamed through the Python writer."""
     q, cols, preset, partial, total = plan.q, plan.cols, plan.preset, plan.partial, plan.total
-    status, with_messages = plan.status, plan.with_messages
+    with_messages = plan.with_messages
     fast, size, pause = req.fast, req.batch_size, req.pause
     name = f"audience.{preset.ext}"
     path = partial / f"{name}.partial"
     if fast and export_fast.usable(session, c, preset, with_messages, partial):
         say({"phase": "write", "done": 0, "total": total})
-        if export_fast.copy_audience(session, c, q, cols, preset, status, path, job):
+        if export_fast.copy_audience(session, c, plan, path, job):
             say({"phase": "write", "done": total, "total": total})
             return [file_info(path, name, total)], True
     elif fast and with_messages and not pause and export_lookup.usable(session, c, preset, partial):
         say({"phase": "write", "done": 0, "total": total})
-        if export_lookup.copy_with_messages(session, c, q, cols, preset, status, path, job, total):
+        if export_lookup.copy_with_messages(session, c, plan, path, job):
             say({"phase": "write", "done": total, "total": total})
             return [file_info(path, name, total)], True
     mask = mask_for(preset, cols, session.catalog)

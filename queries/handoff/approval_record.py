@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from queries.core.jsonio import read_json
 from queries.core.workspace import Workspace
 from queries.handoff.fingerprint import Fingerprint
 from queries.handoff.refusals import ApprovalInvalid
@@ -125,13 +126,7 @@ class Approval:
     @classmethod
     def from_json(cls, text: str, source: str | Path = "approval") -> Approval:
         """Read a record from its file's text; bad JSON names the file, line and column."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ApprovalInvalid(
-                f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-            ) from None
-        return cls.from_dict(data, source)
+        return cls.from_dict(read_json(text, source, ApprovalInvalid), source)
 
 
 def approval_path(ws: Workspace, stem: str) -> Path:

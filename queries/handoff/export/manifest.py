@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from queries.core.jsonio import read_json
 from queries.handoff.refusals import ExportError
 
 NULL = type(None)
@@ -138,10 +139,4 @@ class Manifest:
     @classmethod
     def from_json(cls, text: str, source: str | Path = "manifest.json") -> Manifest:
         """Read a manifest from its file's text; bad JSON names the file, line and column."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ManifestInvalid(
-                f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-            ) from None
-        return cls.from_dict(data, source)
+        return cls.from_dict(read_json(text, source, ManifestInvalid), source)

@@ -11,13 +11,6 @@ from queries.core.i18n import N_, _, ngettext
 from queries.handoff.calendar import Month, Send
 
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
-STATES = {
-    "draft": N_("draft"),
-    "approved": N_("approved"),
-    "changed": N_("changed since approval"),
-    "exported": N_("exported"),
-    "measured": N_("measured"),
-}
 PER_CELL = 2  # sends written in a day's cell; the rest are counted
 
 
@@ -71,7 +64,7 @@ def send_line(s: Send) -> Text:
         if s.at
         else _("on export")
     )
-    state = _(STATES.get(s.state, s.state))
+    state = s.status_text
     return Text.assemble(
         (when, "bold"), "  ", s.name, (f"  {s.channel} · {s.segment} · {state}", "dim")
     )

@@ -13,11 +13,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from queries.campaigns.model import Campaign, campaign_files
 from queries.core.errors import KizunaError
 from queries.core.i18n import _
+
+if TYPE_CHECKING:
+    from queries.handoff.status import CampaignStatus
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,11 @@ class Send:
     channel: str
     segment: str
     state: str  # draft / approved / changed / exported / measured (see handoff.status)
+    shown: str = ""  # the status as the campaign list words it (`exported 11-28`, translated)
+
+    @property
+    def status_text(self) -> str:
+        return self.shown or self.state
 
     @property
     def day(self) -> date | None:
@@ -80,10 +88,10 @@ class Month:
         }
 
 
-def send_of(c: Campaign, state: str) -> Send:
+def send_of(c: Campaign, st: CampaignStatus) -> Send:
     """A campaign as the calendar shows it."""
     segment = c.who.segment or _("(inline)")
-    return Send(c.stem, c.name, c.when.send_at, c.how.channel, segment, state)
+    return Send(c.stem, c.name, c.when.send_at, c.how.channel, segment, st.state, st.short)
 
 
 def month_of(sends: Iterable[Send], year: int, month: int) -> Month:
@@ -142,7 +150,7 @@ def workspace_sends(session: Any) -> tuple[list[Send], dict[str, str]]:
     for path in campaign_files(session.ws.campaigns_dir):
         try:
             c = load_campaign(path, session.catalog, session.ws.root, session.store)
-            sends.append(send_of(c, campaign_status(session, c).state))
+            sends.append(send_of(c, campaign_status(session, c)))
         except KizunaError as exc:
             broken[path.stem] = exc.render()
     return sends, broken

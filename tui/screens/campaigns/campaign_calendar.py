@@ -15,7 +15,7 @@ from queries.campaigns.model import campaign_files
 from queries.core.i18n import _
 from queries.engines.jobs import Job
 from queries.handoff.calendar import Month, Send, first_month, month_of, shift, workspace_sends
-from tui.calendar_view import STATES, WEEKDAYS, crowded_lines, month_grid
+from tui.calendar_view import WEEKDAYS, crowded_lines, month_grid
 from tui.keymap import bind
 from tui.kizuna import session_of
 from tui.widgets.header import SnapshotHeader
@@ -126,12 +126,10 @@ class CampaignCalendarScreen(Screen[None]):
             if s.at is None or not m.in_month(s.at.date()):
                 continue
             when = f"{s.at:%m-%d} {_(WEEKDAYS[s.at.weekday()])} {s.at:%H:%M}"
-            table.add_row(when, s.name, s.channel, _(STATES.get(s.state, s.state)), key=s.stem)
+            table.add_row(when, s.name, s.channel, s.status_text, key=s.stem)
         for s in self.sends:
             if s.at is None:
-                table.add_row(
-                    _("on export"), s.name, s.channel, _(STATES.get(s.state, s.state)), key=s.stem
-                )
+                table.add_row(_("on export"), s.name, s.channel, s.status_text, key=s.stem)
         self._grid()
         notes = [*crowded_lines(m)]
         if not table.row_count:

@@ -52,7 +52,11 @@ def choose_language(argv: list[str]) -> str:
 def main() -> None:
     """Run the CLI; an interrupt anywhere becomes `interrupted` and exit code 130."""
     try:
-        choose_language(sys.argv[1:])
+        lang = choose_language(sys.argv[1:])
+        from tui.fastcount import fast_count
+
+        if fast_count(sys.argv[1:], lang):
+            return
         from tui.cli.main import app
 
         app()

@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from queries.core.asof import Staleness
 from queries.core.catalog import Catalog, build_catalog, logical_view
-from queries.core.errors import SnapshotError, SnapshotLocked
+from queries.core.errors import SnapshotError
 from queries.core.features_prune import SQL_FILE, features_tree
 from queries.core.i18n import _
 from queries.core.presence import Presence, probe, read_columns
@@ -27,9 +27,9 @@ from queries.core.workspace import CONFIG_NAME, Workspace
 from queries.engines.duckdb import DuckDBEngine
 from queries.query.as_of import read_as_of
 from queries.query.condcache import MEM_DB, ConditionCache
+from queries.query.connect import CACHE_ALIAS, SNAPSHOT_ALIAS, attach_features, lock_down
+from queries.query.connect import connect_read_only as _connect_read_only
 
-CACHE_ALIAS = "kz_cache"
-SNAPSHOT_ALIAS = "snapshot"
 FEATURES_TABLE = exp.Table(
     this=exp.to_identifier("features", quoted=True), db=exp.to_identifier(CACHE_ALIAS, quoted=True)
 )
@@ -47,37 +47,6 @@ class SnapshotIdentity:
     def key(self, extra: str = "") -> str:
         raw = f"{self.path}|{self.size}|{self.mtime_ns}|{self.as_of.isoformat()}|{extra}"
         return hashlib.sha256(raw.encode()).hexdigest()[:20]
-
-
-def _connect_read_only(path: Path, retries: int = 4) -> duckdb.DuckDBPyConnection:
-    """Connect read-only, retrying with backoff while a writer holds the lock."""
-    if not path.is_file():
-        raise SnapshotError(f"snapshot {path} does not exist")
-    delay = 0.25
-    for attempt in range(retries + 1):
-        # a private in-memory instance per session: DuckDB shares one instance per file path
-        # within a process, and this session's lock-down must not leak into another's
-        con = duckdb.connect(":memory:")
-        try:
-            quoted = path.as_posix().replace("'", "''")
-            con.execute(f"ATTACH '{quoted}' AS {SNAPSHOT_ALIAS} (READ_ONLY)")
-            con.execute(f"USE {SNAPSHOT_ALIAS}")
-            return con
-        except duckdb.IOException as exc:
-            con.close()
-            if "lock" not in str(exc).lower():
-                raise SnapshotError(f"cannot open snapshot {path}: {exc}") from None
-            if attempt == retries:
-                raise SnapshotLocked(
-                    f"snapshot {path} is being refreshed (another program is writing it); "
-                    "try again in a minute"
-                ) from None
-            time.sleep(delay)
-            delay *= 2
-        except duckdb.Error as exc:
-            con.close()
-            raise SnapshotError(f"cannot open snapshot {path}: {exc}") from None
-    raise AssertionError("unreachable")
 
 
 def _lit(value: date) -> str:
@@ -107,11 +76,9 @@ class Snapshot(Staleness):
             self.identity = SnapshotIdentity(str(self.path), st.st_size, st.st_mtime_ns, self.as_of)
             self.inode = st.st_ino  # with the identity, re-checked before an export publishes
             self.features_path, self.features_built_s = self._ensure_features(progress)
-            self.conn.execute(
-                f"ATTACH '{self.features_path.as_posix()}' AS {CACHE_ALIAS} (READ_ONLY)"
-            )
+            attach_features(self.conn, self.features_path)
             self.conn.execute(f"ATTACH ':memory:' AS {MEM_DB} (READ_WRITE)")
-            self._lock_down()
+            lock_down(self.conn, self.ws.root, self.features_path)
         except Exception:
             self.conn.close()
             raise
@@ -182,24 +149,17 @@ class Snapshot(Staleness):
         Path(str(partial) + ".wal").unlink(missing_ok=True)
         return final, time.perf_counter() - start
 
-    def _lock_down(self) -> None:
-        allowed = [
-            self.ws.root.resolve().as_posix() + "/",
-            self.features_path.parent.as_posix() + "/",
-        ]
-        lst = ", ".join("'" + a.replace("'", "''") + "'" for a in allowed)
-        self.conn.execute(f"SET allowed_directories = [{lst}]")
-        self.conn.execute("SET enable_external_access = false")
-        self.conn.execute("SET GLOBAL python_enable_replacements = false")
-        self.conn.execute("SET autoinstall_known_extensions = false")
-        self.conn.execute("SET lock_configuration = true")
-
-    def _count_base(self) -> int:
+    @property
+    def base_sql(self) -> str:
+        """The SQL counting the base (every customer, or those signed up by a backtest's day)."""
         q = exp.select(exp.func("count", exp.Star())).from_(self.catalog.customers)
         base = self.catalog.base_condition()
         if base is not None:
             q = q.where(base)
-        return int(self.cursor().execute(q.sql("duckdb")).fetchall()[0][0])
+        return q.sql("duckdb")
+
+    def _count_base(self) -> int:
+        return int(self.cursor().execute(self.base_sql).fetchall()[0][0])
 
     # -- use -------------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:

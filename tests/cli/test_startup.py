@@ -90,3 +90,31 @@ def test_help_lists_the_campaign_commands() -> None:
     )
     for cmd in ("count", "preview", "approve", "export"):
         assert cmd in proc.stdout
+
+
+ENTRY = """
+import json, sys
+sys.argv = ["kizuna", *sys.argv[1:]]
+from tui.entry import main
+try:
+    main()
+finally:
+    sys.stdout.flush()
+    loaded = [m for m in ("sqlglot", "typer", "rich") if m in sys.modules]
+    sys.stderr.write(json.dumps(sorted(loaded)))
+"""
+
+
+def test_an_unchanged_count_imports_no_compiler(ws: Path) -> None:
+    """The second `kizuna count --json` runs the cached SQL: no sqlglot, typer or rich."""
+    argv = ["count", "tokyo", "--json", "--workspace", str(ws)]
+    runs = []
+    for _ in range(2):
+        cmd = [sys.executable, "-c", ENTRY, *argv]
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        runs.append((json.loads(proc.stdout), json.loads(proc.stderr.strip().splitlines()[-1])))
+    (first, loaded_first), (second, loaded_second) = runs
+    assert loaded_first == ["rich", "sqlglot", "typer"]
+    assert loaded_second == []
+    assert {**first, "elapsed_ms": 0} == {**second, "elapsed_ms": 0}

@@ -246,6 +246,12 @@ def count(
     _check_engine(engine)
 
     def body() -> None:
+        from queries.core.i18n import language
+        from queries.query import fastcount
+
+        cacheable = as_json and not waterfall and engine is None  # what tui.fastcount serves
+        args = (workspace, db, as_of)
+        before = fastcount.count_key(*args, segment, language()) if cacheable else None
         s = session(workspace, db, as_of, engine)
         seg = s.segment(segment)
         start = time.perf_counter()
@@ -258,15 +264,8 @@ def count(
             base, steps, n = s.snapshot.base_size, [], s.runner.count(seg)
         elapsed = time.perf_counter() - start
         if as_json:
-            data: dict[str, Any] = {
-                "segment": seg.name,
-                "count": n,
-                "base": base,
-                "percent_of_base": round(100 * n / base, 2) if base else 0.0,
-                "as_of": s.snapshot.as_of.isoformat(),
-                "engine": s.engine.kind,
-                "elapsed_ms": round(elapsed * 1000, 1),
-            }
+            data = fastcount.count_json(seg.name, n, base, s.snapshot.as_of.isoformat(), elapsed)
+            data["engine"] = s.engine.kind
             if waterfall:
                 data["waterfall"] = [
                     {"condition": st.label, "count": st.count, "removed": st.removed}
@@ -275,6 +274,7 @@ def count(
             _json(data)
         else:
             render.print_count(out, s, seg, n, base, steps if waterfall else None, elapsed)
+        fastcount.remember_count(s, segment, language(), args, before)
 
     guarded(body)
 

@@ -14,7 +14,6 @@ from textual.app import App
 
 from queries.core.errors import KizunaError
 from queries.core.i18n import _
-from queries.segments.model import Segment
 from tui.commands import KizunaCommands
 from tui.keymap import bind, binding_ids, read_keymap
 from tui.kizuna import Kizuna, session_of
@@ -26,7 +25,9 @@ from tui.workers import JobSlot, cancel_all
 
 if TYPE_CHECKING:  # the session (sqlglot, DuckDB) loads in the worker, after the first screen
     from queries.engines.jobs import Job
+    from queries.query.fastcount import ListPreview
     from queries.query.session import Session
+    from queries.segments.model import Segment
     from tui.screens.builder.builder import BuilderScreen
 
 # the builder and its dialogs (and sqlglot behind them) load after the first screen is painted
@@ -130,8 +131,25 @@ class KizunaApp(App[None]):
 
     # -- opening the workspace -------------------------------------------------------------
     def on_mount(self) -> None:
-        self.push_screen(SegmentListScreen())
+        preview = self._preview()
+        if preview is not None:
+            for row in preview.rows:
+                self._counts.setdefault(row.stem, (row.mtime_ns, row.count))
+        self.push_screen(SegmentListScreen(preview))
         self.call_after_refresh(self.open_session)  # the list paints before the engine loads
+
+    def _preview(self) -> ListPreview | None:
+        """The list's rows and counts from the caches (a few file reads: no sqlglot, no query),
+        painted with the first screen; None unless every one of them is cached."""
+        if self.engine_arg is not None:  # the caches serve the workspace's own DuckDB file
+            return None
+        from queries.core.i18n import language
+        from queries.query.fastcount import cached_list
+
+        try:
+            return cached_list(self.workspace_arg, self.db_arg, self.as_of_arg, language())
+        except Exception:  # a miss, whatever the reason: the session counts as before
+            return None
 
     def open_session(self) -> None:
         """Open the workspace and snapshot in a thread (errors, even unexpected, are told)."""

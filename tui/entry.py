@@ -53,9 +53,9 @@ def main() -> None:
     """Run the CLI; an interrupt anywhere becomes `interrupted` and exit code 130."""
     try:
         lang = choose_language(sys.argv[1:])
-        from tui.fastcount import fast_count
+        from tui.fastpath import fast_count, fast_tui
 
-        if fast_count(sys.argv[1:], lang):
+        if fast_count(sys.argv[1:], lang) or fast_tui(sys.argv[1:]):
             return
         from tui.cli.main import app
 

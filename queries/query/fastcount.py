@@ -9,15 +9,18 @@ Both return None on any miss, and the caller takes the full path, which calls `r
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from queries.core.errors import KizunaError
+from queries.core.i18n import language
 from queries.core.workspace import Workspace, load_workspace
 from queries.query import sqlcache
 from queries.query.sqlcache import Compiled
 
 if TYPE_CHECKING:
+    from queries.engines.jobs import Job
     from queries.query.session import Session
     from queries.segments.model import Segment
 
@@ -58,7 +61,7 @@ def cached_count(
     target = sqlcache.segment_path(ws.segments_dir, ref)
     if target is None:
         return None
-    hit = sqlcache.get_sql(ws, sqlcache.count_key(ws, lang, target))
+    hit = sqlcache.get_sql(ws, sqlcache.count_key(sqlcache.context(ws, lang), target))
     if hit is None:
         return None
     con = _open(ws, hit.features)
@@ -101,7 +104,9 @@ def count_key(
     try:
         ws = load_workspace(workspace, db, as_of)
         target = sqlcache.segment_path(ws.segments_dir, ref)
-        return sqlcache.count_key(ws, lang, target) if target is not None else None
+        if target is None:
+            return None
+        return sqlcache.count_key(sqlcache.context(ws, lang), target)
     except (KizunaError, OSError):
         return None
 
@@ -126,3 +131,104 @@ def remember_count(
         return
     compiled = _compiled(session, sql, {"name": seg.name})
     sqlcache.put_sql(session.ws, before, compiled, deps)
+
+
+@dataclass(frozen=True)
+class ListedSegment:
+    """One row of the segment list from the caches; `mtime_ns` was read before the bytes."""
+
+    stem: str
+    name: str
+    description: str
+    count: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class ListPreview:
+    """The segment list's rows, counts and base from the caches (no compile, no query)."""
+
+    rows: list[ListedSegment]
+    base: int
+    as_of: str
+
+
+def cached_list(
+    workspace: Path | None, db: Path | None, as_of: str | None, lang: str
+) -> ListPreview | None:
+    """The whole segment list with its counts, when every one of them is cached, else None."""
+    ws = load_workspace(workspace, db, as_of)
+    key, mtimes = sqlcache.list_key(sqlcache.context(ws, lang), ws.segments_dir)
+    hit = sqlcache.get_sql(ws, key)
+    if hit is None:
+        return None
+    counts = sqlcache.get_result(ws, sqlcache.result_key(ws.db_path, hit.features, hit.sql))
+    base = sqlcache.get_result(ws, sqlcache.result_key(ws.db_path, hit.features, hit.base_sql))
+    rows = hit.extra.get("rows")
+    if counts is None or base is None or not isinstance(rows, list) or len(rows) != len(counts):
+        return None
+    if [r[0] for r in rows] != list(mtimes):
+        return None
+    listed = [
+        ListedSegment(str(stem), str(name), str(desc), int(n), mtimes[stem])
+        for (stem, name, desc), n in zip(rows, counts)
+    ]
+    return ListPreview(listed, int(base[0]), hit.as_of)
+
+
+def _context_holds(session: Session) -> bool:
+    """The session's snapshot, kizuna.toml and code are still what the caches would key."""
+    if session.cache_context is None or not _embedded(session):
+        return False
+    try:
+        return sqlcache.context(session.ws, language()) == session.cache_context
+    except OSError:
+        return False
+
+
+def list_counts(
+    session: Session, stems: list[str], segs: list[Segment], job: Job | None = None
+) -> list[int]:
+    """`runner.counts` through the result cache (keyed by the snapshot and the SQL text)."""
+    runner = session.runner
+    if not segs or not _context_holds(session):
+        return runner.counts(segs, job)
+    snap = session.snapshot
+    features = Path(snap.features_path)  # type: ignore[attr-defined]  # a Snapshot's
+    sql = runner.counts_sql(segs)
+    rkey = sqlcache.result_key(snap.path, features, sql)
+    row = sqlcache.get_result(session.ws, rkey)
+    if row is not None and len(row) == len(segs):
+        return [int(v) for v in row]
+    counts = [int(v or 0) for v in runner.engine.run(sql, job)[0]]
+    if _context_holds(session):
+        sqlcache.put_result(session.ws, rkey, counts)
+    return counts
+
+
+def remember_list(session: Session, stems: list[str], counts: list[int]) -> None:
+    """After the whole list was counted: keep its SQL, its counts and the base for next start.
+
+    The SQL is compiled before and after the files' bytes are read; it is kept only when both
+    agree with each other and with the counts' own (the result cache's key)."""
+    if not stems or stems != session.store.names() or not _context_holds(session):
+        return
+    snap = session.snapshot
+    features = Path(snap.features_path)  # type: ignore[attr-defined]  # a Snapshot's
+    ctx = session.cache_context or []
+    segs = [session.store.load(stem) for stem in stems]
+    sql = session.runner.counts_sql(segs)
+    key, _mtimes = sqlcache.list_key(ctx, session.ws.segments_dir)
+    deps = _deps(session, segs)
+    segs = [session.store.load(stem) for stem in stems]
+    if session.runner.counts_sql(segs) != sql or not _context_holds(session):
+        return
+    got = sqlcache.get_result(session.ws, sqlcache.result_key(snap.path, features, sql))
+    if got != counts:
+        return  # counted from other files than these (edited meanwhile)
+    base_sql = snap.base_sql  # type: ignore[attr-defined]
+    sqlcache.put_result(
+        session.ws, sqlcache.result_key(snap.path, features, base_sql), [snap.base_size]
+    )
+    rows = [[stem, seg.name, seg.description or ""] for stem, seg in zip(stems, segs)]
+    sqlcache.put_sql(session.ws, key, _compiled(session, sql, {"rows": rows}), deps)

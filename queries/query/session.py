@@ -6,10 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from queries.core.catalog import Catalog
+from queries.core.errors import KizunaError
+from queries.core.i18n import language
 from queries.core.workspace import Workspace, load_workspace
 from queries.engines import Engine, engine_settings, is_embedded, make_engine
+from queries.query import sqlcache
 from queries.query.opened import OpenSnapshot
 from queries.query.remote import EngineSnapshot
 from queries.query.runner import Runner
@@ -26,6 +30,9 @@ class Session:
     snapshot: OpenSnapshot
     store: SegmentStore
     runner: Runner
+    # sqlcache.context() as it was while the snapshot opened (None: changed meanwhile, or not
+    # the embedded DuckDB): the caches are read and written only while it still holds
+    cache_context: list[Any] | None = None
 
     @property
     def catalog(self) -> Catalog:
@@ -57,15 +64,27 @@ def open_session(
     kizuna.toml [engine], an Engine object (e.g. around a SparkSession you already have), or
     None for the workspace's default (DuckDB unless [engine].kind says otherwise).
     """
+    before = _context(workspace, db, as_of)
     ws = load_workspace(workspace, db, as_of)
     snap: OpenSnapshot
+    ctx = None
     if isinstance(engine, Engine):
         snap = EngineSnapshot(ws, engine, progress=progress)
     else:
         kind, settings = engine_settings(ws.raw, engine)
         if is_embedded(kind):
             snap = Snapshot(ws, progress=progress)
+            if before is not None and before == _context(workspace, db, as_of):
+                ctx = before
         else:
             snap = EngineSnapshot(ws, make_engine(kind, settings), progress=progress)
     store = SegmentStore(ws.segments_dir, snap.catalog)
-    return Session(ws, snap, store, Runner(snap, store))
+    return Session(ws, snap, store, Runner(snap, store), ctx)
+
+
+def _context(workspace: Path | None, db: Path | None, as_of: date | str | None) -> list[Any] | None:
+    """The compiled-SQL cache's context now (None when the workspace cannot be read)."""
+    try:
+        return sqlcache.context(load_workspace(workspace, db, as_of), language())
+    except (KizunaError, OSError):
+        return None

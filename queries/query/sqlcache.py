@@ -118,15 +118,22 @@ def context(ws: Workspace, lang: str) -> list[Any]:
     ]
 
 
-def count_key(ws: Workspace, lang: str, target: Path) -> str:
+def count_key(ctx: list[Any], target: Path) -> str:
     """The key of one segment's count: the context and the segment file's bytes."""
-    return _key("count", context(ws, lang), target.resolve().as_posix(), file_digest(target))
+    return _key("count", ctx, target.resolve().as_posix(), file_digest(target))
 
 
-def list_key(ws: Workspace, lang: str) -> str:
-    """The key of the segment list's one-scan count: the context and every listed file's bytes."""
-    files = sorted(ws.segments_dir.glob("*.yaml")) if ws.segments_dir.is_dir() else []
-    return _key("list", context(ws, lang), [(p.stem, file_digest(p)) for p in files])
+def list_key(ctx: list[Any], folder: Path) -> tuple[str, dict[str, int]]:
+    """The key of the segment list's one-scan count (the context and every listed file's bytes,
+    in SegmentStore.names() order), and each file's mtime, read before its bytes."""
+    stems = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+    mtimes: dict[str, int] = {}
+    parts = []
+    for stem in stems:
+        path = folder / f"{stem}.yaml"
+        mtimes[stem] = path.stat().st_mtime_ns
+        parts.append((stem, file_digest(path)))
+    return _key("list", ctx, parts), mtimes
 
 
 def deps_of(refs: Iterable[tuple[str, Path]]) -> list[list[str]]:

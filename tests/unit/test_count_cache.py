@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from queries.query import sqlcache
 from tests.segtools import private_workspace
 from tui.cli.main import app
-from tui.fastcount import fast_count, parse
+from tui.fastpath import fast_count, parse
 
 SEGMENTS = {
     "tokyo": "name: Tokyo\nwhere:\n  all:\n    - {field: prefecture, op: '=', value: 東京都}\n",

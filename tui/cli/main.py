@@ -249,7 +249,7 @@ def count(
         from queries.core.i18n import language
         from queries.query import fastcount
 
-        cacheable = as_json and not waterfall and engine is None  # what tui.fastcount serves
+        cacheable = as_json and not waterfall and engine is None  # what tui.fastpath serves
         args = (workspace, db, as_of)
         before = fastcount.count_key(*args, segment, language()) if cacheable else None
         s = session(workspace, db, as_of, engine)
@@ -359,9 +359,11 @@ def why(
 
 
 def _check_engine(engine: str | None) -> None:
+    if engine is None:
+        return  # no import: queries.engines loads sqlglot, which `kizuna tui` loads after painting
     from queries.engines import KINDS
 
-    if engine is not None and engine not in KINDS:
+    if engine not in KINDS:
         err.print(f"error: unknown engine `{engine}`; use one of {', '.join(KINDS)}")
         raise typer.Exit(2)
 

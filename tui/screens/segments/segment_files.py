@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
 from queries.core.errors import KizunaError
-from queries.core.history import keep
 from queries.core.i18n import _
-from queries.segments.model import Segment, slugify
 from tui.kizuna import kizuna, session_of
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
-from tui.widgets.edits import referenced
+
+if TYPE_CHECKING:  # the segment model (and YAML) loads with the session, after the first screen
+    from queries.segments.model import Segment
 
 
 class SegmentFiles:
@@ -45,6 +45,8 @@ class SegmentFiles:
 
     def users_of(self, stem: str) -> list[str]:
         """Other saved segments that refer to `stem` (renaming or deleting would break them)."""
+        from tui.widgets.edits import referenced
+
         store = session_of(self.screen).store
         out = []
         for other in store.names():
@@ -58,6 +60,8 @@ class SegmentFiles:
         return out
 
     def _free_name(self, name: str, allow: str | None = None) -> str | None:
+        from queries.segments.model import slugify
+
         stem = slugify(name)
         if stem != allow and (session_of(self.screen).ws.segments_dir / f"{stem}.yaml").exists():
             return _("segments/{stem}.yaml already exists").format(stem=stem)
@@ -67,6 +71,8 @@ class SegmentFiles:
         seg = self._selected_segment()
         if seg is None:
             return
+        from queries.core.history import keep
+        from queries.segments.model import Segment, slugify
 
         def named(answer: tuple[str, str] | None) -> None:
             if answer is None:
@@ -91,6 +97,9 @@ class SegmentFiles:
         seg = self._selected_segment()
         if seg is None or seg.path is None:
             return
+        from queries.core.history import keep
+        from queries.segments.model import Segment, slugify
+
         old_path = seg.path
         old = old_path.stem
         users = self.users_of(old)
@@ -131,6 +140,8 @@ class SegmentFiles:
         seg = self._selected_segment()
         if seg is None or seg.path is None:
             return
+        from queries.core.history import keep
+
         users = self.users_of(seg.path.stem)
         question = _("Delete “{name}” (segments/{file})?").format(name=seg.name, file=seg.path.name)
         if users:

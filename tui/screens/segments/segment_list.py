@@ -12,7 +12,6 @@ from textual.widgets import DataTable, LoadingIndicator
 
 from queries.core.errors import KizunaError
 from queries.core.i18n import N_, _, ngettext
-from queries.segments.model import Segment
 from tui.fmt import PENDING, clip
 from tui.keymap import bind
 from tui.kizuna import kizuna, session_of
@@ -24,6 +23,8 @@ from tui.widgets.header import SnapshotHeader
 
 if TYPE_CHECKING:
     from queries.engines.jobs import Job
+    from queries.query.fastcount import ListPreview
+    from queries.segments.model import Segment
 
 
 class SegmentListScreen(FileListScreen):
@@ -46,8 +47,9 @@ class SegmentListScreen(FileListScreen):
     COUNTS = "segment-counts"
     STOPPED = N_("counting stopped · ctrl+r counts again")
 
-    def __init__(self) -> None:
+    def __init__(self, preview: ListPreview | None = None) -> None:
         super().__init__()
+        self.preview = preview  # rows and counts from the caches, until the session opens
         self.files = SegmentFiles(self, self.current_stem, lambda stem: self.refill(select=stem))
 
     def compose_above_table(self) -> ComposeResult:
@@ -62,8 +64,27 @@ class SegmentListScreen(FileListScreen):
         table.add_column(_("Description"), key="description")
         if kizuna(self).session is not None:
             self.session_ready()
+        elif self.preview is not None:
+            self.show_preview(self.preview)
         else:
             self.status(Content.styled(_("Opening the workspace…"), "italic"))
+
+    def show_preview(self, preview: ListPreview) -> None:
+        """Rows and counts from the caches, shown until the workspace is open."""
+        table = self.table
+        table.clear()
+        desc_cells = max(16, self.size.width - 54)
+        for row in preview.rows:
+            count = Text(f"{row.count:,}", justify="right")
+            pct = Text(pct_text(row.count, preview.base), justify="right")
+            name, desc = Text(clip(row.name, 30)), Text(clip(row.description, desc_cells))
+            table.add_row(name, count, pct, desc, key=row.stem)
+        self.query_one("#list-loading").display = False
+        self.status(
+            Content.assemble(
+                (self.saved_text(), "dim"), ("  " + _("Opening the workspace…"), "italic")
+            )
+        )
 
     def session_progress(self, text: str) -> None:
         self.status(Content.styled(text, "italic"))
@@ -153,6 +174,9 @@ class SegmentListScreen(FileListScreen):
                 )
             )
             return
+        if kizuna(self).session is None:  # rows from the caches, before the workspace opened
+            detail.update(Content.styled(f"segments/{stem}.yaml", "bold"))
+            return
         seg = session_of(self).store.load(stem)
         detail.update(
             Content.assemble(
@@ -172,30 +196,36 @@ class SegmentListScreen(FileListScreen):
             )
         )
 
-        def body(job: Job) -> SegmentsCounted | None:
+        from queries.query.fastcount import list_counts, remember_list
+
+        def body(job: Job) -> None:
             loaded = []
             for stem in stems:
                 try:
                     loaded.append((stem, session.store.load(stem)))
                 except KizunaError as exc:
                     self.post_message(SegmentCounted(stem, None, exc.render()))
-            try:  # every count in one scan of the customers
-                ns = session.runner.counts([seg for _, seg in loaded], job)
+            try:  # every count in one scan of the customers (through the result cache)
+                ns = list_counts(session, [s for s, _ in loaded], [g for _, g in loaded], job)
             except KizunaError:
                 if job.cancelled:
-                    return None
+                    return
                 ns = None  # one of them fails: count one by one to say which
             for i, (stem, seg) in enumerate(loaded):
                 if job.cancelled:
-                    return None
+                    return
                 try:
                     n = ns[i] if ns is not None else session.runner.count(seg, job)
                     self.post_message(SegmentCounted(stem, n))
                 except KizunaError as exc:
                     if job.cancelled:
-                        return None
+                        return
                     self.post_message(SegmentCounted(stem, None, exc.render()))
-            return SegmentsCounted()
+            if job.cancelled:
+                return
+            self.post_message(SegmentsCounted())
+            if ns is not None:  # after the counts are shown
+                remember_list(session, [s for s, _ in loaded], ns)
 
         self.count_slot.start(body)
 

@@ -126,12 +126,14 @@ class KizunaApp(App[None]):
         self.values_cache: dict[tuple[str | None, str], list] = {}
         self.keymap: dict[str, str] = {}
         self._counts: dict[str, tuple[int, int]] = {}
+        self.preview_context: list | None = None  # what the first screen's cached counts hold for
         self.last_stem: str | None = None  # the segment last opened or saved
         self.theme = THEMES[0]
 
     # -- opening the workspace -------------------------------------------------------------
     def on_mount(self) -> None:
         preview = self._preview()
+        self.preview_context = preview.context if preview is not None else None
         if preview is not None:
             for row in preview.rows:
                 self._counts.setdefault(row.stem, (row.mtime_ns, row.count))
@@ -182,6 +184,8 @@ class KizunaApp(App[None]):
     @on(SessionOpened)
     def _opened(self, event: SessionOpened) -> None:
         self.session = event.session
+        if self.preview_context is not None and self.preview_context != self.session.cache_context:
+            self._counts.clear()  # the snapshot (or kizuna.toml) changed since the preview
         self.apply_keys()
         screen = self._list_screen()
         if screen is not None:

@@ -151,6 +151,7 @@ class ListPreview:
     rows: list[ListedSegment]
     base: int
     as_of: str
+    context: list[Any]  # what the counts hold for (a session opened on another is told)
 
 
 def cached_list(
@@ -158,7 +159,8 @@ def cached_list(
 ) -> ListPreview | None:
     """The whole segment list with its counts, when every one of them is cached, else None."""
     ws = load_workspace(workspace, db, as_of)
-    key, mtimes = sqlcache.list_key(sqlcache.context(ws, lang), ws.segments_dir)
+    ctx = sqlcache.context(ws, lang)
+    key, mtimes = sqlcache.list_key(ctx, ws.segments_dir)
     hit = sqlcache.get_sql(ws, key)
     if hit is None:
         return None
@@ -173,7 +175,7 @@ def cached_list(
         ListedSegment(str(stem), str(name), str(desc), int(n), mtimes[stem])
         for (stem, name, desc), n in zip(rows, counts)
     ]
-    return ListPreview(listed, int(base[0]), hit.as_of)
+    return ListPreview(listed, int(base[0]), hit.as_of, ctx)
 
 
 def _context_holds(session: Session) -> bool:

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -160,7 +161,7 @@ def _read(path: Path) -> dict[str, Any] | None:
 def _write(ws: Workspace, sub: str, key: str, data: dict[str, Any]) -> None:
     """Atomically (a per-process temporary file, then rename), 0600; prunes old entries."""
     path = private_dir(ws.cache_dir / sub, anchor=ws.root) / f"{key}.json"
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
     fd = open_private(tmp, os.O_WRONLY | os.O_TRUNC)
     try:
         os.write(fd, json.dumps(data, ensure_ascii=False).encode())

@@ -88,12 +88,16 @@ def _compiled(session: Session, sql: str, extra: dict[str, Any]) -> Compiled:
 
 
 def _deps(session: Session, segs: list[Segment]) -> list[list[str]]:
-    from queries.query.store import referenced_files
+    """Every segment reference below `segs`, as written, with the file it resolved to."""
+    from queries.segments.model import SegmentRef, walk
 
     refs: dict[str, Path] = {}
-    for seg in segs:
-        for p in referenced_files(seg, session.store):
-            refs[p.stem] = p
+    todo = list(segs)
+    while todo:
+        for node in walk(todo.pop().where):
+            if isinstance(node, SegmentRef) and node.segment not in refs:
+                refs[node.segment] = session.store.path_for(node.segment)
+                todo.append(session.store.load(node.segment))
     return sqlcache.deps_of(sorted(refs.items()))
 
 

@@ -18,8 +18,10 @@ from typing import Any
 
 from sqlglot import exp
 
+from queries.campaigns.assignment import HOLDOUT
 from queries.campaigns.audience import CampaignQuery
 from queries.campaigns.columns import column_sql
+from queries.campaigns.coupons import coupon_sql
 from queries.campaigns.model import Campaign
 from queries.campaigns.personalize import MessageTemplate
 from queries.campaigns.presets import OutColumn
@@ -121,31 +123,33 @@ def alias_m(m: exp.Table) -> exp.Table:
     return t
 
 
-def materialise(b: Build, cols: list[OutColumn], rec: exp.Table) -> exp.Table:
-    """M: each recipient's file columns, arm, coupon and template variables, in one table."""
+def materialise(b: Build, cols: list[OutColumn], status: exp.Expr) -> exp.Table:
+    """M, in one pass over the funnel's `status`: each recipient's snapshot-valued file
+    columns (`c_<i>`), template variables (`v_<name>`), arm, first coupon candidate and id."""
     q = b.q
-    r = rec.copy()
+    r = status.copy()
     r.set("alias", exp.TableAlias(this=exp.to_identifier("r")))
-    exprs: list[exp.Expr] = []
-    for i, oc in enumerate(cols):
-        if oc.kind == "part":
-            continue
-        if oc.kind == "variant":
-            value: exp.Expr = exp.column("kz_arm", "r", quoted=True)
-        elif oc.kind == "coupon":
-            value = exp.column("kz_coupon", "r", quoted=True)
-        else:
-            value = column_sql(q, oc)
-        exprs.append(exp.alias_(value, f"c_{i}", quoted=True))
+    exprs: list[exp.Expr] = [
+        exp.alias_(column_sql(q, oc), f"c_{i}", quoted=True)
+        for i, oc in enumerate(cols)
+        if oc.kind not in ("part", "variant", "coupon")  # (M's kz_arm and kz_coupon)
+    ]
     for f in q.fields:
         exprs.append(exp.alias_(q.comp.field_expr(q.catalog.fields[f]), f"v_{f}", quoted=True))
     exprs.append(exp.alias_(exp.column("kz_arm", "r", quoted=True), "kz_arm", quoted=True))
-    if b.c.coupon is not None:
-        code = exp.column("kz_coupon", "r", quoted=True)
+    cp = b.c.coupon
+    if cp is not None:
+        code = coupon_sql(q.cid.copy(), b.c.salt, cp.prefix, cp.length)
         exprs.append(exp.alias_(code, "kz_coupon", quoted=True))
     exprs.append(exp.alias_(q.cid.copy(), "kz_cid", quoted=True))
     on = exp.EQ(this=exp.column("customer_id", "r", quoted=True), expression=q.cid.copy())
-    sel = q.comp.base_from(exp.select(*exprs)).join(r, on=on)
+    sent = exp.and_(
+        exp.Is(this=exp.column("kz_step", "r", quoted=True), expression=exp.Null()),
+        exp.NEQ(
+            this=exp.column("kz_arm", "r", quoted=True), expression=exp.Literal.string(HOLDOUT)
+        ),
+    )
+    sel = q.comp.base_from(exp.select(*exprs)).join(r, on=on).where(sent)
     m = b.table("m")
     b.run(f"CREATE OR REPLACE TABLE {m.sql('duckdb')} AS {sel.sql('duckdb')}")
     _, desc = b.run(exp.select(exp.Star()).from_(m.copy()).limit(0))
@@ -155,6 +159,11 @@ def materialise(b: Build, cols: list[OutColumn], rec: exp.Table) -> exp.Table:
     if any(not SCALAR.fullmatch(t) for t in b.types.values()):
         raise Unsure("a template variable of a nested type")
     return m
+
+
+def file_value(oc: OutColumn, i: int) -> exp.Expr:
+    """A file column's value in M (the arm and coupon are M's own columns)."""
+    return col({"variant": "kz_arm", "coupon": "kz_coupon"}.get(oc.kind, f"c_{i}"))
 
 
 def load(

@@ -42,7 +42,7 @@ from queries.handoff.export.distinct import (
     materialise,
     render_distinct,
 )
-from queries.handoff.export.fast import recipients_table, redraw_coupons
+from queries.handoff.export.fast import redraw_coupons
 from queries.query.session import Session
 
 BATCH = 50_000  # policy_preflight's batch size: decides the order findings are first met
@@ -313,13 +313,12 @@ def sql_preflight(
     raises Unsure when the Python path must compute it."""
     st = status.copy()
     st.set("alias", exp.TableAlias(this=exp.to_identifier("kz_pf")))
-    rec = recipients_table(session, c, st, job)
     b = Build(session, c, q, job, "kz_pf_x", budget=Budget(RENDER_BUDGET_S, job))
     try:
-        if c.coupon is not None and not redraw_coupons(session, c, rec, job):
-            raise Unsure("coupon codes that clash")
         sheet = spreadsheet_columns(c, q.fields)  # for the formula scan
-        m = materialise(b, sheet, rec)
+        m = materialise(b, sheet, st)
+        if c.coupon is not None and not redraw_coupons(session, c, m, job, "kz_cid"):
+            raise Unsure("coupon codes that clash")
         report = PreflightReport(c.name, c.encoding)
         ck = _Checker(c, report, b.budget)
         send_date = c.send_date(session.snapshot.as_of)
@@ -366,7 +365,7 @@ def sql_preflight(
         report.warnings += _formulas(b, m, sheet)
         return report
     finally:
-        drop_tables(session, [rec, *b.tables])
+        drop_tables(session, b.tables)
 
 
 def _formulas(b: Build, m: exp.Table, cols: list[OutColumn]) -> list[Finding]:

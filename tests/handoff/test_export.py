@@ -194,8 +194,12 @@ def test_fast_copy_path_and_python_writer_give_identical_files(ws: Path, session
     assert os.stat(fa).st_mode & 0o777 == 0o600
 
 
-def test_fast_path_redraws_clashing_coupons_like_the_allocator(tmp_path: Path) -> None:
-    """17k recipients with 5-symbol codes clash a few times: COPY re-draws them exactly."""
+@pytest.mark.parametrize("messages", [False, None])
+def test_fast_path_redraws_clashing_coupons_like_the_allocator(
+    tmp_path: Path, messages: bool | None
+) -> None:
+    """17k recipients with 5-symbol codes clash a few times: COPY re-draws them exactly, with
+    the rendered messages (the lookup path) and without."""
     import shutil
 
     from queries.query.session import open_session
@@ -211,8 +215,8 @@ def test_fast_path_redraws_clashing_coupons_like_the_allocator(tmp_path: Path) -
     s = open_session(ws)
     try:
         c, rec = approved(s)
-        a = write_export(s, c, rec, ws / "exports", "E1", messages=False, fast=True)
-        b = write_export(s, c, rec, ws / "exports", "E2", messages=False, fast=False)
+        a = write_export(s, c, rec, ws / "exports", "E1", messages=messages, fast=True)
+        b = write_export(s, c, rec, ws / "exports", "E2", messages=messages, fast=False)
     finally:
         s.close()
     assert a["fast_path"] is True and b["fast_path"] is False

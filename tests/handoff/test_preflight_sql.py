@@ -191,3 +191,25 @@ def test_the_demo_campaigns_preflight_in_sql_with_the_same_report(
             assert took is (not pool), stem
     finally:
         s.close()
+
+
+def test_clashing_coupon_codes_are_redrawn_alike_on_both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every demo customer with a 5-symbol code: a few clash, and the SQL path re-draws them
+    as CodeAllocator does (the same report, the same distinct codes)."""
+    ws = copy_demo(tmp_path)
+    text = CAMPAIGN.format(
+        channel="email",
+        how="",
+        variants=EMAIL_A + EMAIL_B,
+        coupon="  coupon: {prefix: GN, length: 5}\n",
+    )
+    (ws / "campaigns" / "gen.yaml").write_text(text, "utf-8")
+    s = open_session(ws)
+    try:
+        c = load_campaign(ws / "campaigns" / "gen.yaml", s.catalog, ws, s.store)
+        report, took = _both(s, c, monkeypatch)
+    finally:
+        s.close()
+    assert took is True and report["recipients"] > 10_000

@@ -18,8 +18,10 @@ from typing import Any
 
 from sqlglot import exp
 
+from queries.campaigns.assignment import HOLDOUT
 from queries.campaigns.audience import CampaignQuery
 from queries.campaigns.columns import column_sql
+from queries.campaigns.coupons import coupon_sql
 from queries.campaigns.model import Campaign
 from queries.campaigns.personalize import MessageTemplate
 from queries.campaigns.presets import OutColumn
@@ -94,25 +96,43 @@ class Build:
     def representatives(self, variant: str, name: str, m: exp.Table) -> list[Any]:
         """Values of a field among a variant's recipients that decide the preflight's value
         checks: every distinct blank or control-character value, and one other."""
-        got = self.reps.get((variant, name))
-        if got is not None:
-            return got
-        v, mt = self.value(name), alias_m(m)
-        blank: exp.Expr = exp.Is(this=v.copy(), expression=exp.Null())
-        if self.types[name] == "VARCHAR":
-            ctrl = exp.func("regexp_matches", v.copy(), exp.Literal.string(CONTROL_RE))
-            blank = exp.or_(blank, exp.EQ(this=v.copy(), expression=exp.Literal.string("")), ctrl)
-        mine = self.arm_is(variant)
-        odd = exp.select(v.copy()).distinct().from_(mt.copy()).where(exp.and_(mine, blank))
-        other = (
-            exp.select(v.copy())
-            .from_(mt.copy())
-            .where(exp.and_(mine.copy(), exp.not_(blank.copy())))
-            .limit(1)
+        if (variant, name) not in self.reps:
+            self.prefetch_representatives(m, [variant], [name])
+        return self.reps[(variant, name)]
+
+    def prefetch_representatives(self, m: exp.Table, variants: list[str], names: list[str]) -> None:
+        """`representatives` of every variant and field, in one scan of M."""
+        aggs: list[exp.Expr] = []
+        for j, name in enumerate(names):
+            v = self.value(name)
+            blank: exp.Expr = exp.Is(this=v.copy(), expression=exp.Null())
+            if self.types[name] == "VARCHAR":
+                ctrl = exp.func("regexp_matches", v.copy(), exp.Literal.string(CONTROL_RE))
+                blank = exp.or_(
+                    blank, exp.EQ(this=v.copy(), expression=exp.Literal.string("")), ctrl
+                )
+            odd = exp.ArrayAgg(this=exp.Distinct(expressions=[v.copy()]))
+            aggs.append(exp.alias_(exp.Filter(this=odd, expression=exp.Where(this=blank)), f"b{j}"))
+            other = exp.Filter(
+                this=exp.AnyValue(this=v.copy()), expression=exp.Where(this=exp.not_(blank.copy()))
+            )
+            aggs.append(exp.alias_(other, f"o{j}"))  # (never NULL when there is one)
+        arm = col("kz_arm")
+        sel = (
+            exp.select(arm.copy(), *aggs)
+            .from_(alias_m(m))
+            .where(arm.copy().isin(*map(exp.Literal.string, variants)))
+            .group_by(arm.copy())
         )
-        rows, _ = self.run(exp.union(odd, other.subquery(), distinct=False))
-        got = self.reps[(variant, name)] = [r[0] for r in rows]
-        return got
+        rows, _ = self.run(sel)
+        for variant in variants:
+            for name in names:
+                self.reps[(variant, name)] = []
+        for variant, *got in rows:
+            for j, name in enumerate(names):
+                odd_values, other_value = got[2 * j], got[2 * j + 1]
+                others = [] if other_value is None else [other_value]
+                self.reps[(variant, name)] = list(odd_values or []) + others
 
 
 def alias_m(m: exp.Table) -> exp.Table:
@@ -121,31 +141,33 @@ def alias_m(m: exp.Table) -> exp.Table:
     return t
 
 
-def materialise(b: Build, cols: list[OutColumn], rec: exp.Table) -> exp.Table:
-    """M: each recipient's file columns, arm, coupon and template variables, in one table."""
+def materialise(b: Build, cols: list[OutColumn], status: exp.Expr) -> exp.Table:
+    """M, in one pass over the funnel's `status`: each recipient's snapshot-valued file
+    columns (`c_<i>`), template variables (`v_<name>`), arm, first coupon candidate and id."""
     q = b.q
-    r = rec.copy()
+    r = status.copy()
     r.set("alias", exp.TableAlias(this=exp.to_identifier("r")))
-    exprs: list[exp.Expr] = []
-    for i, oc in enumerate(cols):
-        if oc.kind == "part":
-            continue
-        if oc.kind == "variant":
-            value: exp.Expr = exp.column("kz_arm", "r", quoted=True)
-        elif oc.kind == "coupon":
-            value = exp.column("kz_coupon", "r", quoted=True)
-        else:
-            value = column_sql(q, oc)
-        exprs.append(exp.alias_(value, f"c_{i}", quoted=True))
+    exprs: list[exp.Expr] = [
+        exp.alias_(column_sql(q, oc), f"c_{i}", quoted=True)
+        for i, oc in enumerate(cols)
+        if oc.kind not in ("part", "variant", "coupon")  # (M's kz_arm and kz_coupon)
+    ]
     for f in q.fields:
         exprs.append(exp.alias_(q.comp.field_expr(q.catalog.fields[f]), f"v_{f}", quoted=True))
     exprs.append(exp.alias_(exp.column("kz_arm", "r", quoted=True), "kz_arm", quoted=True))
-    if b.c.coupon is not None:
-        code = exp.column("kz_coupon", "r", quoted=True)
+    cp = b.c.coupon
+    if cp is not None:
+        code = coupon_sql(q.cid.copy(), b.c.salt, cp.prefix, cp.length)
         exprs.append(exp.alias_(code, "kz_coupon", quoted=True))
     exprs.append(exp.alias_(q.cid.copy(), "kz_cid", quoted=True))
     on = exp.EQ(this=exp.column("customer_id", "r", quoted=True), expression=q.cid.copy())
-    sel = q.comp.base_from(exp.select(*exprs)).join(r, on=on)
+    sent = exp.and_(
+        exp.Is(this=exp.column("kz_step", "r", quoted=True), expression=exp.Null()),
+        exp.NEQ(
+            this=exp.column("kz_arm", "r", quoted=True), expression=exp.Literal.string(HOLDOUT)
+        ),
+    )
+    sel = q.comp.base_from(exp.select(*exprs)).join(r, on=on).where(sent)
     m = b.table("m")
     b.run(f"CREATE OR REPLACE TABLE {m.sql('duckdb')} AS {sel.sql('duckdb')}")
     _, desc = b.run(exp.select(exp.Star()).from_(m.copy()).limit(0))
@@ -155,6 +177,11 @@ def materialise(b: Build, cols: list[OutColumn], rec: exp.Table) -> exp.Table:
     if any(not SCALAR.fullmatch(t) for t in b.types.values()):
         raise Unsure("a template variable of a nested type")
     return m
+
+
+def file_value(oc: OutColumn, i: int) -> exp.Expr:
+    """A file column's value in M (the arm and coupon are M's own columns)."""
+    return col({"variant": "kz_arm", "coupon": "kz_coupon"}.get(oc.kind, f"c_{i}"))
 
 
 def load(

@@ -72,18 +72,27 @@ def recipients_table(session: Session, c: Campaign, status: exp.Expr, job: Job) 
     return table
 
 
-def redraw_coupons(session: Session, c: Campaign, table: exp.Table, job: Job) -> bool:
+def redraw_coupons(
+    session: Session, c: Campaign, table: exp.Table, job: Job, id_column: str = "customer_id"
+) -> bool:
     """Re-draw clashing coupon codes like CodeAllocator; False when that needs the Python path."""
     assert c.coupon is not None
-    code, cid = exp.column("kz_coupon", quoted=True), exp.column("customer_id", quoted=True)
-    distinct = exp.Count(this=exp.Distinct(expressions=[code.copy()]))
-    clash = exp.select(exp.Sub(this=exp.func("count", exp.Star()), expression=distinct))
-    if not job.run(session.snapshot.cursor, clash.from_(table.copy()).sql("duckdb"))[0][0]:
-        return True
+    code, cid = exp.column("kz_coupon", quoted=True), exp.column(id_column, quoted=True)
+    # every holder of a code held twice, but its first (in customer_id order): one pass
+    clashing = (
+        exp.select(code.copy())
+        .from_(table.copy())
+        .group_by(code.copy())
+        .having(exp.GT(this=exp.func("count", exp.Star()), expression=exp.Literal.number(1)))
+    )
     rank = exp.Window(
         this=exp.RowNumber(), partition_by=[code.copy()], order=exp.Order(expressions=[cid.copy()])
     )
-    ranked = exp.select(cid.copy(), exp.alias_(rank, "n")).from_(table.copy())
+    ranked = (
+        exp.select(cid.copy(), exp.alias_(rank, "n"))
+        .from_(table.copy())
+        .where(exp.In(this=code.copy(), query=clashing.subquery()))
+    )
     later = (
         exp.select(cid.copy())
         .from_(ranked.subquery("x"))
@@ -91,6 +100,8 @@ def redraw_coupons(session: Session, c: Campaign, table: exp.Table, job: Job) ->
         .order_by(cid.copy())
     )
     ids = [r[0] for r in job.run(session.snapshot.cursor, later.sql("duckdb"))]
+    if not ids:
+        return True
     cp, new, taken = c.coupon, {}, set()
     for i in ids:  # in customer_id order, as CodeAllocator hands codes out
         attempt = 1
@@ -111,7 +122,7 @@ def redraw_coupons(session: Session, c: Campaign, table: exp.Table, job: Job) ->
     values = exp.values(
         [(exp.convert(k), exp.Literal.string(v)) for k, v in new.items()], "v", ["id", "code"]
     )
-    target = exp.column("customer_id", table.name, quoted=True)
+    target = exp.column(id_column, table.name, quoted=True)
     update = exp.Update(
         this=table.copy(),
         expressions=[exp.EQ(this=exp.column("kz_coupon"), expression=exp.column("code", "v"))],

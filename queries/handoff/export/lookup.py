@@ -38,12 +38,13 @@ from queries.handoff.export.distinct import (
     Build,
     Unsure,
     alias_m,
+    file_value,
     join_lookup,
     materialise,
     render_distinct,
 )
 from queries.handoff.export.distinct import col as _col
-from queries.handoff.export.fast import copy_options, recipients_table, redraw_coupons
+from queries.handoff.export.fast import copy_options, redraw_coupons
 from queries.handoff.export.plan import AudiencePlan
 from queries.query.session import Session
 
@@ -155,6 +156,8 @@ def _value_checks(b: Build, m: exp.Table, consts: dict[str, dict[str, Any]]) -> 
     that decide them; any blocking finding sends the export to the Python writer."""
     c = b.c
     checker = _Checker(c, PreflightReport(c.name, c.encoding))
+    read = sorted({f for tpl in c.templates.values() for f in tpl.fields} & set(b.types))
+    b.prefetch_representatives(m, [v.name for v in c.variants], read)
     for v in c.variants:
         for part in c.parts:
             tpl = c.templates[(v.name, part)]
@@ -188,12 +191,11 @@ def copy_with_messages(
     """Write the audience file with its messages by COPY; False (nothing written) when the
     Python writer must do it."""
     q, cols, preset, status, total = plan.q, plan.cols, plan.preset, plan.status, plan.total
-    rec = recipients_table(session, c, status, job)
     b = Build(session, c, q, job, f"{status.alias_or_name}_x", budget=Budget(RENDER_BUDGET_S, job))
     try:
-        if c.coupon is not None and not redraw_coupons(session, c, rec, job):
+        m = materialise(b, cols, status)
+        if c.coupon is not None and not redraw_coupons(session, c, m, job, "kz_cid"):
             return False
-        m = materialise(b, cols, rec)
         send_date = c.send_date(session.snapshot.as_of)
         consts: dict[str, dict[str, Any]] = {
             v.name: {"variant": v.name, "send_date": send_date, "campaign_name": c.name}
@@ -219,7 +221,7 @@ def copy_with_messages(
                 ifs = [exp.If(this=b.arm_is(name), true=sql) for name, sql in texts[col.name]]
                 value = exp.Case(ifs=ifs)
             else:
-                value = _col(f"c_{i}")
+                value = file_value(col, i)
             exprs.append(exp.alias_(value, col.header, quoted=True))
         sel = exp.select(*exprs).from_(alias_m(m))
         for lk, on in b.joins:
@@ -236,5 +238,5 @@ def copy_with_messages(
         path.unlink(missing_ok=True)
         return False
     finally:
-        for t in [rec, *b.tables]:
+        for t in b.tables:
             job.run(session.snapshot.cursor, f"DROP TABLE IF EXISTS {t.sql('duckdb')}")

@@ -11,8 +11,10 @@ import dataclasses
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -165,6 +167,9 @@ def _write_locked(
             {"approved": approved, "now": funnel.recipients, "percent": round(moved, 2)},
         )
     q = policy_query(session, c, table.copy())
+    # campaign.json's SQL for every engine is Python only: built while DuckDB writes (another
+    # engine may load the ledger while building its own SQL, so there it is built in turn)
+    engine_sql = _beside(dialect_sql, session, c, thread=engine.local)
     lap("funnel")
     root = out_root / stem
     in_ws = out_root.resolve() == (ws.root / "exports").resolve()
@@ -181,7 +186,7 @@ def _write_locked(
         lap("audience")
         files += _holdout(session, q, preset, c.encoding, partial, job)
         created = datetime.now(timezone.utc)
-        spec = _campaign_json(session, c, funnel, approval, fp, export_id)
+        spec = _campaign_json(session, c, funnel, approval, fp, export_id, engine_sql.result())
         files.append(_json_file(partial, "campaign.json", spec))
         manifest = Manifest(
             campaign=stem,
@@ -344,6 +349,23 @@ def _json_file(folder: Path, name: str, data: dict) -> dict[str, Any]:
     return info
 
 
+def _beside(fn: Callable[..., Any], *args: Any, thread: bool = True) -> Future[Any]:
+    """Run Python-only work in a thread while the database works (it releases the GIL)."""
+    done: Future[Any] = Future()
+    if not thread:
+        done.set_result(fn(*args))
+        return done
+
+    def run() -> None:
+        try:
+            done.set_result(fn(*args))
+        except BaseException as exc:  # (re-raised by .result() in the export's thread)
+            done.set_exception(exc)
+
+    threading.Thread(target=run, name="kizuna-export-side", daemon=True).start()
+    return done
+
+
 def _campaign_json(
     session: Session,
     c: Campaign,
@@ -351,6 +373,7 @@ def _campaign_json(
     approval: Approval,
     fp: Fingerprint,
     export_id: str,
+    engine_sql: dict[str, str],
 ) -> dict[str, Any]:
     """The resolved campaign: 3W1H, templates, SQL per engine, funnel, as-of, snapshot, approval."""
     return {
@@ -371,7 +394,7 @@ def _campaign_json(
         "as_of": funnel.as_of.isoformat(),
         "snapshot": _identity(session),
         "funnel": funnel.to_dict(),
-        "sql": dialect_sql(session, c),
+        "sql": engine_sql,
         "fingerprint": fp.to_dict(),
         "approval": approval.to_dict(),
     }

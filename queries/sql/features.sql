@@ -1,6 +1,8 @@
 -- Derived customer features, one row per customer, as of the calendar day :as_of.
 -- Reads the kz_* views (the snapshot's tables under Kizuna's logical names, after mapping).
 -- Everything after :as_of is ignored so a backtest sees the data as it was that day.
+-- No ORDER BY: a table's row order means nothing, and sorting 1M wide rows is most of the
+-- build's memory.
 WITH ord AS (
     SELECT customer_id, ordered_at, total
     FROM kz_orders
@@ -156,4 +158,3 @@ LEFT JOIN msg AS m ON m.customer_id = c.customer_id
 LEFT JOIN nps AS n ON n.customer_id = c.customer_id
 LEFT JOIN favorite AS fav ON fav.customer_id = c.customer_id
 LEFT JOIN nbc ON nbc.customer_id = c.customer_id
-ORDER BY c.customer_id

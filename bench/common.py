@@ -15,7 +15,7 @@ if str(ROOT) not in sys.path:
 
 
 def snapshot(n: int) -> Path:
-    """bench/scale-<n>.duckdb, generated once (streamed by DuckDB, bounded memory) and reused."""
+    """bench/scale-<n>.duckdb, generated once (DuckDB spills past its memory limit) and reused."""
     db = HERE / f"scale-{n}.duckdb"
     if not db.is_file():
         from queries.demo.generate import generate_demo

@@ -2,11 +2,13 @@
 
 Every edit (and every valid keystroke in an open condition dialog, as a *draft*) bumps a
 generation number and restarts the debounce (`JobSlot.later`), so a newer keystroke cancels
-it before any SQL runs. The query itself runs in a thread with a `Job`; a newer count
-interrupts the older one's cursor, and a result whose generation is not the current one is
-dropped. Results are cached by the segment's YAML text, so undo/redo and cancelling a dialog
-show their count at once. The owner forwards the result messages here and is told what to
-show through callbacks: it owns the widgets, this owns the query.
+it before any SQL runs. The first edit after a pause is counted at once (a leading edge):
+only edits that follow one another within the debounce wait for typing to stop. The query
+itself runs in a thread with a `Job`; a newer count interrupts the older one's cursor, and a
+result whose generation is not the current one is dropped. Results are cached by the
+segment's YAML text, so undo/redo and cancelling a dialog show their count at once. The owner
+forwards the result messages here and is told what to show through callbacks: it owns the
+widgets, this owns the query.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class LiveCount:
         self.counts_shown: list[int] = []  # every count the line accepted (for tests)
         self.count_calls = 0  # how many count queries started
         self._counting_key: str | None = None
+        self._last_edit = float("-inf")  # when `request`/`invalid` last ran (the clock's time)
         self._counts: OrderedDict[str, tuple[int, int]] = OrderedDict()
         self._steps: OrderedDict[str, tuple[int, list[WaterfallStep]]] = OrderedDict()
 
@@ -73,6 +76,7 @@ class LiveCount:
         self.generation += 1
         key = seg.to_yaml()
         self.slot.cancel()
+        typing = self._edited()
         if key in self._counts:
             count, base = self._counts[key]
             self._show_count(key, count, base)
@@ -80,10 +84,19 @@ class LiveCount:
                 base, steps = self._steps[key]
                 self.waterfall(key, base, steps)
             return
-        self.slot.later(0.0 if immediate else self.debounce_s, lambda: self._start(seg))
+        wait = self.debounce_s if typing and not immediate else 0.0
+        self.slot.later(wait, lambda: self._start(seg))
+
+    def _edited(self) -> bool:
+        """Note an edit now; True when the one before it came within the debounce (typing)."""
+        now = self.clock()
+        typing = now - self._last_edit < self.debounce_s
+        self._last_edit = now
+        return typing
 
     def invalid(self) -> None:
         """A draft is not valid yet: count nothing, say so."""
+        self._edited()
         self.generation += 1
         self.slot.cancel()
         self._set(self.audience.invalid())

@@ -63,6 +63,7 @@ PORTABLE_FUNCS: frozenset[type[exp.Expr]] = frozenset(
         exp.RowNumber,
         exp.DateDiff,
         exp.ArgMax,
+        exp.GroupConcat,  # only with ORDER BY (check below): the features' category-set key
     }
 )
 # Constructs that are not functions but whose meaning or existence differs between engines.
@@ -136,6 +137,8 @@ def check(tree: exp.Expr, dialect: str) -> None:
             raise UnsupportedConstruct(_name(node), dialect, node.sql("duckdb"))
         if type(node) is exp.Cast and node.to.this in DUCKDB_ONLY_TYPES:
             raise UnsupportedConstruct(f"CAST AS {node.to.sql('duckdb')}", dialect, node.sql())
+        if cls is exp.GroupConcat and not isinstance(node.this, exp.Order):
+            raise UnsupportedConstruct(_name(node) + " without ORDER BY", dialect, node.sql())
         if cls in allowed:
             continue
         if cls in SENSITIVE or (

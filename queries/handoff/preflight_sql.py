@@ -22,6 +22,7 @@ from typing import Any
 from sqlglot import exp
 
 from queries.campaigns.channels import _EXT, is_gsm7, utf16_units
+from queries.campaigns.columns import column_sql
 from queries.campaigns.findings import Finding, PreflightReport
 from queries.campaigns.formula import formula_findings, may_start_a_formula, spreadsheet_columns
 from queries.campaigns.model import Campaign
@@ -32,6 +33,7 @@ from queries.campaigns.presets import OutColumn
 from queries.campaigns.render_batch import Budget
 from queries.engines.jobs import Job
 from queries.handoff.export.distinct import (
+    CONTROL_RE,
     PLAIN_CODE,
     Build,
     Unsure,
@@ -43,6 +45,7 @@ from queries.handoff.export.distinct import (
     render_distinct,
 )
 from queries.handoff.export.fast import redraw_coupons
+from queries.query.address_book import addresses, lookup
 from queries.query.session import Session
 
 BATCH = 50_000  # policy_preflight's batch size: decides the order findings are first met
@@ -279,7 +282,7 @@ def _controls(
                     exp.func("regexp_matches", val.copy(), exp.Literal.string(r))
                     for r in CONTROL_RES
                 ]
-                any_ = exp.or_(*[f.copy() for f in flags])
+                any_ = exp.func("regexp_matches", val.copy(), exp.Literal.string(CONTROL_RE))
                 sel = (
                     exp.select(
                         *flags,
@@ -316,7 +319,7 @@ def sql_preflight(
     b = Build(session, c, q, job, "kz_pf_x", budget=Budget(RENDER_BUDGET_S, job))
     try:
         sheet = spreadsheet_columns(c, q.fields)  # for the formula scan
-        m = materialise(b, sheet, st)
+        m = materialise(b, [oc for oc in sheet if not _looked_up(q, oc)], st)
         if c.coupon is not None and not redraw_coupons(session, c, m, job, "kz_cid"):
             raise Unsure("coupon codes that clash")
         report = PreflightReport(c.name, c.encoding)
@@ -327,21 +330,7 @@ def sql_preflight(
             | ({} if c.coupon else {"coupon": None})
             for v in c.variants
         }
-        arm = col("kz_arm")
-        rn = exp.Window(
-            this=exp.RowNumber(), order=exp.Order(expressions=[exp.Ordered(this=col("kz_cid"))])
-        )
-        ranked = exp.select(arm.copy(), exp.alias_(rn, "rn")).from_(alias_m(m))
-        per_arm = (
-            exp.select(
-                col("kz_arm", "x"),
-                exp.func("count", exp.Star()),
-                exp.func("min", exp.column("rn", "x")),
-            )
-            .from_(ranked.subquery("x"))
-            .group_by(col("kz_arm", "x"))
-        )
-        arms = {a: (int(n), int(first) - 1) for a, n, first in b.run(per_arm)[0]}
+        arms = _arms(b, m)
         if sum(n for n, _ in arms.values()) != total:
             raise Unsure("the recipients differ from the funnel's")
         index = {v.name: i for i, v in enumerate(c.variants)}
@@ -368,18 +357,60 @@ def sql_preflight(
         drop_tables(session, b.tables)
 
 
+def _looked_up(q: Any, oc: OutColumn) -> bool:
+    """A file column read per row from the address book (not copied into M: `_formulas`
+    looks it up only for the rows it fetches)."""
+    return isinstance(column_sql(q, oc), exp.Subquery)
+
+
+def _arms(b: Build, m: exp.Table) -> dict[str, tuple[int, int]]:
+    """Per arm: its recipients and how many recipients come before its first in id order."""
+    star = exp.func("count", exp.Star())
+    per_arm = (
+        exp.select(col("kz_arm"), star.copy(), exp.func("min", col("kz_cid")))
+        .from_(alias_m(m))
+        .group_by(col("kz_arm"))
+    )
+    rows, _ = b.run(per_arm)
+    if any(first is None for *_, first in rows):
+        raise Unsure("a recipient without an id")
+    if not rows:
+        return {}
+    before = [
+        exp.Filter(
+            this=star.copy(),
+            expression=exp.Where(this=exp.LT(this=col("kz_cid"), expression=exp.convert(first))),
+        )
+        for _, _, first in rows
+    ]
+    ((*ns,),), _ = b.run(exp.select(*before).from_(alias_m(m)))
+    return {a: (int(n), int(k)) for (a, n, _), k in zip(rows, ns)}
+
+
 def _formulas(b: Build, m: exp.Table, cols: list[OutColumn]) -> list[Finding]:
-    """`formula.scan` over M's copy of the file's snapshot columns (no second funnel)."""
+    """`formula.scan` over M's copy of the file's snapshot columns (no second funnel); an
+    address column is looked up for the rows whose address book entry may start a formula."""
     if not cols:
         return []
-    values = [col(f"c_{i}") for i in range(len(cols))]
-    sel = (
-        exp.select(col("kz_cid"), *values)
-        .from_(alias_m(m))
-        .where(exp.or_(*map(may_start_a_formula, values)))
-        .order_by(col("kz_cid"))
-    )
-    rows, _ = b.run(sel)
+    values: list[exp.Expr] = []
+    hits: list[exp.Expr] = []
+    text, in_m = exp.DataType.build("VARCHAR"), 0
+    for oc in cols:
+        if _looked_up(b.q, oc):
+            values.append(lookup(b.session, oc.name, col("kz_cid")))
+            ax = exp.column(oc.name, "kz_ax", quoted=True)
+            ids = (
+                exp.select(exp.column("customer_id", "kz_ax", quoted=True))
+                .from_(addresses(b.session, "kz_ax"))
+                .where(may_start_a_formula(ax))
+            )
+            hits.append(exp.cast(col("kz_cid"), text).isin(query=ids))
+        else:
+            values.append(col(f"c_{in_m}"))
+            hits.append(may_start_a_formula(values[-1]))
+            in_m += 1
+    sel = exp.select(col("kz_cid"), *values).from_(alias_m(m)).where(exp.or_(*hits))
+    rows, _ = b.run(sel.order_by(col("kz_cid")))
     return formula_findings(b.c, cols, [rows])
 
 

@@ -6,6 +6,8 @@ engines are rewritten to ones that mean the same everywhere:
 - `:as_of - N` becomes the DATE literal it denotes (Spark and Trino have no DATE - INTEGER);
 - DATE - DATE becomes DATEDIFF in days (Spark returns an interval, Trino refuses);
 - `agg(...) FILTER (WHERE c)` becomes `agg(CASE WHEN c THEN ... END)`;
+- a sorted list key `list_sort(list(x))` becomes the sorted string of its length-prefixed
+  items (`string_agg(... ORDER BY x)`), a key no two different sets share;
 - derived tables get aliases (Postgres before 16 requires them);
 - its own CTEs are renamed `kz_f_*` so they cannot shadow a warehouse table.
 `arg_max`, `round` and integer division are left to the dialect classes in dialects.py.
@@ -70,13 +72,28 @@ def _filters(node: exp.Expr) -> exp.Expr:
     return node
 
 
+def _set_keys(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.ArraySort) and isinstance(node.this, exp.ArrayAgg):
+        item = node.this.this
+        text = exp.cast(exp.Length(this=item.copy()), exp.DataType.build("VARCHAR"))
+        prefixed = exp.DPipe(
+            this=exp.DPipe(this=text, expression=exp.Literal.string(":")),
+            expression=item.copy(),
+        )
+        order = exp.Order(
+            this=prefixed, expressions=[exp.Ordered(this=item.copy(), nulls_first=True)]
+        )
+        return exp.GroupConcat(this=order, separator=exp.Literal.string(""))
+    return node
+
+
 def features_select(catalog: Catalog, as_of: date) -> exp.Select:
     """One self-contained SELECT of the features as of `as_of`, over the mapped tables."""
     presence = catalog.presence or assume_all(catalog.mapping.tables, catalog.mapping.columns)
     tree, _ = features_tree(presence, _date_lit(as_of).sql("duckdb"))
     for node in tree.walk():
         node.comments = None
-    rewritten = tree.transform(_dates).transform(_filters)
+    rewritten = tree.transform(_dates).transform(_filters).transform(_set_keys)
     assert isinstance(rewritten, exp.Select)  # the rewrites replace nodes inside, not the root
     tree = rewritten
     tree.set("order", None)  # a table's row order means nothing

@@ -30,6 +30,9 @@ from queries.query.condcache import MEM_DB, ConditionCache
 from queries.query.connect import CACHE_ALIAS, SNAPSHOT_ALIAS, attach_features, lock_down
 from queries.query.connect import connect_read_only as _connect_read_only
 
+# DuckDB's buffer pool for the features build (it spills to the cache folder past this): the
+# build stays under 4 GB at 10M customers instead of taking most of the machine
+BUILD_MEMORY = "3GB"
 FEATURES_TABLE = exp.Table(
     this=exp.to_identifier("features", quoted=True), db=exp.to_identifier(CACHE_ALIAS, quoted=True)
 )
@@ -47,6 +50,22 @@ class SnapshotIdentity:
     def key(self, extra: str = "") -> str:
         raw = f"{self.path}|{self.size}|{self.mtime_ns}|{self.as_of.isoformat()}|{extra}"
         return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+def _bounded(cur: duckdb.DuckDBPyConnection, sql: str, spill: Path) -> None:
+    """Run `sql` within BUILD_MEMORY, spilling to `spill`; without the bound if it needs more."""
+    cur.execute(f"SET temp_directory = '{spill.as_posix().replace(chr(39), chr(39) * 2)}'")
+    cur.execute("SET preserve_insertion_order = false")  # row order means nothing there
+    cur.execute(f"SET memory_limit = '{BUILD_MEMORY}'")
+    try:
+        try:
+            cur.execute(sql)
+        except duckdb.OutOfMemoryException:
+            cur.execute("RESET memory_limit")
+            cur.execute(sql)
+    finally:
+        cur.execute("RESET memory_limit")
+        cur.execute("RESET preserve_insertion_order")
 
 
 def _lit(value: date) -> str:
@@ -137,7 +156,7 @@ class Snapshot(Staleness):
                 node.comments = None
             body = tree.sql("duckdb")
             cur.execute(f"ATTACH '{partial.as_posix()}' AS kz_build (READ_WRITE)")
-            cur.execute(f"CREATE TABLE kz_build.features AS {body}")
+            _bounded(cur, f"CREATE TABLE kz_build.features AS {body}", cache_dir / "spill")
             cur.execute("DETACH kz_build")
         except duckdb.Error as exc:
             partial.unlink(missing_ok=True)

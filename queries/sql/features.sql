@@ -1,6 +1,8 @@
 -- Derived customer features, one row per customer, as of the calendar day :as_of.
 -- Reads the kz_* views (the snapshot's tables under Kizuna's logical names, after mapping).
 -- Everything after :as_of is ignored so a backtest sees the data as it was that day.
+-- No ORDER BY: a table's row order means nothing, and sorting 1M wide rows is most of the
+-- build's memory.
 WITH ord AS (
     SELECT customer_id, ordered_at, total
     FROM kz_orders
@@ -61,29 +63,50 @@ favorite AS (
       ON t.customer_id = q.customer_id AND q.qty = t.top
     GROUP BY q.customer_id
 ),
+buyer_set AS (
+    -- each buyer's set of categories as one key (a sorted list; a sorted string elsewhere):
+    -- next-best depends only on that set, and there are far fewer sets than buyers, so the
+    -- scores below are computed once per set
+    SELECT customer_id, list_sort(list(category)) AS cat_set
+    FROM cat_qty
+    GROUP BY customer_id
+),
+set_cat AS (
+    -- the categories of each set (read off one buyer who has it) and how many buyers have it
+    SELECT s.cat_set, q.category, s.buyers
+    FROM (SELECT cat_set, min(customer_id) AS buyer, count(*) AS buyers
+          FROM buyer_set GROUP BY cat_set) AS s
+    JOIN cat_qty AS q ON q.customer_id = s.buyer
+),
 cooc AS (
     -- how many customers bought both categories a and b
-    SELECT a.category AS cat_a, b.category AS cat_b, count(*) AS n
-    FROM cat_qty AS a
-    JOIN cat_qty AS b ON a.customer_id = b.customer_id AND a.category <> b.category
+    SELECT a.category AS cat_a, b.category AS cat_b, sum(a.buyers) AS n
+    FROM set_cat AS a
+    JOIN set_cat AS b ON a.cat_set = b.cat_set AND a.category <> b.category
     GROUP BY a.category, b.category
 ),
 nbc_scores AS (
-    SELECT x.customer_id, co.cat_b AS category, sum(co.n) AS score
-    FROM cat_qty AS x
+    -- per set, each category outside it scored by its co-occurrence with the set's categories
+    SELECT x.cat_set, co.cat_b AS category, sum(co.n) AS score
+    FROM set_cat AS x
     JOIN cooc AS co ON co.cat_a = x.category
-    WHERE NOT EXISTS (SELECT 1 FROM cat_qty AS y
-                      WHERE y.customer_id = x.customer_id AND y.category = co.cat_b)
-    GROUP BY x.customer_id, co.cat_b
+    WHERE NOT EXISTS (SELECT 1 FROM set_cat AS y
+                      WHERE y.cat_set = x.cat_set AND y.category = co.cat_b)
+    GROUP BY x.cat_set, co.cat_b
+),
+nbc_set AS (
+    -- the best score per set, then the first category (by name) with that score:
+    -- the same answer as row_number() OVER (ORDER BY score DESC, category), without a sort
+    SELECT s.cat_set, min(s.category) AS next_best_category
+    FROM nbc_scores AS s
+    JOIN (SELECT cat_set, max(score) AS best FROM nbc_scores GROUP BY cat_set) AS b
+      ON b.cat_set = s.cat_set AND s.score = b.best
+    GROUP BY s.cat_set
 ),
 nbc AS (
-    -- the best score per customer, then the first category (by name) with that score:
-    -- the same answer as row_number() OVER (ORDER BY score DESC, category), without a sort
-    SELECT s.customer_id, min(s.category) AS next_best_category
-    FROM nbc_scores AS s
-    JOIN (SELECT customer_id, max(score) AS best FROM nbc_scores GROUP BY customer_id) AS b
-      ON b.customer_id = s.customer_id AND s.score = b.best
-    GROUP BY s.customer_id
+    SELECT c.customer_id, n.next_best_category
+    FROM buyer_set AS c
+    JOIN nbc_set AS n ON n.cat_set = c.cat_set
 ),
 popular AS (
     SELECT category FROM cat_qty GROUP BY category ORDER BY count(*) DESC, category LIMIT 1
@@ -135,4 +158,3 @@ LEFT JOIN msg AS m ON m.customer_id = c.customer_id
 LEFT JOIN nps AS n ON n.customer_id = c.customer_id
 LEFT JOIN favorite AS fav ON fav.customer_id = c.customer_id
 LEFT JOIN nbc ON nbc.customer_id = c.customer_id
-ORDER BY c.customer_id

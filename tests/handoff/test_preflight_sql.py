@@ -56,6 +56,11 @@ def rich(tmp_path: Path, fixture_db: Path) -> Path:
                 "FROM customers WHERE customer_id = ?",
                 [f"X{i:04d}", given, family, i % 5, src],
             )
+        for i, local in enumerate(("+81go", "=cmd", "-dash", "@at")):  # emails a sheet runs
+            con.execute(
+                "UPDATE customers SET email = ? WHERE customer_id = ?",
+                [f"{local}@example.jp", f"X{i * 7:04d}"],
+            )
     finally:
         con.close()
     ws = tmp_path / "ws"
@@ -174,6 +179,7 @@ def test_generated_campaigns_report_the_same_on_both_paths(
         assert report["warnings"] and any(f["count"] for f in report["fallbacks"])
         assert report["distinct_messages"]["subject"] > 10
         assert any(w["kind"] == "formula" for w in report["warnings"])
+        assert any("`email`" in w["detail"] for w in report["warnings"])
 
 
 def test_the_demo_campaigns_preflight_in_sql_with_the_same_report(

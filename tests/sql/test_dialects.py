@@ -262,3 +262,26 @@ def test_postgres_datediff_in_other_units_prints_as_stock_postgres():
     assert render(tree, "postgres") == tree.sql(dialect="postgres")
     day = sqlglot.parse_one("SELECT date_diff('day', a, b) FROM t", read="duckdb")
     assert render(day, "postgres") == "SELECT (CAST(b AS DATE) - CAST(a AS DATE)) FROM t"
+
+
+def test_string_agg_is_portable_only_when_ordered():
+    """An ordered string_agg (the features' category-set key) renders; an unordered one,
+    whose order each engine picks, is a compile error."""
+    from queries.engines.dialects import render
+    from queries.engines.errors import UnsupportedConstruct
+
+    ordered = sqlglot.parse_one("SELECT string_agg(x, ',' ORDER BY x) FROM t", read="duckdb")
+    assert "ORDER BY x" in render(ordered, "postgres")
+    loose = sqlglot.parse_one("SELECT string_agg(x, ',') FROM t", read="duckdb")
+    with pytest.raises(UnsupportedConstruct):
+        render(loose, "postgres")
+
+
+def test_features_set_key_is_length_prefixed_outside_duckdb():
+    """list_sort(list(x)) in features.sql becomes a sorted, length-prefixed string elsewhere."""
+    from queries.query.features import _set_keys
+
+    tree = sqlglot.parse_one("SELECT list_sort(list(x)) FROM t", read="duckdb")
+    out = tree.transform(_set_keys).sql("postgres")
+    key = "STRING_AGG(CAST(LENGTH(x) AS VARCHAR) || ':' || x, '' ORDER BY x NULLS FIRST)"
+    assert out == f"SELECT {key} FROM t"

@@ -96,16 +96,18 @@ async def test_fast_typing_gives_one_final_count(workspace):
         calls_before = builder.count_calls
         await add_field(pilot, "points", "12000")  # typed with no pause between keys
         await settle(pilot)
-        # while typing: only the final draft (points >= 12000) was counted and shown
-        assert builder.count_calls - calls_before == 1
-        assert builder.counts_shown[shown_before:] == [1]
+        # while typing: the keys that follow one another within the debounce wait for the
+        # last one; only the first after a pause may be counted at once (the leading edge)
+        calls = builder.count_calls - calls_before
+        assert 1 <= calls <= 2
+        assert builder.counts_shown[shown_before:][-1] == 1
         dialog_bar = app.screen.query_one(AudienceBar)
         assert dialog_bar.count == 1
         await pilot.press("enter")
         await settle(pilot)
         assert builder.query_one("#audience", AudienceBar).count == 1
         # committing the same tree reuses the draft's count: no second query
-        assert builder.count_calls - calls_before == 1
+        assert builder.count_calls - calls_before == calls
 
 
 @async_test

@@ -147,3 +147,28 @@ def test_ruff_is_clean() -> None:
     cmd = [str(ruff)] if ruff.exists() else [sys.executable, "-m", "ruff"]
     result = subprocess.run([*cmd, "check", str(ROOT)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_features_build_within_a_small_memory_bound_is_the_same(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that spills, or outgrows the bound and runs again without it, gives the same
+    table; the session's own settings are back to DuckDB's defaults after it."""
+    from queries.query import snapshot
+
+    def table(session) -> list:
+        return session.snapshot.cursor().execute("FROM kz_cache.features ORDER BY 1").fetchall()
+
+    first = open_session(workspace)
+    expected = table(first)
+    first.close()
+    for cache in (workspace / ".kizuna" / "cache").glob("features-*.duckdb"):
+        cache.unlink()
+    monkeypatch.setattr(snapshot, "BUILD_MEMORY", "1MB")
+    bounded = open_session(workspace)
+    assert bounded.snapshot.features_built_s > 0.0
+    assert table(bounded) == expected
+    cur = bounded.snapshot.cursor()
+    assert cur.execute("SELECT current_setting('preserve_insertion_order')").fetchone() == (True,)
+    assert cur.execute("SELECT current_setting('memory_limit')").fetchone() != ("1.0 MiB",)
+    bounded.close()

@@ -96,25 +96,43 @@ class Build:
     def representatives(self, variant: str, name: str, m: exp.Table) -> list[Any]:
         """Values of a field among a variant's recipients that decide the preflight's value
         checks: every distinct blank or control-character value, and one other."""
-        got = self.reps.get((variant, name))
-        if got is not None:
-            return got
-        v, mt = self.value(name), alias_m(m)
-        blank: exp.Expr = exp.Is(this=v.copy(), expression=exp.Null())
-        if self.types[name] == "VARCHAR":
-            ctrl = exp.func("regexp_matches", v.copy(), exp.Literal.string(CONTROL_RE))
-            blank = exp.or_(blank, exp.EQ(this=v.copy(), expression=exp.Literal.string("")), ctrl)
-        mine = self.arm_is(variant)
-        odd = exp.select(v.copy()).distinct().from_(mt.copy()).where(exp.and_(mine, blank))
-        other = (
-            exp.select(v.copy())
-            .from_(mt.copy())
-            .where(exp.and_(mine.copy(), exp.not_(blank.copy())))
-            .limit(1)
+        if (variant, name) not in self.reps:
+            self.prefetch_representatives(m, [variant], [name])
+        return self.reps[(variant, name)]
+
+    def prefetch_representatives(self, m: exp.Table, variants: list[str], names: list[str]) -> None:
+        """`representatives` of every variant and field, in one scan of M."""
+        aggs: list[exp.Expr] = []
+        for j, name in enumerate(names):
+            v = self.value(name)
+            blank: exp.Expr = exp.Is(this=v.copy(), expression=exp.Null())
+            if self.types[name] == "VARCHAR":
+                ctrl = exp.func("regexp_matches", v.copy(), exp.Literal.string(CONTROL_RE))
+                blank = exp.or_(
+                    blank, exp.EQ(this=v.copy(), expression=exp.Literal.string("")), ctrl
+                )
+            odd = exp.ArrayAgg(this=exp.Distinct(expressions=[v.copy()]))
+            aggs.append(exp.alias_(exp.Filter(this=odd, expression=exp.Where(this=blank)), f"b{j}"))
+            other = exp.Filter(
+                this=exp.AnyValue(this=v.copy()), expression=exp.Where(this=exp.not_(blank.copy()))
+            )
+            aggs.append(exp.alias_(other, f"o{j}"))  # (never NULL when there is one)
+        arm = col("kz_arm")
+        sel = (
+            exp.select(arm.copy(), *aggs)
+            .from_(alias_m(m))
+            .where(arm.copy().isin(*map(exp.Literal.string, variants)))
+            .group_by(arm.copy())
         )
-        rows, _ = self.run(exp.union(odd, other.subquery(), distinct=False))
-        got = self.reps[(variant, name)] = [r[0] for r in rows]
-        return got
+        rows, _ = self.run(sel)
+        for variant in variants:
+            for name in names:
+                self.reps[(variant, name)] = []
+        for variant, *got in rows:
+            for j, name in enumerate(names):
+                odd_values, other_value = got[2 * j], got[2 * j + 1]
+                others = [] if other_value is None else [other_value]
+                self.reps[(variant, name)] = list(odd_values or []) + others
 
 
 def alias_m(m: exp.Table) -> exp.Table:

@@ -156,6 +156,8 @@ def _value_checks(b: Build, m: exp.Table, consts: dict[str, dict[str, Any]]) -> 
     that decide them; any blocking finding sends the export to the Python writer."""
     c = b.c
     checker = _Checker(c, PreflightReport(c.name, c.encoding))
+    read = sorted({f for tpl in c.templates.values() for f in tpl.fields} & set(b.types))
+    b.prefetch_representatives(m, [v.name for v in c.variants], read)
     for v in c.variants:
         for part in c.parts:
             tpl = c.templates[(v.name, part)]

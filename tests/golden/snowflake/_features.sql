@@ -158,52 +158,83 @@ WITH kz_customers AS (
     ON t.customer_id = q.customer_id AND q.qty = t.top
   GROUP BY
     q.customer_id
+), kz_f_buyer_set AS (
+  SELECT
+    customer_id,
+    LISTAGG(CAST(LENGTH(category) AS VARCHAR) || ':' || category, '') WITHIN GROUP (ORDER BY
+      category NULLS FIRST) AS cat_set
+  FROM kz_f_cat_qty AS cat_qty
+  GROUP BY
+    customer_id
+), kz_f_set_cat AS (
+  SELECT
+    s.cat_set,
+    q.category,
+    s.buyers
+  FROM (
+    SELECT
+      cat_set,
+      MIN(customer_id) AS buyer,
+      COUNT(*) AS buyers
+    FROM kz_f_buyer_set AS buyer_set
+    GROUP BY
+      cat_set
+  ) AS s
+  JOIN kz_f_cat_qty AS q
+    ON q.customer_id = s.buyer
 ), kz_f_cooc AS (
   SELECT
     a.category AS cat_a,
     b.category AS cat_b,
-    COUNT(*) AS n
-  FROM kz_f_cat_qty AS a
-  JOIN kz_f_cat_qty AS b
-    ON a.customer_id = b.customer_id AND a.category <> b.category
+    SUM(a.buyers) AS n
+  FROM kz_f_set_cat AS a
+  JOIN kz_f_set_cat AS b
+    ON a.cat_set = b.cat_set AND a.category <> b.category
   GROUP BY
     a.category,
     b.category
 ), kz_f_nbc_scores AS (
   SELECT
-    x.customer_id,
+    x.cat_set,
     co.cat_b AS category,
     SUM(co.n) AS score
-  FROM kz_f_cat_qty AS x
+  FROM kz_f_set_cat AS x
   JOIN kz_f_cooc AS co
     ON co.cat_a = x.category
   WHERE
     NOT EXISTS(
       SELECT
         1
-      FROM kz_f_cat_qty AS y
+      FROM kz_f_set_cat AS y
       WHERE
-        y.customer_id = x.customer_id AND y.category = co.cat_b
+        y.cat_set = x.cat_set AND y.category = co.cat_b
     )
   GROUP BY
-    x.customer_id,
+    x.cat_set,
     co.cat_b
-), kz_f_nbc AS (
+), kz_f_nbc_set AS (
   SELECT
-    s.customer_id,
+    s.cat_set,
     MIN(s.category) AS next_best_category
   FROM kz_f_nbc_scores AS s
   JOIN (
     SELECT
-      customer_id,
+      cat_set,
       MAX(score) AS best
     FROM kz_f_nbc_scores AS nbc_scores
     GROUP BY
-      customer_id
+      cat_set
   ) AS b
-    ON b.customer_id = s.customer_id AND s.score = b.best
+    ON b.cat_set = s.cat_set AND s.score = b.best
   GROUP BY
-    s.customer_id
+    s.cat_set
+), kz_f_nbc AS (
+  SELECT
+    c.customer_id,
+    n.next_best_category
+  FROM kz_f_buyer_set AS c
+  JOIN kz_f_nbc_set AS n
+    ON n.cat_set = c.cat_set
 ), kz_f_popular AS (
   SELECT
     category

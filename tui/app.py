@@ -154,7 +154,19 @@ class KizunaApp(App[None]):
             return None
 
     def open_session(self) -> None:
-        """Open the workspace and snapshot in a thread (errors, even unexpected, are told)."""
+        """Open the workspace and snapshot in a thread (errors, even unexpected, are told).
+
+        The engine's modules (sqlglot, DuckDB) are imported in that thread first, so the UI
+        thread keeps painting the first screen meanwhile."""
+
+        def load() -> None:
+            import queries.engines.jobs  # noqa: F401  # JobSlot.start needs Job
+
+            self.call_from_thread(self._open_session)
+
+        self.run_worker(load, thread=True, group="open-session-imports", exit_on_error=False)
+
+    def _open_session(self) -> None:
         args = self.workspace_arg, self.db_arg, self.as_of_arg
 
         def progress(text: str) -> None:

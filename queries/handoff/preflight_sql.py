@@ -319,7 +319,8 @@ def sql_preflight(
     b = Build(session, c, q, job, "kz_pf_x", budget=Budget(RENDER_BUDGET_S, job))
     try:
         sheet = spreadsheet_columns(c, q.fields)  # for the formula scan
-        m = materialise(b, [oc for oc in sheet if not _looked_up(q, oc)], st)
+        copied = [oc for oc in sheet if not _looked_up(q, oc) and _in_m(q, oc) is None]
+        m = materialise(b, copied, st)
         if c.coupon is not None and not redraw_coupons(session, c, m, job, "kz_cid"):
             raise Unsure("coupon codes that clash")
         report = PreflightReport(c.name, c.encoding)
@@ -363,6 +364,17 @@ def _looked_up(q: Any, oc: OutColumn) -> bool:
     return isinstance(column_sql(q, oc), exp.Subquery)
 
 
+def _in_m(q: Any, oc: OutColumn) -> exp.Expr | None:
+    """M's column already holding file column `oc` (the id or a template variable), if any."""
+    value = column_sql(q, oc)
+    if value == q.cid:
+        return col("kz_cid")
+    for f in q.fields:
+        if value == q.comp.field_expr(q.catalog.fields[f]):
+            return col(f"v_{f}")
+    return None
+
+
 def _arms(b: Build, m: exp.Table) -> dict[str, tuple[int, int]]:
     """Per arm: its recipients and how many recipients come before its first in id order."""
     star = exp.func("count", exp.Star())
@@ -396,7 +408,11 @@ def _formulas(b: Build, m: exp.Table, cols: list[OutColumn]) -> list[Finding]:
     hits: list[exp.Expr] = []
     text, in_m = exp.DataType.build("VARCHAR"), 0
     for oc in cols:
-        if _looked_up(b.q, oc):
+        held = _in_m(b.q, oc)
+        if held is not None:
+            values.append(held)
+            hits.append(may_start_a_formula(held))
+        elif _looked_up(b.q, oc):
             values.append(lookup(b.session, oc.name, col("kz_cid")))
             ax = exp.column(oc.name, "kz_ax", quoted=True)
             ids = (

@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.worker import Worker
 
 from queries.core.errors import KizunaError, QueryCancelled
+from queries.segments.model import FieldCond, Segment
 
 if TYPE_CHECKING:  # DuckDB and sqlglot load with the session, after the first screen
     from queries.engines.jobs import Job
@@ -147,8 +148,6 @@ class JobSlot:
 # -- customer view -------------------------------------------------------------------------
 def customer_profile(session: Session, customer_id: str, unmask: bool, job: Job) -> dict[str, Any]:
     """Every catalog field of one customer (PII masked unless asked), via the sample query."""
-    from queries.segments.model import FieldCond, Segment
-
     cat = session.catalog
     probe = Segment("profile", FieldCond("customer_id", "=", customer_id))
     rows = session.runner.sample(probe, 1, unmask, job, columns=list(cat.fields))

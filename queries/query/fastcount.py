@@ -21,6 +21,7 @@ from queries.query.sqlcache import Compiled
 
 if TYPE_CHECKING:
     from queries.engines.jobs import Job
+    from queries.query.runner import Runner
     from queries.query.session import Session
     from queries.segments.model import Segment
 
@@ -73,6 +74,31 @@ def cached_count(
     finally:
         con.close()
     return count_json(str(hit.extra["name"]), n, base, hit.as_of, elapsed)
+
+
+def count_sql(runner: Runner, seg: Segment) -> str:
+    """The SQL `Runner.count` runs for `seg` (built as it builds it), for the cache."""
+    from sqlglot import exp
+
+    comp = runner.compiler(seg)
+    where = comp.node(seg.where)
+    query = comp.base_from(exp.select(exp.func("count", exp.Star()))).where(where)
+    return runner.engine.render(query)
+
+
+def counts_sql(runner: Runner, segs: list[Segment]) -> str:
+    """The one-scan SQL `Runner.counts` runs (one SUM per segment, in order), for the cache."""
+    from sqlglot import exp
+
+    comp = runner.compiler()
+    preds = []
+    for seg in segs:
+        c = runner.compiler(seg)
+        preds.append(c.node(seg.where))
+        comp.needs_features = comp.needs_features or c.needs_features
+    one, zero = exp.Literal.number(1), exp.Literal.number(0)
+    cols = [exp.Sum(this=exp.If(this=p, true=one.copy(), false=zero.copy())) for p in preds]
+    return runner.engine.render(comp.base_from(exp.select(*cols)))
 
 
 def _embedded(session: Session) -> bool:
@@ -128,10 +154,10 @@ def remember_count(
     mean those bytes are what it was compiled from."""
     if before is None or not _embedded(session):
         return
-    sql = session.runner.count_sql(session.segment(ref))
+    sql = count_sql(session.runner, session.segment(ref))
     seg = session.segment(ref)
     deps = _deps(session, [seg])
-    if count_key(*args, ref, lang) != before or session.runner.count_sql(seg) != sql:
+    if count_key(*args, ref, lang) != before or count_sql(session.runner, seg) != sql:
         return
     compiled = _compiled(session, sql, {"name": seg.name})
     sqlcache.put_sql(session.ws, before, compiled, deps)
@@ -201,7 +227,7 @@ def list_counts(
         return runner.counts(segs, job)
     snap = session.snapshot
     features = Path(snap.features_path)  # type: ignore[attr-defined]  # a Snapshot's
-    sql = runner.counts_sql(segs)
+    sql = counts_sql(runner, segs)
     rkey = sqlcache.result_key(snap.path, features, sql)
     row = sqlcache.get_result(session.ws, rkey)
     if row is not None and len(row) == len(segs):
@@ -223,11 +249,11 @@ def remember_list(session: Session, stems: list[str], counts: list[int]) -> None
     features = Path(snap.features_path)  # type: ignore[attr-defined]  # a Snapshot's
     ctx = session.cache_context or []
     segs = [session.store.load(stem) for stem in stems]
-    sql = session.runner.counts_sql(segs)
+    sql = counts_sql(session.runner, segs)
     key, _mtimes = sqlcache.list_key(ctx, session.ws.segments_dir)
     deps = _deps(session, segs)
     segs = [session.store.load(stem) for stem in stems]
-    if session.runner.counts_sql(segs) != sql or not _context_holds(session):
+    if counts_sql(session.runner, segs) != sql or not _context_holds(session):
         return
     got = sqlcache.get_result(session.ws, sqlcache.result_key(snap.path, features, sql))
     if got != counts:

@@ -185,27 +185,15 @@ class Runner:
 
     def count(self, seg: Segment, job: Job | None = None, cached: bool = False) -> int:
         """The audience size; `cached` reuses materialised event conditions (for live edits)."""
-        if cached:
-            comp = self._cached_compiler(seg, job)
-            return int(self.fetch(self._count_query(comp, seg), job)[0][0])
-        return int(self._run(self.count_sql(seg), job)[0][0])
-
-    def _count_query(self, comp: Compiler, seg: Segment) -> exp.Select:
+        comp = self._cached_compiler(seg, job) if cached else self.compiler(seg)
         where = comp.node(seg.where)
-        return comp.base_from(exp.select(exp.func("count", exp.Star()))).where(where)
-
-    def count_sql(self, seg: Segment) -> str:
-        """The SQL `count` runs on this engine (what the compiled-SQL cache keeps)."""
-        return self.engine.render(self._count_query(self.compiler(seg), seg))
+        query = comp.base_from(exp.select(exp.func("count", exp.Star()))).where(where)
+        return int(self.fetch(query, job)[0][0])
 
     def counts(self, segs: list[Segment], job: Job | None = None) -> list[int]:
         """Several audience sizes in one scan of the customers (the segment list's column)."""
         if not segs:
             return []
-        return [int(v or 0) for v in self._run(self.counts_sql(segs), job)[0]]
-
-    def counts_sql(self, segs: list[Segment]) -> str:
-        """The one-scan SQL behind `counts` (one SUM per segment, in order)."""
         comp = self.compiler()
         preds = []
         for seg in segs:
@@ -214,7 +202,8 @@ class Runner:
             comp.needs_features = comp.needs_features or c.needs_features
         one, zero = exp.Literal.number(1), exp.Literal.number(0)
         cols = [exp.Sum(this=exp.If(this=p, true=one.copy(), false=zero.copy())) for p in preds]
-        return self.engine.render(comp.base_from(exp.select(*cols)))
+        row = self.fetch(comp.base_from(exp.select(*cols)), job)[0]
+        return [int(v or 0) for v in row]
 
     # -- per-condition cache ---------------------------------------------------------------
     def _cached_compiler(self, seg: Segment, job: Job | None) -> Compiler:

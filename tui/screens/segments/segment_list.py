@@ -221,11 +221,11 @@ class SegmentListScreen(FileListScreen):
                     if job.cancelled:
                         return
                     self.post_message(SegmentCounted(stem, None, exc.render()))
+            if ns is not None and not job.cancelled:  # the counts are shown: keep them
+                remember_list(session, [s for s, _ in loaded], ns)
             if job.cancelled:
                 return
             self.post_message(SegmentsCounted())
-            if ns is not None:  # after the counts are shown
-                remember_list(session, [s for s, _ in loaded], ns)
 
         self.count_slot.start(body)
 

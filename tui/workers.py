@@ -106,6 +106,14 @@ class JobSlot:
                 self.worker = worker
         return job
 
+    def tell(self, job: Job, msg: Message) -> None:
+        """Post a message from inside a running body (a first result before the rest), unless
+        its job was cancelled or replaced."""
+        with self._lock:
+            current = self.job is job
+        if current and not job.cancelled:
+            self.owner.post_message(msg)
+
     def _finished(self, job: Job) -> None:
         with self._lock:
             if self.job is job:

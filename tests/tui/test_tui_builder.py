@@ -122,15 +122,15 @@ async def test_stale_results_are_dropped(workspace, monkeypatch):
         await settle(pilot)
         builder = app.screen
         runner = app.session.runner
-        real = runner.waterfall  # the builder's count is the waterfall's last step
+        real = runner.count  # the builder shows the count first, then the waterfall
         release = threading.Event()
 
-        def waterfall(seg, job=None, **kw):
+        def count(seg, job=None, **kw):
             if any(getattr(c, "value", None) == 1 for c in seg.where.children):
                 release.wait(5)  # the older query is slow
             return real(seg, job, **kw)
 
-        monkeypatch.setattr(runner, "waterfall", waterfall)
+        monkeypatch.setattr(runner, "count", count)
         builder.request_count(Group("all", (FieldCond("points", ">=", 1),)), immediate=True)
         await pilot.pause(0.1)
         builder.request_count(Group("all", (FieldCond("points", ">=", 12000),)), immediate=True)

@@ -44,8 +44,8 @@ async def test_escape_cancels_a_slow_count(workspace, monkeypatch):
                 time.sleep(0.01)
             raise QueryCancelled("cancelled")
 
-        # the builder's count is the waterfall's last step: one query
-        monkeypatch.setattr(app.session.runner, "waterfall", slow_count)
+        # the builder counts the audience first (the waterfall follows it)
+        monkeypatch.setattr(app.session.runner, "count", slow_count)
         await pilot.press("c")  # recount (an empty group added with g no longer counts)
         for _ in range(100):
             await pilot.pause(0.02)

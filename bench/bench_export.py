@@ -9,7 +9,9 @@ and prints, median and p95 over --repeat runs, each pair interleaved round by ro
   1. approval: review (policy funnel + preflight over every recipient) + approve;
   2. `export` generic CSV without messages, end to end (worker process, funnel, audience,
      holdout, campaign.json, manifest, ledger, fsync and renames) against
-     `COPY (the same audience query) TO file (FORMAT csv)` on the same connection;
+     `COPY (the same audience query) TO file (FORMAT csv)` on the same connection: once with
+     the worker started cold (`kizuna export`), once with it warm (the TUI starts it when
+     the export screen opens; its start is not timed);
   3. the same for Parquet against `COPY … (FORMAT parquet)`;
   4. with --messages, the CSV export with rendered subject and body, the same export
      without messages and the COPY of the same rows without messages, interleaved (rows/s).
@@ -37,6 +39,7 @@ from queries.campaigns.parse import load_campaign  # noqa: E402
 from queries.campaigns.presets import PRESETS, columns_for  # noqa: E402
 from queries.engines.jobs import Job  # noqa: E402
 from queries.handoff.approval import approve, review  # noqa: E402
+from queries.handoff.export import spare  # noqa: E402
 from queries.handoff.export.rows import fast_select  # noqa: E402
 from queries.handoff.export.run import export_campaign  # noqa: E402
 from queries.query import address_book  # noqa: E402
@@ -84,6 +87,11 @@ def workspace(n: int) -> Path:
 
 def peak_child_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def warm() -> None:
+    """Have the export worker started and imported, as the TUI's export screen does."""
+    spare.prewarm(wait=True)
 
 
 def main() -> None:
@@ -153,7 +161,11 @@ def main() -> None:
         def copy(sql=sql) -> None:
             Job().run(s.snapshot.cursor, sql)
 
-        t = interleave({"export": kizuna, "COPY": copy}, args.repeat)
+        t = interleave(
+            {"export": kizuna, "export, cold worker": kizuna, "COPY": copy},
+            args.repeat,
+            setup={"export": warm, "export, cold worker": spare.discard},
+        )
         size = target.stat().st_size / 1e6
         target.unlink()
         m = runs[-1].manifest
@@ -170,10 +182,15 @@ def main() -> None:
             f"  COPY   {summary(t['COPY'])}  "
             f"({n / statistics.median(t['COPY']) * 1000:,.0f} rows/s, {size:.0f} MB)"
         )
-        laps = m["timings_s"]
+        cold = t["export, cold worker"]
+        print(
+            f"  export, cold worker (kizuna export): {summary(cold)}; vs COPY "
+            f"{ratio(cold, t['COPY'])}"
+        )
+        laps = runs[-1].timings_s
         print(
             f"  last export's worker phases: {', '.join(f'{k} {v:.2f}s' for k, v in laps.items())}"
-            f"; worker {m['elapsed_s']:.2f}s"
+            f"; worker {runs[-1].elapsed_s:.2f}s"
         )
 
     if args.messages:
@@ -191,16 +208,19 @@ def main() -> None:
         sql = f"COPY ({fast_select(q, cols).sql('duckdb')}) TO {lit} (FORMAT csv, HEADER true)"
         sides = {
             "with messages": lambda: export(None),
+            "cold worker": lambda: export(None),
             "no messages": lambda: export(False),
             "COPY": lambda: Job().run(s.snapshot.cursor, sql),
         }
         if args.python_writer:  # the same file through the Python writer (the fallback)
             sides["Python writer"] = lambda: export(None, fast=False)
-        t = interleave(sides, args.repeat)
+        warmed = {k: warm for k in sides if k not in ("cold worker", "COPY")}
+        t = interleave(sides, args.repeat, setup=warmed | {"cold worker": spare.discard})
         target.unlink()
         full = runs[None, True]
         print(
-            f"\ncsv with rendered messages (subject + body, 2 variants): "
+            f"\ncsv with rendered messages (subject + body, 2 variants; worker warm but "
+            f"'cold worker'): "
             f"vs no messages {ratio(t['with messages'], t['no messages'])}; "
             f"vs COPY without messages {ratio(t['with messages'], t['COPY'])}"
         )

@@ -42,17 +42,24 @@ def pct(values: list[float], p: float) -> float:
 
 
 def interleave(
-    fns: dict[str, Callable[[], object]], repeat: int, warmup: int = 1
+    fns: dict[str, Callable[[], object]],
+    repeat: int,
+    warmup: int = 1,
+    setup: dict[str, Callable[[], object]] | None = None,
 ) -> dict[str, list[float]]:
     """Run each function in turn, round after round, so load on the box hits all alike.
 
     Returns the wall times in ms per name (warm-up rounds dropped). The order inside a
-    round alternates so neither side always runs right after the other's cache warm-up."""
+    round alternates so neither side always runs right after the other's cache warm-up.
+    `setup[name]`, if given, runs untimed right before each run of that name (what happens
+    before a person starts waiting)."""
     names = list(fns)
     times: dict[str, list[float]] = {k: [] for k in names}
     for r in range(warmup + repeat):
         order = names if r % 2 == 0 else names[::-1]
         for k in order:
+            if setup and k in setup:
+                setup[k]()
             t = time.perf_counter()
             fns[k]()
             dt = (time.perf_counter() - t) * 1000

@@ -12,7 +12,9 @@ variable is matched by its text form (`CAST … AS VARCHAR`, exact for scalar ty
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,7 @@ from queries.campaigns.model import Campaign
 from queries.campaigns.personalize import MessageTemplate
 from queries.campaigns.presets import OutColumn
 from queries.campaigns.render_batch import Budget, Piece, render_piece_sites
+from queries.core.errors import QueryCancelled
 from queries.engines.jobs import Job
 from queries.query.condcache import MEM_DB
 from queries.query.session import Session
@@ -66,6 +69,31 @@ class Build:
     types: dict[str, str] = field(default_factory=dict)  # template field → M column type
     reps: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
     budget: Budget = field(default_factory=Budget)
+    fetched: dict[str, Future[Any]] = field(default_factory=dict)  # `prefetch`ed reads
+
+    def prefetch(self, reads: Sequence[exp.Expr]) -> None:
+        """Run these reads in order on a thread of their own: DuckDB fetches the next piece's
+        inputs while Python renders this one's; `run` of the same SQL waits for its result.
+        (Only reads of tables that no longer change: M after its coupons are settled.)"""
+        todo: list[tuple[str, Future[Any]]] = []
+        for sql in reads:
+            text = sql.sql("duckdb")
+            if text not in self.fetched:
+                self.fetched[text] = Future()
+                todo.append((text, self.fetched[text]))
+
+        def work() -> None:
+            for text, done in todo:
+                try:
+                    if self.job.cancelled:
+                        raise QueryCancelled("cancelled")
+                    with Job().claim(self.session.snapshot.cursor) as cur:
+                        cur.execute(text)
+                        done.set_result((cur.fetchall(), cur.description))
+                except BaseException as exc:  # (raised where `run` asks for it)
+                    done.set_exception(exc)
+
+        threading.Thread(target=work, name="kizuna-prefetch", daemon=True).start()
 
     def table(self, name: str) -> exp.Table:
         t = exp.Table(this=ident(f"{self.prefix}_{name}"), db=ident(MEM_DB))
@@ -74,6 +102,8 @@ class Build:
 
     def run(self, sql: exp.Expr | str, params: list[Any] | None = None) -> Any:
         text = sql if isinstance(sql, str) else sql.sql("duckdb")
+        if params is None and text in self.fetched:
+            return self.fetched[text].result()
         with self.job.claim(self.session.snapshot.cursor) as cur:
             cur.execute(text, params) if params is not None else cur.execute(text)
             return cur.fetchall(), cur.description
@@ -102,6 +132,21 @@ class Build:
 
     def prefetch_representatives(self, m: exp.Table, variants: list[str], names: list[str]) -> None:
         """`representatives` of every variant and field, in one scan of M."""
+        rows, _ = self.run(self.representatives_select(m, variants, names))
+        for variant in variants:
+            for name in names:
+                self.reps[(variant, name)] = []
+        for variant, *got in rows:
+            for j, name in enumerate(names):
+                odd_values, other_value = got[2 * j], got[2 * j + 1]
+                others = [] if other_value is None else [other_value]
+                self.reps[(variant, name)] = list(odd_values or []) + others
+
+    def representatives_select(
+        self, m: exp.Table, variants: list[str], names: list[str]
+    ) -> exp.Select:
+        """The scan `prefetch_representatives` runs: per arm, each field's odd values and one
+        other."""
         aggs: list[exp.Expr] = []
         for j, name in enumerate(names):
             v = self.value(name)
@@ -118,21 +163,12 @@ class Build:
             )
             aggs.append(exp.alias_(other, f"o{j}"))  # (never NULL when there is one)
         arm = col("kz_arm")
-        sel = (
+        return (
             exp.select(arm.copy(), *aggs)
             .from_(alias_m(m))
             .where(arm.copy().isin(*map(exp.Literal.string, variants)))
             .group_by(arm.copy())
         )
-        rows, _ = self.run(sel)
-        for variant in variants:
-            for name in names:
-                self.reps[(variant, name)] = []
-        for variant, *got in rows:
-            for j, name in enumerate(names):
-                odd_values, other_value = got[2 * j], got[2 * j + 1]
-                others = [] if other_value is None else [other_value]
-                self.reps[(variant, name)] = list(odd_values or []) + others
 
 
 def alias_m(m: exp.Table) -> exp.Table:
@@ -234,27 +270,16 @@ def render_distinct(
         if texts is None:
             raise Unsure("render error")
         return Distinct([], [()], [total], texts, fired)
-    keys = [exp.alias_(b.key(f), f"k{j}", quoted=True) for j, f in enumerate(keyed)]
-    raw = [
-        exp.alias_(b.value(f), f"x{j}", quoted=True)
-        for j, f in enumerate(keyed)
-        if f != "coupon" and b.types[f] != "VARCHAR"
-    ]
-    sel = exp.select(*keys, *raw).from_(alias_m(m)).where(b.arm_is(variant))
-    if count:
-        by = [exp.Literal.number(i + 1) for i in range(len(keys) + len(raw))]
-        sel = sel.select(exp.func("count", exp.Star())).group_by(*by)
-    else:
-        sel = sel.distinct()
+    sel = distinct_select(b, m, variant, piece, consts, count)
     rows, _ = b.run(sel)
     n = len(rows)
-    width = len(keys) + len(raw)
+    width = len(keyed) + sum(1 for f in keyed if f != "coupon" and b.types[f] != "VARCHAR")
     by_key = list(zip(*rows)) if rows else [()] * (width + count)
-    key_rows = list(zip(*by_key[: len(keys)])) if rows else []
+    key_rows = list(zip(*by_key[: len(keyed)])) if rows else []
     if count and len(set(key_rows)) != n:
         raise Unsure("two values with one text form")
     cols: dict[str, Sequence[Any]] = {}
-    x = len(keys)
+    x = len(keyed)
     for j, f in enumerate(keyed):
         if f != "coupon" and b.types[f] != "VARCHAR":
             cols[f] = by_key[x]
@@ -269,6 +294,26 @@ def render_distinct(
         raise Unsure("render error")
     counts = [int(k) for k in by_key[width]] if count and rows else []
     return Distinct(keyed, key_rows, counts, texts, fired)
+
+
+def distinct_select(
+    b: Build, m: exp.Table, variant: str, piece: Piece, consts: dict[str, Any], count: bool
+) -> exp.Select:
+    """The read `render_distinct` runs for a piece that reads a variable: its distinct inputs
+    among the variant's recipients (keys k…, then raw values x… of non-text types; with
+    `count`, how many recipients each)."""
+    keyed = [f for f in piece.fields if f not in consts]
+    keys = [exp.alias_(b.key(f), f"k{j}", quoted=True) for j, f in enumerate(keyed)]
+    raw = [
+        exp.alias_(b.value(f), f"x{j}", quoted=True)
+        for j, f in enumerate(keyed)
+        if f != "coupon" and b.types[f] != "VARCHAR"
+    ]
+    sel = exp.select(*keys, *raw).from_(alias_m(m)).where(b.arm_is(variant))
+    if count:
+        by = [exp.Literal.number(i + 1) for i in range(len(keys) + len(raw))]
+        return sel.select(exp.func("count", exp.Star())).group_by(*by)
+    return sel.distinct()
 
 
 def join_lookup(

@@ -38,6 +38,7 @@ from queries.handoff.export.distinct import (
     Build,
     Unsure,
     alias_m,
+    distinct_select,
     file_value,
     join_lookup,
     materialise,
@@ -185,6 +186,20 @@ def _value_checks(b: Build, m: exp.Table, consts: dict[str, dict[str, Any]]) -> 
         raise Unsure("the preflight finds something")
 
 
+def _reads(b: Build, m: exp.Table, consts: dict[str, dict[str, Any]]) -> list[exp.Expr]:
+    """What the value checks and the pieces will read from M, in the order they read it."""
+    c = b.c
+    read = sorted({f for tpl in c.templates.values() for f in tpl.fields} & set(b.types))
+    out: list[exp.Expr] = [b.representatives_select(m, [v.name for v in c.variants], read)]
+    for v in c.variants:
+        for part in c.parts:
+            for piece in c.templates[(v.name, part)].plan.pieces:
+                keyed = set(piece.fields) - set(consts[v.name])
+                if keyed and keyed <= set(b.types):
+                    out.append(distinct_select(b, m, v.name, piece, consts[v.name], False))
+    return out
+
+
 def copy_with_messages(
     session: Session, c: Campaign, plan: AudiencePlan, path: Path, job: Job
 ) -> bool:
@@ -204,6 +219,7 @@ def copy_with_messages(
         }
         arm = _col("kz_arm")
         per_arm = exp.select(arm, exp.func("count", exp.Star())).from_(alias_m(m)).group_by(arm)
+        b.prefetch([per_arm, *_reads(b, m, consts)])  # M is settled: read ahead of the renders
         counts = dict(b.run(per_arm)[0])
         _value_checks(b, m, consts)
         texts: dict[str, list[tuple[str, exp.Expr]]] = {p: [] for p in c.parts}

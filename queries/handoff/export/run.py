@@ -15,8 +15,6 @@ import os
 import selectors
 import shutil
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +31,7 @@ from queries.engines import engine_settings
 from queries.engines.jobs import Job
 from queries.handoff import audit, ledger
 from queries.handoff.approval_record import load_approval
+from queries.handoff.export import spare
 from queries.handoff.export.manifest import ExportFile, Manifest, ManifestInvalid
 from queries.handoff.export.request import ExportRequest
 from queries.handoff.refusals import ExportBusy, ExportError, NotApproved, from_dict
@@ -279,20 +278,17 @@ class WorkerRefused(Exception):
 
 
 def _run_worker(req: ExportRequest, folder: Path, watch: Watch) -> dict[str, Any]:
-    """Run the worker, relaying progress; kill it on cancel, Ctrl-C or timeout."""
-    with tempfile.TemporaryFile() as errlog:
-        return _relay(req, folder, watch, errlog)
+    """Run a worker (the spare one started ahead, else a new one), relaying progress; kill it
+    on cancel, Ctrl-C or timeout."""
+    worker = spare.take() or spare.start()
+    with worker.errlog:
+        return _relay(worker.proc, req, folder, watch, worker.errlog)
 
 
-def _relay(req: ExportRequest, folder: Path, watch: Watch, errlog: Any) -> dict[str, Any]:
-    """Start the worker, send the request, relay its events until it reports an outcome."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "queries.handoff.export.worker"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=errlog,
-        start_new_session=True,  # Ctrl-C reaches us, not the worker: we decide how it stops
-    )
+def _relay(
+    proc: subprocess.Popen, req: ExportRequest, folder: Path, watch: Watch, errlog: Any
+) -> dict[str, Any]:
+    """Send the request to the worker, relay its events until it reports an outcome."""
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write((req.to_json() + "\n").encode())
     proc.stdin.flush()

@@ -179,13 +179,19 @@ def _write_locked(
     partial.mkdir(mode=0o700)
     private_dir(partial)  # 0700 even under a umask that strips the owner's bits
     say({"partial": str(partial)})
+    created = datetime.now(timezone.utc)
+    contacted = c.when.send_at.astimezone(timezone.utc) if c.when.send_at else created
+    select = ledger.rows_select(table.copy(), stem, c.how.channel, contacted, final_name)
+    note = {"export_id": final_name, "folder": str(root / final_name)}
+    # a local engine stages the ledger rows while the audience is written (the database
+    # has cores to spare while Python renders); put in force only after the folder's rename
+    staged = _beside(_stage_local, session, select, stem, note) if engine.local else None
     try:
         cols = columns_for(preset, c, q.fields, with_messages)
         plan = AudiencePlan(q, cols, preset, partial, funnel.recipients, table, with_messages)
         files, fast_used = _audience(session, c, plan, req, job, say)
         lap("audience")
         files += _holdout(session, q, preset, c.encoding, partial, job)
-        created = datetime.now(timezone.utc)
         spec = _campaign_json(session, c, funnel, approval, fp, export_id, engine_sql.result())
         files.append(_json_file(partial, "campaign.json", spec))
         manifest = Manifest(
@@ -226,15 +232,8 @@ def _write_locked(
         )
         _json_file(partial, "manifest.json", manifest.to_dict())
         lap("holdout_and_json")
-        contacted = c.when.send_at.astimezone(timezone.utc) if c.when.send_at else created
-        select = ledger.rows_select(table.copy(), stem, c.how.channel, contacted, final_name)
-        note = {"export_id": final_name, "folder": str(root / final_name)}
-        if engine.local:
-            cur = session.snapshot.cursor()
-            try:
-                ledger.stage(cur, select, ws, stem, note)
-            finally:
-                cur.close()
+        if staged is not None:
+            staged.result()
         else:
             ledger.stage_rows(session.runner.stream(select, job), ws, stem, note)
         for f in [*files, {"name": "manifest.json"}]:
@@ -248,6 +247,8 @@ def _write_locked(
         lap("ledger_and_rename")
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
+        if staged is not None:
+            staged.exception()  # (waits: the staged rows are discarded only once written)
         ledger.discard(ws, stem)
         raise
     finally:
@@ -331,6 +332,15 @@ def _holdout(
         return writer.close()
     finally:
         writer.abort()
+
+
+def _stage_local(session: Session, select: exp.Select, stem: str, note: dict) -> None:
+    """Stage the export's ledger rows on a cursor of its own (local DuckDB: a COPY)."""
+    cur = session.snapshot.cursor()
+    try:
+        ledger.stage(cur, select, session.ws, stem, note)
+    finally:
+        cur.close()
 
 
 def _identity(session: Session) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from queries.engines.jobs import Job
 from queries.handoff.approval import check_unchanged
 from queries.handoff.approval_record import Approval, load_approval
 from queries.handoff.checks import PreviousExport, previous_export, send_time_passed
+from queries.handoff.export import spare
 from queries.handoff.export.run import ExportResult, export_campaign
 from queries.handoff.refusals import (
     ChangedSinceApproval,
@@ -240,10 +241,12 @@ class ExportScreen(Screen[ExportResult | None]):
         self.app.sub_title = _("Export {stem}").format(stem=self.campaign_path.stem)
         self.query_one(ProgressBar).display = False
         self.check()
+        spare.prewarm()  # the writer process imports while the marketer reads this screen
 
     def on_unmount(self) -> None:
         self.check_slot.cancel()
         self.export_slot.cancel()  # leaving the screen (or quitting) kills a running export
+        spare.discard()
 
     def check(self) -> None:
         """Load the campaign and read its approval status in a thread worker."""

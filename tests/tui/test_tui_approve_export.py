@@ -9,6 +9,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from queries.handoff import audit
+from queries.handoff.export import spare
 from tests.tui.test_tui_campaign_support import copy_demo, demo_app
 from tests.tui.test_tui_support import async_test, settle
 from tui.app import KizunaApp
@@ -140,6 +141,20 @@ async def test_export_after_approval_writes_the_folder_and_manifest(ws: Path) ->
         assert len(exports(ws)) == 2 and screen.result is not first
         assert screen.result.manifest.replaces["recipients"] == first.recipients
         assert "replaces the export of" in text(screen, "#export-result")
+
+
+@async_test
+async def test_the_export_screen_starts_a_writer_ahead_and_stops_it_on_leaving(ws: Path) -> None:
+    app = demo_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(ExportScreen(ws / "campaigns" / f"{STEM}.yaml"))
+        await settle(pilot)
+        waiting = spare._spare
+        assert waiting is not None and waiting.proc.poll() is None  # imports while you read
+        await pilot.press("escape")
+        await settle(pilot)
+        assert spare._spare is None and waiting.proc.poll() is not None
 
 
 @async_test

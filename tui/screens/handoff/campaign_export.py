@@ -377,6 +377,7 @@ class ExportScreen(Screen[ExportResult | None]):
     @on(ExportFinished)
     def _finished(self, event: ExportFinished) -> None:
         self.exporting = False
+        spare.prewarm()  # ready for the next press (after a refusal, a replace)
         self.query_one("#export-go", Button).disabled = self.campaign is None
         self.query_one("#export-cancel", Button).disabled = True
         self.query_one(ProgressBar).display = event.result is not None

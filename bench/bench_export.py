@@ -40,8 +40,9 @@ from queries.campaigns.presets import PRESETS, columns_for  # noqa: E402
 from queries.engines.jobs import Job  # noqa: E402
 from queries.handoff.approval import approve, review  # noqa: E402
 from queries.handoff.export import spare  # noqa: E402
+from queries.handoff.export.request import Place  # noqa: E402
 from queries.handoff.export.rows import fast_select  # noqa: E402
-from queries.handoff.export.run import export_campaign  # noqa: E402
+from queries.handoff.export.run import export_campaign, place_for  # noqa: E402
 from queries.query import address_book  # noqa: E402
 from queries.query.session import open_session  # noqa: E402
 
@@ -89,9 +90,27 @@ def peak_child_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
+WS = HERE  # the scratch workspace (set in main)
+PLACE: list[Place] = []  # where its exports open their session (set in main)
+
+
+def clear(ws: Path) -> None:
+    """Remove earlier runs' export folders (untimed: deleting files is not exporting)."""
+    for folder in (ws / "exports").glob("bench_export_*/*"):
+        shutil.rmtree(folder)
+
+
 def warm() -> None:
-    """Have the export worker started and imported, as the TUI's export screen does."""
-    spare.prewarm(wait=True)
+    """Earlier runs cleared; the export worker started, imported and its session open, as
+    the TUI's export screen does while the marketer reads it."""
+    clear(WS)
+    spare.prewarm(wait=True, place=PLACE[0])
+
+
+def cold() -> None:
+    """Earlier runs cleared; no worker waiting (`kizuna export` starts its own)."""
+    clear(WS)
+    spare.discard()
 
 
 def main() -> None:
@@ -110,8 +129,11 @@ def main() -> None:
     args = ap.parse_args()
     args.messages = args.messages or args.messages_only
     ws = workspace(args.customers)
+    global WS
+    WS = ws
     t0 = time.perf_counter()
     s = open_session(ws, progress=lambda m: print(m, flush=True))
+    PLACE.append(place_for(s.ws, s.engine.kind))
     camps = {
         fmt: load_campaign(ws / "campaigns" / f"bench_export_{fmt}.yaml", s.catalog, ws, s.store)
         for fmt in DESTS
@@ -154,9 +176,7 @@ def main() -> None:
         runs = []
 
         def kizuna(c=c, runs=runs) -> None:
-            run = export_campaign(s, c, messages=False, replace=True)
-            runs.append(run)
-            shutil.rmtree(run.folder)
+            runs.append(export_campaign(s, c, messages=False, replace=True))
 
         def copy(sql=sql) -> None:
             Job().run(s.snapshot.cursor, sql)
@@ -164,7 +184,11 @@ def main() -> None:
         t = interleave(
             {"export": kizuna, "export, cold worker": kizuna, "COPY": copy},
             args.repeat,
-            setup={"export": warm, "export, cold worker": spare.discard},
+            setup={
+                "export": warm,
+                "export, cold worker": cold,
+                "COPY": lambda target=target: target.unlink(missing_ok=True),
+            },
         )
         size = target.stat().st_size / 1e6
         target.unlink()
@@ -182,10 +206,10 @@ def main() -> None:
             f"  COPY   {summary(t['COPY'])}  "
             f"({n / statistics.median(t['COPY']) * 1000:,.0f} rows/s, {size:.0f} MB)"
         )
-        cold = t["export, cold worker"]
+        cold_ms = t["export, cold worker"]
         print(
-            f"  export, cold worker (kizuna export): {summary(cold)}; vs COPY "
-            f"{ratio(cold, t['COPY'])}"
+            f"  export, cold worker (kizuna export): {summary(cold_ms)}; vs COPY "
+            f"{ratio(cold_ms, t['COPY'])}"
         )
         laps = runs[-1].timings_s
         print(
@@ -197,9 +221,7 @@ def main() -> None:
         c, runs = camps["csv"], {}
 
         def export(messages: bool | None, fast: bool = True) -> None:
-            run = export_campaign(s, c, messages=messages, replace=True, fast=fast)
-            runs[messages, fast] = run
-            shutil.rmtree(run.folder)
+            runs[messages, fast] = export_campaign(s, c, messages=messages, replace=True, fast=fast)
 
         q = policy_query(s, c)
         cols = columns_for(PRESETS["generic_csv"], c, q.fields, False)
@@ -215,7 +237,8 @@ def main() -> None:
         if args.python_writer:  # the same file through the Python writer (the fallback)
             sides["Python writer"] = lambda: export(None, fast=False)
         warmed = {k: warm for k in sides if k not in ("cold worker", "COPY")}
-        t = interleave(sides, args.repeat, setup=warmed | {"cold worker": spare.discard})
+        unlink = {"COPY": lambda: target.unlink(missing_ok=True)}  # (as the exports' folders)
+        t = interleave(sides, args.repeat, setup=warmed | unlink | {"cold worker": cold})
         target.unlink()
         full = runs[None, True]
         print(

@@ -323,18 +323,21 @@ def join_lookup(
     data: dict[str, list[Any]],
     types: dict[str, str] | None = None,
 ) -> str:
-    """Load `data` (k0… key columns, then values) as a lookup table joined to M on the
-    variant's arm and the keys; its alias."""
+    """Load `data` (k0… key columns, then values: the texts of `variant`'s piece) as a lookup
+    table joined to M on the keys; its alias."""
     lookup = b.table(f"l{len(b.tables)}")
     load(b, lookup, data, types)
     alias = f"l{len(b.joins)}"
     lk = lookup.copy()
     lk.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
-    on: exp.Expr = b.arm_is(variant)
-    for j, f in enumerate(keyed):
-        same = exp.NullSafeEQ(this=exp.column(f"k{j}", alias, quoted=True), expression=b.key(f))
-        on = exp.and_(on, same)
-    b.joins.append((lk, on))
+    # the keys alone: a lookup's keys are distinct, so a row matches at most once, and a row
+    # of another arm that matches is never read (each text is a CASE on the row's arm); a
+    # pure equi-join is the cheaper join
+    same = [
+        exp.NullSafeEQ(this=exp.column(f"k{j}", alias, quoted=True), expression=b.key(f))
+        for j, f in enumerate(keyed)
+    ]
+    b.joins.append((lk, exp.and_(*same)))
     return alias
 
 

@@ -38,6 +38,11 @@ class ExportRequest:
     pause: float = 0.0
     lang: str | None = None  # the parent's language: the worker's refusals read the same
 
+    @property
+    def place(self) -> Place:
+        """Where the worker's session opens."""
+        return Place(str(self.workspace), str(self.db), self.as_of, self.engine, self.lang)
+
     def to_json(self) -> str:
         """The request as one JSON line (paths as text, the approval as its file's object)."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -58,6 +63,25 @@ class ExportRequest:
             data[key] = Path(data[key])
         data["approval"] = Approval.from_dict(data.get("approval"), "the export request")
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an export's session opens: workspace, snapshot, as-of date, engine, language (a
+    spare worker opens it ahead when it is told; the request says it again)."""
+
+    workspace: str
+    db: str
+    as_of: str | None
+    engine: str | None
+    lang: str | None
+
+    @classmethod
+    def from_json(cls, text: str) -> Place:
+        return cls(**json.loads(text))
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from queries.handoff import audit, ledger
 from queries.handoff.approval_record import load_approval
 from queries.handoff.export import spare
 from queries.handoff.export.manifest import ExportFile, Manifest, ManifestInvalid
-from queries.handoff.export.request import ExportRequest
+from queries.handoff.export.request import ExportRequest, Place
 from queries.handoff.refusals import ExportBusy, ExportError, NotApproved, from_dict
 from queries.query.session import Session
 
@@ -149,6 +149,23 @@ class _Lock:
         self.path.unlink(missing_ok=True)
 
 
+def place_for(ws: Workspace, engine: str | None = None) -> Place:
+    """Where an export of this workspace opens its session (`engine`: kizuna.toml's if None)."""
+    return Place(
+        workspace=str(ws.root),
+        db=str(ws.db_path),
+        as_of=ws.as_of.isoformat() if ws.as_of else None,
+        engine=engine_settings(ws.raw, engine)[0],
+        lang=language(),
+    )
+
+
+def prewarm(session: Session) -> None:
+    """Start the next export's worker now, its session open on this one's place (the export
+    screen calls it while the marketer reads; `export_campaign` then starts at once)."""
+    spare.prewarm(place=place_for(session.ws, session.engine.kind))
+
+
 def export_campaign(session: Session, c: Campaign, **kw: Any) -> ExportResult:
     """`export_file` for a campaign already open in a session (the TUI, tests): the session
     only says where (workspace, snapshot, engine kind); nothing runs on its engine."""
@@ -195,22 +212,23 @@ def export_file(
     except ExportError as exc:
         audit.record(ws, "export", stem, "refused", reason=exc.reason, detail=exc.audit or None)
         raise
+    place = place_for(ws, engine)
     req = ExportRequest(
-        workspace=ws.root,
-        db=ws.db_path,
+        workspace=Path(place.workspace),
+        db=Path(place.db),
         campaign=campaign,
         approval=approval,
         out=root,
         export_id=datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ"),
-        engine=engine_settings(ws.raw, engine)[0],
-        as_of=ws.as_of.isoformat() if ws.as_of else None,
+        engine=place.engine,
+        as_of=place.as_of,
         force=force,
         replace=replace,
         messages=messages,
         batch_size=batch_size,
         fast=fast,
         pause=pause,
-        lang=language(),
+        lang=place.lang,
     )
     base = {"approved_by": approval.approved_by, "fingerprint": approval.sha256}
     watch = Watch(progress, cancel, timeout, waiting, notice)

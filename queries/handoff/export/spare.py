@@ -1,11 +1,13 @@
 """A spare export worker, started ahead of time so pressing export does not wait for imports.
 
-The export worker (`queries.handoff.export.worker`) imports what it needs before it reads its
-request, then waits on stdin. The TUI starts one when the export screen opens (`prewarm`),
-while the marketer reads the confirmation; `take` hands it to the next export, which sends
-the request and follows it as if it had just started. A spare started in another directory
-or environment is not used (the request's paths and the worker's settings come from them);
-it is stopped instead. A spare whose parent goes away sees its stdin close and exits.
+The export worker (`queries.handoff.export.worker`) imports what it needs (and, told where,
+opens the session) before it reads its request, then waits on stdin. The TUI starts one when
+the export screen opens (`run.prewarm`), while the marketer reads the confirmation; `take`
+hands it to the next export, which sends the request and follows it as if it had just
+started. A spare started in another directory or environment is not used (the request's
+paths and the worker's settings come from them); it is stopped instead. The worker itself
+uses the session it opened only for a request of the same place, with kizuna.toml and the
+snapshot file unchanged. A spare whose parent goes away sees its stdin close and exits.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import time
 from dataclasses import dataclass
 from typing import IO, Any
 
+from queries.handoff.export.request import Place
+
 COMMAND = [sys.executable, "-m", "queries.handoff.export.worker"]
 
 
@@ -31,6 +35,7 @@ class Started:
     errlog: IO[bytes]
     cwd: str
     env: dict[str, str]
+    place: Place | None = None  # the session it opened ahead (the request may ask another)
 
     def fits(self) -> bool:
         """Alive, and started from the directory and environment an export would use now."""
@@ -41,29 +46,30 @@ _lock = threading.Lock()
 _spare: Started | None = None
 
 
-def start() -> Started:
+def start(place: Place | None = None) -> Started:
     """Start a worker (its stderr kept in a temporary file for the parent to quote when it
-    fails); it imports, says it is ready, then waits for its request."""
+    fails); it imports, opens `place`'s session if given, says it is ready, then waits."""
     errlog = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the worker: `_stop`, relay)
     proc = subprocess.Popen(
-        COMMAND,
+        COMMAND + (["--open", place.to_json()] if place is not None else []),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=errlog,
         start_new_session=True,  # Ctrl-C reaches the parent, not the worker: it decides
     )
-    return Started(proc, errlog, os.getcwd(), dict(os.environ))
+    return Started(proc, errlog, os.getcwd(), dict(os.environ), place)
 
 
-def prewarm(wait: bool = False, timeout: float = 30.0) -> None:
-    """Have a spare worker waiting (start one unless one fits); `wait` until it is ready."""
+def prewarm(wait: bool = False, timeout: float = 30.0, place: Place | None = None) -> None:
+    """Have a spare worker waiting (start one unless one fits), with `place`'s session open
+    if given; `wait` until it is ready."""
     global _spare
     with _lock:
-        if _spare is not None and not _spare.fits():
+        if _spare is not None and not (_spare.fits() and _spare.place == place):
             _stop(_spare)
             _spare = None
         if _spare is None:
-            _spare = start()
+            _spare = start(place)
         spare = _spare
     if wait:
         _wait_ready(spare, timeout)

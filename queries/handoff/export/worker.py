@@ -19,9 +19,11 @@ import json
 import os
 import sys
 import threading
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from queries.handoff.export.request import ExportRequest, Handoff
+from queries.handoff.export.request import ExportRequest, Handoff, Place
 
 if TYPE_CHECKING:
     from queries.campaigns.model import Campaign
@@ -60,11 +62,11 @@ def cleared(session: Session, c: Campaign, req: ExportRequest) -> Handoff:
     return Handoff(past_send, check_replace(session.ws, c, req.replace))
 
 
-def export(req: ExportRequest) -> dict[str, Any]:
-    """Open a session, check and write the export described by `req`; returns the manifest."""
+def export(req: ExportRequest, ready: Opened | None = None) -> dict[str, Any]:
+    """Open a session (or take the one opened ahead, if it is the same place and nothing it
+    read has changed), check and write the export described by `req`; returns the manifest."""
     from queries.campaigns.parse import load_campaign
     from queries.handoff.export.write import write_request
-    from queries.query.session import open_session
 
     if req.lang:
         from queries.core.i18n import set_language
@@ -72,13 +74,8 @@ def export(req: ExportRequest) -> dict[str, Any]:
         set_language(req.lang)
     stage = "load"
     try:
-        session = open_session(
-            req.workspace,
-            req.db,
-            req.as_of,
-            lambda msg: _emit({"phase": "features", "message": msg}),
-            engine=req.engine,
-        )
+        session = ready.take(req.place) if ready is not None else None
+        session = session or _open(req.place)
         try:
             c = load_campaign(req.campaign, session.catalog, session.ws.root, session.store)
             stage = "check"
@@ -91,6 +88,64 @@ def export(req: ExportRequest) -> dict[str, Any]:
         raise Stopped(stage, exc) from exc
 
 
+def _open(place: Place) -> Session:
+    from queries.query.session import open_session
+
+    return open_session(
+        Path(place.workspace),
+        Path(place.db),
+        place.as_of,
+        lambda msg: _emit({"phase": "features", "message": msg}),
+        engine=place.engine,
+    )
+
+
+def _state(place: Place) -> list[Any] | None:
+    """What the session read that can change under it: kizuna.toml's bytes, the snapshot
+    file, the as-of date, the language (the compiled-SQL cache's context)."""
+    from queries.core.i18n import language
+    from queries.core.workspace import load_workspace
+    from queries.query.sqlcache import context
+
+    try:
+        return context(
+            load_workspace(Path(place.workspace), Path(place.db), place.as_of), language()
+        )
+    except Exception:
+        return None
+
+
+@dataclass
+class Opened:
+    """A session a spare worker opened before its request (on the TUI's own workspace)."""
+
+    place: Place
+    session: Session | None
+    state: list[Any] | None
+
+    @classmethod
+    def ahead(cls, place: Place) -> Opened:
+        """Open it now; a failure is left for the request to meet (and report) again."""
+        if place.lang:
+            from queries.core.i18n import set_language
+
+            set_language(place.lang)
+        try:
+            return cls(place, _open(place), _state(place))
+        except Exception:
+            return cls(place, None, None)
+
+    def take(self, place: Place) -> Session | None:
+        """The session, if the request is for the same place and nothing it read changed."""
+        session, self.session = self.session, None
+        if session is None:
+            return None
+        if place == self.place and self.state is not None and _state(place) == self.state:
+            return session
+        session.close()
+        return None
+
+
 def warm() -> None:
     """Import what every export runs (about a third of a second), before the request comes."""
     import queries.campaigns.parse
@@ -100,16 +155,18 @@ def warm() -> None:
     import queries.query.session  # noqa: F401
 
 
-def main() -> int:
-    """Entry point: one request in, events and a result out."""
+def main(argv: list[str]) -> int:
+    """Entry point: one request in, events and a result out. `--open PLACE` (a spare's) opens
+    that session before the request comes."""
     warm()
+    ready = Opened.ahead(Place.from_json(argv[1])) if argv[:1] == ["--open"] else None
     _emit({"ready": True})
     line = sys.stdin.readline()
     if not line.strip():  # a spare whose parent went away (or never asked): nothing to do
         return 0
     threading.Thread(target=_watch_parent, daemon=True).start()
     try:
-        _emit({"result": export(ExportRequest.from_json(line))})
+        _emit({"result": export(ExportRequest.from_json(line), ready)})
         return 0
     except Stopped as stop:
         _emit({"error": _error(stop.error), "stage": stop.stage})
@@ -131,6 +188,6 @@ def _error(exc: BaseException) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    code = main()
+    code = main(sys.argv[1:])
     sys.stdout.flush()
     os._exit(code)

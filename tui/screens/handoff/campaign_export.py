@@ -22,7 +22,7 @@ from queries.handoff.approval import check_unchanged
 from queries.handoff.approval_record import Approval, load_approval
 from queries.handoff.checks import PreviousExport, previous_export, send_time_passed
 from queries.handoff.export import spare
-from queries.handoff.export.run import ExportResult, export_campaign
+from queries.handoff.export.run import ExportResult, export_campaign, prewarm
 from queries.handoff.refusals import (
     ChangedSinceApproval,
     DriftExceeded,
@@ -241,7 +241,7 @@ class ExportScreen(Screen[ExportResult | None]):
         self.app.sub_title = _("Export {stem}").format(stem=self.campaign_path.stem)
         self.query_one(ProgressBar).display = False
         self.check()
-        spare.prewarm()  # the writer process imports while the marketer reads this screen
+        prewarm(session_of(self))  # the writer starts and opens while the marketer reads
 
     def on_unmount(self) -> None:
         self.check_slot.cancel()
@@ -377,7 +377,7 @@ class ExportScreen(Screen[ExportResult | None]):
     @on(ExportFinished)
     def _finished(self, event: ExportFinished) -> None:
         self.exporting = False
-        spare.prewarm()  # ready for the next press (after a refusal, a replace)
+        prewarm(session_of(self))  # ready for the next press (after a refusal, a replace)
         self.query_one("#export-go", Button).disabled = self.campaign is None
         self.query_one("#export-cancel", Button).disabled = True
         self.query_one(ProgressBar).display = event.result is not None

@@ -252,7 +252,8 @@ def main() -> None:
             print(f"  {k:<14} {summary(v)}  ({rate:,.0f} rows/s)")
         laps = ", ".join(f"{k} {v:.2f}s" for k, v in full.timings_s.items())
         print(
-            f"  with messages: COPY path {full.manifest.fast_path}, "
+            f"  with messages: COPY path {full.manifest.fast_path}, session opened ahead "
+            f"{full.session_ahead}, "
             f"{full.files[0].bytes / 1e6:.0f} MB; worker phases: {laps}; "
             f"worker {full.elapsed_s:.2f}s"
         )

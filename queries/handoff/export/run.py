@@ -43,7 +43,8 @@ Notice = Callable[[str], None]  # the worker's session: "building the features c
 KILL_GRACE_S = 2.0
 
 
-RUN_KEYS = ("folder", "elapsed_s", "timings_s")  # the worker's result beyond manifest.json
+# the worker's result beyond manifest.json
+RUN_KEYS = ("folder", "elapsed_s", "timings_s", "session_ahead")
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class ExportResult:
     manifest: Manifest
     elapsed_s: float = 0.0
     timings_s: dict[str, float] = field(default_factory=dict)
+    session_ahead: bool = False  # the worker used the session it opened before the request
 
     @property
     def files(self) -> tuple[ExportFile, ...]:
@@ -83,7 +85,13 @@ class ExportResult:
         if not isinstance(run["folder"], str):
             raise ManifestInvalid("the export worker's result has no `folder`")
         m = Manifest.from_dict(data, "the export worker's result")
-        return cls(Path(run["folder"]), m, float(run["elapsed_s"] or 0), run["timings_s"] or {})
+        return cls(
+            Path(run["folder"]),
+            m,
+            float(run["elapsed_s"] or 0),
+            run["timings_s"] or {},
+            bool(run["session_ahead"]),
+        )
 
 
 def exports_root(ws: Workspace, out: Path | None = None) -> Path:
@@ -160,10 +168,11 @@ def place_for(ws: Workspace, engine: str | None = None) -> Place:
     )
 
 
-def prewarm(session: Session) -> None:
+def prewarm(session: Session, wait: bool = False) -> None:
     """Start the next export's worker now, its session open on this one's place (the export
-    screen calls it while the marketer reads; `export_campaign` then starts at once)."""
-    spare.prewarm(place=place_for(session.ws, session.engine.kind))
+    screen calls it while the marketer reads; `export_campaign` then starts at once); `wait`
+    until it is ready."""
+    spare.prewarm(wait, place=place_for(session.ws, session.engine.kind))
 
 
 def export_campaign(session: Session, c: Campaign, **kw: Any) -> ExportResult:

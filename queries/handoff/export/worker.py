@@ -74,14 +74,16 @@ def export(req: ExportRequest, ready: Opened | None = None) -> dict[str, Any]:
         set_language(req.lang)
     stage = "load"
     try:
-        session = ready.take(req.place) if ready is not None else None
-        session = session or _open(req.place)
+        ahead = ready.take(req.place) if ready is not None else None
+        session = ahead or _open(req.place)
         try:
             c = load_campaign(req.campaign, session.catalog, session.ws.root, session.store)
             stage = "check"
             handoff = cleared(session, c, req)
             stage = "write"
-            return write_request(session, c, req, handoff, _emit)
+            return write_request(session, c, req, handoff, _emit) | {
+                "session_ahead": ahead is not None
+            }
         finally:
             session.close()
     except Exception as exc:

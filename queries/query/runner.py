@@ -185,8 +185,11 @@ class Runner:
         return [row[0] for row in self._run(self.sql(seg, pretty=False), job)]
 
     def count(self, seg: Segment, job: Job | None = None, cached: bool = False) -> int:
-        """The audience size; `cached` reuses materialised event conditions (for live edits)."""
-        comp = self._cached_compiler(seg, job) if cached else self.compiler(seg)
+        """The audience size; `cached` reads the event conditions already materialised (for
+        live edits) and compiles the others as usual: filling the cache is the waterfall's
+        (`waterfall(cached=True)`, which the builder runs right after), so a first count
+        costs no more than an uncached one."""
+        comp = self._cached_compiler(seg, job, fill=False) if cached else self.compiler(seg)
         where = comp.node(seg.where)
         query = comp.base_from(exp.select(exp.func("count", exp.Star()))).where(where)
         return int(self.fetch(query, job)[0][0])
@@ -214,8 +217,9 @@ class Runner:
         return [int(v or 0) for v in row]
 
     # -- per-condition cache ---------------------------------------------------------------
-    def _cached_compiler(self, seg: Segment, job: Job | None) -> Compiler:
-        """A compiler whose event conditions read cached per-customer tables, filled on a miss.
+    def _cached_compiler(self, seg: Segment, job: Job | None, fill: bool = True) -> Compiler:
+        """A compiler whose event conditions read cached per-customer tables, filled on a miss
+        (with `fill`; else a missing one compiles as usual).
 
         Each table holds, per customer with matching events, their count (and aggregate): a
         condition whose threshold was edited, or which appears again, costs a lookup only."""
@@ -224,9 +228,11 @@ class Runner:
             return comp  # only DuckDB keeps member tables beside the snapshot
         cache = self.snapshot.cond_cache
 
-        def lookup(node: EventCond, negate: bool) -> exp.Expr:
+        def lookup(node: EventCond, negate: bool) -> exp.Expr | None:
             key = event_key(node)
             if cache.get(key) is None:
+                if not fill:
+                    return None
                 self._materialise(key, node, seg, job)
             return comp.event_lookup(node, negate, cache.table_for(key))
 

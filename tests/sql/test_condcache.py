@@ -46,8 +46,14 @@ def test_cached_count_matches_hand_worked(cache_session, cond, expected):
     clear(cache_session)
     seg = make(cache_session, cond)
     runner = cache_session.runner
-    assert runner.count(seg, cached=True) == len(expected)  # cache empty: fills it
+    cc = cache_session.snapshot.cond_cache
+    hits, misses = cc.hits, cc.misses
+    assert runner.count(seg, cached=True) == len(expected)  # cache empty: compiled as usual
+    assert (cc.hits, cc.misses) == (hits, misses)  # (a count never waits for a table to fill)
+    runner.waterfall(seg, cached=True)  # the builder's next step fills it
+    assert cc.misses == misses + 1
     assert runner.count(seg, cached=True) == len(expected)  # warm: lookups only
+    assert cc.hits > hits and cc.misses == misses + 1
     flipped = make(cache_session, negated(cond))
     assert runner.count(flipped, cached=True) == len(ALL_IDS) - len(expected)
     # inside `any` with a field condition nobody meets, the condition alone decides
@@ -73,10 +79,12 @@ def test_editing_a_threshold_reuses_the_cached_table(cache_session):
     for n in (1, 2, 3, 0):
         seg = make(cache_session, f"{{event: orders, count: {{op: '>=', value: {n}}}}}")
         got[n] = runner.count(seg, cached=True)
+        runner.waterfall(seg, cached=True)  # as the builder: count, then the waterfall
     assert cc.misses == before + 1  # one table for `orders`, four thresholds
     assert got == {1: 5, 2: 2, 3: 0, 0: len(ALL_IDS)}
     seg = make(cache_session, "{event: orders, within: 30d}")
-    assert runner.count(seg, cached=True) == 2  # another window: another table
+    assert runner.count(seg, cached=True) == 2  # another window: another table (to fill)
+    runner.waterfall(seg, cached=True)
     assert cc.misses == before + 2
 
 

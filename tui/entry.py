@@ -49,6 +49,18 @@ def choose_language(argv: list[str]) -> str:
     )
 
 
+def _start_export_worker(argv: list[str]) -> None:
+    """`kizuna export …`: start the writer process now, so its imports overlap the CLI's own
+    (the export takes it if nothing changed meanwhile; it is stopped at exit otherwise)."""
+    from tui.fastpath import command_of
+
+    cmd = command_of(argv)
+    if cmd is not None and cmd[0] == "export" and not {"--help", "-h"} & set(cmd[1]):
+        from queries.handoff.export import spare
+
+        spare.prewarm()
+
+
 def main() -> None:
     """Run the CLI; an interrupt anywhere becomes `interrupted` and exit code 130."""
     try:
@@ -57,6 +69,7 @@ def main() -> None:
 
         if fast_count(sys.argv[1:], lang) or fast_tui(sys.argv[1:]):
             return
+        _start_export_worker(sys.argv[1:])
         from tui.cli.main import app
 
         app()

@@ -17,7 +17,7 @@ from pathlib import Path
 VALUED = {"--workspace": "workspace", "-w": "workspace", "--db": "db", "--as-of": "as_of"}
 
 
-def _command(argv: list[str]) -> tuple[str | None, list[str]] | None:
+def command_of(argv: list[str]) -> tuple[str | None, list[str]] | None:
     """The command and its arguments, past the root options (only --lang); None otherwise."""
     args = list(argv)
     while args and args[0].startswith("-"):
@@ -58,7 +58,7 @@ def _options(rest: list[str], flags: tuple[str, ...]) -> dict[str, str] | None:
 
 def parse(argv: list[str]) -> dict[str, str] | None:
     """The options of a plain `count SEGMENT --json`, or None for anything else."""
-    cmd = _command(argv)
+    cmd = command_of(argv)
     if cmd is None or cmd[0] != "count":
         return None
     opts = _options(cmd[1], ("--json",))
@@ -70,7 +70,7 @@ def parse(argv: list[str]) -> dict[str, str] | None:
 
 def parse_tui(argv: list[str]) -> dict[str, str] | None:
     """The options of a plain `kizuna tui` (or bare `kizuna`), or None for anything else."""
-    cmd = _command(argv)
+    cmd = command_of(argv)
     if cmd is None:
         return None
     if cmd[0] is None:

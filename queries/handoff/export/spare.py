@@ -20,9 +20,10 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from queries.handoff.export.request import Place
+if TYPE_CHECKING:  # (light to import: `kizuna export` starts a spare before the CLI loads)
+    from queries.handoff.export.request import Place
 
 COMMAND = [sys.executable, "-m", "queries.handoff.export.worker"]
 

@@ -24,9 +24,11 @@ import argparse
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -100,6 +102,46 @@ def clear(ws: Path) -> None:
         shutil.rmtree(folder)
 
 
+BARE_COPY = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+con.execute("SET enable_progress_bar = false")
+con.execute(f"ATTACH '{sys.argv[3]}' AS kz_cache (READ_ONLY)")
+con.execute(sys.argv[2])
+"""
+
+
+def cli_process(s: Any, ws: Path, c: Any, repeat: int) -> None:
+    """`kizuna export --no-messages` as a person runs it (the whole process, its writer
+    started as the CLI loads) against a bare python+duckdb process running the same COPY."""
+    kizuna = str(Path(sys.executable).with_name("kizuna"))
+    cmd = [kizuna, "export", c.stem, "--replace", "--no-messages", "--workspace", str(ws)]
+    q = policy_query(s, c)
+    cols = columns_for(PRESETS["generic_csv"], c, q.fields, False)
+    target = ws / "exports" / "duckdb-copy.csv"
+    lit = exp.Literal.string(str(target)).sql("duckdb")
+    sql = f"COPY ({fast_select(q, cols).sql('duckdb')}) TO {lit} (FORMAT csv, HEADER true)"
+    features = s.snapshot.features_path
+    bare = [sys.executable, "-c", BARE_COPY, str(s.ws.db_path), sql, str(features)]
+    t = interleave(
+        {
+            "kizuna export": lambda: subprocess.run(cmd, check=True, capture_output=True),
+            "python+duckdb COPY": lambda: subprocess.run(bare, check=True, capture_output=True),
+        },
+        repeat,
+        setup={
+            "kizuna export": lambda: clear(ws),
+            "python+duckdb COPY": lambda: target.unlink(missing_ok=True),
+        },
+    )
+    print(
+        f"\nwhole process, csv without messages: `kizuna export` vs a python+duckdb process "
+        f"running the COPY: {ratio(t['kizuna export'], t['python+duckdb COPY'])}"
+    )
+    for k, v in t.items():
+        print(f"  {k:<20} {summary(v)}")
+
+
 def warm() -> None:
     """Earlier runs cleared; the export worker started, imported and its session open, as
     the TUI's export screen does while the marketer reads it."""
@@ -120,6 +162,9 @@ def main() -> None:
     ap.add_argument("--messages", action="store_true", help="also the export with messages")
     ap.add_argument(
         "--messages-only", action="store_true", help="approval once, then only --messages"
+    )
+    ap.add_argument(
+        "--cli", action="store_true", help="also the whole `kizuna export` process (csv)"
     )
     ap.add_argument(
         "--python-writer",
@@ -216,6 +261,9 @@ def main() -> None:
             f"  last export's worker phases: {', '.join(f'{k} {v:.2f}s' for k, v in laps.items())}"
             f"; worker {runs[-1].elapsed_s:.2f}s"
         )
+
+    if args.cli:
+        cli_process(s, ws, camps["csv"], args.repeat)
 
     if args.messages:
         c, runs = camps["csv"], {}

@@ -132,8 +132,9 @@ class Opened:
             from queries.core.i18n import set_language
 
             set_language(place.lang)
+        state = _state(place)  # (read first: a change while it opens is a change)
         try:
-            return cls(place, _open(place), _state(place))
+            return cls(place, _open(place), state)
         except Exception:
             return cls(place, None, None)
 

@@ -98,9 +98,9 @@ ANTI JOIN (SELECT customer_id FROM orders
 """,
     ),
     (
-        "DESIGN example",
+        "event segment",
         """
-name: design
+name: event_segment
 where:
   all:
     - {field: loyalty_tier, op: in, value: [gold, platinum]}
@@ -215,7 +215,7 @@ def in_process(session, repeat: int) -> None:
 
 
 def edited(seg, value: int, what: str = "count"):
-    """The DESIGN example with its purchases count threshold (or window, days) set to `value`."""
+    """The event segment with its purchases count threshold (or window, days) set to `value`."""
     kids = []
     for c in seg.where.children:
         if isinstance(c, EventCond) and c.event == "purchases":
@@ -231,7 +231,7 @@ def edited(seg, value: int, what: str = "count"):
 def cache(session, repeat: int) -> None:
     """The per-condition cache against uncached counts of the same segments."""
     runner, cc = session.runner, session.snapshot.cond_cache
-    seg_yaml = dict((n, y) for n, y, _ in CASES)["DESIGN example"]
+    seg_yaml = dict((n, y) for n, y, _ in CASES)["event segment"]
     seg = segment_from_text(seg_yaml, session.catalog)
 
     def clear() -> None:

@@ -2,7 +2,7 @@
 
 Run:  python bench/bench_tui_latency.py [--customers 1000000] [--keys 12] [--skip-pty]
 
-Opens the DESIGN example segment (attribute, event and negated-event conditions) in the
+Opens the event segment (attribute, event and negated-event conditions) in the
 builder, adds a `points >=` condition and types a value into it one digit at a time. Every
 keystroke makes a value never typed before (no answer can come from a cache of earlier
 values), and the time is taken from a timestamp at the key event to a timestamp at the
@@ -38,7 +38,7 @@ from bench.bench_segments import CASES  # noqa: E402
 from bench.common import pct, snapshot, summary, workspace  # noqa: E402
 from queries.segments.model import FieldCond, Group  # noqa: E402
 
-DESIGN_YAML = dict((n, y) for n, y, _ in CASES)["DESIGN example"]
+EVENT_YAML = dict((n, y) for n, y, _ in CASES)["event segment"]
 # digits typed one by one; every prefix is a new value (never a value seen before)
 TYPED = ["2718", "31415", "1414", "577", "6931"]
 
@@ -61,7 +61,7 @@ def typed_values(keys: int) -> list[tuple[str, int | None]]:
 def segment_with_points(session, value: int):
     from queries.segments.parse import segment_from_text
 
-    seg = segment_from_text(DESIGN_YAML, session.catalog)
+    seg = segment_from_text(EVENT_YAML, session.catalog)
     seg.where = Group("all", (*seg.where.children, FieldCond("points", ">=", value)))
     return seg
 
@@ -264,7 +264,7 @@ def main() -> None:
     ws = workspace(f"tui-{args.customers}", db)
     for old in (ws / "segments").glob("*.yaml"):
         old.unlink()
-    (ws / "segments" / "design.yaml").write_text(DESIGN_YAML, "utf-8")
+    (ws / "segments" / "design.yaml").write_text(EVENT_YAML, "utf-8")
     plan = typed_values(args.keys)
     values = [v for _, v in plan if v is not None]
 

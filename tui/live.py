@@ -126,7 +126,7 @@ class LiveCount:
             # conditional sums; both read unchanged event conditions from the per-condition
             # cache, and a newer edit interrupts either
             count = runner.count(seg, job, cached=True)
-            self.slot.tell(job, AudienceCounted(gen, count, runner.base_size(job)))
+            self.slot.tell(job, AudienceCounted(gen, count, runner.snapshot.base_size))
             base, steps = runner.waterfall(seg, job, cached=True)
             if audience_of(base, steps) != count:  # (never seen; the steps' own end wins)
                 return [

@@ -104,7 +104,6 @@ class Runner:
         self.catalog: Catalog = snapshot.catalog
         self.store = store or SegmentStore(snapshot.ws.segments_dir, snapshot.catalog)
         self.explainer = CustomerExplainer(self)
-        self._base: int | None = None
 
     @property
     def as_of(self) -> date:
@@ -193,13 +192,6 @@ class Runner:
         where = comp.node(seg.where)
         query = comp.base_from(exp.select(exp.func("count", exp.Star()))).where(where)
         return int(self.fetch(query, job)[0][0])
-
-    def base_size(self, job: Job | None = None) -> int:
-        """How many customers a segment is counted among (the snapshot's base; kept)."""
-        if self._base is None:
-            query = self.compiler().base_from(exp.select(exp.func("count", exp.Star())))
-            self._base = int(self.fetch(query, job)[0][0])
-        return self._base
 
     def counts(self, segs: list[Segment], job: Job | None = None) -> list[int]:
         """Several audience sizes in one scan of the customers (the segment list's column)."""

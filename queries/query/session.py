@@ -64,7 +64,7 @@ def open_session(
     kizuna.toml [engine], an Engine object (e.g. around a SparkSession you already have), or
     None for the workspace's default (DuckDB unless [engine].kind says otherwise).
     """
-    before = _context(workspace, db, as_of)
+    before = workspace_context(workspace, db, as_of)
     ws = load_workspace(workspace, db, as_of)
     snap: OpenSnapshot
     ctx = None
@@ -74,7 +74,7 @@ def open_session(
         kind, settings = engine_settings(ws.raw, engine)
         if is_embedded(kind):
             snap = Snapshot(ws, progress=progress)
-            if before is not None and before == _context(workspace, db, as_of):
+            if before is not None and before == workspace_context(workspace, db, as_of):
                 ctx = before
         else:
             snap = EngineSnapshot(ws, make_engine(kind, settings), progress=progress)
@@ -82,7 +82,9 @@ def open_session(
     return Session(ws, snap, store, Runner(snap, store), ctx)
 
 
-def _context(workspace: Path | None, db: Path | None, as_of: date | str | None) -> list[Any] | None:
+def workspace_context(
+    workspace: Path | None, db: Path | None, as_of: date | str | None
+) -> list[Any] | None:
     """The compiled-SQL cache's context now (None when the workspace cannot be read)."""
     try:
         return sqlcache.context(load_workspace(workspace, db, as_of), language())

@@ -120,6 +120,10 @@ class Build:
             return v
         return exp.cast(v, exp.DataType.build("VARCHAR"))
 
+    def raw(self, name: str) -> bool:
+        """Whether the variable's raw value is fetched beside its text key (not a text)."""
+        return name != "coupon" and self.types[name] != "VARCHAR"
+
     def arm_is(self, variant: str, table: str = "m") -> exp.Expr:
         return exp.EQ(this=col("kz_arm", table), expression=exp.Literal.string(variant))
 
@@ -273,7 +277,7 @@ def render_distinct(
     sel = distinct_select(b, m, variant, piece, consts, count)
     rows, _ = b.run(sel)
     n = len(rows)
-    width = len(keyed) + sum(1 for f in keyed if f != "coupon" and b.types[f] != "VARCHAR")
+    width = len(keyed) + sum(map(b.raw, keyed))
     by_key = list(zip(*rows)) if rows else [()] * (width + count)
     key_rows = list(zip(*by_key[: len(keyed)])) if rows else []
     if count and len(set(key_rows)) != n:
@@ -281,7 +285,7 @@ def render_distinct(
     cols: dict[str, Sequence[Any]] = {}
     x = len(keyed)
     for j, f in enumerate(keyed):
-        if f != "coupon" and b.types[f] != "VARCHAR":
+        if b.raw(f):
             cols[f] = by_key[x]
             x += 1
         else:
@@ -304,11 +308,7 @@ def distinct_select(
     `count`, how many recipients each)."""
     keyed = [f for f in piece.fields if f not in consts]
     keys = [exp.alias_(b.key(f), f"k{j}", quoted=True) for j, f in enumerate(keyed)]
-    raw = [
-        exp.alias_(b.value(f), f"x{j}", quoted=True)
-        for j, f in enumerate(keyed)
-        if f != "coupon" and b.types[f] != "VARCHAR"
-    ]
+    raw = [exp.alias_(b.value(f), f"x{j}", quoted=True) for j, f in enumerate(keyed) if b.raw(f)]
     sel = exp.select(*keys, *raw).from_(alias_m(m)).where(b.arm_is(variant))
     if count:
         by = [exp.Literal.number(i + 1) for i in range(len(keys) + len(raw))]

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # (light to import: `kizuna export` starts a spare before the
     from queries.handoff.export.request import Place
 
 COMMAND = [sys.executable, "-m", "queries.handoff.export.worker"]
+READY = b'{"ready": true}\n'  # the worker's line once it waits for its request
 
 
 @dataclass
@@ -97,21 +98,24 @@ def discard() -> None:
 
 
 def _wait_ready(spare: Started, timeout: float) -> None:
-    """Read the worker's ready line (its first output; nothing else comes before a request)."""
+    """Read the worker's output up to its ready line (before it, at most the session's
+    notices, which nobody follows yet); nothing else comes before a request."""
     import selectors
 
     assert spare.proc.stdout is not None
     fd = spare.proc.stdout.fileno()
-    got = b""
+    line = b""
     deadline = time.monotonic() + timeout
     with selectors.DefaultSelector() as sel:
         sel.register(fd, selectors.EVENT_READ)
-        while not got.endswith(b"\n") and time.monotonic() < deadline:
+        while line != READY and time.monotonic() < deadline:
+            if line.endswith(b"\n"):
+                line = b""
             if sel.select(timeout=0.1):
                 chunk = os.read(fd, 1)  # byte by byte: never read past the ready line
                 if not chunk:
                     return
-                got += chunk
+                line += chunk
             elif spare.proc.poll() is not None:
                 return
 

@@ -105,16 +105,9 @@ def _open(place: Place) -> Session:
 def _state(place: Place) -> list[Any] | None:
     """What the session read that can change under it: kizuna.toml's bytes, the snapshot
     file, the as-of date, the language (the compiled-SQL cache's context)."""
-    from queries.core.i18n import language
-    from queries.core.workspace import load_workspace
-    from queries.query.sqlcache import context
+    from queries.query.session import workspace_context
 
-    try:
-        return context(
-            load_workspace(Path(place.workspace), Path(place.db), place.as_of), language()
-        )
-    except Exception:
-        return None
+    return workspace_context(Path(place.workspace), Path(place.db), place.as_of)
 
 
 @dataclass
